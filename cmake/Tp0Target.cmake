@@ -1,0 +1,37 @@
+# Per-target build settings: warnings and sanitizers are attached to each of the
+# project's own targets, never set globally, so imported libraries stay untouched.
+
+function(tp0_configure_target target)
+  target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Wshadow -Wconversion
+                                           -Wno-sign-conversion)
+  if(TP0_WARNINGS_AS_ERRORS)
+    target_compile_options(${target} PRIVATE -Werror)
+  endif()
+  if(TP0_SANITIZE)
+    target_compile_options(${target} PRIVATE -fsanitize=address,undefined
+                                             -fno-sanitize-recover=all -fno-omit-frame-pointer)
+    target_link_options(${target} PRIVATE -fsanitize=address,undefined)
+  endif()
+endfunction()
+
+# tp0_library(<name> SOURCES ... DEPS ...) creates tp0_<name> with the alias tp0::<name>.
+function(tp0_library name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS" ${ARGN})
+  add_library(tp0_${name} STATIC ${ARG_SOURCES})
+  add_library(tp0::${name} ALIAS tp0_${name})
+  target_include_directories(tp0_${name} PUBLIC ${PROJECT_SOURCE_DIR})
+  target_link_libraries(tp0_${name} PUBLIC ${ARG_DEPS})
+  tp0_configure_target(tp0_${name})
+endfunction()
+
+# tp0_test(<name> SOURCES ... DEPS ...) builds one GoogleTest binary and registers its tests with ctest.
+function(tp0_test name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS" ${ARGN})
+  add_executable(${name} ${ARG_SOURCES})
+  target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gtest GTest::gtest_main)
+  target_compile_definitions(${name} PRIVATE
+    TP0_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
+  tp0_configure_target(${name})
+  include(GoogleTest)
+  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 30 PROPERTIES TIMEOUT 300)
+endfunction()

@@ -1,0 +1,136 @@
+#include "common/sys/signals.h"
+
+#include <poll.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <csignal>
+
+#include "common/sys/system_error.h"
+#include "common/sys/unique_fd.h"
+
+namespace tp0::sys {
+namespace {
+
+volatile sig_atomic_t g_shutdown_signal = 0;
+volatile sig_atomic_t g_child_exited = 0;
+volatile sig_atomic_t g_wake_write_fd = -1;
+
+// Owned for the whole life of the process; the handler reads only the raw write end.
+Pipe& self_pipe() {
+  static Pipe pipe;
+  return pipe;
+}
+
+void on_signal(int signal_number) {
+  const int saved_errno = errno;
+  if (signal_number == SIGCHLD) {
+    g_child_exited = 1;
+  } else if (g_shutdown_signal == 0) {
+    g_shutdown_signal = signal_number;
+  }
+  const int fd = g_wake_write_fd;
+  if (fd >= 0) {
+    const char byte = 1;
+    // A full pipe already guarantees a wake-up, so a failed write needs no handling.
+    [[maybe_unused]] const ssize_t written = ::write(fd, &byte, 1);
+  }
+  errno = saved_errno;
+}
+
+void open_self_pipe() {
+  Pipe fresh = make_pipe(/*nonblocking=*/true);
+  g_wake_write_fd = fresh.write_end.get();
+  self_pipe() = std::move(fresh);
+  if (g_shutdown_signal != 0) {
+    const char byte = 1;
+    [[maybe_unused]] const ssize_t written = ::write(g_wake_write_fd, &byte, 1);
+  }
+}
+
+void handle(int signal_number) {
+  struct sigaction action {};
+  action.sa_handler = on_signal;
+  sigemptyset(&action.sa_mask);
+  action.sa_flags = SA_RESTART | (signal_number == SIGCHLD ? SA_NOCLDSTOP : 0);
+  if (::sigaction(signal_number, &action, nullptr) == -1) {
+    throw last_error("install handler for signal " + std::to_string(signal_number));
+  }
+}
+
+}  // namespace
+
+namespace signals {
+
+void install() {
+  open_self_pipe();
+  handle(SIGTERM);
+  handle(SIGINT);
+  handle(SIGCHLD);
+  struct sigaction ignore {};
+  ignore.sa_handler = SIG_IGN;
+  sigemptyset(&ignore.sa_mask);
+  if (::sigaction(SIGPIPE, &ignore, nullptr) == -1) throw last_error("ignore SIGPIPE");
+}
+
+void reopen_after_fork() {
+  g_child_exited = 0;
+  open_self_pipe();
+}
+
+bool shutdown_requested() { return g_shutdown_signal != 0; }
+
+int shutdown_signal() { return g_shutdown_signal; }
+
+bool consume_child_exited() {
+  const bool exited = g_child_exited != 0;
+  g_child_exited = 0;
+  return exited;
+}
+
+int wake_fd() { return self_pipe().read_end.get(); }
+
+void drain_wake_fd() {
+  char buffer[64];
+  while (::read(wake_fd(), buffer, sizeof buffer) > 0) {
+  }
+}
+
+}  // namespace signals
+
+WaitResult wait_for(int fd, short events, std::optional<std::chrono::milliseconds> timeout) {
+  using Clock = std::chrono::steady_clock;
+  const auto deadline = timeout ? Clock::now() + *timeout : Clock::time_point::max();
+  while (true) {
+    if (signals::shutdown_requested()) return WaitResult::kShutdown;
+    int wait_ms = -1;
+    if (timeout) {
+      const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now());
+      if (left.count() <= 0) return WaitResult::kTimeout;
+      wait_ms = static_cast<int>(left.count());
+    }
+    pollfd fds[2] = {{fd, events, 0}, {signals::wake_fd(), POLLIN, 0}};
+    const int ready = ::poll(fds, 2, wait_ms);
+    if (ready == -1) {
+      if (errno == EINTR) continue;
+      throw last_error("poll");
+    }
+    if (fds[1].revents != 0) signals::drain_wake_fd();
+    if (signals::shutdown_requested()) return WaitResult::kShutdown;
+    if (fds[0].revents != 0) return WaitResult::kReady;
+  }
+}
+
+bool sleep_unless_shutdown(std::chrono::milliseconds duration) {
+  using Clock = std::chrono::steady_clock;
+  const auto deadline = Clock::now() + duration;
+  while (!signals::shutdown_requested()) {
+    const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now());
+    if (left.count() <= 0) return true;
+    pollfd wake{signals::wake_fd(), POLLIN, 0};
+    if (::poll(&wake, 1, static_cast<int>(left.count())) > 0) signals::drain_wake_fd();
+  }
+  return false;
+}
+
+}  // namespace tp0::sys
