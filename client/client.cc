@@ -1,0 +1,75 @@
+#include "client/client.h"
+
+#include <exception>
+
+#include "client/echo_client.h"
+#include "client/lottery_client.h"
+#include "common/logging/logging.h"
+#include "common/net/errors.h"
+#include "config/duration.h"
+
+namespace tp0::client {
+namespace {
+
+using config::ClientMode;
+using logging::Event;
+using logging::Result;
+
+// Runs `mode` and closes `client`'s resources on every way out.
+template <typename Client, typename Mode>
+int run_mode(Client& client, const config::ClientConfig& config, Mode mode) {
+  try {
+    mode();
+    client.close();
+    return 0;
+  } catch (const net::ShutdownRequested&) {
+    client.close();
+    logging::info(Event("shutdown", Result::kSuccess).with("client_id", config.id));
+    return 0;
+  } catch (const std::exception& error) {
+    logging::error(Event(config::to_string(config.mode), Result::kFail)
+                       .with("client_id", config.id)
+                       .with("error", error.what()));
+    client.close();
+    return 1;
+  }
+}
+
+}  // namespace
+
+int run_client(const config::ClientConfig& config) {
+  logging::info(Event("config", Result::kSuccess)
+                    .with("client_id", config.id)
+                    .with("server_address", config.server_address)
+                    .with("loop_amount", config.loop_amount)
+                    .with("loop_period", config::format_duration(config.loop_period))
+                    .with("log_level", config.log_level));
+  if (config.mode == ClientMode::kEcho) {
+    EchoClient client(config);
+    return run_mode(client, config, [&] { client.run(); });
+  }
+  LotteryClient client(config);
+  const int code = run_mode(client, config, [&] {
+    switch (config.mode) {
+      case ClientMode::kBet:
+        client.send_single_bet();
+        break;
+      case ClientMode::kBatch:
+        client.send_agency_file();
+        break;
+      default:
+        client.send_agency_file();
+        client.fetch_winners();
+        break;
+    }
+  });
+  if (code == 0 && client.rejected_rows() > 0) {
+    logging::error(Event("read_bets", Result::kFail)
+                       .with("client_id", config.id)
+                       .with("rejected_rows", client.rejected_rows()));
+    return 1;
+  }
+  return code;
+}
+
+}  // namespace tp0::client

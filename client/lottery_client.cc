@@ -1,0 +1,185 @@
+#include "client/lottery_client.h"
+
+#include <algorithm>
+#include <chrono>
+#include <iterator>
+#include <string>
+#include <variant>
+
+#include "client/batch_builder.h"
+#include "client/server_link.h"
+#include "common/logging/logging.h"
+#include "common/lottery/bet_parsing.h"
+#include "common/net/errors.h"
+#include "common/protocol/errors.h"
+#include "common/sys/signals.h"
+
+namespace tp0::client {
+namespace {
+
+using logging::Event;
+using logging::Result;
+
+constexpr std::chrono::seconds kConnectPatience{60};
+// A sequential server answers NotReady until every agency has finished; ask again after
+// a pause that grows up to a bound, so waiting agencies do not keep it busy.
+constexpr std::chrono::milliseconds kFirstRetryPause{20};
+constexpr std::chrono::milliseconds kLongestRetryPause{500};
+
+const char* describe(protocol::AckCode code) {
+  switch (code) {
+    case protocol::AckCode::kOk:
+      return "ok";
+    case protocol::AckCode::kInvalidBet:
+      return "invalid bet";
+    case protocol::AckCode::kWrongAgency:
+      return "wrong agency";
+    case protocol::AckCode::kUnexpectedMessage:
+      return "unexpected message";
+    case protocol::AckCode::kStorageFailure:
+      return "storage failure";
+  }
+  return "unknown";
+}
+
+lottery::Bet bet_from_settings(const config::BetSettings& settings, std::uint32_t agency) {
+  const auto number = lottery::parse_number(settings.number);
+  if (!number) {
+    throw LotteryError("NUMERO \"" + settings.number + "\" is not an integer from 0 to 9999");
+  }
+  lottery::Bet bet{agency,           settings.first_name, settings.last_name,
+                   settings.document, settings.birthdate, *number};
+  if (const auto problem = lottery::validate(bet)) throw LotteryError("invalid bet: " + *problem);
+  return bet;
+}
+
+}  // namespace
+
+void LotteryClient::open_session() {
+  channel_.emplace(connect_with_retry(config_.server_address, kConnectPatience));
+  channel_->send(protocol::Hello{config_.id});
+  expect_ack("Hello");
+}
+
+void LotteryClient::close_session() {
+  if (!channel_) return;
+  const std::string peer = channel_->connection().peer();
+  channel_->connection().close();
+  channel_.reset();
+  logging::debug(Event("close_connection", Result::kSuccess).with("ip", peer));
+}
+
+void LotteryClient::close() {
+  if (file_) {
+    file_->close();
+    file_.reset();
+    logging::info(Event("close_file", Result::kSuccess).with("file", config_.data_file));
+  }
+  if (channel_) {
+    const std::string peer = channel_->connection().peer();
+    channel_->connection().close();
+    channel_.reset();
+    logging::info(Event("close_connection", Result::kSuccess).with("ip", peer));
+  }
+}
+
+protocol::Ack LotteryClient::expect_ack(const char* request) {
+  const protocol::Message reply = channel_->receive_expected("an Ack");
+  const auto* ack = std::get_if<protocol::Ack>(&reply);
+  if (ack == nullptr) {
+    throw protocol::ProtocolError(std::string("expected an Ack to ") + request + ", got " +
+                                  protocol::name_of(reply));
+  }
+  if (ack->code != protocol::AckCode::kOk) {
+    throw LotteryError(std::string("server refused ") + request + ": " + describe(ack->code) +
+                       (ack->code == protocol::AckCode::kInvalidBet
+                            ? " (bet " + std::to_string(ack->bet_index) + ")"
+                            : ""));
+  }
+  return *ack;
+}
+
+void LotteryClient::send_single_bet() {
+  if (!config_.bet) throw LotteryError("mode bet needs NOMBRE, APELLIDO, DOCUMENTO, NACIMIENTO and NUMERO");
+  const lottery::Bet bet = bet_from_settings(*config_.bet, config_.id);
+  open_session();
+  channel_->send(protocol::SingleBet{bet});
+  expect_ack("the bet");
+  logging::info(Event("apuesta_enviada", Result::kSuccess)
+                    .with("dni", bet.document)
+                    .with("numero", bet.number));
+  close_session();
+}
+
+void LotteryClient::send_batch(const protocol::Batch& batch) {
+  channel_->send(batch);
+  expect_ack("a batch");
+  logging::debug(Event("batch_enviado", Result::kSuccess).with("cantidad", batch.bets.size()));
+}
+
+std::size_t LotteryClient::send_agency_file() {
+  file_.emplace(config_.data_file, config_.id, [this](std::size_t line, const std::string& problem) {
+    ++rejected_rows_;
+    logging::error(Event("read_bet", Result::kFail)
+                       .with("file", config_.data_file)
+                       .with("line", line)
+                       .with("error", problem));
+  });
+  open_session();
+  BatchBuilder builder(config_.id, config_.batch_max_amount);
+  std::size_t sent = 0;
+  lottery::Bet bet;
+  while (file_->next(bet)) {
+    if (!builder.fits(bet)) {
+      send_batch(builder.batch());
+      sent += builder.batch().bets.size();
+      builder.clear();
+    }
+    builder.add(std::move(bet));
+  }
+  if (!builder.empty()) {
+    send_batch(builder.batch());
+    sent += builder.batch().bets.size();
+  }
+  file_->close();
+  file_.reset();
+  logging::debug(Event("close_file", Result::kSuccess).with("file", config_.data_file));
+  logging::info(Event("apuestas_enviadas", Result::kSuccess).with("cantidad", sent));
+  return sent;
+}
+
+std::size_t LotteryClient::fetch_winners() {
+  if (!channel_) open_session();
+  channel_->send(protocol::Finished{});
+  expect_ack("Finished");
+
+  std::vector<std::string> winners;
+  auto pause = kFirstRetryPause;
+  while (true) {
+    channel_->send(protocol::WinnersQuery{config_.id});
+    protocol::Message reply = channel_->receive_expected("Winners");
+    if (std::holds_alternative<protocol::NotReady>(reply)) {
+      // Give the connection back so that a sequential server can serve the others.
+      close_session();
+      if (!sys::sleep_unless_shutdown(pause)) throw net::ShutdownRequested();
+      pause = std::min(pause * 2, kLongestRetryPause);
+      open_session();
+      continue;
+    }
+    while (true) {
+      auto* part = std::get_if<protocol::Winners>(&reply);
+      if (part == nullptr) {
+        throw protocol::ProtocolError(std::string("expected Winners, got ") + protocol::name_of(reply));
+      }
+      std::move(part->documents.begin(), part->documents.end(), std::back_inserter(winners));
+      if (part->last) break;
+      reply = channel_->receive_expected("more Winners");
+    }
+    break;
+  }
+  close_session();
+  logging::info(Event("consulta_ganadores", Result::kSuccess).with("cant_ganadores", winners.size()));
+  return winners.size();
+}
+
+}  // namespace tp0::client

@@ -1,0 +1,54 @@
+#pragma once
+
+#include <cstddef>
+#include <optional>
+
+#include "client/agency_file.h"
+#include "common/protocol/channel.h"
+#include "config/client_config.h"
+
+namespace tp0::client {
+
+// One agency talking to the lottery server (see README "Protocol"). Each public method
+// is one mode's whole conversation; errors are exceptions (NetError, ProtocolError,
+// LotteryError, ShutdownRequested on SIGTERM).
+class LotteryClient {
+ public:
+  explicit LotteryClient(const config::ClientConfig& config) : config_(config) {}
+
+  // Mode bet: sends the one bet given in the environment and logs apuesta_enviada.
+  void send_single_bet();
+
+  // Modes batch and lottery: streams the agency file in batches, each acknowledged only
+  // once stored. Returns how many bets were sent.
+  std::size_t send_agency_file();
+
+  // Mode lottery: declares the agency finished, then asks for its winners until the
+  // draw has happened, and logs consulta_ganadores. Returns the number of winners.
+  std::size_t fetch_winners();
+
+  // How many rows of the agency file were not valid bets (each logged when met).
+  std::size_t rejected_rows() const { return rejected_rows_; }
+
+  // Closes the connection and the agency file if open, logging each.
+  void close();
+
+ private:
+  void open_session();
+  void close_session();
+  void send_batch(const protocol::Batch& batch);
+  protocol::Ack expect_ack(const char* request);
+
+  const config::ClientConfig& config_;
+  std::optional<protocol::Channel> channel_;
+  std::optional<AgencyFile> file_;
+  std::size_t rejected_rows_ = 0;
+};
+
+// The server refused a request: what was asked and the code it answered.
+class LotteryError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+}  // namespace tp0::client

@@ -1,0 +1,26 @@
+#include <cstdio>
+#include <exception>
+
+#include "client/client.h"
+#include "common/logging/logging.h"
+#include "common/sys/signals.h"
+#include "config/client_config.h"
+
+int main() {
+  using namespace tp0;
+  config::ClientConfig settings;
+  try {
+    settings = config::load_client_config("config.yaml", config::process_environment());
+  } catch (const config::ConfigError& error) {
+    std::fprintf(stderr, "client: %s\n", error.what());
+    return 1;
+  }
+  try {
+    logging::init(logging::parse_level(settings.log_level));
+    sys::signals::install();
+    return client::run_client(settings);
+  } catch (const std::exception& error) {
+    std::fprintf(stderr, "client: %s\n", error.what());
+    return 1;
+  }
+}

@@ -1,0 +1,13 @@
+#pragma once
+
+#include <initializer_list>
+#include <string>
+#include <string_view>
+
+namespace tp0::csv {
+
+// Appends one RFC 4180 record and its "\n" to `out`. A field is quoted only when it
+// holds a comma, a quote, CR or LF; quotes inside it are doubled.
+void append_record(std::string& out, std::initializer_list<std::string_view> fields);
+
+}  // namespace tp0::csv

@@ -1,0 +1,25 @@
+#include "common/net/address.h"
+
+#include <charconv>
+#include <stdexcept>
+
+namespace tp0::net {
+
+HostPort split_host_port(std::string_view address) {
+  const auto colon = address.rfind(':');
+  if (colon == std::string_view::npos || colon == 0 || colon + 1 == address.size()) {
+    throw std::invalid_argument("\"" + std::string(address) + "\" is not host:port");
+  }
+  std::string_view host = address.substr(0, colon);
+  const std::string_view port = address.substr(colon + 1);
+  if (host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+
+  unsigned value = 0;
+  const auto [end, error] = std::from_chars(port.data(), port.data() + port.size(), value);
+  if (error != std::errc() || end != port.data() + port.size() || value == 0 || value > 65535) {
+    throw std::invalid_argument("\"" + std::string(port) + "\" is not a port from 1 to 65535");
+  }
+  return HostPort{std::string(host), std::string(port)};
+}
+
+}  // namespace tp0::net

@@ -1,0 +1,76 @@
+#include "common/net/connection.h"
+
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "common/net/errors.h"
+#include "common/sys/signals.h"
+
+namespace tp0::net {
+
+Connection::Connection(sys::UniqueFd fd, std::string peer)
+    : fd_(std::move(fd)), peer_(std::move(peer)) {}
+
+void Connection::wait(short events, const char* doing) {
+  switch (sys::wait_for(fd_.get(), events, idle_timeout_)) {
+    case sys::WaitResult::kReady:
+      return;
+    case sys::WaitResult::kShutdown:
+      throw ShutdownRequested();
+    case sys::WaitResult::kTimeout:
+      throw IdleTimeout(std::string(doing) + " " + peer_ + ": no activity for " +
+                        std::to_string(idle_timeout_->count()) + " ms");
+  }
+}
+
+void Connection::write_all(std::span<const std::byte> data) {
+  while (!data.empty()) {
+    wait(POLLOUT, "send to");
+    // send() on a socket, write() on anything else (tests use pipes and socketpairs alike).
+    ssize_t sent = ::send(fd_.get(), data.data(), data.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (sent == -1 && errno == ENOTSOCK) sent = ::write(fd_.get(), data.data(), data.size());
+    if (sent == -1) {
+      if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK) continue;
+      throw NetError("send to " + peer_ + ": " + std::strerror(errno));
+    }
+    data = data.subspan(static_cast<std::size_t>(sent));
+  }
+}
+
+std::size_t Connection::read_some(std::span<std::byte> out) {
+  while (true) {
+    wait(POLLIN, "receive from");
+    const ssize_t received = ::read(fd_.get(), out.data(), out.size());
+    if (received >= 0) return static_cast<std::size_t>(received);
+    if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK) continue;
+    if (errno == ECONNRESET) return 0;
+    throw NetError("receive from " + peer_ + ": " + std::strerror(errno));
+  }
+}
+
+void Connection::read_exact(std::span<std::byte> out) {
+  const std::size_t wanted = out.size();
+  while (!out.empty()) {
+    const std::size_t received = read_some(out);
+    if (received == 0) {
+      throw PeerClosed(peer_ + " closed the connection after " +
+                       std::to_string(wanted - out.size()) + " of " + std::to_string(wanted) +
+                       " bytes");
+    }
+    out = out.subspan(received);
+  }
+}
+
+void Connection::close() {
+  try {
+    fd_.close();
+  } catch (const std::system_error& error) {
+    throw NetError("close connection to " + peer_ + ": " + error.what());
+  }
+}
+
+}  // namespace tp0::net

@@ -1,0 +1,167 @@
+#include "common/net/tcp.h"
+
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <cstring>
+#include <memory>
+
+#include "common/net/errors.h"
+#include "common/sys/signals.h"
+
+namespace tp0::net {
+namespace {
+
+using AddressList = std::unique_ptr<addrinfo, decltype(&::freeaddrinfo)>;
+
+AddressList resolve(const std::string& host, const std::string& port, bool passive) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = passive ? AI_PASSIVE : 0;
+  addrinfo* found = nullptr;
+  const int status = ::getaddrinfo(host.c_str(), port.c_str(), &hints, &found);
+  if (status != 0) {
+    throw NetError("resolve " + host + ":" + port + ": " + ::gai_strerror(status));
+  }
+  return AddressList(found, &::freeaddrinfo);
+}
+
+std::string ip_of(const sockaddr_storage& address) {
+  char text[INET6_ADDRSTRLEN] = "?";
+  if (address.ss_family == AF_INET) {
+    ::inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in&>(address).sin_addr, text,
+                sizeof text);
+  } else if (address.ss_family == AF_INET6) {
+    ::inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6&>(address).sin6_addr, text,
+                sizeof text);
+  }
+  return text;
+}
+
+std::uint16_t port_of(const sockaddr_storage& address) {
+  if (address.ss_family == AF_INET6) {
+    return ntohs(reinterpret_cast<const sockaddr_in6&>(address).sin6_port);
+  }
+  return ntohs(reinterpret_cast<const sockaddr_in&>(address).sin_port);
+}
+
+void disable_nagle(int fd) {
+  const int on = 1;
+  // Small request/answer exchanges would otherwise wait on delayed ACKs; failure only costs latency.
+  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
+}
+
+std::string describe_errno(const std::string& doing) { return doing + ": " + std::strerror(errno); }
+
+}  // namespace
+
+TcpListener TcpListener::listen(const std::string& host, std::uint16_t port, int backlog) {
+  const std::string where = host + ":" + std::to_string(port);
+  const AddressList addresses = resolve(host, std::to_string(port), /*passive=*/true);
+  std::string last_failure = "no address";
+  for (const addrinfo* candidate = addresses.get(); candidate; candidate = candidate->ai_next) {
+    sys::UniqueFd fd(::socket(candidate->ai_family,
+                              candidate->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK,
+                              candidate->ai_protocol));
+    if (!fd) {
+      last_failure = describe_errno("socket");
+      continue;
+    }
+    const int on = 1;
+    ::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+    if (::bind(fd.get(), candidate->ai_addr, candidate->ai_addrlen) == -1) {
+      last_failure = describe_errno("bind");
+      continue;
+    }
+    if (::listen(fd.get(), backlog) == -1) {
+      last_failure = describe_errno("listen");
+      continue;
+    }
+    sockaddr_storage bound{};
+    socklen_t length = sizeof bound;
+    if (::getsockname(fd.get(), reinterpret_cast<sockaddr*>(&bound), &length) == -1) {
+      last_failure = describe_errno("getsockname");
+      continue;
+    }
+    return TcpListener(std::move(fd), ip_of(bound), port_of(bound));
+  }
+  throw NetError("listen on " + where + ": " + last_failure);
+}
+
+std::optional<Connection> TcpListener::accept() {
+  while (true) {
+    sockaddr_storage peer{};
+    socklen_t length = sizeof peer;
+    sys::UniqueFd fd(::accept4(fd_.get(), reinterpret_cast<sockaddr*>(&peer), &length,
+                               SOCK_CLOEXEC));
+    if (fd) {
+      disable_nagle(fd.get());
+      return Connection(std::move(fd), ip_of(peer));
+    }
+    switch (errno) {
+      case EAGAIN:
+#if EAGAIN != EWOULDBLOCK
+      case EWOULDBLOCK:
+#endif
+        return std::nullopt;
+      case EINTR:
+      case ECONNABORTED:
+      case EPROTO:
+        continue;
+      default:
+        throw NetError(describe_errno("accept on " + address_ + ":" + std::to_string(port_)));
+    }
+  }
+}
+
+void TcpListener::close() {
+  try {
+    fd_.close();
+  } catch (const std::system_error& error) {
+    throw NetError("close listener " + address_ + ": " + error.what());
+  }
+}
+
+Connection connect_to(const std::string& host, const std::string& port) {
+  const AddressList addresses = resolve(host, port, /*passive=*/false);
+  std::string last_failure = "no address";
+  for (const addrinfo* candidate = addresses.get(); candidate; candidate = candidate->ai_next) {
+    sys::UniqueFd fd(::socket(candidate->ai_family,
+                              candidate->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK,
+                              candidate->ai_protocol));
+    if (!fd) {
+      last_failure = describe_errno("socket");
+      continue;
+    }
+    // Non-blocking connect, so that SIGTERM interrupts a connection attempt too.
+    if (::connect(fd.get(), candidate->ai_addr, candidate->ai_addrlen) == -1) {
+      if (errno != EINPROGRESS) {
+        last_failure = describe_errno("connect");
+        continue;
+      }
+      if (sys::wait_for(fd.get(), POLLOUT, std::nullopt) == sys::WaitResult::kShutdown) {
+        throw ShutdownRequested();
+      }
+      int error = 0;
+      socklen_t length = sizeof error;
+      ::getsockopt(fd.get(), SOL_SOCKET, SO_ERROR, &error, &length);
+      if (error != 0) {
+        last_failure = std::string("connect: ") + std::strerror(error);
+        continue;
+      }
+    }
+    disable_nagle(fd.get());
+    sockaddr_storage peer{};
+    std::memcpy(&peer, candidate->ai_addr, candidate->ai_addrlen);
+    return Connection(std::move(fd), ip_of(peer));
+  }
+  throw NetError("connect to " + host + ":" + port + ": " + last_failure);
+}
+
+}  // namespace tp0::net

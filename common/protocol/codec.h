@@ -1,0 +1,37 @@
+#pragma once
+
+#include <cstddef>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "common/lottery/bet.h"
+#include "common/protocol/frame.h"
+#include "common/protocol/messages.h"
+
+namespace tp0::protocol {
+
+// Bytes a Batch frame takes before its first bet: frame header, type, agency, count.
+inline constexpr std::size_t kBatchOverheadBytes = kFrameHeaderBytes + 1 + 4 + 2;
+
+// Bytes one bet adds to a Bet or Batch message.
+std::size_t encoded_size(const lottery::Bet& bet);
+
+// True when a bet can be put on the wire at all: names and document of at most 255
+// bytes and a birthdate of exactly 10 bytes. (Whether it is a valid bet is the domain's call.)
+bool encodable(const lottery::Bet& bet);
+
+// Appends one complete frame (header and body) holding `message` to `out`.
+// Throws std::length_error if the frame would exceed kMaxFrameBytes, std::invalid_argument
+// for a bet that is not encodable().
+void encode(const Message& message, std::vector<std::byte>& out);
+
+// Decodes one frame body. Throws ProtocolError for an unknown type, a truncated body or
+// bytes left over.
+Message decode(std::span<const std::byte> body);
+
+// Splits a list of winning documents into Winners messages that each fit in one frame;
+// an empty list gives one empty, last message.
+std::vector<Winners> split_winners(const std::vector<std::string>& documents);
+
+}  // namespace tp0::protocol

@@ -1,0 +1,68 @@
+#include "common/protocol/frame.h"
+
+#include <cstring>
+#include <stdexcept>
+#include <string>
+
+#include "common/net/errors.h"
+#include "common/protocol/errors.h"
+
+namespace tp0::protocol {
+
+std::size_t begin_frame(std::vector<std::byte>& out) {
+  const std::size_t start = out.size();
+  out.resize(start + kFrameHeaderBytes);
+  return start;
+}
+
+void end_frame(std::vector<std::byte>& out, std::size_t start) {
+  const std::size_t body = out.size() - start - kFrameHeaderBytes;
+  if (body == 0 || body > kMaxBodyBytes) {
+    throw std::length_error("frame body of " + std::to_string(body) +
+                            " bytes is outside 1.." + std::to_string(kMaxBodyBytes));
+  }
+  for (std::size_t i = 0; i < kFrameHeaderBytes; ++i) {
+    out[start + i] = static_cast<std::byte>(body >> (8 * (kFrameHeaderBytes - 1 - i)));
+  }
+}
+
+bool FrameReader::fill(net::Connection& connection, std::size_t size, bool end_allowed) {
+  if (end_ - begin_ >= size) return true;
+  if (begin_ + size > buffer_.size()) {
+    std::memmove(buffer_.data(), buffer_.data() + begin_, end_ - begin_);
+    end_ -= begin_;
+    begin_ = 0;
+  }
+  while (end_ - begin_ < size) {
+    const std::size_t received =
+        connection.read_some(std::span(buffer_).subspan(end_));
+    if (received == 0) {
+      if (end_allowed && end_ == begin_) return false;
+      throw net::PeerClosed(connection.peer() + " closed the connection in the middle of a frame (" +
+                            std::to_string(end_ - begin_) + " of " + std::to_string(size) +
+                            " bytes received)");
+    }
+    end_ += received;
+  }
+  return true;
+}
+
+std::optional<std::span<const std::byte>> FrameReader::next(net::Connection& connection) {
+  if (!fill(connection, kFrameHeaderBytes, /*end_allowed=*/true)) return std::nullopt;
+  std::uint32_t length = 0;
+  for (std::size_t i = 0; i < kFrameHeaderBytes; ++i) {
+    length = length << 8 | std::to_integer<std::uint32_t>(buffer_[begin_ + i]);
+  }
+  if (length == 0 || length > kMaxBodyBytes) {
+    throw ProtocolError("frame from " + connection.peer() + " announces " +
+                        std::to_string(length) + " bytes; the limit is 1.." +
+                        std::to_string(kMaxBodyBytes));
+  }
+  fill(connection, kFrameHeaderBytes + length, /*end_allowed=*/false);
+  const std::span<const std::byte> body(buffer_.data() + begin_ + kFrameHeaderBytes, length);
+  begin_ += kFrameHeaderBytes + length;
+  if (begin_ == end_) begin_ = end_ = 0;
+  return body;
+}
+
+}  // namespace tp0::protocol

@@ -1,0 +1,47 @@
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <optional>
+#include <span>
+#include <vector>
+
+#include "common/net/connection.h"
+
+namespace tp0::protocol {
+
+// A frame is a 4-byte big-endian length followed by that many bytes of body. The whole
+// frame, header included, never exceeds kMaxFrameBytes; see README "Protocol".
+inline constexpr std::size_t kMaxFrameBytes = 8192;
+inline constexpr std::size_t kFrameHeaderBytes = 4;
+inline constexpr std::size_t kMaxBodyBytes = kMaxFrameBytes - kFrameHeaderBytes;
+
+// Starts a frame at the end of `out` by reserving its header; returns where it starts.
+std::size_t begin_frame(std::vector<std::byte>& out);
+
+// Writes the header of the frame begun at `start`, now that its body is complete.
+// Throws std::length_error if the frame exceeds kMaxFrameBytes or its body is empty.
+void end_frame(std::vector<std::byte>& out, std::size_t start);
+
+// Splits the byte stream of a connection into frame bodies. It reads in large chunks
+// into a fixed buffer, so a frame costs no allocation and usually less than one read.
+class FrameReader {
+ public:
+  // Returns the next frame's body, valid until the next call, or nullopt when the peer
+  // closed the connection cleanly between two frames.
+  // Throws ProtocolError for a length of zero or over kMaxBodyBytes (before reading the
+  // body, so a hostile length costs nothing), PeerClosed when the stream ends mid-frame,
+  // and whatever the connection throws (NetError, IdleTimeout, ShutdownRequested).
+  std::optional<std::span<const std::byte>> next(net::Connection& connection);
+
+ private:
+  // Ensures at least `size` unread bytes are buffered. Returns false on a clean end of
+  // stream before any of them arrived when `end_allowed`.
+  bool fill(net::Connection& connection, std::size_t size, bool end_allowed);
+
+  std::array<std::byte, 2 * kMaxFrameBytes> buffer_;
+  std::size_t begin_ = 0;
+  std::size_t end_ = 0;
+};
+
+}  // namespace tp0::protocol

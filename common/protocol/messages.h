@@ -1,0 +1,89 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "common/lottery/bet.h"
+
+namespace tp0::protocol {
+
+// The first byte of every frame body. Values are part of the wire format: never reuse one.
+enum class MessageType : std::uint8_t {
+  kHello = 1,
+  kBet = 2,
+  kBatch = 3,
+  kAck = 4,
+  kFinished = 5,
+  kWinnersQuery = 6,
+  kWinners = 7,
+  kNotReady = 8,
+};
+
+// What the server answers to Hello, Bet, Batch and Finished (and to a WinnersQuery it refuses).
+enum class AckCode : std::uint8_t {
+  kOk = 0,
+  kInvalidBet = 1,         // a bet failed validation; nothing of the message was stored
+  kWrongAgency = 2,        // the message names another agency than the connection's Hello
+  kUnexpectedMessage = 3,  // the message is not allowed at this point of the conversation
+  kStorageFailure = 4,     // the bets could not be written; nothing was stored
+};
+
+// Client -> server, first message of a lottery conversation: which agency is speaking.
+struct Hello {
+  std::uint32_t agency = 0;
+  bool operator==(const Hello&) const = default;
+};
+
+// Client -> server: one bet (exercise 5).
+struct SingleBet {
+  lottery::Bet bet;
+  bool operator==(const SingleBet&) const = default;
+};
+
+// Client -> server: several bets of one agency, stored all together or not at all.
+struct Batch {
+  std::uint32_t agency = 0;
+  std::vector<lottery::Bet> bets;
+  bool operator==(const Batch&) const = default;
+};
+
+// Server -> client: the outcome of the last request. For kInvalidBet, `bet_index` is the
+// position in the batch of the first rejected bet.
+struct Ack {
+  AckCode code = AckCode::kOk;
+  std::uint16_t bet_index = 0;
+  bool operator==(const Ack&) const = default;
+};
+
+// Client -> server: this agency has sent all its bets.
+struct Finished {
+  bool operator==(const Finished&) const = default;
+};
+
+// Client -> server: which of this agency's bets won?
+struct WinnersQuery {
+  std::uint32_t agency = 0;
+  bool operator==(const WinnersQuery&) const = default;
+};
+
+// Server -> client: documents of winning bets. A long list spans several messages;
+// the one with `last` set ends it.
+struct Winners {
+  bool last = true;
+  std::vector<std::string> documents;
+  bool operator==(const Winners&) const = default;
+};
+
+// Server -> client: the draw has not happened yet; ask again later (sequential server).
+struct NotReady {
+  bool operator==(const NotReady&) const = default;
+};
+
+using Message = std::variant<Hello, SingleBet, Batch, Ack, Finished, WinnersQuery, Winners, NotReady>;
+
+// A short name for logs and errors ("Batch", "Ack", ...).
+const char* name_of(const Message& message);
+
+}  // namespace tp0::protocol

@@ -1,0 +1,93 @@
+#include "server/child_processes.h"
+
+#include <poll.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdio>
+#include <exception>
+
+#include "common/logging/logging.h"
+#include "common/sys/signals.h"
+#include "common/sys/system_error.h"
+
+namespace tp0::server {
+namespace {
+
+void log_abnormal_exit(pid_t pid, int status) {
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return;
+  logging::Event event("child_exit", logging::Result::kFail);
+  event.with("pid", pid);
+  if (WIFEXITED(status)) {
+    event.with("exit_code", WEXITSTATUS(status));
+  } else if (WIFSIGNALED(status)) {
+    event.with("signal", WTERMSIG(status));
+  }
+  logging::warning(event);
+}
+
+}  // namespace
+
+ChildProcesses::~ChildProcesses() {
+  if (!pids_.empty()) terminate_all(std::chrono::milliseconds(0));
+}
+
+pid_t ChildProcesses::spawn(const std::function<int()>& body) {
+  std::fflush(nullptr);
+  const pid_t pid = ::fork();
+  if (pid == -1) throw sys::last_error("fork a connection handler");
+  if (pid == 0) {
+    int code = 2;
+    try {
+      sys::signals::reopen_after_fork();
+      code = body();
+    } catch (const std::exception& error) {
+      logging::error(logging::Event("child", logging::Result::kFail).with("error", error.what()));
+    }
+    std::fflush(nullptr);
+    ::_exit(code);
+  }
+  pids_.insert(pid);
+  return pid;
+}
+
+std::size_t ChildProcesses::reap() {
+  std::size_t reaped = 0;
+  while (!pids_.empty()) {
+    int status = 0;
+    const pid_t pid = sys::retry_on_eintr([&] { return ::waitpid(-1, &status, WNOHANG); });
+    if (pid <= 0) break;
+    if (pids_.erase(pid) == 0) continue;
+    log_abnormal_exit(pid, status);
+    ++reaped;
+  }
+  return reaped;
+}
+
+std::size_t ChildProcesses::terminate_all(std::chrono::milliseconds grace) {
+  const std::size_t count = pids_.size();
+  for (const pid_t pid : pids_) ::kill(pid, SIGTERM);
+
+  using Clock = std::chrono::steady_clock;
+  const auto deadline = Clock::now() + grace;
+  reap();
+  while (!pids_.empty()) {
+    const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now());
+    if (left.count() <= 0) break;
+    // SIGCHLD writes to the self-pipe, so this wakes as soon as a child exits.
+    pollfd wake{sys::signals::wake_fd(), POLLIN, 0};
+    if (::poll(&wake, 1, static_cast<int>(left.count())) > 0) sys::signals::drain_wake_fd();
+    reap();
+  }
+  for (const pid_t pid : pids_) ::kill(pid, SIGKILL);
+  while (!pids_.empty()) {
+    int status = 0;
+    const pid_t pid = sys::retry_on_eintr([&] { return ::waitpid(-1, &status, 0); });
+    if (pid <= 0) break;
+    pids_.erase(pid);
+  }
+  return count;
+}
+
+}  // namespace tp0::server

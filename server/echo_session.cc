@@ -1,0 +1,24 @@
+#include "server/echo_session.h"
+
+#include <span>
+#include <string>
+
+#include "common/logging/logging.h"
+#include "common/net/line_io.h"
+
+namespace tp0::server {
+namespace {
+
+constexpr std::size_t kMaxLineBytes = 8192;
+
+}  // namespace
+
+void serve_echo(net::Connection& connection) {
+  const std::string line = net::read_line(connection, kMaxLineBytes);
+  logging::info(logging::Event("receive_message", logging::Result::kSuccess)
+                    .with("ip", connection.peer())
+                    .with("msg", std::string_view(line).substr(0, line.find_first_of("\r\n"))));
+  connection.write_all(std::as_bytes(std::span(line)));
+}
+
+}  // namespace tp0::server

@@ -1,0 +1,150 @@
+#include "server/server.h"
+
+#include <poll.h>
+
+#include <chrono>
+#include <csignal>
+#include <cstring>
+#include <exception>
+#include <optional>
+
+#include "common/logging/logging.h"
+#include "common/net/errors.h"
+#include "common/net/tcp.h"
+#include "common/protocol/errors.h"
+#include "common/sys/signals.h"
+#include "server/child_processes.h"
+#include "server/draw/draw_barrier.h"
+#include "server/echo_session.h"
+#include "server/lottery_session.h"
+
+namespace tp0::server {
+namespace {
+
+using config::Concurrency;
+using config::ServerMode;
+using logging::Event;
+using logging::Result;
+
+// How long children get to finish their conversation after SIGTERM before SIGKILL.
+constexpr std::chrono::milliseconds kChildGracePeriod{3000};
+
+class Server {
+ public:
+  explicit Server(const config::ServerConfig& config)
+      : config_(config),
+        listener_(net::TcpListener::listen(config.ip, config.port, config.listen_backlog)),
+        barrier_(config.agencies) {}
+
+  int run();
+
+ private:
+  // Waits until a connection can be accepted. Returns false when shutting down.
+  bool wait_for_connection();
+  void serve_in_child(net::Connection& connection);
+  // Runs one conversation and closes the connection. Returns the exit code a child
+  // serving it leaves with: 0 when it ended normally or by shutdown, 1 when it failed.
+  int serve(net::Connection& connection);
+  void shut_down();
+
+  const config::ServerConfig& config_;
+  net::TcpListener listener_;
+  draw::DrawBarrier barrier_;
+  ChildProcesses children_;
+};
+
+int Server::run() {
+  logging::info(Event("listen", Result::kSuccess)
+                    .with("address", listener_.address())
+                    .with("port", listener_.port())
+                    .with("mode", config_.mode == ServerMode::kEcho ? "echo" : "lottery")
+                    .with("concurrency",
+                          config_.concurrency == Concurrency::kProcess ? "process" : "sequential"));
+  while (true) {
+    logging::info(Event("accept_connections", Result::kInProgress));
+    if (!wait_for_connection()) break;
+    auto connection = listener_.accept();
+    if (!connection) continue;
+    logging::info(Event("accept_connections", Result::kSuccess).with("ip", connection->peer()));
+    connection->set_idle_timeout(config_.idle_timeout);
+    if (config_.concurrency == Concurrency::kProcess) {
+      serve_in_child(*connection);
+    } else {
+      serve(*connection);
+    }
+    if (sys::signals::shutdown_requested()) break;
+  }
+  shut_down();
+  return 0;
+}
+
+bool Server::wait_for_connection() {
+  while (true) {
+    if (sys::signals::consume_child_exited()) children_.reap();
+    if (sys::signals::shutdown_requested()) return false;
+    // At the limit of children, leave new connections in the kernel's backlog until one exits.
+    const bool at_limit = children_.running() >= config_.max_children;
+    pollfd fds[2] = {{listener_.fd(), static_cast<short>(at_limit ? 0 : POLLIN), 0},
+                     {sys::signals::wake_fd(), POLLIN, 0}};
+    if (::poll(fds, 2, -1) == -1) {
+      if (errno == EINTR) continue;
+      throw net::NetError(std::string("poll listener: ") + std::strerror(errno));
+    }
+    if (fds[1].revents != 0) sys::signals::drain_wake_fd();
+    if (fds[0].revents != 0 && !sys::signals::shutdown_requested()) return true;
+  }
+}
+
+void Server::serve_in_child(net::Connection& connection) {
+  children_.spawn([&] {
+    listener_.close();
+    return serve(connection);
+  });
+  // The child has its own copy of the socket; the parent's is closed at once.
+  connection.close();
+}
+
+int Server::serve(net::Connection& connection) {
+  const std::string peer = connection.peer();
+  int code = 0;
+  try {
+    if (config_.mode == ServerMode::kEcho) {
+      serve_echo(connection);
+      connection.close();
+    } else {
+      protocol::Channel channel(std::move(connection));
+      LotterySession session(channel, barrier_,
+                             {config_.storage_path, config_.concurrency == Concurrency::kProcess});
+      session.run();
+      channel.connection().close();
+    }
+  } catch (const net::ShutdownRequested&) {
+    code = 0;
+  } catch (const std::exception& error) {
+    logging::error(Event("serve_connection", Result::kFail).with("ip", peer).with("error", error.what()));
+    code = 1;
+  }
+  logging::info(Event("close_connection", Result::kSuccess).with("ip", peer));
+  return code;
+}
+
+void Server::shut_down() {
+  logging::info(Event("shutdown", Result::kInProgress)
+                    .with("signal", std::string("SIG") + sigabbrev_np(sys::signals::shutdown_signal())));
+  listener_.close();
+  logging::info(Event("close_listener", Result::kSuccess));
+  const std::size_t children = children_.terminate_all(kChildGracePeriod);
+  logging::info(Event("terminate_children", Result::kSuccess).with("count", children));
+  barrier_.release();
+  logging::info(Event("release_shared_memory", Result::kSuccess));
+  logging::info(Event("shutdown", Result::kSuccess));
+}
+
+}  // namespace
+
+int run_server(const config::ServerConfig& config) {
+  Server server(config);
+  return server.run();
+}
+
+}  // namespace tp0::server

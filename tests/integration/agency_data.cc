@@ -1,0 +1,55 @@
+#include "tests/integration/agency_data.h"
+
+#include <fstream>
+#include <stdexcept>
+
+#include "server/storage/bets_file.h"
+#include "tests/support/process.h"
+
+namespace tp0::testing {
+
+AgencyData write_agency_file(const std::string& path, std::uint32_t agency, std::size_t rows,
+                             std::size_t winners) {
+  static const char* const kFirstNames[] = {"Santiago Lionel", "Tiago Nicolás", "\"Ana, María\"",
+                                            "Joaquín", "Zoë"};
+  static const char* const kLastNames[] = {"Lorca", "Rivera", "Pérez", "\"O\"\"Neill\"", "Núñez"};
+  std::string content;
+  std::size_t placed_winners = 0;
+  for (std::size_t i = 0; i < rows; ++i) {
+    // Spread the winners over the file; no other row picks 7574.
+    const bool winner = placed_winners < winners && i % (rows / std::max<std::size_t>(winners, 1)) == 0;
+    unsigned number = static_cast<unsigned>((i * 7919 + agency * 31) % 10000);
+    if (number == 7574) number = 7575;
+    if (winner) {
+      number = 7574;
+      ++placed_winners;
+    }
+    content += std::string(kFirstNames[i % 5]) + "," + kLastNames[(i / 5) % 5] + "," +
+               std::to_string(agency * 10'000'000 + i) + ",19" + std::to_string(50 + i % 50) +
+               "-0" + std::to_string(1 + i % 9) + "-1" + std::to_string(i % 10) + "," +
+               std::to_string(number) + "\r\n";
+  }
+  if (placed_winners != winners) throw std::logic_error("could not place every winner");
+  write_file(path, content);
+  return AgencyData{path, rows, winners};
+}
+
+AgencyData count_agency_file(const std::string& path) {
+  AgencyData data{path, 0, 0};
+  std::ifstream in(path, std::ios::binary);
+  for (std::string line; std::getline(in, line);) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.empty()) continue;
+    ++data.bets;
+    if (line.size() >= 5 && line.compare(line.size() - 5, 5, ",7574") == 0) ++data.winners;
+  }
+  return data;
+}
+
+std::map<std::uint32_t, std::size_t> bets_per_agency(const std::string& bets_path) {
+  std::map<std::uint32_t, std::size_t> counts;
+  storage::load_bets(bets_path, [&](const lottery::Bet& bet) { ++counts[bet.agency]; });
+  return counts;
+}
+
+}  // namespace tp0::testing

@@ -1,0 +1,94 @@
+#include <gtest/gtest.h>
+
+#include <csignal>
+#include <random>
+
+#include "tests/integration/agency_data.h"
+#include "tests/integration/cluster.h"
+
+namespace tp0::testing {
+namespace {
+
+constexpr std::uint32_t kAgencies = 3;
+constexpr std::size_t kBetsPerAgency = 6000;
+
+class Shutdown : public ::testing::TestWithParam<const char*> {
+ protected:
+  // Starts a server and kAgencies lottery clients, each with kBetsPerAgency bets sent in
+  // batches of 20 so that the ingest lasts long enough to be interrupted.
+  void start_ingest(Cluster& cluster) {
+    cluster.start_server({{"SERVER_CONCURRENCY", GetParam()},
+                          {"SERVER_AGENCIES", std::to_string(kAgencies)}});
+    for (std::uint32_t id = 1; id <= kAgencies; ++id) {
+      const auto data = write_agency_file(cluster.dir().file("agency-" + std::to_string(id) + ".csv"),
+                                          id, kBetsPerAgency, 2);
+      cluster.start_client(id, {{"CLI_DATA_FILE", data.path}, {"CLI_BATCH_MAXAMOUNT", "20"}});
+    }
+  }
+
+  std::mt19937 random_{std::random_device{}()};
+};
+
+TEST_P(Shutdown, ServerStopsCleanlyAtARandomMomentOfTheIngest) {
+  for (int round = 0; round < 3; ++round) {
+    Cluster cluster;
+    start_ingest(cluster);
+    auto& server = cluster.server();
+    const std::size_t batches = 1 + random_() % 200;
+    ASSERT_TRUE(server.wait_for_lines("action: apuesta_recibida", batches, kRunTimeout)) << server.output();
+    server.send_signal(SIGTERM);
+    ASSERT_EQ(server.wait_exit(kRunTimeout), 0) << server.output();
+    EXPECT_EQ(server.lines_containing("action: close_listener | result: success").size(), 1u);
+    EXPECT_EQ(server.lines_containing("action: release_shared_memory | result: success").size(), 1u);
+    EXPECT_EQ(server.lines_containing("action: shutdown | result: success").size(), 1u);
+    // Whatever was stored is whole rows: the server's reader rejects any torn one.
+    std::size_t stored = 0;
+    for (const auto& [agency, count] : bets_per_agency(cluster.bets_path())) stored += count;
+    // Each apuesta_recibida line is written after its batch was stored, and every batch
+    // holds 20 bets, so at least that many bets were in the file when the signal left.
+    EXPECT_GE(stored, batches * 20) << "logged batches are in the file";
+  }
+}
+
+TEST_P(Shutdown, ClientStopsCleanlyAtARandomMomentAndOthersAreUnaffected) {
+  Cluster cluster;
+  start_ingest(cluster);
+  auto& victim = cluster.client(1);
+  const std::size_t batches = 1 + random_() % 100;
+  ASSERT_TRUE(victim.wait_for_lines("action: batch_enviado", batches, kRunTimeout)) << victim.output();
+  victim.send_signal(SIGTERM);
+  ASSERT_EQ(victim.wait_exit(kRunTimeout), 0) << victim.output();
+  EXPECT_EQ(victim.lines_containing("action: close_connection | result: success").size(), 1u) << victim.output();
+  EXPECT_EQ(victim.lines_containing("action: close_file | result: success").size(), 1u) << victim.output();
+
+  // The others finish their ingest; the draw cannot happen without agency 1, so they are
+  // still waiting for it, which SIGTERM must end cleanly too.
+  auto& server = cluster.server();
+  ASSERT_TRUE(server.wait_for_lines("action: agency_finished", kAgencies - 1, kRunTimeout)) << server.output();
+  for (std::uint32_t id = 2; id <= kAgencies; ++id) {
+    cluster.client(id).send_signal(SIGTERM);
+    EXPECT_EQ(cluster.client(id).wait_exit(kRunTimeout), 0) << cluster.client(id).output();
+  }
+  const auto stored = bets_per_agency(cluster.bets_path());
+  for (std::uint32_t id = 2; id <= kAgencies; ++id) EXPECT_EQ(stored.at(id), kBetsPerAgency);
+  server.send_signal(SIGTERM);
+  EXPECT_EQ(server.wait_exit(kRunTimeout), 0) << server.output();
+}
+
+TEST_P(Shutdown, ServerWaitingForTheDrawStopsCleanly) {
+  Cluster cluster;
+  auto& server = cluster.start_server({{"SERVER_CONCURRENCY", GetParam()}, {"SERVER_AGENCIES", "2"}});
+  const auto data = write_agency_file(cluster.dir().file("agency-1.csv"), 1, 50, 1);
+  auto& client = cluster.start_client(1, {{"CLI_DATA_FILE", data.path}});
+  ASSERT_TRUE(server.wait_for_line("action: agency_finished", kRunTimeout)) << server.output();
+  server.send_signal(SIGTERM);
+  EXPECT_EQ(server.wait_exit(kRunTimeout), 0) << server.output();
+  client.send_signal(SIGTERM);
+  const auto code = client.wait_exit(kRunTimeout);
+  ASSERT_TRUE(code.has_value());
+}
+
+INSTANTIATE_TEST_SUITE_P(Concurrency, Shutdown, ::testing::Values("sequential", "process"));
+
+}  // namespace
+}  // namespace tp0::testing

@@ -1,0 +1,134 @@
+#include "tests/support/process.h"
+
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+namespace tp0::testing {
+namespace {
+
+// How often waits look again at the output file. Waiting is for the line itself; this
+// only bounds how late a wait notices it.
+constexpr std::chrono::milliseconds kPollInterval{5};
+
+int decode_status(int status) {
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+}  // namespace
+
+Process::Process(const std::string& program, const Environment& environment,
+                 const std::string& workdir, const std::string& output_path)
+    : output_path_(output_path) {
+  std::vector<std::string> entries;
+  entries.push_back("PATH=/usr/local/bin:/usr/bin:/bin");
+  for (const auto& [name, value] : environment) entries.push_back(name + "=" + value);
+  std::vector<char*> envp;
+  for (auto& entry : entries) envp.push_back(entry.data());
+  envp.push_back(nullptr);
+
+  pid_ = ::fork();
+  if (pid_ == -1) throw std::runtime_error("fork failed");
+  if (pid_ == 0) {
+    const int out = ::open(output_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND, 0644);
+    if (out == -1 || ::dup2(out, STDOUT_FILENO) == -1 || ::dup2(out, STDERR_FILENO) == -1 ||
+        ::chdir(workdir.c_str()) == -1) {
+      ::_exit(127);
+    }
+    const int devnull = ::open("/dev/null", O_RDONLY);
+    if (devnull >= 0) ::dup2(devnull, STDIN_FILENO);
+    char* argv[] = {const_cast<char*>(program.c_str()), nullptr};
+    ::execve(program.c_str(), argv, envp.data());
+    ::_exit(127);
+  }
+}
+
+Process::~Process() {
+  if (running()) {
+    ::kill(pid_, SIGKILL);
+    wait_exit(std::chrono::seconds(10));
+  }
+}
+
+std::string Process::output() const { return read_file(output_path_); }
+
+std::vector<std::string> Process::lines_containing(const std::string& needle) const {
+  std::vector<std::string> found;
+  for (const auto& line : split_lines(output())) {
+    if (line.find(needle) != std::string::npos) found.push_back(line);
+  }
+  return found;
+}
+
+bool Process::wait_for_lines(const std::string& needle, std::size_t count,
+                             std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (true) {
+    const bool was_running = running();
+    if (lines_containing(needle).size() >= count) return true;
+    if (!was_running || std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(kPollInterval);
+  }
+}
+
+bool Process::running() {
+  if (exit_code_) return false;
+  int status = 0;
+  const pid_t done = ::waitpid(pid_, &status, WNOHANG);
+  if (done == pid_) exit_code_ = decode_status(status);
+  return !exit_code_;
+}
+
+std::optional<int> Process::wait_exit(std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (running()) {
+    if (std::chrono::steady_clock::now() > deadline) return std::nullopt;
+    std::this_thread::sleep_for(kPollInterval);
+  }
+  return exit_code_;
+}
+
+void Process::send_signal(int signal_number) {
+  if (running()) ::kill(pid_, signal_number);
+}
+
+TempDir::TempDir() {
+  char pattern[] = "/tmp/tp0-test-XXXXXX";
+  if (::mkdtemp(pattern) == nullptr) throw std::runtime_error("mkdtemp failed");
+  path_ = pattern;
+}
+
+TempDir::~TempDir() {
+  std::error_code ignored;
+  std::filesystem::remove_all(path_, ignored);
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream content;
+  content << in.rdbuf();
+  return content.str();
+}
+
+void write_file(const std::string& path, const std::string& content) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << content;
+  if (!out) throw std::runtime_error("cannot write " + path);
+}
+
+std::vector<std::string> split_lines(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+}  // namespace tp0::testing

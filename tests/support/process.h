@@ -1,0 +1,72 @@
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace tp0::testing {
+
+using Environment = std::map<std::string, std::string>;
+
+// A program the test started, with its stdout and stderr captured to a file. Waiting is
+// always on an event — a line in its output, its exit — with a timeout as a safety net.
+// The destructor kills and reaps it if it is still running.
+class Process {
+ public:
+  // Starts `program` in `workdir` with exactly `environment` (plus PATH).
+  Process(const std::string& program, const Environment& environment, const std::string& workdir,
+          const std::string& output_path);
+  ~Process();
+  Process(const Process&) = delete;
+  Process& operator=(const Process&) = delete;
+
+  pid_t pid() const { return pid_; }
+
+  // Everything the program printed so far.
+  std::string output() const;
+  std::vector<std::string> lines_containing(const std::string& needle) const;
+
+  // Waits until the output has `count` lines containing `needle`. False on timeout or if
+  // the program exited first.
+  bool wait_for_lines(const std::string& needle, std::size_t count,
+                      std::chrono::milliseconds timeout);
+  bool wait_for_line(const std::string& needle, std::chrono::milliseconds timeout) {
+    return wait_for_lines(needle, 1, timeout);
+  }
+
+  // Waits for the program to exit. Returns its exit code (128 + signal if killed), or
+  // nullopt on timeout.
+  std::optional<int> wait_exit(std::chrono::milliseconds timeout);
+
+  bool running();
+  void send_signal(int signal_number);
+
+ private:
+  pid_t pid_ = -1;
+  std::optional<int> exit_code_;
+  std::string output_path_;
+};
+
+// A fresh directory under /tmp, removed with everything in it on destruction.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::string& path() const { return path_; }
+  std::string file(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
+std::string read_file(const std::string& path);
+void write_file(const std::string& path, const std::string& content);
+std::vector<std::string> split_lines(const std::string& text);
+
+}  // namespace tp0::testing
