@@ -1,0 +1,113 @@
+#include "common/csv/reader.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "tests/support/process.h"
+
+namespace tp0::csv {
+namespace {
+
+using Records = std::vector<std::vector<std::string>>;
+
+class CsvReaderTest : public ::testing::Test {
+ protected:
+  Records read_all(const std::string& content) {
+    const std::string path = dir_.file("input.csv");
+    testing::write_file(path, content);
+    CsvReader reader = CsvReader::open(path);
+    Records records;
+    std::vector<std::string> fields;
+    while (reader.next(fields)) records.push_back(fields);
+    return records;
+  }
+
+  // Returns the CsvError message for `content`, or "" if it was accepted.
+  std::string error_for(const std::string& content) {
+    try {
+      read_all(content);
+    } catch (const CsvError& error) {
+      return error.what();
+    }
+    return "";
+  }
+
+  testing::TempDir dir_;
+};
+
+TEST_F(CsvReaderTest, AcceptsLfAndCrlfAndAFinalLineWithoutEnd) {
+  const Records expected{{"a", "b"}, {"c", "d"}, {"e", "f"}};
+  EXPECT_EQ(read_all("a,b\nc,d\ne,f\n"), expected);
+  EXPECT_EQ(read_all("a,b\r\nc,d\r\ne,f\r\n"), expected);
+  EXPECT_EQ(read_all("a,b\r\nc,d\ne,f"), expected);
+}
+
+TEST_F(CsvReaderTest, KeepsUtf8AndEmptyFieldsAndSkipsBlankLines) {
+  EXPECT_EQ(read_all("Tiago Nicolás,Núñez\r\n\r\n,,\n\nZoë,\n"),
+            (Records{{"Tiago Nicolás", "Núñez"}, {"", "", ""}, {"Zoë", ""}}));
+}
+
+TEST_F(CsvReaderTest, QuotedFieldsHoldCommasQuotesAndLineBreaks) {
+  EXPECT_EQ(read_all("\"Pérez, Ana\",\"say \"\"hi\"\"\",\"two\r\nlines\",\"\"\r\nnext,row\r\n"),
+            (Records{{"Pérez, Ana", "say \"hi\"", "two\r\nlines", ""}, {"next", "row"}}));
+}
+
+TEST_F(CsvReaderTest, LineNumbersCountLineBreaksInsideQuotes) {
+  const std::string path = dir_.file("lines.csv");
+  testing::write_file(path, "a\n\"b\nc\"\n\nd\n");
+  CsvReader reader = CsvReader::open(path);
+  std::vector<std::string> fields;
+  std::vector<std::size_t> lines;
+  while (reader.next(fields)) lines.push_back(reader.line());
+  EXPECT_EQ(lines, (std::vector<std::size_t>{1, 2, 5}));
+}
+
+TEST_F(CsvReaderTest, MalformedInputNamesTheSourceAndLine) {
+  const std::string quote_inside = error_for("ok,row\nbad\"field,x\n");
+  EXPECT_NE(quote_inside.find("input.csv:2:"), std::string::npos) << quote_inside;
+  EXPECT_NE(quote_inside.find("quote"), std::string::npos) << quote_inside;
+
+  const std::string after_quote = error_for("a\nb\n\"c\"d,e\n");
+  EXPECT_NE(after_quote.find(":3:"), std::string::npos) << after_quote;
+
+  const std::string unterminated = error_for("a\n\"never closed\n");
+  EXPECT_NE(unterminated.find(":2:"), std::string::npos) << unterminated;
+
+  const std::string huge = error_for(std::string(CsvReader::kMaxRecordBytes + 10, 'x') + "\n");
+  EXPECT_NE(huge.find("longer than"), std::string::npos) << huge;
+}
+
+TEST_F(CsvReaderTest, StreamsFilesMuchLargerThanItsBuffer) {
+  std::string content;
+  constexpr int kRecords = 200'000;
+  for (int i = 0; i < kRecords; ++i) {
+    content += "name " + std::to_string(i) + ",\"quoted, " + std::to_string(i) + "\"\r\n";
+  }
+  ASSERT_GT(content.size(), 40 * CsvReader::kBufferBytes);
+  const std::string path = dir_.file("large.csv");
+  testing::write_file(path, content);
+  CsvReader reader = CsvReader::open(path);
+  std::vector<std::string> fields;
+  int count = 0;
+  while (reader.next(fields)) {
+    ASSERT_EQ(fields.size(), 2u);
+    ASSERT_EQ(fields[0], "name " + std::to_string(count));
+    ASSERT_EQ(fields[1], "quoted, " + std::to_string(count));
+    ++count;
+  }
+  EXPECT_EQ(count, kRecords);
+}
+
+TEST_F(CsvReaderTest, MissingFileIsASystemErrorNamingIt) {
+  try {
+    CsvReader::open(dir_.file("absent.csv"));
+    FAIL() << "opened a missing file";
+  } catch (const std::system_error& error) {
+    EXPECT_NE(std::string(error.what()).find("absent.csv"), std::string::npos);
+  }
+}
+
+}  // namespace
+}  // namespace tp0::csv
