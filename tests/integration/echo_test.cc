@@ -86,6 +86,29 @@ TEST_P(EchoIntegration, ClientStartedBeforeTheServerWaitsForIt) {
   EXPECT_TRUE(client.lines_containing("result: fail").empty()) << client.output();
 }
 
+TEST_P(EchoIntegration, SigtermEndsAClientBetweenMessagesAndAnIdleServerWithCodeZero) {
+  Cluster cluster;
+  auto& server = cluster.start_server({{"SERVER_MODE", "echo"}, {"SERVER_CONCURRENCY", GetParam()}});
+  auto& client = cluster.start_client(
+      1, {{"CLI_MODE", "echo"}, {"CLI_LOOP_AMOUNT", "500"}, {"CLI_LOOP_PERIOD", "150ms"}});
+  ASSERT_TRUE(client.wait_for_lines("action: receive_message | result: success", 3, kRunTimeout))
+      << client.output();
+  client.send_signal(SIGTERM);
+  ASSERT_EQ(client.wait_exit(kRunTimeout), 0) << client.output();
+  EXPECT_EQ(client.lines_containing("action: shutdown | result: success").size(), 1u) << client.output();
+  EXPECT_TRUE(client.lines_containing("loop_finished").empty());
+
+  // The server is now blocked in accept with no client at all.
+  ASSERT_TRUE(server.wait_for_lines("action: accept_connections | result: in_progress", 4, kRunTimeout));
+  server.send_signal(SIGTERM);
+  ASSERT_EQ(server.wait_exit(kRunTimeout), 0) << server.output();
+  for (const char* step : {"close_listener", "terminate_children", "release_shared_memory", "shutdown"}) {
+    EXPECT_EQ(server.lines_containing(std::string("action: ") + step + " | result: success").size(), 1u)
+        << step << "\n" << server.output();
+  }
+  EXPECT_TRUE(server.lines_containing("result: fail").empty()) << server.output();
+}
+
 INSTANTIATE_TEST_SUITE_P(Concurrency, EchoIntegration, ::testing::Values("sequential", "process"));
 
 }  // namespace
