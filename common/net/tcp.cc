@@ -59,39 +59,51 @@ void disable_nagle(int fd) {
 
 std::string describe_errno(const std::string& doing) { return doing + ": " + std::strerror(errno); }
 
-}  // namespace
-
-TcpListener TcpListener::listen(const std::string& host, std::uint16_t port, int backlog) {
-  const std::string where = host + ":" + std::to_string(port);
-  const AddressList addresses = resolve(host, std::to_string(port), /*passive=*/true);
-  std::string last_failure = "no address";
+// Tries `attempt` on a fresh non-blocking, close-on-exec socket for each resolved address
+// in turn and returns the first result it gives. `attempt` returns nullopt, after saying
+// why in `failure`, when an address does not work; when none does, the last reason is
+// thrown as NetError prefixed by `doing`.
+template <typename Attempt>
+auto first_working_address(const AddressList& addresses, const std::string& doing, Attempt attempt) {
+  std::string failure = "no address";
   for (const addrinfo* candidate = addresses.get(); candidate; candidate = candidate->ai_next) {
     sys::UniqueFd fd(::socket(candidate->ai_family,
                               candidate->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK,
                               candidate->ai_protocol));
     if (!fd) {
-      last_failure = describe_errno("socket");
+      failure = describe_errno("socket");
       continue;
     }
-    const int on = 1;
-    ::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
-    if (::bind(fd.get(), candidate->ai_addr, candidate->ai_addrlen) == -1) {
-      last_failure = describe_errno("bind");
-      continue;
-    }
-    if (::listen(fd.get(), backlog) == -1) {
-      last_failure = describe_errno("listen");
-      continue;
-    }
-    sockaddr_storage bound{};
-    socklen_t length = sizeof bound;
-    if (::getsockname(fd.get(), reinterpret_cast<sockaddr*>(&bound), &length) == -1) {
-      last_failure = describe_errno("getsockname");
-      continue;
-    }
-    return TcpListener(std::move(fd), ip_of(bound), port_of(bound));
+    if (auto result = attempt(*candidate, std::move(fd), failure)) return std::move(*result);
   }
-  throw NetError("listen on " + where + ": " + last_failure);
+  throw NetError(doing + ": " + failure);
+}
+
+}  // namespace
+
+TcpListener TcpListener::listen(const std::string& host, std::uint16_t port, int backlog) {
+  const AddressList addresses = resolve(host, std::to_string(port), /*passive=*/true);
+  return first_working_address(
+      addresses, "listen on " + host + ":" + std::to_string(port),
+      [&](const addrinfo& candidate, sys::UniqueFd fd, std::string& failure) -> std::optional<TcpListener> {
+        const int on = 1;
+        ::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+        if (::bind(fd.get(), candidate.ai_addr, candidate.ai_addrlen) == -1) {
+          failure = describe_errno("bind");
+          return std::nullopt;
+        }
+        if (::listen(fd.get(), backlog) == -1) {
+          failure = describe_errno("listen");
+          return std::nullopt;
+        }
+        sockaddr_storage bound{};
+        socklen_t length = sizeof bound;
+        if (::getsockname(fd.get(), reinterpret_cast<sockaddr*>(&bound), &length) == -1) {
+          failure = describe_errno("getsockname");
+          return std::nullopt;
+        }
+        return TcpListener(std::move(fd), ip_of(bound), port_of(bound));
+      });
 }
 
 std::optional<Connection> TcpListener::accept() {
@@ -130,38 +142,31 @@ void TcpListener::close() {
 
 Connection connect_to(const std::string& host, const std::string& port) {
   const AddressList addresses = resolve(host, port, /*passive=*/false);
-  std::string last_failure = "no address";
-  for (const addrinfo* candidate = addresses.get(); candidate; candidate = candidate->ai_next) {
-    sys::UniqueFd fd(::socket(candidate->ai_family,
-                              candidate->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK,
-                              candidate->ai_protocol));
-    if (!fd) {
-      last_failure = describe_errno("socket");
-      continue;
-    }
-    // Non-blocking connect, so that SIGTERM interrupts a connection attempt too.
-    if (::connect(fd.get(), candidate->ai_addr, candidate->ai_addrlen) == -1) {
-      if (errno != EINPROGRESS) {
-        last_failure = describe_errno("connect");
-        continue;
-      }
-      if (sys::wait_for(fd.get(), POLLOUT, std::nullopt) == sys::WaitResult::kShutdown) {
-        throw ShutdownRequested();
-      }
-      int error = 0;
-      socklen_t length = sizeof error;
-      ::getsockopt(fd.get(), SOL_SOCKET, SO_ERROR, &error, &length);
-      if (error != 0) {
-        last_failure = std::string("connect: ") + std::strerror(error);
-        continue;
-      }
-    }
-    disable_nagle(fd.get());
-    sockaddr_storage peer{};
-    std::memcpy(&peer, candidate->ai_addr, candidate->ai_addrlen);
-    return Connection(std::move(fd), ip_of(peer));
-  }
-  throw NetError("connect to " + host + ":" + port + ": " + last_failure);
+  return first_working_address(
+      addresses, "connect to " + host + ":" + port,
+      [](const addrinfo& candidate, sys::UniqueFd fd, std::string& failure) -> std::optional<Connection> {
+        // Non-blocking connect, so that SIGTERM interrupts a connection attempt too.
+        if (::connect(fd.get(), candidate.ai_addr, candidate.ai_addrlen) == -1) {
+          if (errno != EINPROGRESS) {
+            failure = describe_errno("connect");
+            return std::nullopt;
+          }
+          if (sys::wait_for(fd.get(), POLLOUT, std::nullopt) == sys::WaitResult::kShutdown) {
+            throw ShutdownRequested();
+          }
+          int error = 0;
+          socklen_t length = sizeof error;
+          ::getsockopt(fd.get(), SOL_SOCKET, SO_ERROR, &error, &length);
+          if (error != 0) {
+            failure = std::string("connect: ") + std::strerror(error);
+            return std::nullopt;
+          }
+        }
+        disable_nagle(fd.get());
+        sockaddr_storage peer{};
+        std::memcpy(&peer, candidate.ai_addr, candidate.ai_addrlen);
+        return Connection(std::move(fd), ip_of(peer));
+      });
 }
 
 }  // namespace tp0::net

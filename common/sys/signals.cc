@@ -5,6 +5,7 @@
 
 #include <cerrno>
 #include <csignal>
+#include <string>
 
 #include "common/sys/system_error.h"
 #include "common/sys/unique_fd.h"
