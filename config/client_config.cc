@@ -1,10 +1,10 @@
 #include "config/client_config.h"
 
-#include <yaml-cpp/yaml.h>
-
-#include <filesystem>
-#include <map>
+#include <limits>
 #include <stdexcept>
+#include <utility>
+
+#include <yaml-cpp/yaml.h>
 
 #include "common/net/address.h"
 #include "config/settings.h"
@@ -12,82 +12,105 @@
 namespace tp0::config {
 namespace {
 
-const Key kId{"id", "CLI_ID"};
-const Key kServerAddress{"server.address", "CLI_SERVER_ADDRESS"};
-const Key kLoopAmount{"loop.amount", "CLI_LOOP_AMOUNT"};
-const Key kLoopPeriod{"loop.period", "CLI_LOOP_PERIOD"};
-const Key kLogLevel{"log.level", "CLI_LOG_LEVEL"};
-const Key kBatchMaxAmount{"batch.maxAmount", "CLI_BATCH_MAXAMOUNT"};
-const Key kMode{"mode", "CLI_MODE"};
-const Key kDataFile{"data.file", "CLI_DATA_FILE"};
+using settings::Name;
 
-// Flattens nested mappings into "outer.inner" keys holding scalar text.
-void flatten(const YAML::Node& node, const std::string& prefix,
-             std::map<std::string, std::string>& out) {
-  if (node.IsScalar()) {
-    out[prefix] = node.Scalar();
-  } else if (node.IsMap()) {
-    for (const auto& entry : node) {
-      const std::string name = entry.first.as<std::string>();
-      flatten(entry.second, prefix.empty() ? name : prefix + "." + name, out);
+constexpr Name kId{"id", "CLI_ID"};
+constexpr Name kServerAddress{"server.address", "CLI_SERVER_ADDRESS"};
+constexpr Name kLoopAmount{"loop.amount", "CLI_LOOP_AMOUNT"};
+constexpr Name kLoopPeriod{"loop.period", "CLI_LOOP_PERIOD"};
+constexpr Name kLogLevel{"log.level", "CLI_LOG_LEVEL"};
+constexpr Name kBatchMaxAmount{"batch.maxAmount", "CLI_BATCH_MAXAMOUNT"};
+constexpr Name kMode{"mode", "CLI_MODE"};
+constexpr Name kDataFile{"data.file", "CLI_DATA_FILE"};
+
+constexpr Name kFirstName{"", "NOMBRE"};
+constexpr Name kLastName{"", "APELLIDO"};
+constexpr Name kDocument{"", "DOCUMENTO"};
+constexpr Name kBirthdate{"", "NACIMIENTO"};
+constexpr Name kNumber{"", "NUMERO"};
+
+constexpr std::uint64_t kMaxUint32 = std::numeric_limits<std::uint32_t>::max();
+
+// Where the client's settings come from: the environment first, then the YAML file.
+class Sources {
+ public:
+  Sources(YAML::Node root, const Environment& env) : root_(std::move(root)), env_(env) {}
+
+  // The raw text of `name`, or nullopt when neither place sets it. A YAML null
+  // (`id:` or `id: ~`) counts as unset; a list or a mapping is an error.
+  std::optional<std::string> lookup(const Name& name) const {
+    if (!name.env.empty()) {
+      if (auto value = env_(std::string(name.env)); value && !value->empty()) return value;
     }
-  } else if (node.IsSequence()) {
-    throw ConfigError(prefix, "invalid setting " + prefix + ": a list is not allowed here");
+    if (name.key.empty() || !root_.IsMap()) return std::nullopt;
+    return lookup_in_file(name);
   }
-}
 
-std::map<std::string, std::string> read_yaml(const std::string& path) {
-  std::map<std::string, std::string> values;
-  std::error_code error;
-  if (!std::filesystem::exists(path, error)) return values;
+ private:
+  std::optional<std::string> lookup_in_file(const Name& name) const {
+    YAML::Node node = root_;
+    std::string_view path = name.key;
+    std::string walked;
+    while (true) {
+      const std::size_t dot = path.find('.');
+      const std::string part(path.substr(0, dot));
+      if (!node.IsMap()) {
+        settings::fail(name, "\"" + walked + "\" in the config file is not a mapping");
+      }
+      const YAML::Node child = std::as_const(node)[part];
+      if (!child.IsDefined() || child.IsNull()) return std::nullopt;
+      walked += walked.empty() ? part : "." + part;
+      node.reset(child);
+      if (dot == std::string_view::npos) break;
+      path.remove_prefix(dot + 1);
+    }
+    if (!node.IsScalar()) {
+      settings::fail(name, std::string("is a ") + (node.IsSequence() ? "list" : "mapping") +
+                               " in the config file, not a single value");
+    }
+    return node.Scalar();
+  }
+
+  YAML::Node root_;
+  const Environment& env_;
+};
+
+YAML::Node parse_yaml_file(const std::string& path) {
+  const std::optional<std::string> contents = settings::read_file_if_present(path);
+  if (!contents) return YAML::Node();
+  YAML::Node root;
   try {
-    flatten(YAML::LoadFile(path), "", values);
-  } catch (const YAML::Exception& failure) {
-    throw ConfigError("", "cannot parse " + path + ": " + failure.what());
+    root = YAML::Load(*contents);
+  } catch (const YAML::Exception& error) {
+    throw ConfigError("", "cannot parse " + path + ": line " + std::to_string(error.mark.line + 1) +
+                              ", column " + std::to_string(error.mark.column + 1) + ": " + error.msg);
   }
-  return values;
+  if (!root.IsNull() && !root.IsMap()) {
+    throw ConfigError("", "cannot parse " + path + ": the top level is not a mapping of settings");
+  }
+  return root;
 }
 
-std::string server_address(const Settings& settings) {
-  const std::string address = settings.text(kServerAddress, "server:12345");
-  try {
-    net::split_host_port(address);
-  } catch (const std::invalid_argument& error) {
-    throw Settings::invalid(kServerAddress, address, error.what());
-  }
-  return address;
+std::uint32_t parse_uint32(const Name& name, const std::string& text, std::uint32_t min) {
+  return static_cast<std::uint32_t>(settings::parse_integer(name, text, min, kMaxUint32));
 }
 
-BetSettings bet_settings(const Settings& settings) {
-  const auto required = [&](const char* variable) {
-    return settings.required_text(Key{variable, variable});
+BetSettings load_bet(const Sources& sources) {
+  const auto required = [&](const Name& name) {
+    auto value = sources.lookup(name);
+    if (!value) settings::fail_missing(name, "(required in mode bet)");
+    return std::move(*value);
   };
-  return BetSettings{required("NOMBRE"), required("APELLIDO"), required("DOCUMENTO"),
-                     required("NACIMIENTO"), required("NUMERO")};
+  BetSettings bet;
+  bet.first_name = required(kFirstName);
+  bet.last_name = required(kLastName);
+  bet.document = required(kDocument);
+  bet.birthdate = required(kBirthdate);
+  bet.number = required(kNumber);
+  return bet;
 }
 
 }  // namespace
-
-ClientConfig load_client_config(const std::string& yaml_path, const Environment& environment) {
-  const Settings settings(read_yaml(yaml_path), environment);
-  ClientConfig config;
-  if (!settings.find(kId)) throw ConfigError(kId.file_key, "missing setting " + kId.describe());
-  config.id = static_cast<std::uint32_t>(settings.integer(kId, 0, 1, UINT32_MAX));
-  config.server_address = server_address(settings);
-  config.loop_amount = static_cast<std::uint32_t>(settings.integer(kLoopAmount, 5, 0, UINT32_MAX));
-  config.loop_period = settings.duration(kLoopPeriod, std::chrono::seconds(5));
-  config.log_level = settings.log_level(kLogLevel, "INFO");
-  config.batch_max_amount = static_cast<std::uint32_t>(
-      settings.integer(kBatchMaxAmount, kDefaultBatchMaxAmount, 1, UINT32_MAX));
-  config.mode = settings.choice(kMode, ClientMode::kLottery,
-                                {{"echo", ClientMode::kEcho},
-                                 {"bet", ClientMode::kBet},
-                                 {"batch", ClientMode::kBatch},
-                                 {"lottery", ClientMode::kLottery}});
-  config.data_file = settings.text(kDataFile, "./agency.csv");
-  if (config.mode == ClientMode::kBet) config.bet = bet_settings(settings);
-  return config;
-}
 
 std::string_view to_string(ClientMode mode) {
   switch (mode) {
@@ -101,6 +124,44 @@ std::string_view to_string(ClientMode mode) {
       return "lottery";
   }
   return "unknown";
+}
+
+ClientConfig load_client_config(const std::string& yaml_path, const Environment& env) {
+  const Sources sources(parse_yaml_file(yaml_path), env);
+  ClientConfig config;
+
+  if (auto text = sources.lookup(kId)) {
+    config.id = parse_uint32(kId, *text, 1);
+  } else {
+    settings::fail_missing(kId);
+  }
+  if (auto text = sources.lookup(kServerAddress)) {
+    try {
+      net::split_host_port(*text);
+    } catch (const std::invalid_argument& error) {
+      settings::fail(kServerAddress, error.what());
+    }
+    config.server_address = std::move(*text);
+  }
+  if (auto text = sources.lookup(kLoopAmount)) config.loop_amount = parse_uint32(kLoopAmount, *text, 0);
+  if (auto text = sources.lookup(kLoopPeriod)) {
+    config.loop_period =
+        settings::parse_duration_at_least(kLoopPeriod, *text, std::chrono::nanoseconds::zero());
+  }
+  if (auto text = sources.lookup(kLogLevel)) config.log_level = settings::parse_log_level(kLogLevel, *text);
+  if (auto text = sources.lookup(kBatchMaxAmount)) {
+    config.batch_max_amount = parse_uint32(kBatchMaxAmount, *text, 1);
+  }
+  if (auto text = sources.lookup(kMode)) {
+    // Same order as the enumerators.
+    const std::size_t index = settings::parse_choice(kMode, *text, {"echo", "bet", "batch", "lottery"});
+    config.mode = static_cast<ClientMode>(index);
+  }
+  if (auto text = sources.lookup(kDataFile)) {
+    config.data_file = settings::require_non_empty(kDataFile, *text);
+  }
+  if (config.mode == ClientMode::kBet) config.bet = load_bet(sources);
+  return config;
 }
 
 }  // namespace tp0::config

@@ -7,14 +7,24 @@
 #include <string_view>
 
 #include "config/config_error.h"
+#include "config/duration.h"
 #include "config/environment.h"
 
 namespace tp0::config {
 
+// Why 146: a bet on the wire takes 15 bytes plus its first name, last name and
+// document. In the course's data those three add up to at most 41 bytes, so a bet is at
+// most 56 bytes, and a batch frame adds an 11-byte header: 11 + 146 * 56 = 8187, which
+// still fits in one 8 KiB (8192-byte) frame.
+inline constexpr std::uint32_t kDefaultBatchMaxAmount = 146;
+
 enum class ClientMode { kEcho, kBet, kBatch, kLottery };
 
-// The bet of mode `bet`, as raw text from NOMBRE, APELLIDO, DOCUMENTO, NACIMIENTO and
-// NUMERO; whether it is a valid bet is the domain's call.
+// "echo", "bet", "batch" or "lottery".
+std::string_view to_string(ClientMode mode);
+
+// The single bet of mode bet, as raw text from the environment (NOMBRE, APELLIDO,
+// DOCUMENTO, NACIMIENTO, NUMERO). Validating it is the caller's job.
 struct BetSettings {
   std::string first_name;
   std::string last_name;
@@ -23,29 +33,29 @@ struct BetSettings {
   std::string number;
 };
 
-// Bets per batch when config.yaml does not say. A bet on the wire takes 15 bytes plus its
-// first name, last name and document, which add up to at most 41 bytes in the course's
-// data: 56 bytes. With the batch frame's 11-byte header, 11 + 146 * 56 = 8187 <= 8192.
-inline constexpr std::uint32_t kDefaultBatchMaxAmount = 146;
-
+// Every setting of the client. Each member names its key in config.yaml and its
+// environment variable; the member initializers are the defaults.
 struct ClientConfig {
-  std::uint32_t id = 0;
-  std::string server_address;
-  std::uint32_t loop_amount = 0;
-  std::chrono::nanoseconds loop_period{0};
-  std::string log_level;
-  std::uint32_t batch_max_amount = kDefaultBatchMaxAmount;
-  ClientMode mode = ClientMode::kLottery;
-  std::string data_file;
-  std::optional<BetSettings> bet;  // set only in mode bet
+  std::uint32_t id = 0;                             // id / CLI_ID, required, >= 1
+  std::string server_address = "server:12345";      // server.address / CLI_SERVER_ADDRESS
+  std::uint32_t loop_amount = 5;                    // loop.amount / CLI_LOOP_AMOUNT
+  std::chrono::nanoseconds loop_period = std::chrono::seconds(5);  // loop.period / CLI_LOOP_PERIOD
+  std::string log_level = "INFO";                   // log.level / CLI_LOG_LEVEL, upper-case
+  std::uint32_t batch_max_amount = kDefaultBatchMaxAmount;  // batch.maxAmount / CLI_BATCH_MAXAMOUNT
+  ClientMode mode = ClientMode::kLottery;           // mode / CLI_MODE
+  std::string data_file = "./agency.csv";           // data.file / CLI_DATA_FILE
+  std::optional<BetSettings> bet;                   // set only when mode == kBet
 };
 
-// Reads `yaml_path` (a missing file means defaults and environment only) and applies the
-// environment on top; see README "Configuration" for every key, variable and default.
-// Throws ConfigError naming the key for a missing or invalid setting, or naming the file
-// when it cannot be read or parsed.
-ClientConfig load_client_config(const std::string& yaml_path, const Environment& environment);
-
-std::string_view to_string(ClientMode mode);
+// Reads the YAML file at `yaml_path` (nested keys: `loop: {period: 1s}` is loop.period),
+// then lets each variable set in `env` override it. A missing file is not an error: the
+// defaults and the environment apply. In mode bet the five bet variables are required.
+// Values are checked strictly: server.address must be host:port (host may be [v6]) with
+// a port from 1 to 65535; numbers are whole decimal numbers with nothing around them;
+// loop.period is a non-negative Go duration; log.level is DEBUG, INFO, WARNING, ERROR or
+// CRITICAL in any case; mode is echo, bet, batch or lottery in any case.
+// Throws ConfigError naming the file (unreadable, not YAML, not a mapping) or the
+// setting (missing, wrong type or value).
+ClientConfig load_client_config(const std::string& yaml_path, const Environment& env);
 
 }  // namespace tp0::config

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "config/config_error.h"
 #include "config/environment.h"
@@ -12,23 +13,36 @@ namespace tp0::config {
 enum class ServerMode { kEcho, kLottery };
 enum class Concurrency { kSequential, kProcess };
 
+// "echo" or "lottery".
+std::string_view to_string(ServerMode mode);
+// "sequential" or "process".
+std::string_view to_string(Concurrency concurrency);
+
+// Every setting of the server. Each is read from the [DEFAULT] section of config.ini
+// and from the environment variable of the same name; the member initializers are the
+// defaults.
 struct ServerConfig {
-  std::uint16_t port = 12345;
-  std::string ip = "server";
-  int listen_backlog = 5;
-  std::string logging_level = "INFO";
-  ServerMode mode = ServerMode::kLottery;
-  Concurrency concurrency = Concurrency::kProcess;
-  std::uint32_t agencies = 5;
-  std::string storage_path = "./bets.csv";
-  std::chrono::milliseconds idle_timeout{30'000};
-  std::uint32_t max_children = 64;
+  std::uint16_t port = 12345;                  // SERVER_PORT, 0 lets the OS choose (tests)
+  std::string ip = "server";                   // SERVER_IP, non-empty
+  int listen_backlog = 5;                      // SERVER_LISTEN_BACKLOG, >= 1
+  std::string logging_level = "INFO";          // LOGGING_LEVEL, upper-case
+  ServerMode mode = ServerMode::kLottery;      // SERVER_MODE
+  Concurrency concurrency = Concurrency::kProcess;  // SERVER_CONCURRENCY
+  std::uint32_t agencies = 5;                  // SERVER_AGENCIES, 1..10000
+  std::string storage_path = "./bets.csv";     // STORAGE_FILEPATH, non-empty
+  // SERVER_IDLE_TIMEOUT, a Go duration > 0 (rounded up to whole milliseconds): a
+  // connection silent that long in the middle of a conversation is dropped.
+  std::chrono::milliseconds idle_timeout = std::chrono::seconds(30);
+  std::uint32_t max_children = 64;             // SERVER_MAX_CHILDREN, >= 1
 };
 
-// Reads the [DEFAULT] section of `ini_path` (a missing file means defaults and
-// environment only) and applies the environment on top; see README "Configuration".
-// Throws ConfigError naming the key for an invalid setting, or naming the file and line
-// when the file cannot be parsed.
-ServerConfig load_server_config(const std::string& ini_path, const Environment& environment);
+// Reads the [DEFAULT] section of the INI file at `ini_path` (key names are matched
+// case-insensitively, as Python's configparser does; other sections and unknown keys
+// are ignored), then lets each variable set in `env` override it. A missing file is not
+// an error: the defaults and the environment apply. Numbers are whole decimal numbers
+// with nothing around them; LOGGING_LEVEL is DEBUG, INFO, WARNING, ERROR or CRITICAL,
+// SERVER_MODE echo or lottery, SERVER_CONCURRENCY sequential or process, all in any case.
+// Throws ConfigError naming the file (unreadable, malformed line) or the setting.
+ServerConfig load_server_config(const std::string& ini_path, const Environment& env);
 
 }  // namespace tp0::config

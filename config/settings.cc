@@ -1,85 +1,156 @@
 #include "config/settings.h"
 
-#include <algorithm>
-#include <cctype>
-#include <charconv>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <memory>
 #include <stdexcept>
 
+#include "config/config_error.h"
 #include "config/duration.h"
 
-namespace tp0::config {
+namespace tp0::config::settings {
+namespace {
 
-std::string Key::describe() const {
-  return file_key == variable ? file_key : file_key + " (" + variable + ")";
+char to_lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+
+bool equal_ignoring_case(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (to_lower(a[i]) != to_lower(b[i])) return false;
+  }
+  return true;
 }
 
-ConfigError Settings::invalid(const Key& key, const std::string& value, const std::string& why) {
-  return ConfigError(key.file_key,
-                     "invalid setting " + key.describe() + ": \"" + value + "\": " + why);
+struct FileCloser {
+  void operator()(std::FILE* file) const { std::fclose(file); }
+};
+
+[[noreturn]] void fail_reading(const std::string& path, int error_number) {
+  throw ConfigError("", "cannot read " + path + ": " + std::strerror(error_number));
 }
 
-std::string Settings::lower(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+}  // namespace
+
+std::string Name::describe() const {
+  if (key.empty()) return std::string(env);
+  if (env.empty() || env == key) return std::string(key);
+  return std::string(key) + " (" + std::string(env) + ")";
+}
+
+std::string Name::error_key() const { return std::string(key.empty() ? env : key); }
+
+void fail(const Name& name, const std::string& problem) {
+  throw ConfigError(name.error_key(), "invalid setting " + name.describe() + ": " + problem);
+}
+
+void fail_missing(const Name& name, std::string_view detail) {
+  std::string message = "missing setting " + name.describe();
+  if (!detail.empty()) message += " " + std::string(detail);
+  throw ConfigError(name.error_key(), message);
+}
+
+std::string quote(std::string_view text) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out = "\"";
+  for (const char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (c == '\r') {
+      out += "\\r";
+    } else if (byte < 0x20 || byte == 0x7f) {
+      out += "\\x";
+      out += kHex[byte >> 4];
+      out += kHex[byte & 0xf];
+    } else {
+      out += c;
+    }
+  }
+  out += '"';
+  return out;
+}
+
+std::uint64_t parse_integer(const Name& name, const std::string& text, std::uint64_t min,
+                            std::uint64_t max) {
+  const auto problem = [&] {
+    return quote(text) + " is not a whole number from " + std::to_string(min) + " to " +
+           std::to_string(max);
+  };
+  if (text.empty()) fail(name, problem());
+  std::uint64_t value = 0;
+  for (const char c : text) {
+    if (c < '0' || c > '9') fail(name, problem());
+    const auto digit = static_cast<std::uint64_t>(c - '0');
+    if (digit > max || value > (max - digit) / 10) fail(name, problem());  // value*10+digit > max
+    value = value * 10 + digit;
+  }
+  if (value < min) fail(name, problem());
+  return value;
+}
+
+std::chrono::nanoseconds parse_duration_at_least(const Name& name, const std::string& text,
+                                                 std::chrono::nanoseconds min) {
+  std::chrono::nanoseconds value{};
+  try {
+    value = parse_duration(text);
+  } catch (const std::invalid_argument&) {
+    fail(name, quote(text) + " is not a duration like 50ms, 1.5s or 1m30s");
+  }
+  if (value < min) {
+    if (min == std::chrono::nanoseconds::zero()) fail(name, quote(text) + " must not be negative");
+    if (min == std::chrono::nanoseconds(1)) fail(name, quote(text) + " must be greater than zero");
+    fail(name, quote(text) + " must be at least " + format_duration(min));
+  }
+  return value;
+}
+
+std::string parse_log_level(const Name& name, const std::string& text) {
+  static constexpr std::string_view kLevels[] = {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"};
+  for (const std::string_view level : kLevels) {
+    if (equal_ignoring_case(text, level)) return std::string(level);
+  }
+  fail(name, quote(text) + " is not one of DEBUG, INFO, WARNING, ERROR, CRITICAL");
+}
+
+std::size_t parse_choice(const Name& name, const std::string& text,
+                         std::initializer_list<std::string_view> choices) {
+  std::size_t index = 0;
+  std::string listed;
+  for (const std::string_view choice : choices) {
+    if (equal_ignoring_case(text, choice)) return index;
+    if (index > 0) listed += ", ";
+    listed += choice;
+    ++index;
+  }
+  fail(name, quote(text) + " is not one of " + listed);
+}
+
+std::string require_non_empty(const Name& name, const std::string& text) {
+  if (text.empty()) fail(name, "must not be empty");
   return text;
 }
 
-std::optional<std::string> Settings::find(const Key& key) const {
-  if (auto value = environment_(key.variable)) return value;
-  const auto in_file = file_values_.find(key.file_key);
-  if (in_file != file_values_.end()) return in_file->second;
-  return std::nullopt;
-}
-
-std::string Settings::text(const Key& key, const std::string& fallback) const {
-  return find(key).value_or(fallback);
-}
-
-std::string Settings::required_text(const Key& key) const {
-  auto value = find(key);
-  if (!value || value->empty()) throw ConfigError(key.file_key, "missing setting " + key.describe());
-  return *value;
-}
-
-std::uint64_t Settings::integer(const Key& key, std::uint64_t fallback, std::uint64_t min,
-                                std::uint64_t max) const {
-  const auto found = find(key);
-  if (!found) return fallback;
-  const std::string& text = *found;
-  std::uint64_t value = 0;
-  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-  const std::string range = "expected a whole number from " + std::to_string(min) + " to " +
-                            std::to_string(max);
-  if (text.empty() || error != std::errc() || end != text.data() + text.size()) {
-    throw invalid(key, text, range);
+std::optional<std::string> read_file_if_present(const std::string& path) {
+  const std::unique_ptr<std::FILE, FileCloser> file(std::fopen(path.c_str(), "rb"));
+  if (!file) {
+    if (errno == ENOENT) return std::nullopt;
+    fail_reading(path, errno);
   }
-  if (value < min || value > max) throw invalid(key, text, range);
-  return value;
-}
-
-std::chrono::nanoseconds Settings::duration(const Key& key, std::chrono::nanoseconds fallback) const {
-  const auto found = find(key);
-  if (!found) return fallback;
-  std::chrono::nanoseconds value;
-  try {
-    value = parse_duration(*found);
-  } catch (const std::invalid_argument&) {
-    throw invalid(key, *found, "expected a duration like 50ms, 1.5s or 1m30s");
+  std::string contents;
+  char buffer[4096];
+  std::size_t count = 0;
+  while ((count = std::fread(buffer, 1, sizeof buffer, file.get())) > 0) {
+    contents.append(buffer, count);
   }
-  if (value.count() < 0) throw invalid(key, *found, "a duration cannot be negative");
-  return value;
+  // A directory opens fine and only fails here, with EISDIR.
+  if (std::ferror(file.get())) fail_reading(path, errno);
+  return contents;
 }
 
-std::string Settings::log_level(const Key& key, const std::string& fallback) const {
-  const auto found = find(key);
-  if (!found) return fallback;
-  std::string upper = *found;
-  std::transform(upper.begin(), upper.end(), upper.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-  for (const char* level : {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}) {
-    if (upper == level) return upper;
-  }
-  throw invalid(key, *found, "expected DEBUG, INFO, WARNING, ERROR or CRITICAL");
-}
-
-}  // namespace tp0::config
+}  // namespace tp0::config::settings

@@ -3,69 +3,59 @@
 #include <chrono>
 #include <cstdint>
 #include <initializer_list>
-#include <map>
 #include <optional>
 #include <string>
-#include <utility>
+#include <string_view>
 
-#include "config/config_error.h"
-#include "config/environment.h"
+// Helpers shared by the client and server loaders: turning the raw text of one setting
+// into a typed value, or into a ConfigError naming that setting. Not part of the
+// component's public interface.
+namespace tp0::config::settings {
 
-namespace tp0::config {
+// How a setting is called in the config file and in the environment. `env` may equal
+// `key` (the server's INI file) and either may be empty when the setting lives in only
+// one place (the client's bet variables are env-only).
+struct Name {
+  std::string_view key;
+  std::string_view env;
 
-// A setting's two names: as written in the file, and as an environment variable.
-struct Key {
-  std::string file_key;
-  std::string variable;
-
-  // "loop.period (CLI_LOOP_PERIOD)", or just "SERVER_PORT" when both names are the same.
+  // For messages: "loop.period (CLI_LOOP_PERIOD)", "SERVER_PORT", "NOMBRE".
   std::string describe() const;
+  // What ConfigError::key() reports: `key`, or `env` when there is no file key.
+  std::string error_key() const;
 };
 
-// Resolves settings by precedence: the environment, then the file, then the default.
-// Every accessor throws ConfigError naming the key when the text found is not valid.
-class Settings {
- public:
-  Settings(std::map<std::string, std::string> file_values, Environment environment)
-      : file_values_(std::move(file_values)), environment_(std::move(environment)) {}
+// Throws ConfigError "invalid setting <name>: <problem>".
+[[noreturn]] void fail(const Name& name, const std::string& problem);
 
-  // The raw text of a setting, or nullopt when neither source has it.
-  std::optional<std::string> find(const Key& key) const;
+// Throws ConfigError "missing setting <name>" followed by `detail` when not empty.
+[[noreturn]] void fail_missing(const Name& name, std::string_view detail = {});
 
-  std::string text(const Key& key, const std::string& fallback) const;
-  // Throws ConfigError ("missing setting ...") when the setting is absent.
-  std::string required_text(const Key& key) const;
-  // A decimal integer from `min` to `max`, the whole text and nothing else.
-  std::uint64_t integer(const Key& key, std::uint64_t fallback, std::uint64_t min,
-                        std::uint64_t max) const;
-  // A Go duration, not negative.
-  std::chrono::nanoseconds duration(const Key& key, std::chrono::nanoseconds fallback) const;
-  // DEBUG, INFO, WARNING, ERROR or CRITICAL in any case; returned upper-case.
-  std::string log_level(const Key& key, const std::string& fallback) const;
+// `text` between double quotes, with quotes, backslashes and control characters escaped
+// so a message always stays on one line.
+std::string quote(std::string_view text);
 
-  // One of `choices` by name, in any case.
-  template <typename Enum>
-  Enum choice(const Key& key, Enum fallback,
-              std::initializer_list<std::pair<const char*, Enum>> choices) const {
-    const auto found = find(key);
-    if (!found) return fallback;
-    const std::string wanted = lower(*found);
-    std::string names;
-    for (const auto& [name, value] : choices) {
-      if (wanted == name) return value;
-      names += names.empty() ? name : std::string(", ") + name;
-    }
-    throw invalid(key, *found, "expected one of " + names);
-  }
+// The whole of `text` as a decimal integer within [min, max], no sign, spaces or other
+// characters. Throws ConfigError otherwise.
+std::uint64_t parse_integer(const Name& name, const std::string& text, std::uint64_t min,
+                            std::uint64_t max);
 
-  // The error for a setting whose text is not acceptable.
-  static ConfigError invalid(const Key& key, const std::string& value, const std::string& why);
+// A Go duration (see parse_duration) not below `min`. Throws ConfigError otherwise.
+std::chrono::nanoseconds parse_duration_at_least(const Name& name, const std::string& text,
+                                                 std::chrono::nanoseconds min);
 
- private:
-  static std::string lower(std::string text);
+// One of DEBUG, INFO, WARNING, ERROR, CRITICAL in any case; returned upper-case.
+std::string parse_log_level(const Name& name, const std::string& text);
 
-  std::map<std::string, std::string> file_values_;
-  Environment environment_;
-};
+// The index in `choices` (lower-case words) of `text`, compared case-insensitively.
+std::size_t parse_choice(const Name& name, const std::string& text,
+                         std::initializer_list<std::string_view> choices);
 
-}  // namespace tp0::config
+// `text` itself, rejecting an empty value.
+std::string require_non_empty(const Name& name, const std::string& text);
+
+// The contents of the file at `path`, or nullopt when it does not exist. Throws
+// ConfigError "cannot read <path>: <reason>" when it exists but cannot be read.
+std::optional<std::string> read_file_if_present(const std::string& path);
+
+}  // namespace tp0::config::settings

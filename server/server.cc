@@ -57,9 +57,8 @@ int Server::run() {
   logging::info(Event("listen", Result::kSuccess)
                     .with("address", listener_.address())
                     .with("port", listener_.port())
-                    .with("mode", config_.mode == ServerMode::kEcho ? "echo" : "lottery")
-                    .with("concurrency",
-                          config_.concurrency == Concurrency::kProcess ? "process" : "sequential"));
+                    .with("mode", config::to_string(config_.mode))
+                    .with("concurrency", config::to_string(config_.concurrency)));
   while (true) {
     logging::info(Event("accept_connections", Result::kInProgress));
     if (!wait_for_connection()) break;

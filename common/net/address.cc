@@ -12,12 +12,17 @@ HostPort split_host_port(std::string_view address) {
   }
   std::string_view host = address.substr(0, colon);
   const std::string_view port = address.substr(colon + 1);
-  if (host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  } else if (host.find_first_of("[]:") != std::string_view::npos) {
+    throw std::invalid_argument("\"" + std::string(address) + "\" is not host:port (an IPv6 host goes in brackets)");
+  }
+  if (host.empty()) throw std::invalid_argument("\"" + std::string(address) + "\" has no host");
 
   unsigned value = 0;
   const auto [end, error] = std::from_chars(port.data(), port.data() + port.size(), value);
   if (error != std::errc() || end != port.data() + port.size() || value == 0 || value > 65535) {
-    throw std::invalid_argument("\"" + std::string(port) + "\" is not a port from 1 to 65535");
+    throw std::invalid_argument("\"" + std::string(address) + "\" does not end in a port from 1 to 65535");
   }
   return HostPort{std::string(host), std::string(port)};
 }

@@ -30,7 +30,7 @@ TEST(NetAddress, SplitsHostAndPort) {
   EXPECT_EQ(net::split_host_port("server:12345").host, "server");
   EXPECT_EQ(net::split_host_port("server:12345").port, "12345");
   EXPECT_EQ(net::split_host_port("[::1]:80").host, "::1");
-  for (const char* bad : {"server", "server:", ":80", "server:0", "server:65536", "server:http"}) {
+  for (const char* bad : {"server", "server:", ":80", "server:0", "server:65536", "server:http", "a:b:1", "[]:80"}) {
     EXPECT_THROW(net::split_host_port(bad), std::invalid_argument) << bad;
   }
 }

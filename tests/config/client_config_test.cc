@@ -1,134 +1,322 @@
 #include "config/client_config.h"
 
+#include <map>
+#include <string>
+#include <vector>
+
 #include <gtest/gtest.h>
 
-#include "tests/config/fake_environment.h"
-#include "tests/support/process.h"
+#include "tests/config/test_support.h"
 
 namespace tp0::config {
 namespace {
 
 using namespace std::chrono_literals;
+using testing::fake_environment;
+using testing::TempDir;
 
-class ClientConfigTest : public ::testing::Test {
- protected:
-  std::string yaml(const std::string& content) {
-    testing::write_file(dir_.file("config.yaml"), content);
-    return dir_.file("config.yaml");
-  }
-  std::string missing() const { return dir_.file("absent.yaml"); }
+// 11-byte frame header plus 146 bets of at most 56 bytes must fit in 8 KiB.
+static_assert(11 + kDefaultBatchMaxAmount * 56 <= 8192);
+static_assert(11 + (kDefaultBatchMaxAmount + 1) * 56 > 8192);
 
-  testing::TempDir dir_;
-};
-
-TEST_F(ClientConfigTest, ReadsEveryKeyOfTheFile) {
-  const auto config = load_client_config(yaml(R"(
-id: 3
+constexpr char kFullYaml[] = R"(id: 3
 server:
-  address: "server:12345"
+  address: "lottery.example:9000"
 loop:
   amount: 7
-  period: "100ms"
+  period: 250ms
 log:
-  level: "debug"
+  level: debug
 batch:
-  maxAmount: 64
-mode: echo
+  maxAmount: 20
+mode: batch
 data:
-  file: /data/agency.csv
-)"),
-                                         fake_environment({}));
+  file: /data/agency-3.csv
+)";
+
+class ConfigClient : public ::testing::Test {
+ protected:
+  ClientConfig load(const std::string& path) { return load_client_config(path, fake_environment(env_)); }
+  ClientConfig load_yaml(const std::string& yaml) { return load(dir_.write("config.yaml", yaml)); }
+  ClientConfig load_env_only() { return load(dir_.absent("config.yaml")); }
+
+  // Expects loading to fail with a message containing every one of `fragments`; returns it.
+  ConfigError expect_error(const std::string& path, const std::vector<std::string>& fragments) {
+    try {
+      load(path);
+    } catch (const ConfigError& error) {
+      for (const std::string& fragment : fragments) {
+        EXPECT_NE(std::string(error.what()).find(fragment), std::string::npos)
+            << "message: " << error.what() << "\nmissing: " << fragment;
+      }
+      EXPECT_EQ(std::string(error.what()).find('\n'), std::string::npos) << error.what();
+      return error;
+    }
+    ADD_FAILURE() << "no ConfigError for " << path;
+    return ConfigError("", "");
+  }
+
+  TempDir dir_;
+  std::map<std::string, std::string> env_;
+};
+
+TEST_F(ConfigClient, ReadsEveryKeyFromFile) {
+  const ClientConfig config = load_yaml(kFullYaml);
   EXPECT_EQ(config.id, 3u);
-  EXPECT_EQ(config.server_address, "server:12345");
+  EXPECT_EQ(config.server_address, "lottery.example:9000");
   EXPECT_EQ(config.loop_amount, 7u);
-  EXPECT_EQ(config.loop_period, 100ms);
+  EXPECT_EQ(config.loop_period, 250ms);
   EXPECT_EQ(config.log_level, "DEBUG");
-  EXPECT_EQ(config.batch_max_amount, 64u);
-  EXPECT_EQ(config.mode, ClientMode::kEcho);
-  EXPECT_EQ(config.data_file, "/data/agency.csv");
+  EXPECT_EQ(config.batch_max_amount, 20u);
+  EXPECT_EQ(config.mode, ClientMode::kBatch);
+  EXPECT_EQ(config.data_file, "/data/agency-3.csv");
   EXPECT_FALSE(config.bet.has_value());
 }
 
-TEST_F(ClientConfigTest, EnvironmentOverridesEveryKey) {
-  const auto config = load_client_config(
-      yaml("id: 3\nserver:\n  address: a:1\nloop:\n  amount: 7\n  period: 1s\nlog:\n  level: INFO\n"
-           "batch:\n  maxAmount: 64\n"),
-      fake_environment({{"CLI_ID", "9"},
-                        {"CLI_SERVER_ADDRESS", "b:2"},
-                        {"CLI_LOOP_AMOUNT", "500"},
-                        {"CLI_LOOP_PERIOD", "150ms"},
-                        {"CLI_LOG_LEVEL", "warning"},
-                        {"CLI_BATCH_MAXAMOUNT", "99"},
-                        {"CLI_MODE", "BATCH"},
-                        {"CLI_DATA_FILE", "x.csv"}}));
+TEST_F(ConfigClient, EnvironmentOverridesEveryKey) {
+  env_ = {{"CLI_ID", "9"},
+          {"CLI_SERVER_ADDRESS", "[::1]:4000"},
+          {"CLI_LOOP_AMOUNT", "0"},
+          {"CLI_LOOP_PERIOD", "1m30s"},
+          {"CLI_LOG_LEVEL", "Warning"},
+          {"CLI_BATCH_MAXAMOUNT", "146"},
+          {"CLI_MODE", "ECHO"},
+          {"CLI_DATA_FILE", "other.csv"}};
+  const ClientConfig config = load_yaml(kFullYaml);
   EXPECT_EQ(config.id, 9u);
-  EXPECT_EQ(config.server_address, "b:2");
-  EXPECT_EQ(config.loop_amount, 500u);
-  EXPECT_EQ(config.loop_period, 150ms);
+  EXPECT_EQ(config.server_address, "[::1]:4000");
+  EXPECT_EQ(config.loop_amount, 0u);
+  EXPECT_EQ(config.loop_period, 90s);
   EXPECT_EQ(config.log_level, "WARNING");
-  EXPECT_EQ(config.batch_max_amount, 99u);
-  EXPECT_EQ(config.mode, ClientMode::kBatch);
-  EXPECT_EQ(config.data_file, "x.csv");
+  EXPECT_EQ(config.batch_max_amount, 146u);
+  EXPECT_EQ(config.mode, ClientMode::kEcho);
+  EXPECT_EQ(config.data_file, "other.csv");
 }
 
-TEST_F(ClientConfigTest, MissingFileMeansDefaults) {
-  const auto config = load_client_config(missing(), fake_environment({{"CLI_ID", "1"}}));
+TEST_F(ConfigClient, EnvironmentOverridesOnlyWhatItSets) {
+  env_ = {{"CLI_LOOP_PERIOD", "0"}, {"CLI_LOOP_AMOUNT", ""}};  // empty counts as unset
+  const ClientConfig config = load_yaml(kFullYaml);
+  EXPECT_EQ(config.loop_period, 0ns);
+  EXPECT_EQ(config.loop_amount, 7u);
+  EXPECT_EQ(config.id, 3u);
+  EXPECT_EQ(config.server_address, "lottery.example:9000");
+}
+
+TEST_F(ConfigClient, DefaultsApplyWhenFileIsMissing) {
+  env_ = {{"CLI_ID", "1"}};
+  const ClientConfig config = load_env_only();
+  EXPECT_EQ(config.id, 1u);
   EXPECT_EQ(config.server_address, "server:12345");
   EXPECT_EQ(config.loop_amount, 5u);
   EXPECT_EQ(config.loop_period, 5s);
   EXPECT_EQ(config.log_level, "INFO");
   EXPECT_EQ(config.batch_max_amount, kDefaultBatchMaxAmount);
+  EXPECT_EQ(config.batch_max_amount, 146u);
   EXPECT_EQ(config.mode, ClientMode::kLottery);
   EXPECT_EQ(config.data_file, "./agency.csv");
+  EXPECT_FALSE(config.bet.has_value());
 }
 
-TEST_F(ClientConfigTest, IdIsRequired) {
-  const auto message = config_error_of([&] { load_client_config(missing(), fake_environment({})); });
-  EXPECT_NE(message.find("CLI_ID"), std::string::npos) << message;
+TEST_F(ConfigClient, DefaultsApplyToKeysAbsentFromFile) {
+  const ClientConfig config = load_yaml("id: 2\nloop:\n  amount: 1\n");
+  EXPECT_EQ(config.id, 2u);
+  EXPECT_EQ(config.loop_amount, 1u);
+  EXPECT_EQ(config.loop_period, 5s);
+  EXPECT_EQ(config.server_address, "server:12345");
 }
 
-TEST_F(ClientConfigTest, EachBadValueIsAnErrorNamingItsKey) {
-  const std::map<std::string, std::string> bad_values{
-      {"CLI_ID", "0"},           {"CLI_ID", "x1"},
-      {"CLI_SERVER_ADDRESS", "noport"},
-      {"CLI_LOOP_AMOUNT", "-1"}, {"CLI_LOOP_PERIOD", "5"},
-      {"CLI_LOG_LEVEL", "LOUD"}, {"CLI_BATCH_MAXAMOUNT", "0"},
-      {"CLI_MODE", "fast"}};
-  for (const auto& [variable, value] : bad_values) {
-    std::map<std::string, std::string> variables{{"CLI_ID", "1"}};
-    variables[variable] = value;
-    const auto message = config_error_of([&] { load_client_config(missing(), fake_environment(variables)); });
-    EXPECT_NE(message.find(variable), std::string::npos) << variable << "=" << value << ": " << message;
+TEST_F(ConfigClient, EmptyFileIsAllDefaults) {
+  env_ = {{"CLI_ID", "4"}};
+  EXPECT_EQ(load_yaml("").loop_amount, 5u);
+  EXPECT_EQ(load_yaml("# only a comment\n").id, 4u);
+}
+
+TEST_F(ConfigClient, YamlNullCountsAsUnset) {
+  const ClientConfig config = load_yaml("id: 2\nloop:\n  period: ~\nlog:\n");
+  EXPECT_EQ(config.loop_period, 5s);
+  EXPECT_EQ(config.log_level, "INFO");
+}
+
+TEST_F(ConfigClient, MissingIdIsAnError) {
+  const ConfigError error = expect_error(dir_.absent("config.yaml"), {"missing setting id (CLI_ID)"});
+  EXPECT_EQ(error.key(), "id");
+}
+
+TEST_F(ConfigClient, QuotedNumbersInFileAreAccepted) {
+  EXPECT_EQ(load_yaml("id: \"12\"\n").id, 12u);
+}
+
+TEST_F(ConfigClient, AcceptsEdgeValues) {
+  env_ = {{"CLI_ID", "4294967295"}, {"CLI_SERVER_ADDRESS", "localhost:65535"}, {"CLI_MODE", "Bet"},
+          {"CLI_BATCH_MAXAMOUNT", "1"}, {"NOMBRE", "a"}, {"APELLIDO", "b"}, {"DOCUMENTO", "c"},
+          {"NACIMIENTO", "d"}, {"NUMERO", "e"}};
+  const ClientConfig config = load_env_only();
+  EXPECT_EQ(config.id, 4294967295u);
+  EXPECT_EQ(config.server_address, "localhost:65535");
+  EXPECT_EQ(config.batch_max_amount, 1u);
+  EXPECT_EQ(config.mode, ClientMode::kBet);
+}
+
+struct BadValue {
+  std::string key;
+  std::string env;
+  std::string value;
+};
+
+const std::vector<BadValue>& bad_values() {
+  static const std::vector<BadValue> values = {
+      {"id", "CLI_ID", "abc"},
+      {"id", "CLI_ID", "0"},
+      {"id", "CLI_ID", "-1"},
+      {"id", "CLI_ID", "12x"},
+      {"id", "CLI_ID", " 1"},
+      {"id", "CLI_ID", "+1"},
+      {"id", "CLI_ID", "1.0"},
+      {"id", "CLI_ID", "4294967296"},
+      {"id", "CLI_ID", "99999999999999999999999"},
+      {"server.address", "CLI_SERVER_ADDRESS", "server"},
+      {"server.address", "CLI_SERVER_ADDRESS", "server:0"},
+      {"server.address", "CLI_SERVER_ADDRESS", "server:70000"},
+      {"server.address", "CLI_SERVER_ADDRESS", "server:12a"},
+      {"server.address", "CLI_SERVER_ADDRESS", ":12345"},
+      {"server.address", "CLI_SERVER_ADDRESS", "server:"},
+      {"server.address", "CLI_SERVER_ADDRESS", "a:b:1"},
+      {"server.address", "CLI_SERVER_ADDRESS", "[]:1"},
+      {"loop.amount", "CLI_LOOP_AMOUNT", "abc"},
+      {"loop.amount", "CLI_LOOP_AMOUNT", "-1"},
+      {"loop.amount", "CLI_LOOP_AMOUNT", "5.0"},
+      {"loop.amount", "CLI_LOOP_AMOUNT", "5 "},
+      {"loop.amount", "CLI_LOOP_AMOUNT", "4294967296"},
+      {"loop.period", "CLI_LOOP_PERIOD", "abc"},
+      {"loop.period", "CLI_LOOP_PERIOD", "5"},
+      {"loop.period", "CLI_LOOP_PERIOD", "-1s"},
+      {"loop.period", "CLI_LOOP_PERIOD", "99999999999h"},
+      {"log.level", "CLI_LOG_LEVEL", "LOUD"},
+      {"log.level", "CLI_LOG_LEVEL", "WARN"},
+      {"batch.maxAmount", "CLI_BATCH_MAXAMOUNT", "0"},
+      {"batch.maxAmount", "CLI_BATCH_MAXAMOUNT", "abc"},
+      {"batch.maxAmount", "CLI_BATCH_MAXAMOUNT", "-5"},
+      {"mode", "CLI_MODE", "x"},
+      {"mode", "CLI_MODE", "batches"},
+  };
+  return values;
+}
+
+// `key` ("a.b") with a double-quoted YAML string value, as nested mappings.
+std::string yaml_for(const std::string& key, const std::string& value) {
+  std::string yaml;
+  std::string indent;
+  std::string rest = key;
+  for (std::size_t dot; (dot = rest.find('.')) != std::string::npos; rest.erase(0, dot + 1)) {
+    yaml += indent + rest.substr(0, dot) + ":\n";
+    indent += "  ";
   }
-  for (const auto& [text, key] : std::map<std::string, std::string>{
-           {"id: 1\nloop:\n  amount: many\n", "loop.amount"},
-           {"id: 1\nloop:\n  period: -1s\n", "loop.period"},
-           {"id: 1\nbatch:\n  maxAmount: 10 bets\n", "batch.maxAmount"}}) {
-    const auto message = config_error_of([&] { load_client_config(yaml(text), fake_environment({})); });
-    EXPECT_NE(message.find(key), std::string::npos) << message;
+  return yaml + indent + rest + ": \"" + value + "\"\n";
+}
+
+TEST_F(ConfigClient, BadValueFromEnvironmentNamesKeyAndVariable) {
+  for (const BadValue& bad : bad_values()) {
+    SCOPED_TRACE(bad.env + "=" + bad.value);
+    env_ = {{"CLI_ID", "1"}};
+    env_[bad.env] = bad.value;
+    const ConfigError error = expect_error(
+        dir_.absent("config.yaml"), {"invalid setting " + bad.key + " (" + bad.env + ")", "\"" + bad.value + "\""});
+    EXPECT_EQ(error.key(), bad.key);
   }
 }
 
-TEST_F(ClientConfigTest, MalformedYamlNamesTheFile) {
-  const auto message = config_error_of(
-      [&] { load_client_config(yaml("loop:\n  amount: [1, 2\n"), fake_environment({{"CLI_ID", "1"}})); });
-  EXPECT_NE(message.find("config.yaml"), std::string::npos) << message;
+TEST_F(ConfigClient, BadValueFromFileNamesKeyAndVariable) {
+  for (const BadValue& bad : bad_values()) {
+    SCOPED_TRACE(bad.key + ": " + bad.value);
+    env_ = {{"CLI_ID", "1"}};
+    if (bad.key == "id") env_.clear();
+    const std::string path = dir_.write("config.yaml", yaml_for(bad.key, bad.value));
+    const ConfigError error = expect_error(path, {"invalid setting " + bad.key + " (" + bad.env + ")"});
+    EXPECT_EQ(error.key(), bad.key);
+  }
 }
 
-TEST_F(ClientConfigTest, BetModeNeedsTheFiveVariables) {
-  std::map<std::string, std::string> variables{{"CLI_ID", "1"},           {"CLI_MODE", "bet"},
-                                               {"NOMBRE", "Ana"},        {"APELLIDO", "Paz"},
-                                               {"DOCUMENTO", "123"},     {"NACIMIENTO", "2000-01-01"},
-                                               {"NUMERO", "7574"}};
-  const auto config = load_client_config(missing(), fake_environment(variables));
+TEST_F(ConfigClient, EmptyDataFileInFileIsAnError) {
+  env_ = {{"CLI_ID", "1"}};
+  expect_error(dir_.write("config.yaml", "data:\n  file: \"\"\n"),
+               {"invalid setting data.file (CLI_DATA_FILE)", "empty"});
+}
+
+TEST_F(ConfigClient, WrongYamlTypeIsAnError) {
+  env_ = {{"CLI_ID", "1"}};
+  expect_error(dir_.write("config.yaml", "loop:\n  amount: [1, 2]\n"), {"loop.amount (CLI_LOOP_AMOUNT)", "list"});
+  expect_error(dir_.write("config.yaml", "loop:\n  period:\n    x: 1\n"), {"loop.period (CLI_LOOP_PERIOD)", "mapping"});
+  expect_error(dir_.write("config.yaml", "server: localhost\n"), {"server.address (CLI_SERVER_ADDRESS)"});
+}
+
+TEST_F(ConfigClient, EnvironmentHidesBadFileValue) {
+  env_ = {{"CLI_ID", "1"}, {"CLI_LOOP_AMOUNT", "3"}};
+  EXPECT_EQ(load_yaml("loop:\n  amount: abc\n").loop_amount, 3u);
+}
+
+TEST_F(ConfigClient, MalformedYamlNamesFileAndLine) {
+  env_ = {{"CLI_ID", "1"}};
+  const std::string path = dir_.write("config.yaml", "id: 1\nloop:\n  amount: [1, 2\n");
+  const ConfigError error = expect_error(path, {"cannot parse " + path + ": line "});
+  EXPECT_EQ(error.key(), "");
+  expect_error(dir_.write("config.yaml", "id: 1\n  bad: indentation\n"), {"cannot parse", "line 2"});
+}
+
+TEST_F(ConfigClient, TopLevelMustBeAMapping) {
+  env_ = {{"CLI_ID", "1"}};
+  expect_error(dir_.write("config.yaml", "- 1\n- 2\n"), {"cannot parse", "mapping"});
+}
+
+TEST_F(ConfigClient, UnreadableFileIsAnError) {
+  env_ = {{"CLI_ID", "1"}};
+  expect_error(dir_.path(), {"cannot read " + dir_.path()});
+}
+
+TEST_F(ConfigClient, BetModeReadsTheFiveVariables) {
+  env_ = {{"CLI_ID", "1"},       {"CLI_MODE", "bet"},          {"NOMBRE", "Santiago Lionel"},
+          {"APELLIDO", "Lorca"}, {"DOCUMENTO", "30904465"},    {"NACIMIENTO", "1999-03-17"},
+          {"NUMERO", "7574"}};
+  const ClientConfig config = load_env_only();
   ASSERT_TRUE(config.bet.has_value());
-  EXPECT_EQ(config.bet->first_name, "Ana");
+  EXPECT_EQ(config.bet->first_name, "Santiago Lionel");
+  EXPECT_EQ(config.bet->last_name, "Lorca");
+  EXPECT_EQ(config.bet->document, "30904465");
+  EXPECT_EQ(config.bet->birthdate, "1999-03-17");
   EXPECT_EQ(config.bet->number, "7574");
-  for (const char* variable : {"NOMBRE", "APELLIDO", "DOCUMENTO", "NACIMIENTO", "NUMERO"}) {
-    auto incomplete = variables;
-    incomplete.erase(variable);
-    const auto message = config_error_of([&] { load_client_config(missing(), fake_environment(incomplete)); });
-    EXPECT_NE(message.find(variable), std::string::npos) << message;
+}
+
+TEST_F(ConfigClient, BetModeRequiresEachVariable) {
+  const std::map<std::string, std::string> complete = {
+      {"CLI_ID", "1"},      {"CLI_MODE", "bet"},       {"NOMBRE", "A"}, {"APELLIDO", "B"},
+      {"DOCUMENTO", "1"},   {"NACIMIENTO", "2000-01-01"}, {"NUMERO", "1"}};
+  for (const std::string variable : {"NOMBRE", "APELLIDO", "DOCUMENTO", "NACIMIENTO", "NUMERO"}) {
+    SCOPED_TRACE(variable);
+    env_ = complete;
+    env_.erase(variable);
+    EXPECT_EQ(expect_error(dir_.absent("config.yaml"), {"missing setting " + variable}).key(), variable);
+    env_[variable] = "";
+    expect_error(dir_.absent("config.yaml"), {"missing setting " + variable});
+  }
+}
+
+TEST_F(ConfigClient, BetModeFromFileStillNeedsEnvironment) {
+  env_ = {{"CLI_ID", "1"}};
+  expect_error(dir_.write("config.yaml", "mode: bet\n"), {"missing setting NOMBRE"});
+}
+
+TEST_F(ConfigClient, OtherModesIgnoreBetVariables) {
+  env_ = {{"CLI_ID", "1"}, {"NOMBRE", "A"}};
+  EXPECT_FALSE(load_env_only().bet.has_value());
+}
+
+TEST_F(ConfigClient, ModeNames) {
+  EXPECT_EQ(to_string(ClientMode::kEcho), "echo");
+  EXPECT_EQ(to_string(ClientMode::kBet), "bet");
+  EXPECT_EQ(to_string(ClientMode::kBatch), "batch");
+  EXPECT_EQ(to_string(ClientMode::kLottery), "lottery");
+  for (const ClientMode mode : {ClientMode::kEcho, ClientMode::kBatch, ClientMode::kLottery}) {
+    env_ = {{"CLI_ID", "1"}, {"CLI_MODE", std::string(to_string(mode))}};
+    EXPECT_EQ(load_env_only().mode, mode);
   }
 }
 
