@@ -3,15 +3,12 @@
 #include <poll.h>
 
 #include <chrono>
-#include <csignal>
 #include <cstring>
 #include <exception>
-#include <optional>
 
 #include "common/logging/logging.h"
 #include "common/net/errors.h"
 #include "common/net/tcp.h"
-#include "common/protocol/errors.h"
 #include "common/sys/signals.h"
 #include "server/child_processes.h"
 #include "server/draw/draw_barrier.h"
