@@ -13,7 +13,8 @@ namespace {
 
 using namespace std::chrono_literals;
 using testing::fake_environment;
-using testing::TempDir;
+using testing::ConfigFiles;
+using testing::expect_config_error;
 
 // 11-byte frame header plus 146 bets of at most 56 bytes must fit in 8 KiB.
 static_assert(11 + kDefaultBatchMaxAmount * 56 <= 8192);
@@ -42,21 +43,10 @@ class ConfigClient : public ::testing::Test {
 
   // Expects loading to fail with a message containing every one of `fragments`; returns it.
   ConfigError expect_error(const std::string& path, const std::vector<std::string>& fragments) {
-    try {
-      load(path);
-    } catch (const ConfigError& error) {
-      for (const std::string& fragment : fragments) {
-        EXPECT_NE(std::string(error.what()).find(fragment), std::string::npos)
-            << "message: " << error.what() << "\nmissing: " << fragment;
-      }
-      EXPECT_EQ(std::string(error.what()).find('\n'), std::string::npos) << error.what();
-      return error;
-    }
-    ADD_FAILURE() << "no ConfigError for " << path;
-    return ConfigError("", "");
+    return expect_config_error([&] { load(path); }, path, fragments);
   }
 
-  TempDir dir_;
+  ConfigFiles dir_;
   std::map<std::string, std::string> env_;
 };
 

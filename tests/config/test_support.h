@@ -1,48 +1,34 @@
 #pragma once
 
-#include <stdlib.h>
-
-#include <filesystem>
-#include <fstream>
 #include <map>
-#include <stdexcept>
+#include <optional>
 #include <string>
+#include <vector>
 
+#include <gtest/gtest.h>
+
+#include "config/config_error.h"
 #include "config/environment.h"
+#include "tests/support/process.h"
 
 namespace tp0::config::testing {
 
-// A directory made with mkdtemp, removed with everything in it on destruction.
-class TempDir {
+// A scratch directory for configuration files.
+class ConfigFiles {
  public:
-  TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "tp0-config-XXXXXX").string();
-    if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
   // Writes `contents` to `name` inside the directory and returns its path.
   std::string write(const std::string& name, const std::string& contents) const {
-    const std::filesystem::path file = path_ / name;
-    std::ofstream out(file, std::ios::binary);
-    out << contents;
-    if (!out) throw std::runtime_error("cannot write " + file.string());
-    return file.string();
+    tp0::testing::write_file(dir_.file(name), contents);
+    return dir_.file(name);
   }
 
   // A path inside the directory where nothing exists.
-  std::string absent(const std::string& name) const { return (path_ / name).string(); }
+  std::string absent(const std::string& name) const { return dir_.file(name); }
 
-  std::string path() const { return path_.string(); }
+  std::string path() const { return dir_.path(); }
 
  private:
-  std::filesystem::path path_;
+  tp0::testing::TempDir dir_;
 };
 
 // An Environment backed by `variables`, which must outlive it.
@@ -52,6 +38,25 @@ inline Environment fake_environment(const std::map<std::string, std::string>& va
     if (it == variables.end()) return std::nullopt;
     return it->second;
   };
+}
+
+// Expects `load()` to throw a one-line ConfigError containing every one of `fragments`,
+// and returns it.
+template <typename Load>
+ConfigError expect_config_error(Load load, const std::string& what,
+                                const std::vector<std::string>& fragments) {
+  try {
+    load();
+  } catch (const ConfigError& error) {
+    for (const std::string& fragment : fragments) {
+      EXPECT_NE(std::string(error.what()).find(fragment), std::string::npos)
+          << "message: " << error.what() << "\nmissing: " << fragment;
+    }
+    EXPECT_EQ(std::string(error.what()).find('\n'), std::string::npos) << error.what();
+    return error;
+  }
+  ADD_FAILURE() << "no ConfigError for " << what;
+  return ConfigError("", "");
 }
 
 }  // namespace tp0::config::testing
