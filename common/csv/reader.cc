@@ -3,6 +3,9 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <cstring>
+#include <utility>
+
 #include "common/sys/system_error.h"
 
 namespace tp0::csv {
@@ -18,99 +21,116 @@ CsvReader::CsvReader(sys::UniqueFd fd, std::string source_name)
       source_name_(std::move(source_name)),
       buffer_(std::make_unique<char[]>(kBufferBytes)) {}
 
-int CsvReader::peek() {
-  if (position_ < end_) return static_cast<unsigned char>(buffer_[position_]);
-  if (at_end_ || !fd_) return -1;
-  const ssize_t received =
-      sys::retry_on_eintr([&] { return ::read(fd_.get(), buffer_.get(), kBufferBytes); });
-  if (received == -1) throw sys::last_error("read " + source_name_);
-  position_ = 0;
-  end_ = static_cast<std::size_t>(received);
-  if (received == 0) {
-    at_end_ = true;
-    return -1;
+void CsvReader::close() {
+  fd_.reset();
+  // Bytes already buffered belong to the closed input too.
+  position_ = end_ = 0;
+}
+
+bool CsvReader::fill(std::size_t count) {
+  while (end_ - position_ < count) {
+    if (input_ended_ || !fd_) return false;
+    // Keep the unread tail so that a lookahead may straddle two reads.
+    const std::size_t unread = end_ - position_;
+    std::memmove(buffer_.get(), buffer_.get() + position_, unread);
+    position_ = 0;
+    end_ = unread;
+    const ssize_t received = sys::retry_on_eintr(
+        [&] { return ::read(fd_.get(), buffer_.get() + end_, kBufferBytes - end_); });
+    if (received == -1) throw sys::last_error("read " + source_name_);
+    if (received == 0) input_ended_ = true;
+    end_ += static_cast<std::size_t>(received);
   }
-  return static_cast<unsigned char>(buffer_[0]);
+  return true;
+}
+
+int CsvReader::peek(std::size_t offset) {
+  if (!fill(offset + 1)) return -1;
+  return static_cast<unsigned char>(buffer_[position_ + offset]);
+}
+
+void CsvReader::take() {
+  if (++record_bytes_ > kMaxRecordBytes) {
+    fail("record longer than " + std::to_string(kMaxRecordBytes) + " bytes");
+  }
+  ++position_;
+}
+
+bool CsvReader::at_line_end() {
+  const int c = peek();
+  if (c == '\n') return true;
+  if (c != '\r') return false;
+  const int after = peek(1);
+  return after == '\n' || after == -1;
+}
+
+void CsvReader::take_line_end() {
+  if (peek() == '\r') ++position_;
+  if (peek() == '\n') {
+    ++position_;
+    ++current_line_;
+  }
 }
 
 void CsvReader::fail(const std::string& problem) const {
   throw CsvError(source_name_ + ":" + std::to_string(record_line_) + ": " + problem);
 }
 
-void CsvReader::append(std::string& field, char c) {
-  if (++record_bytes_ > kMaxRecordBytes) {
-    fail("record longer than " + std::to_string(kMaxRecordBytes) + " bytes");
+bool CsvReader::read_unquoted(std::string& field) {
+  while (true) {
+    const int c = peek();
+    if (c == -1) return true;
+    if (at_line_end()) {
+      take_line_end();
+      return true;
+    }
+    take();
+    if (c == ',') return false;
+    if (c == '"') fail("quote inside an unquoted field");
+    field.push_back(static_cast<char>(c));
   }
-  field.push_back(c);
 }
 
-void CsvReader::read_quoted(std::string& field) {
+bool CsvReader::read_quoted(std::string& field) {
+  take();  // the opening quote
   while (true) {
     const int c = peek();
     if (c == -1) fail("quoted field is never closed");
-    advance();
+    take();
     if (c == '"') {
-      if (peek() != '"') return;
-      advance();
+      if (peek() != '"') break;
+      take();
     } else if (c == '\n') {
       ++current_line_;
     }
-    append(field, static_cast<char>(c));
+    field.push_back(static_cast<char>(c));
   }
+  const int c = peek();
+  if (c == -1) return true;
+  if (at_line_end()) {
+    take_line_end();
+    return true;
+  }
+  if (c != ',') fail("text after a closing quote");
+  take();
+  return false;
 }
 
 bool CsvReader::next(std::vector<std::string>& fields) {
-  // Blank lines between records are not records.
-  while (true) {
-    const int c = peek();
-    if (c == -1) return false;
-    if (c == '\n') {
-      advance();
-      ++current_line_;
-    } else if (c == '\r') {
-      advance();
-    } else {
-      break;
-    }
-  }
+  while (at_line_end()) take_line_end();
+  if (peek() == -1) return false;
   record_line_ = current_line_;
   record_bytes_ = 0;
   std::size_t count = 0;
-  while (true) {
-    if (fields.size() <= count) fields.emplace_back();
+  bool record_ended = false;
+  while (!record_ended) {
+    if (fields.size() == count) fields.emplace_back();
     std::string& field = fields[count++];
     field.clear();
-    bool quoted = false;
-    if (peek() == '"') {
-      advance();
-      read_quoted(field);
-      quoted = true;
-    }
-    while (true) {
-      const int c = peek();
-      if (c == -1) {
-        fields.resize(count);
-        return true;
-      }
-      advance();
-      if (c == ',') break;
-      if (c == '\n') {
-        ++current_line_;
-        fields.resize(count);
-        return true;
-      }
-      if (c == '\r') {
-        const int after = peek();
-        if (after == '\n' || after == -1) continue;
-        if (quoted) fail("text after a closing quote");
-        append(field, '\r');
-        continue;
-      }
-      if (quoted) fail("text after a closing quote");
-      if (c == '"') fail("quote inside an unquoted field");
-      append(field, static_cast<char>(c));
-    }
+    record_ended = peek() == '"' ? read_quoted(field) : read_unquoted(field);
   }
+  fields.resize(count);
+  return true;
 }
 
 }  // namespace tp0::csv

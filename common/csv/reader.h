@@ -10,54 +10,70 @@
 
 namespace tp0::csv {
 
-// The input is not well-formed CSV. what() names the source and the line.
+// The input is not well-formed CSV. what() reads "<source>:<line>: <problem>", where
+// <line> is the 1-based line on which the offending record starts.
 class CsvError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
 };
 
 // Reads RFC 4180 records from a file descriptor as a stream, through a fixed 64 KiB
-// buffer, so a file larger than memory costs no more than a small one. Accepts LF and
-// CRLF line ends, quoted fields (with embedded commas, doubled quotes and line breaks),
-// and passes UTF-8 through untouched. Blank lines are skipped.
+// buffer, so a file larger than memory costs no more than a small one.
+//
+// Accepted: LF and CRLF line ends (a CR counts as part of a line end only when an LF or
+// the end of input follows it; any other CR is data), quoted fields holding commas,
+// doubled quotes and line breaks, and any bytes otherwise (UTF-8 passes through as is).
+// Blank lines are not records. The last line needs no line end.
 class CsvReader {
  public:
   static constexpr std::size_t kBufferBytes = 64 * 1024;
-  // A record longer than this is refused rather than grown without bound.
+  // A record (its bytes up to, not including, its line end) longer than this is refused,
+  // so that one malformed line cannot make the reader grow without bound.
   static constexpr std::size_t kMaxRecordBytes = 64 * 1024;
 
-  // Opens `path` for reading. Throws std::system_error naming the path.
+  // Opens `path` read-only. Throws std::system_error naming the path on failure.
   static CsvReader open(const std::string& path);
 
-  // Reads from `fd`; `source_name` names it in errors.
+  // Reads from `fd`; `source_name` names the input in every error.
   CsvReader(sys::UniqueFd fd, std::string source_name);
 
-  // Fills `fields` with the next record (reusing its strings). Returns false at the end.
-  // Throws CsvError for a quote inside an unquoted field, text after a closing quote, an
-  // unterminated quote or a record over kMaxRecordBytes; std::system_error if reading fails.
+  // On success fills `fields` with the next record, reusing the strings already in it,
+  // and returns true; returns false at the end of input.
+  // Throws CsvError for a quote inside an unquoted field, text after a closing quote, a
+  // quote still open at the end of input or a record over kMaxRecordBytes, and
+  // std::system_error naming the source if reading fails. After a throw the reader is
+  // positioned mid-record and must not be used further.
   bool next(std::vector<std::string>& fields);
 
-  // The line where the last record returned starts (1-based).
+  // The 1-based line on which the record last returned by next() starts.
   std::size_t line() const { return record_line_; }
 
-  // Closes the file now; later calls to next() return false.
-  void close() { fd_.reset(); }
+  // Closes the input now; later calls to next() return false.
+  void close();
 
  private:
-  // Returns the next byte without consuming it, or -1 at the end of input.
-  int peek();
-  void advance() { ++position_; }
+  // Returns the byte `offset` places ahead without consuming it, or -1 if the input ends
+  // before it.
+  int peek(std::size_t offset = 0);
+  // Ensures `count` unread bytes are buffered; false if the input ends first.
+  bool fill(std::size_t count);
+  // Consumes one byte of the current record, enforcing kMaxRecordBytes.
+  void take();
+  bool at_line_end();
+  void take_line_end();
   [[noreturn]] void fail(const std::string& problem) const;
-  void append(std::string& field, char c);
-  // Reads one quoted field (the opening quote already consumed) into `field`.
-  void read_quoted(std::string& field);
+
+  // Each reads one field into `field` along with the separator after it, and returns
+  // true when that separator ended the record.
+  bool read_unquoted(std::string& field);
+  bool read_quoted(std::string& field);
 
   sys::UniqueFd fd_;
   std::string source_name_;
   std::unique_ptr<char[]> buffer_;
-  std::size_t position_ = 0;
-  std::size_t end_ = 0;
-  bool at_end_ = false;
+  std::size_t position_ = 0;  // next unread byte in buffer_
+  std::size_t end_ = 0;       // one past the last buffered byte
+  bool input_ended_ = false;
   std::size_t current_line_ = 1;
   std::size_t record_line_ = 0;
   std::size_t record_bytes_ = 0;

@@ -5,14 +5,14 @@
 namespace tp0::lottery {
 
 std::optional<std::uint16_t> parse_number(std::string_view text) {
-  // Five digits are enough for any valid number and keep the arithmetic far from overflow.
-  if (text.empty() || text.size() > 5) return std::nullopt;
+  if (text.empty()) return std::nullopt;
   unsigned value = 0;
   for (const char c : text) {
     if (c < '0' || c > '9') return std::nullopt;
     value = value * 10 + static_cast<unsigned>(c - '0');
+    // Stopping as soon as the bound is passed keeps any length of input from overflowing.
+    if (value > kMaxNumber) return std::nullopt;
   }
-  if (value > kMaxNumber) return std::nullopt;
   return static_cast<std::uint16_t>(value);
 }
 

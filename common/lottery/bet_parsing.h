@@ -6,8 +6,8 @@
 
 namespace tp0::lottery {
 
-// Parses a bet's number: decimal digits only (no sign, no spaces), from 0 to kMaxNumber.
-// Returns nullopt for anything else.
+// Parses a bet's number: ASCII decimal digits only (no sign, no spaces; leading zeros
+// allowed) with a value from 0 to kMaxNumber. Returns nullopt for anything else.
 std::optional<std::uint16_t> parse_number(std::string_view text);
 
 }  // namespace tp0::lottery

@@ -6,32 +6,42 @@
 
 #include <cerrno>
 #include <charconv>
+#include <utility>
 
 #include "common/csv/writer.h"
 #include "common/lottery/bet_parsing.h"
 #include "common/sys/system_error.h"
+#include "common/sys/unique_fd.h"
 
 namespace tp0::storage {
 namespace {
 
 constexpr std::size_t kFieldsPerRow = 6;
 
-void write_all(int fd, const std::string& data, const std::string& path) {
-  std::size_t written = 0;
-  while (written < data.size()) {
-    const ssize_t result = ::write(fd, data.data() + written, data.size() - written);
-    if (result == -1) {
-      if (errno == EINTR) continue;
-      throw sys::last_error("append bets to " + path);
-    }
-    written += static_cast<std::size_t>(result);
+std::string serialize(std::span<const lottery::Bet> bets) {
+  std::string rows;
+  for (const auto& bet : bets) {
+    csv::append_record(rows, {std::to_string(bet.agency), bet.first_name, bet.last_name,
+                              bet.document, bet.birthdate, std::to_string(bet.number)});
+  }
+  return rows;
+}
+
+// Writes all of `data`, resuming after interruptions and short writes.
+void write_all(int fd, std::string_view data, const std::string& path) {
+  while (!data.empty()) {
+    const ssize_t written =
+        sys::retry_on_eintr([&] { return ::write(fd, data.data(), data.size()); });
+    if (written == -1) throw sys::last_error("append bets to " + path);
+    data.remove_prefix(static_cast<std::size_t>(written));
   }
 }
 
 std::optional<std::uint32_t> parse_agency(const std::string& text) {
   std::uint32_t value = 0;
-  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (text.empty() || error != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  const char* const end = text.data() + text.size();
+  const auto [stop, error] = std::from_chars(text.data(), end, value);
+  if (text.empty() || error != std::errc() || stop != end) return std::nullopt;
   return value;
 }
 
@@ -39,24 +49,19 @@ std::optional<std::uint32_t> parse_agency(const std::string& text) {
 
 void store_bets(const std::string& path, std::span<const lottery::Bet> bets) {
   if (bets.empty()) return;
-  std::string rows;
-  rows.reserve(bets.size() * 64);
-  for (const auto& bet : bets) {
-    csv::append_record(rows, {std::to_string(bet.agency), bet.first_name, bet.last_name,
-                              bet.document, bet.birthdate, std::to_string(bet.number)});
-  }
+  const std::string rows = serialize(bets);
 
   sys::UniqueFd fd(sys::retry_on_eintr(
       [&] { return ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644); }));
   if (!fd) throw sys::last_error("open bets file " + path);
-  sys::FileLock lock(fd.get(), sys::FileLock::Mode::kExclusive, path);
+  const sys::FileLock lock(fd.get(), sys::FileLock::Mode::kExclusive, path);
   struct stat before {};
   if (::fstat(fd.get(), &before) == -1) throw sys::last_error("stat bets file " + path);
   try {
     write_all(fd.get(), rows, path);
-  } catch (...) {
-    // All or nothing: drop whatever part of this call's rows reached the file.
-    if (::ftruncate(fd.get(), before.st_size) == -1) {
+  } catch (const std::system_error&) {
+    // Still under the lock, so nobody has appended after our partial rows.
+    if (sys::retry_on_eintr([&] { return ::ftruncate(fd.get(), before.st_size); }) == -1) {
       throw sys::last_error("undo partial append to " + path);
     }
     throw;
@@ -79,13 +84,18 @@ bool BetsFileReader::next(lottery::Bet& bet) {
     throw csv::CsvError(path_ + ":" + std::to_string(reader_->line()) + ": " + problem);
   };
   if (fields_.size() != kFieldsPerRow) {
-    fail("expected 6 fields, found " + std::to_string(fields_.size()));
+    fail("expected " + std::to_string(kFieldsPerRow) + " fields, found " +
+         std::to_string(fields_.size()));
   }
   const auto agency = parse_agency(fields_[0]);
   if (!agency) fail("agency \"" + fields_[0] + "\" is not a number");
   const auto number = lottery::parse_number(fields_[5]);
-  if (!number) fail("number \"" + fields_[5] + "\" is not a number from 0 to 9999");
+  if (!number) {
+    fail("number \"" + fields_[5] + "\" is not a number from 0 to " +
+         std::to_string(lottery::kMaxNumber));
+  }
   bet.agency = *agency;
+  // Swapping hands the strings over without copying; fields_ is refilled on the next call.
   bet.first_name.swap(fields_[1]);
   bet.last_name.swap(fields_[2]);
   bet.document.swap(fields_[3]);

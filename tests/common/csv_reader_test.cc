@@ -64,19 +64,50 @@ TEST_F(CsvReaderTest, LineNumbersCountLineBreaksInsideQuotes) {
   EXPECT_EQ(lines, (std::vector<std::size_t>{1, 2, 5}));
 }
 
+TEST_F(CsvReaderTest, BareCarriageReturnIsDataNotALineEnd) {
+  EXPECT_EQ(read_all("a\rb,c\n\rd\r\n"), (Records{{"a\rb", "c"}, {"\rd"}}));
+  EXPECT_EQ(read_all("a,b\r"), (Records{{"a", "b"}}));
+}
+
 TEST_F(CsvReaderTest, MalformedInputNamesTheSourceAndLine) {
   const std::string quote_inside = error_for("ok,row\nbad\"field,x\n");
-  EXPECT_NE(quote_inside.find("input.csv:2:"), std::string::npos) << quote_inside;
-  EXPECT_NE(quote_inside.find("quote"), std::string::npos) << quote_inside;
+  EXPECT_NE(quote_inside.find("input.csv:2: quote inside an unquoted field"), std::string::npos)
+      << quote_inside;
 
-  const std::string after_quote = error_for("a\nb\n\"c\"d,e\n");
-  EXPECT_NE(after_quote.find(":3:"), std::string::npos) << after_quote;
+  // The line is where the record starts, even if the error shows after quoted line breaks.
+  const std::string after_quote = error_for("a\nb\n\"c\nc\"d,e\n");
+  EXPECT_NE(after_quote.find("input.csv:3: text after a closing quote"), std::string::npos)
+      << after_quote;
 
-  const std::string unterminated = error_for("a\n\"never closed\n");
-  EXPECT_NE(unterminated.find(":2:"), std::string::npos) << unterminated;
+  const std::string bare_cr_after_quote = error_for("\"a\"\rb\n");
+  EXPECT_NE(bare_cr_after_quote.find("input.csv:1: text after a closing quote"), std::string::npos)
+      << bare_cr_after_quote;
 
-  const std::string huge = error_for(std::string(CsvReader::kMaxRecordBytes + 10, 'x') + "\n");
-  EXPECT_NE(huge.find("longer than"), std::string::npos) << huge;
+  const std::string unterminated = error_for("a\r\n\r\n\"never closed\nstill open\n");
+  EXPECT_NE(unterminated.find("input.csv:3: quoted field is never closed"), std::string::npos)
+      << unterminated;
+
+  const std::string huge = error_for("a\nb\n" + std::string(CsvReader::kMaxRecordBytes + 10, 'x') + "\n");
+  EXPECT_NE(huge.find("input.csv:3: record longer than"), std::string::npos) << huge;
+
+  // Delimiters count too, so a line of nothing but commas cannot grow the fields without bound.
+  const std::string commas = error_for(std::string(CsvReader::kMaxRecordBytes + 1, ',') + "\n");
+  EXPECT_NE(commas.find("input.csv:1: record longer than"), std::string::npos) << commas;
+}
+
+TEST_F(CsvReaderTest, RecordOfExactlyTheLimitIsAccepted) {
+  const std::string longest(CsvReader::kMaxRecordBytes, 'x');
+  EXPECT_EQ(read_all(longest + "\r\nend\r\n"), (Records{{longest}, {"end"}}));
+}
+
+TEST_F(CsvReaderTest, CloseEndsTheRecordsEvenIfSomeWereBuffered) {
+  const std::string path = dir_.file("close.csv");
+  testing::write_file(path, "a\nb\nc\n");
+  CsvReader reader = CsvReader::open(path);
+  std::vector<std::string> fields;
+  ASSERT_TRUE(reader.next(fields));
+  reader.close();
+  EXPECT_FALSE(reader.next(fields));
 }
 
 TEST_F(CsvReaderTest, StreamsFilesMuchLargerThanItsBuffer) {
@@ -98,6 +129,7 @@ TEST_F(CsvReaderTest, StreamsFilesMuchLargerThanItsBuffer) {
     ++count;
   }
   EXPECT_EQ(count, kRecords);
+  EXPECT_EQ(reader.line(), static_cast<std::size_t>(kRecords));
 }
 
 TEST_F(CsvReaderTest, MissingFileIsASystemErrorNamingIt) {

@@ -6,8 +6,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <csignal>
-#include <map>
+#include <optional>
+#include <string>
+#include <system_error>
+#include <thread>
+#include <vector>
 
 #include "tests/support/process.h"
 
@@ -30,12 +35,56 @@ off_t size_of(const std::string& path) {
   return ::stat(path.c_str(), &info) == 0 ? info.st_size : -1;
 }
 
+// Waits for `pid` and returns its exit code, or -1 if it did not exit normally.
+int exit_code_of(pid_t pid) {
+  int status = 0;
+  if (::waitpid(pid, &status, 0) != pid) return -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+enum class FlockWait { kBlocked, kExited, kTimedOut };
+
+// Waits until /proc/locks shows `pid` blocked on an flock ("-> FLOCK ... <pid> ..."),
+// or until `pid` exits (it is then left for the caller to reap).
+FlockWait await_blocked_on_flock_or_exit(pid_t pid, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  const std::string owner = " " + std::to_string(pid) + " ";
+  while (std::chrono::steady_clock::now() < deadline) {
+    for (const auto& line : testing::split_lines(testing::read_file("/proc/locks"))) {
+      if (line.find("-> FLOCK") != std::string::npos && line.find(owner) != std::string::npos) {
+        return FlockWait::kBlocked;
+      }
+    }
+    siginfo_t info{};
+    if (::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+        info.si_pid == pid) {
+      return FlockWait::kExited;
+    }
+    std::this_thread::yield();
+  }
+  return FlockWait::kTimedOut;
+}
+
+// Returns the CsvError message loading `content` produces, or "" if it loads.
+std::string load_error_for(const std::string& content) {
+  testing::TempDir dir;
+  const std::string path = dir.file("bets.csv");
+  testing::write_file(path, content);
+  try {
+    load_all(path);
+  } catch (const csv::CsvError& error) {
+    return error.what();
+  }
+  return "";
+}
+
 TEST(StorageBetsFile, RoundTripKeepsEveryFieldEvenAwkwardOnes) {
   testing::TempDir dir;
   const std::string path = dir.file("bets.csv");
-  const std::vector<lottery::Bet> first{bet(1, "30904465", 7574, "Santiago Lionel"),
-                                        bet(2, "00000007", 7, "O'Brien, \"Jr\"")};
-  const std::vector<lottery::Bet> second{bet(3, "123", 0, "Zoë")};
+  std::vector<lottery::Bet> first{bet(1, "30904465", 7574, "Santiago Lionel"),
+                                  bet(2, "00000007", 7, "O'Brien, \"Jr\"")};
+  first[1].last_name = "two\r\nlines, \"quoted\"";
+  const std::vector<lottery::Bet> second{bet(3, "123", 0, "Tiago Nicolás")};
   store_bets(path, first);
   store_bets(path, second);
   std::vector<lottery::Bet> expected = first;
@@ -43,8 +92,14 @@ TEST(StorageBetsFile, RoundTripKeepsEveryFieldEvenAwkwardOnes) {
   EXPECT_EQ(load_all(path), expected);
   EXPECT_EQ(testing::read_file(path),
             "1,Santiago Lionel,Pérez,30904465,1990-01-31,7574\n"
-            "2,\"O'Brien, \"\"Jr\"\"\",Pérez,00000007,1990-01-31,7\n"
-            "3,Zoë,Pérez,123,1990-01-31,0\n");
+            "2,\"O'Brien, \"\"Jr\"\"\",\"two\r\nlines, \"\"quoted\"\"\",00000007,1990-01-31,7\n"
+            "3,Tiago Nicolás,Pérez,123,1990-01-31,0\n");
+}
+
+TEST(StorageBetsFile, StoringNoBetsCreatesNothing) {
+  testing::TempDir dir;
+  store_bets(dir.file("bets.csv"), {});
+  EXPECT_EQ(size_of(dir.file("bets.csv")), -1);
 }
 
 TEST(StorageBetsFile, MissingFileHoldsNoBets) {
@@ -53,59 +108,70 @@ TEST(StorageBetsFile, MissingFileHoldsNoBets) {
   EXPECT_TRUE(winning_documents(dir.file("never-written.csv"), 1).empty());
 }
 
-TEST(StorageBetsFile, WinnersAreOnlyTheAgencysBetsOn7574) {
+TEST(StorageBetsFile, WinnersAreOnlyTheAgencysBetsOn7574InFileOrder) {
   testing::TempDir dir;
   const std::string path = dir.file("bets.csv");
-  store_bets(path, std::vector<lottery::Bet>{bet(1, "11", 7574), bet(2, "22", 7574), bet(1, "12", 7573),
-                                             bet(1, "13", 7574), bet(3, "33", 1)});
-  EXPECT_EQ(winning_documents(path, 1), (std::vector<std::string>{"11", "13"}));
+  store_bets(path, std::vector<lottery::Bet>{bet(1, "13", 7574), bet(2, "22", 7574), bet(1, "12", 7573),
+                                             bet(1, "11", 7574), bet(3, "33", 1)});
+  EXPECT_EQ(winning_documents(path, 1), (std::vector<std::string>{"13", "11"}));
   EXPECT_EQ(winning_documents(path, 2), (std::vector<std::string>{"22"}));
   EXPECT_TRUE(winning_documents(path, 3).empty());
+  EXPECT_TRUE(winning_documents(path, 4).empty());
 }
 
-TEST(StorageBetsFile, TornRowIsReportedWithItsLine) {
-  testing::TempDir dir;
-  const std::string path = dir.file("bets.csv");
-  testing::write_file(path, "1,Ana,Paz,1,1990-01-01,5\n1,Ana,Pa");
-  try {
-    load_all(path);
-    FAIL() << "a torn row was accepted";
-  } catch (const csv::CsvError& error) {
-    EXPECT_NE(std::string(error.what()).find("bets.csv:2:"), std::string::npos) << error.what();
-  }
+TEST(StorageBetsFile, RowsThatAreNotBetsAreReportedWithFileAndLine) {
+  const std::string good = "1,Ana,Paz,1,1990-01-01,5\n";
+  EXPECT_NE(load_error_for(good + "1,Ana,Pa").find("bets.csv:2: expected 6 fields, found 3"),
+            std::string::npos);
+  EXPECT_NE(load_error_for(good + good + "1,Ana,Paz,1,1990-01-01,5,extra\n").find("bets.csv:3: expected 6"),
+            std::string::npos);
+  EXPECT_NE(load_error_for(good + "x,Ana,Paz,1,1990-01-01,5\n").find("bets.csv:2: agency \"x\""),
+            std::string::npos);
+  EXPECT_NE(load_error_for(good + "-1,Ana,Paz,1,1990-01-01,5\n").find("bets.csv:2: agency"),
+            std::string::npos);
+  EXPECT_NE(load_error_for(good + "1,Ana,Paz,1,1990-01-01,10000\n").find("bets.csv:2: number \"10000\""),
+            std::string::npos);
+  EXPECT_NE(load_error_for(good + "1,\"Ana,Paz,1,1990-01-01,5\n").find("bets.csv:2: quoted field"),
+            std::string::npos);
 }
 
 TEST(StorageBetsFile, UnwritablePathIsAnErrorNamingIt) {
+  testing::TempDir dir;
+  const std::string path = dir.file("missing-dir/bets.csv");
   try {
-    store_bets("/nonexistent-dir/bets.csv", std::vector<lottery::Bet>{bet(1, "1", 1)});
+    store_bets(path, std::vector<lottery::Bet>{bet(1, "1", 1)});
     FAIL() << "stored into a missing directory";
   } catch (const std::system_error& error) {
-    EXPECT_NE(std::string(error.what()).find("/nonexistent-dir/bets.csv"), std::string::npos);
+    EXPECT_EQ(error.code(), std::errc::no_such_file_or_directory);
+    EXPECT_NE(std::string(error.what()).find(path), std::string::npos) << error.what();
   }
 }
 
-TEST(StorageBetsFile, TwoProcessesStoringAtOnceNeverTearOrInterleaveRows) {
+TEST(StorageBetsFile, TwoProcessesStoringAtOnceNeverTearOrInterleaveBatches) {
   testing::TempDir dir;
   const std::string path = dir.file("bets.csv");
   constexpr int kBatches = 2000;
   constexpr int kBetsPerBatch = 50;
-  // Long names make each batch several kilobytes, so interleaved writes would show.
-  const auto writer = [&](std::uint32_t agency) {
-    const std::string name(120, static_cast<char>('a' + agency));
+  // Long rows make each batch several kilobytes, more than one write would need to be
+  // atomic on its own, so only the lock can keep batches whole.
+  const auto name_of = [](std::uint32_t writer) { return std::string(150, static_cast<char>('a' + writer)); };
+  const auto write_batches = [&](std::uint32_t writer) {
     for (int b = 0; b < kBatches; ++b) {
       std::vector<lottery::Bet> batch;
       for (int i = 0; i < kBetsPerBatch; ++i) {
-        batch.push_back(bet(agency, std::to_string(b * kBetsPerBatch + i), static_cast<std::uint16_t>(b % 10000), name));
+        batch.push_back(bet(writer, std::to_string(b * kBetsPerBatch + i),
+                            static_cast<std::uint16_t>(b % 10000), name_of(writer)));
       }
       store_bets(path, batch);
     }
   };
   std::vector<pid_t> children;
-  for (std::uint32_t agency = 1; agency <= 2; ++agency) {
+  for (std::uint32_t writer = 1; writer <= 2; ++writer) {
     const pid_t pid = ::fork();
+    ASSERT_NE(pid, -1);
     if (pid == 0) {
       try {
-        writer(agency);
+        write_batches(writer);
       } catch (...) {
         ::_exit(1);
       }
@@ -113,59 +179,86 @@ TEST(StorageBetsFile, TwoProcessesStoringAtOnceNeverTearOrInterleaveRows) {
     }
     children.push_back(pid);
   }
-  for (const pid_t pid : children) {
-    int status = 0;
-    ::waitpid(pid, &status, 0);
-    ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-  }
+  for (const pid_t pid : children) ASSERT_EQ(exit_code_of(pid), 0);
 
-  std::map<std::uint32_t, int> next_document{{1, 0}, {2, 0}};
-  std::uint32_t previous_agency = 0;
-  int rows_in_run = 0;
-  std::size_t total = 0;
-  load_bets(path, [&](const lottery::Bet& stored) {
-    ++total;
-    ASSERT_EQ(stored.first_name, std::string(120, static_cast<char>('a' + stored.agency)));
-    // Each writer's rows appear in the order it wrote them...
-    ASSERT_EQ(stored.document, std::to_string(next_document[stored.agency]++));
-    // ...and a batch is never split by the other writer's rows.
-    if (stored.agency != previous_agency) {
-      ASSERT_EQ(rows_in_run % kBetsPerBatch, 0) << "a batch was interleaved";
-      rows_in_run = 0;
-      previous_agency = stored.agency;
+  const std::vector<lottery::Bet> rows = load_all(path);
+  ASSERT_EQ(rows.size(), 2u * kBatches * kBetsPerBatch);
+  int next_index[3] = {0, 0, 0};
+  for (std::size_t r = 0; r < rows.size(); ++r) {
+    const lottery::Bet& row = rows[r];
+    ASSERT_TRUE(row.agency == 1 || row.agency == 2) << "row " << r;
+    // Every field belongs to the writer named by the agency, and each writer's rows come
+    // in the order it wrote them...
+    const int index = next_index[row.agency]++;
+    ASSERT_EQ(row.first_name, name_of(row.agency)) << "row " << r;
+    ASSERT_EQ(row.last_name, "Pérez") << "row " << r;
+    ASSERT_EQ(row.document, std::to_string(index)) << "row " << r;
+    ASSERT_EQ(row.number, (index / kBetsPerBatch) % 10000) << "row " << r;
+    // ...and the other writer's rows never fall inside a batch.
+    if (index % kBetsPerBatch != 0) {
+      ASSERT_EQ(rows[r - 1].agency, row.agency) << "batch split at row " << r;
     }
-    ++rows_in_run;
-  });
-  EXPECT_EQ(total, 2u * kBatches * kBetsPerBatch);
+  }
 }
 
-TEST(StorageBetsFile, FailedWriteLeavesTheFileAsItWas) {
+TEST(StorageBetsFile, StoreWaitsWhileAReaderHoldsTheFile) {
   testing::TempDir dir;
   const std::string path = dir.file("bets.csv");
   store_bets(path, std::vector<lottery::Bet>{bet(1, "1", 1)});
-  const off_t before = size_of(path);
+  const std::string before = testing::read_file(path);
+  std::optional<BetsFileReader> reader(std::in_place, path);
 
-  // In a child limited to a file size just above the current one, a large batch fails
-  // part way (EFBIG); the partial rows must be cut off again.
   const pid_t pid = ::fork();
+  ASSERT_NE(pid, -1);
   if (pid == 0) {
-    ::signal(SIGXFSZ, SIG_IGN);
-    const rlimit limit{static_cast<rlim_t>(before + 1000), static_cast<rlim_t>(before + 1000)};
-    ::setrlimit(RLIMIT_FSIZE, &limit);
+    try {
+      store_bets(path, std::vector<lottery::Bet>{bet(2, "2", 2)});
+    } catch (...) {
+      ::_exit(1);
+    }
+    ::_exit(0);
+  }
+  // Either the kernel lists the child as waiting for the file's lock, or the child
+  // finishes: a store that ignored the reader's lock would do the latter.
+  const auto outcome = await_blocked_on_flock_or_exit(pid, std::chrono::seconds(10));
+  EXPECT_EQ(outcome, FlockWait::kBlocked) << "the store did not wait for the reader";
+  EXPECT_EQ(testing::read_file(path), before);
+
+  reader.reset();
+  ASSERT_EQ(exit_code_of(pid), 0);
+  EXPECT_EQ(load_all(path).size(), 2u);
+}
+
+TEST(StorageBetsFile, FailedStoreLeavesTheFileAsItWas) {
+  testing::TempDir dir;
+  const std::string path = dir.file("bets.csv");
+  store_bets(path, std::vector<lottery::Bet>{bet(1, "1", 1)});
+  const std::string before = testing::read_file(path);
+
+  // A child limited to a file size a little above the current one stores a batch much
+  // larger than that: the first write stops at the limit, the next fails with EFBIG, and
+  // the rows already written must be cut off again.
+  const pid_t pid = ::fork();
+  ASSERT_NE(pid, -1);
+  if (pid == 0) {
+    const auto limit_bytes = static_cast<rlim_t>(before.size() + 1000);
+    const rlimit limit{limit_bytes, limit_bytes};
+    if (::signal(SIGXFSZ, SIG_IGN) == SIG_ERR || ::setrlimit(RLIMIT_FSIZE, &limit) == -1) ::_exit(2);
     std::vector<lottery::Bet> batch;
     for (int i = 0; i < 500; ++i) batch.push_back(bet(2, std::to_string(i), 5));
     try {
       store_bets(path, batch);
-    } catch (const std::system_error&) {
-      ::_exit(0);
+    } catch (const std::system_error& error) {
+      ::_exit(error.code() == std::errc::file_too_large ? 0 : 3);
     }
     ::_exit(1);
   }
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "the write should have failed";
-  EXPECT_EQ(size_of(path), before);
+  ASSERT_EQ(exit_code_of(pid), 0) << "the store should have failed with EFBIG";
+  EXPECT_EQ(testing::read_file(path), before);
   EXPECT_EQ(load_all(path).size(), 1u);
+  // The file stays usable: the next store lands right after the old rows.
+  store_bets(path, std::vector<lottery::Bet>{bet(3, "3", 3)});
+  EXPECT_EQ(load_all(path).size(), 2u);
 }
 
 }  // namespace
