@@ -120,7 +120,7 @@ ServerConfig load_server_config(const std::string& ini_path, const Environment& 
         settings::parse_choice(kConcurrency, *text, {"sequential", "process"}));
   }
   if (auto text = sources.lookup(kAgencies)) {
-    config.agencies = static_cast<std::uint32_t>(settings::parse_integer(kAgencies, *text, 1, 10000));
+    config.agencies = static_cast<std::uint32_t>(settings::parse_integer(kAgencies, *text, 0, 10000));
   }
   if (auto text = sources.lookup(kStoragePath)) {
     config.storage_path = settings::require_non_empty(kStoragePath, *text);

@@ -56,6 +56,10 @@ int Server::run() {
                     .with("port", listener_.port())
                     .with("mode", config::to_string(config_.mode))
                     .with("concurrency", config::to_string(config_.concurrency)));
+  if (config_.mode == ServerMode::kLottery && config_.agencies == 0) {
+    // No agency has to finish, so the draw has already happened (see DrawBarrier).
+    logging::info(Event("sorteo", Result::kSuccess));
+  }
   while (true) {
     logging::info(Event("accept_connections", Result::kInProgress));
     if (!wait_for_connection()) break;

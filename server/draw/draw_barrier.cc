@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <cerrno>
 #include <ctime>
-#include <stdexcept>
 
 #include "common/sys/signals.h"
 #include "common/sys/system_error.h"
@@ -57,7 +56,6 @@ struct DrawBarrier::Header {
 
 DrawBarrier::DrawBarrier(std::uint32_t agencies)
     : mapping_(sizeof(Header) + sizeof(std::uint32_t) * agencies) {
-  if (agencies == 0) throw std::invalid_argument("draw barrier needs at least one agency");
   Header& state = header();
 
   pthread_mutexattr_t mutex_attributes;
@@ -75,6 +73,7 @@ DrawBarrier::DrawBarrier(std::uint32_t agencies)
   pthread_condattr_destroy(&cond_attributes);
 
   state.expected = agencies;
+  state.phase = agencies == 0 ? 1 : 0;
 }
 
 DrawBarrier::Header& DrawBarrier::header() const {

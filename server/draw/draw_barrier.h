@@ -18,7 +18,8 @@ namespace tp0::draw {
 // lock; every method here takes and releases it internally.
 class DrawBarrier {
  public:
-  // Maps and initialises the shared state. REQUIRES: agencies >= 1; called before fork.
+  // Maps and initialises the shared state; called before fork. With no agencies to wait
+  // for, the draw has already happened.
   explicit DrawBarrier(std::uint32_t agencies);
 
   DrawBarrier(DrawBarrier&&) noexcept = default;

@@ -130,7 +130,7 @@ const std::vector<BadValue>& bad_values() {
       {"LOGGING_LEVEL", "LOUD"},
       {"SERVER_MODE", "x"},
       {"SERVER_CONCURRENCY", "threads"},
-      {"SERVER_AGENCIES", "0"},
+      {"SERVER_AGENCIES", "-1"},
       {"SERVER_AGENCIES", "10001"},
       {"SERVER_IDLE_TIMEOUT", "0s"},
       {"SERVER_IDLE_TIMEOUT", "0"},

@@ -40,6 +40,14 @@ TEST(DrawBarrier, DrawHappensOnlyWhenTheLastDistinctAgencyFinishes) {
   EXPECT_FALSE(barrier.finish(3));
 }
 
+TEST(DrawBarrier, WithNoAgenciesTheDrawHasAlreadyHappened) {
+  DrawBarrier barrier(0);
+  EXPECT_TRUE(barrier.drawn());
+  EXPECT_TRUE(barrier.wait_for_draw());
+  EXPECT_FALSE(barrier.finish(1)) << "nothing is left to complete";
+  EXPECT_EQ(barrier.finished_count(), 0u);
+}
+
 TEST(DrawBarrier, ReleasesEveryWaitingProcessExactlyOnceAcrossProcesses) {
   constexpr int kAgencies = 8;
   for (int round = 0; round < 20; ++round) {
