@@ -1,7 +1,13 @@
 SHELL := /bin/bash
 JOBS ?= $(shell nproc)
 
-.PHONY: setup build test run data clean
+COMPOSE_FILE ?= docker-compose-dev.yaml
+COMPOSE := bash docker/compose.sh -f $(COMPOSE_FILE)
+# One agency file per client service in the compose file.
+COMPOSE_AGENCIES = $(shell grep -c '^  client[0-9]*:$$' $(COMPOSE_FILE))
+
+.PHONY: setup build test run data clean docker-image docker-compose-up docker-compose-down \
+	docker-compose-logs exercise-branches
 
 # Installs every dependency from Debian's packages.
 setup:
@@ -21,9 +27,30 @@ test: setup
 	cmake --build build/test -j$(JOBS)
 	ctest --test-dir build/test --output-on-failure -j$(JOBS)
 
-# Fills .data/ with agency files (the course's when .data/dataset.zip is there).
+# Makes sure .data/ holds agency files 1 to AGENCIES (default 5), keeping those already
+# there; missing ones come from .data/dataset.zip when it is there, else are generated.
+AGENCIES ?= 5
 data:
-	bash scripts/prepare-data.sh
+	bash scripts/prepare-data.sh $(AGENCIES)
+
+# Builds server:latest and client:latest (and, once, the base images they start from).
+docker-image:
+	bash docker/build-images.sh
+
+docker-compose-up: docker-image
+	bash scripts/prepare-data.sh $(COMPOSE_AGENCIES)
+	$(COMPOSE) up -d
+
+docker-compose-down:
+	$(COMPOSE) stop -t 1
+	$(COMPOSE) down
+
+docker-compose-logs:
+	$(COMPOSE) logs -f
+
+# Creates or refreshes the local branches ej1 ... ej8 from main, one commit each.
+exercise-branches:
+	bash docker/exercise-branches.sh
 
 # Sets up, builds, and runs the server and one client per agency file on 127.0.0.1.
 run: setup build data

@@ -1,15 +1,29 @@
 #!/usr/bin/env bash
-# Installs every build and test dependency from Debian's packages.
-# Safe to run repeatedly: apt-get skips what is already installed.
+# Installs dependencies from Debian's packages. Safe to run repeatedly: what is already
+# installed is skipped, and nothing is fetched when everything is there.
+# Usage: scripts/install-deps.sh [all|build|--list build]
+#   all    (default) building, testing, and the Docker tooling of the host
+#   build  only what compiling the programs needs (the Docker images' build stage)
+#   --list PROFILE  prints the profile's packages instead of installing them
 set -euo pipefail
 
-packages=(
-  build-essential cmake pkg-config make
-  libyaml-cpp-dev libinih-dev libspdlog-dev libfmt-dev
-  libgtest-dev googletest
-  unzip netcat-openbsd procps
-)
+build_packages=(g++ make cmake pkg-config libyaml-cpp-dev libinih-dev libspdlog-dev libfmt-dev)
+host_packages=(libgtest-dev googletest unzip netcat-openbsd procps debootstrap)
 
+packages_of() {
+  case $1 in
+    build) echo "${build_packages[@]}" ;;
+    all) echo "${build_packages[@]}" "${host_packages[@]}" ;;
+    *) echo "install-deps: unknown profile '$1' (all or build)" >&2; exit 2 ;;
+  esac
+}
+
+if [ "${1:-}" = --list ]; then
+  packages_of "${2:-all}"
+  exit 0
+fi
+
+read -r -a packages <<< "$(packages_of "${1:-all}")"
 missing=()
 for pkg in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")

@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# Builds server:latest, client:latest and the netcat image validar-echo-server.sh uses,
+# first making sure the base images they start from are in the local engine.
+#
+# The Dockerfiles start from a pinned public Debian image. If it is not here, it is pulled;
+# where no registry answers (an engine that can pull nothing), an image of that name is made
+# from Debian's packages with debootstrap and `docker import`. This happens once: an image
+# already present is reused. If containers cannot reach Debian's mirror either, the build
+# dependencies and netcat are put into images made the same way, on the host, instead of
+# being installed during `docker build`.
+#
+# Usage: docker/build-images.sh [base|all]    (base: only make sure the base images exist)
+# Environment: TP0_DEBIAN_MIRROR (default http://deb.debian.org/debian),
+#              TP0_DOCKER_OFFLINE=1 to take the no-mirror path without probing.
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+mirror=${TP0_DEBIAN_MIRROR:-http://deb.debian.org/debian}
+netcat_image=tp0-netcat:latest
+toolchain_image=tp0-toolchain:latest
+
+log() { echo "build-images: $*" >&2; }
+
+pinned_base_image() {
+  local server client
+  server=$(sed -n 's/^ARG DEBIAN_IMAGE=//p' "$root/server/Dockerfile")
+  client=$(sed -n 's/^ARG DEBIAN_IMAGE=//p' "$root/client/Dockerfile")
+  if [ -z "$server" ] || [ "$server" != "$client" ]; then
+    log "server/Dockerfile and client/Dockerfile must pin the same DEBIAN_IMAGE ('$server', '$client')"
+    exit 1
+  fi
+  echo "$server"
+}
+
+have_image() { docker image inspect "$1" > /dev/null 2>&1; }
+
+# Makes image `tag` from Debian `suite` (minimal variant) plus `packages`, by debootstrap.
+bootstrap_image() {
+  local tag=$1 suite=$2 packages=$3
+  command -v debootstrap > /dev/null || { log "debootstrap is missing (make setup installs it)"; exit 1; }
+  local rootfs
+  rootfs=$(mktemp -d /tmp/tp0-rootfs-XXXXXX)
+  # shellcheck disable=SC2064  # the path is fixed now, on purpose
+  trap "rm -rf '$rootfs' '$rootfs.tar'" RETURN
+  log "making $tag from Debian $suite${packages:+ with $packages} (debootstrap, $mirror)"
+  debootstrap --variant=minbase ${packages:+--include="${packages// /,}"} \
+    "$suite" "$rootfs" "$mirror" > "$rootfs.log" 2>&1 || {
+    tail -20 "$rootfs.log" >&2
+    rm -f "$rootfs.log"
+    log "debootstrap failed"
+    exit 1
+  }
+  rm -f "$rootfs.log"
+  # What a slim image leaves out: package lists, caches, documentation.
+  rm -rf "$rootfs"/var/lib/apt/lists/* "$rootfs"/var/cache/apt/*.bin \
+    "$rootfs"/usr/share/doc/* "$rootfs"/usr/share/man/* "$rootfs"/usr/share/info/* \
+    "$rootfs"/usr/share/locale/*
+  # Through a file, so that a failed archive never becomes an image.
+  tar --numeric-owner -C "$rootfs" -cf "$rootfs.tar" .
+  docker import \
+    --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+    --change 'CMD ["bash"]' \
+    --message "debootstrap $suite from $mirror" "$rootfs.tar" "$tag" > /dev/null
+}
+
+ensure_base_image() {
+  local tag=$1
+  if have_image "$tag"; then return; fi
+  if timeout 120 docker pull --quiet "$tag" > /dev/null 2>&1; then
+    log "pulled $tag"
+    return
+  fi
+  # debian:bookworm-20250520-slim -> bookworm
+  local suite=${tag#*:}
+  bootstrap_image "$tag" "${suite%%-*}" ""
+}
+
+mirror_reachable_from_containers() {
+  [ "${TP0_DOCKER_OFFLINE:-0}" != 1 ] &&
+    timeout 60 docker run --rm "$1" apt-get -qq update > /dev/null 2>&1
+}
+
+main() {
+  local what=${1:-all}
+  case $what in base | all) ;; *) log "usage: $0 [base|all]"; exit 2 ;; esac
+
+  local base
+  base=$(pinned_base_image)
+  ensure_base_image "$base"
+
+  local build_args=()
+  if mirror_reachable_from_containers "$base"; then
+    have_image "$netcat_image" ||
+      docker build --quiet --build-arg DEBIAN_IMAGE="$base" -t "$netcat_image" \
+        -f "$root/docker/netcat.Dockerfile" "$root/docker" > /dev/null
+  else
+    log "containers cannot reach Debian's mirror: using images made on the host"
+    local suite=${base#*:}
+    have_image "$netcat_image" || bootstrap_image "$netcat_image" "${suite%%-*}" netcat-openbsd
+    have_image "$toolchain_image" ||
+      bootstrap_image "$toolchain_image" "${suite%%-*}" "$(bash "$root/scripts/install-deps.sh" --list build)"
+    build_args=(--build-arg TOOLCHAIN_IMAGE="$toolchain_image")
+  fi
+  [ "$what" = all ] || return 0
+
+  for program in server client; do
+    log "building $program:latest"
+    docker build "${build_args[@]}" -f "$root/$program/Dockerfile" -t "$program:latest" "$root"
+  done
+}
+
+main "$@"
