@@ -22,6 +22,7 @@ if ! command -v docker-compose > /dev/null; then
 fi
 [ -r "$file" ] || { echo "$0: cannot read compose file '$file'" >&2; exit 1; }
 project=$(sed -n 's/^name:[[:space:]]*//p' "$file" | tr -d "\"'[:space:]")
-sed '/^name:/d' "$file" |
-  exec docker-compose ${project:+--project-name "$project"} \
-    --project-directory "$(cd "$(dirname "$file")" && pwd)" -f - "$@"
+contents=$(sed '/^name:/d' "$file")
+# A file read from stdin has its relative paths resolved against the working directory.
+cd "$(dirname "$file")"
+exec docker-compose ${project:+--project-name "$project"} --project-directory . -f - "$@" <<< "$contents"

@@ -1,0 +1,259 @@
+#!/usr/bin/env bash
+# The course suite's checks for one exercise, run against the real images and Docker Compose.
+# Usage: tests/docker/exercise_checks.sh <exercise 1-8> [checkout]
+#   Without a checkout the current tree is used with TP0_EXERCISE=<exercise>; with one (a
+#   branch ejN) its own docker/exercise must select the exercise.
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+exercise=$1
+checkout=${2:-}
+if [ -n "$checkout" ]; then
+  unset TP0_EXERCISE
+  pinned=$(grep -v '^#' "$checkout/docker/exercise" | tr -d '[:space:]')
+  [ "$pinned" = "$exercise" ] || { fail "$checkout pins exercise $pinned, not $exercise"; finish; exit 1; }
+else
+  export TP0_EXERCISE=$exercise
+fi
+make_project "${checkout:-$repo}"
+trap cleanup_project EXIT
+reset_docker
+
+# Exercise 1: every client sends loop.amount messages and gets each one back.
+check_echo_loops() {
+  local clients amount
+  for run in "1 5" "2 3" "5 2"; do
+    read -r clients amount <<< "$run"
+    set_client_config loop.amount "$amount"
+    set_client_config loop.period '"100ms"'
+    generate "$clients"
+    up
+    for ((id = 1; id <= clients; id++)); do
+      wait_for_lines "client$id" "action: loop_finished | result: success | client_id: $id" || { fail "client$id did not finish"; continue; }
+      local missing=0
+      for ((k = 1; k <= amount; k++)); do
+        [ "$(count_lines "client$id" "action: receive_message | result: success | client_id: $id | msg: [CLIENT $id] Message N°$k")" = 1 ] || missing=$((missing + 1))
+        [ "$(count_lines server "| msg: [CLIENT $id] Message N°$k")" = 1 ] || missing=$((missing + 1))
+      done
+      [ "$(count_lines "client$id" "action: receive_message | result: success | client_id: $id |")" = "$amount" ] || missing=$((missing + 1))
+      if [ "$missing" = 0 ]; then pass "$clients clients: client$id's $amount messages echoed, no more"; else fail "$clients clients: client$id: $missing message lines missing or extra"; fi
+      expect_no_fail_lines "client$id" "$clients clients"
+    done
+    expect_no_fail_lines server "$clients clients"
+    reset_docker
+  done
+}
+
+# Exercise 2: configuration edits take effect without rebuilding the images.
+check_config_edits() {
+  set_client_config loop.amount 2
+  set_client_config loop.period '"100ms"'
+  set_client_config log.level DEBUG
+  set_server_config SERVER_LISTEN_BACKLOG 8
+  set_server_config LOGGING_LEVEL DEBUG
+  generate 1
+  up
+  wait_for_lines client1 "action: loop_finished" || true
+  local client_line server_line
+  client_line="action: config | result: success | client_id: 1 | server_address: server:12345 | loop_amount: 2 | loop_period: 100ms | log_level: DEBUG"
+  server_line="action: config | result: success | port: 12345 | listen_backlog: 8 | logging_level: DEBUG"
+  if [ "$(count_lines client1 "$client_line")" = 1 ]; then pass "client config line shows the edited file"; else fail "client config line: $(lines_of client1 | grep 'action: config')"; fi
+  if [ "$(count_lines server "$server_line")" = 1 ]; then pass "server config line shows the edited file"; else fail "server config line: $(lines_of server | grep 'action: config')"; fi
+  reset_docker
+}
+
+# Waits until the container `server` listens on 12345 (0x3039) inside its network namespace.
+wait_until_listening() {
+  local deadline=$((SECONDS + kWait))
+  until docker exec server sh -c "grep -q ':3039 [0-9A-F:]* 0A' /proc/net/tcp" 2> /dev/null; do
+    [ $SECONDS -lt $deadline ] || return 1
+    sleep 0.2
+  done
+}
+
+run_mock_server() {  # <shell command serving port 12345>
+  docker network create --subnet 172.25.125.0/24 tp0_testing_net > /dev/null
+  docker run -d --name server --network tp0_testing_net tp0-netcat:latest sh -c "$1" > /dev/null
+  wait_until_listening
+}
+
+expect_validation() {  # <expected result> <what>
+  local started=$SECONDS output
+  output=$(cd "$project" && sh validar-echo-server.sh) || true
+  local took=$((SECONDS - started))
+  if [ "$output" = "action: test_echo_server | result: $1" ] && [ $took -le 15 ]; then
+    pass "$2: '$output' in ${took}s"
+  else
+    fail "$2: printed '$output' in ${took}s, expected result: $1"
+  fi
+}
+
+# Exercise 3: the netcat script against the real server, mocks, and no server.
+check_netcat_script() {
+  generate 0
+  up
+  wait_for_lines server "action: accept_connections | result: in_progress"
+  expect_validation success "real echo server"
+  if [ "$(count_lines server "action: receive_message | result: success")" -ge 1 ]; then pass "server logged receive_message"; else fail "server logged no receive_message"; fi
+  reset_docker
+  run_mock_server 'mkfifo /tmp/loop; cat /tmp/loop | nc -l 12345 > /tmp/loop'
+  expect_validation success "another echo server"
+  reset_docker
+  run_mock_server 'printf "something else\n" | nc -l 12345'
+  expect_validation fail "a server answering something else"
+  reset_docker
+  run_mock_server 'nc -l 12345 > /dev/null'
+  expect_validation fail "a server that never answers"
+  reset_docker
+  docker network create --subnet 172.25.125.0/24 tp0_testing_net > /dev/null
+  expect_validation fail "no server on the network"
+  reset_docker
+  expect_validation fail "no network at all"
+}
+
+# Exercise 4: SIGTERM, however it comes, ends every container with code 0.
+check_graceful_stops() {
+  set_client_config loop.amount 500
+  set_client_config loop.period '"150ms"'
+  generate 1
+  up
+  wait_for_lines client1 "action: receive_message" 10
+  docker stop -t 20 client1 > /dev/null
+  expect_exit_zero client1 "docker stop client1 mid-loop"
+  docker stop -t 10 server > /dev/null
+  expect_exit_zero server "docker stop server after its client"
+  reset_docker
+
+  up
+  wait_for_lines client1 "action: receive_message" 10
+  docker stop -t 10 server > /dev/null
+  expect_exit_zero server "docker stop server while a client runs"
+  if [ "$(count_lines server "action: shutdown | result: success")" = 1 ]; then pass "server logged its shutdown"; else fail "server did not log shutdown"; fi
+  reset_docker
+
+  generate 0
+  up
+  wait_for_lines server "action:" 2
+  docker stop -t 10 server > /dev/null
+  expect_exit_zero server "docker stop server with no clients"
+  reset_docker
+
+  generate 1
+  up
+  wait_for_lines client1 "action: receive_message" 10
+  compose stop -t 10 > /dev/null 2>&1
+  expect_exit_zero client1 "docker compose stop -t 10"
+  expect_exit_zero server "docker compose stop -t 10"
+  reset_docker
+}
+
+# Exercise 5: one bet from the environment, acknowledged and stored.
+check_single_bet() {
+  generate 1
+  up
+  expect_exit_zero client1 "single bet"
+  local sent stored
+  sent=$(lines_of client1 | grep "action: apuesta_enviada | result: success" || true)
+  wait_for_lines server "action: apuesta_almacenada | result: success" || true
+  stored=$(lines_of server | grep "action: apuesta_almacenada | result: success" || true)
+  local dni
+  dni=$(field_of dni <<< "$sent")
+  if [ -n "$dni" ] && [ "$(field_of dni <<< "$stored")" = "$dni" ] && [ "$(field_of numero <<< "$stored")" = 7574 ]; then
+    pass "apuesta_enviada and apuesta_almacenada for dni $dni"
+  else
+    fail "bet lines do not match: sent '$sent', stored '$stored'"
+  fi
+  reset_docker
+}
+
+# Exercise 6: batches from the agency file add up, every one but the last full.
+check_batches() {
+  local rows max_amount
+  for run in "64 146" "99 64" "99 99"; do
+    read -r rows max_amount <<< "$run"
+    write_agency_file "$project/.data/agency-1.csv" "$rows" 0
+    set_client_config batch.maxAmount "$max_amount"
+    generate 1
+    up
+    expect_exit_zero client1 "$rows bets, maxAmount $max_amount"
+    local sizes total=0 short=0 count=0
+    sizes=$(lines_of server | grep "action: apuesta_recibida | result: success" | field_of cantidad)
+    for size in $sizes; do
+      count=$((count + 1))
+      total=$((total + size))
+      [ "$size" = "$max_amount" ] || short=$((short + 1))
+    done
+    local last=${sizes##*[[:space:]]}
+    if [ "$total" = "$rows" ] && { [ "$short" = 0 ] || { [ "$short" = 1 ] && [ "$last" != "$max_amount" ]; }; }; then
+      pass "$rows bets, maxAmount $max_amount: $count batches summing to $total, all full but the last"
+    else
+      fail "$rows bets, maxAmount $max_amount: batches $(echo $sizes) sum to $total"
+    fi
+    expect_no_fail_lines server "$rows bets"
+    reset_docker
+  done
+}
+
+# Exercises 7 and 8: the whole lottery; every agency learns its own winners, after the draw.
+run_lottery() {  # <what> <agencies> — agency files already in .data/
+  local what=$1 agencies=$2
+  generate "$agencies"
+  up
+  for ((id = 1; id <= agencies; id++)); do expect_exit_zero "client$id" "$what"; done
+  local server_log draw_line
+  server_log=$(lines_of server)
+  draw_line=$(grep -n "action: sorteo | result: success" <<< "$server_log" | cut -d: -f1)
+  if [ "$(grep -c "action: sorteo" <<< "$server_log")" = 1 ]; then pass "$what: one draw"; else fail "$what: $(grep -c "action: sorteo" <<< "$server_log") draw lines"; fi
+  local last_bet
+  last_bet=$(grep -n "action: apuesta_recibida" <<< "$server_log" | tail -1 | cut -d: -f1)
+  if [ -n "$draw_line" ] && [ -n "$last_bet" ] && [ "$last_bet" -lt "$draw_line" ]; then pass "$what: every apuesta_recibida before sorteo"; else fail "$what: apuesta_recibida at line $last_bet, sorteo at line $draw_line"; fi
+  local total=0 expected_total=0
+  for size in $(grep "action: apuesta_recibida | result: success" <<< "$server_log" | field_of cantidad); do total=$((total + size)); done
+  local draw_time
+  draw_time=$(grep "action: sorteo" <<< "$server_log" | cut -c1-19)
+  for ((id = 1; id <= agencies; id++)); do
+    local file="$project/.data/agency-$id.csv" answer expected
+    expected_total=$((expected_total + $(grep -c . "$file")))
+    expected=$(winners_in "$file")
+    answer=$(lines_of "client$id" | grep "action: consulta_ganadores | result: success" || true)
+    if [ "$(field_of cant_ganadores <<< "$answer")" = "$expected" ] && [[ ! "$(cut -c1-19 <<< "$answer")" < "$draw_time" ]]; then
+      pass "$what: client$id got its $expected winners after the draw"
+    else
+      fail "$what: client$id answered '$answer', expected $expected winners after $draw_time"
+    fi
+    expect_no_fail_lines "client$id" "$what"
+  done
+  if [ "$total" = "$expected_total" ]; then pass "$what: server received all $total bets"; else fail "$what: server received $total of $expected_total bets"; fi
+  expect_no_fail_lines server "$what"
+  reset_docker
+}
+
+check_lottery() {
+  rm -f "$project"/.data/agency-*.csv
+  for id in 1 2 3; do write_agency_file "$project/.data/agency-$id.csv" $((100 * id + 7)) $((id - 1)); done
+  run_lottery "3 agencies" 3
+  rm -f "$project"/.data/agency-*.csv
+  for id in 1 2 3 4 5; do write_agency_file "$project/.data/agency-$id.csv" $((400 + 37 * id)) $((id % 3 + 1)); done
+  run_lottery "5 agencies" 5
+  rm -f "$project"/.data/agency-*.csv
+  local dataset
+  if dataset=$(find_dataset); then
+    unzip -q -o "$dataset" 'agency-*.csv' -d "$project/.data"
+    run_lottery "course data set" 5
+  elif [ "${CI:-}" = true ]; then
+    fail "the course's data set is missing (looked at TP0_DATASET, ../shared/data, .data/)"
+  else
+    note "course data set not found: that run was left out"
+  fi
+}
+
+case $exercise in
+  1) check_echo_loops ;;
+  2) check_config_edits ;;
+  3) check_netcat_script ;;
+  4) check_graceful_stops ;;
+  5) check_single_bet ;;
+  6) check_batches ;;
+  7 | 8) check_lottery ;;
+  *) fail "no exercise $exercise" ;;
+esac
+finish
