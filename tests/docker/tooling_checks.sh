@@ -83,6 +83,16 @@ check_branches() {
   if bash "$repo/tests/docker/exercise_checks.sh" 1 "$scratch/ej1"; then pass "branch ej1 passes exercise 1's checks"; else fail "branch ej1 fails exercise 1's checks"; fi
 }
 
+# The contract asks for two Dockerfiles; they stay the same but for the program's name.
+check_dockerfiles_agree() {
+  if sed 's/client/server/g' "$repo/client/Dockerfile" | cmp -s - "$repo/server/Dockerfile"; then
+    pass "client/Dockerfile and server/Dockerfile differ only in the program's name"
+  else
+    fail "client/Dockerfile and server/Dockerfile have drifted apart"
+  fi
+}
+
+check_dockerfiles_agree
 check_bad_arguments
 check_output
 check_branches
