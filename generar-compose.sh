@@ -42,6 +42,8 @@ case $exercise in
   7)             server_mode=lottery; concurrency=sequential; client_mode=lottery ;;
   8)             server_mode=lottery; concurrency=process;    client_mode=lottery ;;
 esac
+reads_agency_file=false
+if [ "$client_mode" = batch ] || [ "$client_mode" = lottery ]; then reads_agency_file=true; fi
 
 # Exercise 5's bet: the course's example person, with a document of their own per agency.
 bet_environment() {
@@ -67,14 +69,14 @@ client_service() {
       - CLI_MODE=$client_mode
 YAML
   if [ "$client_mode" = bet ]; then bet_environment "$id"; fi
-  if [ "$client_mode" = batch ] || [ "$client_mode" = lottery ]; then
+  if $reads_agency_file; then
     echo "      - CLI_DATA_FILE=/data/agency.csv"
   fi
   cat <<YAML
     volumes:
       - ./client/config.yaml:/tp0/config.yaml:ro
 YAML
-  if [ "$client_mode" = batch ] || [ "$client_mode" = lottery ]; then
+  if $reads_agency_file; then
     echo "      - ./.data/agency-$id.csv:/data/agency.csv:ro"
   fi
   cat <<YAML

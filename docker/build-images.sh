@@ -64,42 +64,48 @@ bootstrap_image() {
 }
 
 ensure_base_image() {
-  local tag=$1
+  local tag=$1 suite=$2
   if have_image "$tag"; then return; fi
   if timeout 120 docker pull --quiet "$tag" > /dev/null 2>&1; then
     log "pulled $tag"
     return
   fi
-  # debian:bookworm-20250520-slim -> bookworm
-  local suite=${tag#*:}
-  bootstrap_image "$tag" "${suite%%-*}" ""
+  bootstrap_image "$tag" "$suite" ""
 }
 
 mirror_reachable_from_containers() {
-  [ "${TP0_DOCKER_OFFLINE:-0}" != 1 ] &&
-    timeout 60 docker run --rm "$1" apt-get -qq update > /dev/null 2>&1
+  timeout 60 docker run --rm "$1" apt-get -qq update > /dev/null 2>&1
 }
 
 main() {
   local what=${1:-all}
   case $what in base | all) ;; *) log "usage: $0 [base|all]"; exit 2 ;; esac
 
-  local base
+  local base suite
   base=$(pinned_base_image)
-  ensure_base_image "$base"
+  suite=${base#*:}       # debian:bookworm-20250520-slim -> bookworm
+  suite=${suite%%-*}
+  ensure_base_image "$base" "$suite"
+
+  # The mirror is probed only while the netcat image is still to be made; after that, the
+  # presence of the toolchain image records which path was taken.
+  local offline=false
+  if [ "${TP0_DOCKER_OFFLINE:-0}" = 1 ] || have_image "$toolchain_image"; then
+    offline=true
+  elif ! have_image "$netcat_image" && ! mirror_reachable_from_containers "$base"; then
+    offline=true
+  fi
 
   local build_args=()
-  if mirror_reachable_from_containers "$base"; then
-    have_image "$netcat_image" ||
-      docker build --quiet --build-arg DEBIAN_IMAGE="$base" -t "$netcat_image" \
-        -f "$root/docker/netcat.Dockerfile" "$root/docker" > /dev/null
-  else
+  if $offline; then
     log "containers cannot reach Debian's mirror: using images made on the host"
-    local suite=${base#*:}
-    have_image "$netcat_image" || bootstrap_image "$netcat_image" "${suite%%-*}" netcat-openbsd
+    have_image "$netcat_image" || bootstrap_image "$netcat_image" "$suite" netcat-openbsd
     have_image "$toolchain_image" ||
-      bootstrap_image "$toolchain_image" "${suite%%-*}" "$(bash "$root/scripts/install-deps.sh" --list build)"
+      bootstrap_image "$toolchain_image" "$suite" "$(bash "$root/scripts/install-deps.sh" --list build)"
     build_args=(--build-arg TOOLCHAIN_IMAGE="$toolchain_image")
+  elif ! have_image "$netcat_image"; then
+    docker build --quiet --build-arg DEBIAN_IMAGE="$base" -t "$netcat_image" \
+      -f "$root/docker/netcat.Dockerfile" "$root/docker" > /dev/null
   fi
   [ "$what" = all ] || return 0
 

@@ -56,8 +56,8 @@ int Server::run() {
                     .with("port", listener_.port())
                     .with("mode", config::to_string(config_.mode))
                     .with("concurrency", config::to_string(config_.concurrency)));
-  if (config_.mode == ServerMode::kLottery && config_.agencies == 0) {
-    // No agency has to finish, so the draw has already happened (see DrawBarrier).
+  if (config_.mode == ServerMode::kLottery && barrier_.drawn()) {
+    // No agency has to finish (SERVER_AGENCIES=0), so the draw happened at construction.
     logging::info(Event("sorteo", Result::kSuccess));
   }
   while (true) {
