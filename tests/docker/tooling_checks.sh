@@ -35,7 +35,7 @@ check_output() {
     config=$(cd "$scratch" && bash "$repo/docker/compose.sh" -f "$file" config 2>&1) || problems+=("compose rejects it: $config")
     grep -qx 'name: tp0' "$file" || problems+=("no 'name: tp0'")
     grep -q 'subnet: 172.25.125.0/24' <<< "$config" || problems+=("no subnet 172.25.125.0/24")
-    grep -q 'SERVER_AGENCIES=' "$file" && ! grep -q "SERVER_AGENCIES=$clients\$" "$file" && problems+=("server not told $clients agencies")
+    grep -q "SERVER_AGENCIES=$clients\$" "$file" || problems+=("server not told $clients agencies")
     grep -qiE 'LOG_LEVEL|LOGGING_LEVEL' "$file" && problems+=("a log-level variable in the file")
     [ "$(grep -c '^  client[0-9]*:$' "$file")" = "$clients" ] || problems+=("not $clients client services")
     grep -q 'container_name: server$' "$file" && grep -q 'image: server:latest' "$file" || problems+=("no server container")
