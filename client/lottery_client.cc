@@ -38,6 +38,8 @@ const char* describe(protocol::AckCode code) {
       return "unexpected message";
     case protocol::AckCode::kStorageFailure:
       return "storage failure";
+    case protocol::AckCode::kServerBusy:
+      return "server busy";
   }
   return "unknown";
 }
@@ -56,9 +58,24 @@ lottery::Bet bet_from_settings(const config::BetSettings& settings, std::uint32_
 }  // namespace
 
 void LotteryClient::open_session() {
-  channel_.emplace(connect_with_retry(config_.server_address, kConnectPatience));
-  channel_->send(protocol::Hello{config_.id});
-  expect_ack("Hello");
+  const auto give_up = std::chrono::steady_clock::now() + kConnectPatience;
+  auto pause = kFirstRetryPause;
+  while (true) {
+    channel_.emplace(connect_with_retry(config_.server_address, kConnectPatience));
+    channel_->send(protocol::Hello{config_.id});
+    if (expect_ack("Hello", protocol::AckCode::kServerBusy).code == protocol::AckCode::kOk) return;
+    // A busy server read nothing from us; like one still starting, it is worth waiting for.
+    close_session();
+    if (std::chrono::steady_clock::now() + pause > give_up) {
+      throw LotteryError("server " + config_.server_address + " stayed busy for " +
+                         std::to_string(kConnectPatience.count()) + " s");
+    }
+    logging::info(Event("connect", Result::kInProgress)
+                      .with("server_address", config_.server_address)
+                      .with("error", "server busy"));
+    if (!sys::sleep_unless_shutdown(pause)) throw net::ShutdownRequested();
+    pause = std::min(pause * 2, kLongestRetryPause);
+  }
 }
 
 void LotteryClient::close_session() {
@@ -83,14 +100,14 @@ void LotteryClient::close() {
   }
 }
 
-protocol::Ack LotteryClient::expect_ack(const char* request) {
+protocol::Ack LotteryClient::expect_ack(const char* request, std::optional<protocol::AckCode> tolerated) {
   const protocol::Message reply = channel_->receive_expected("an Ack");
   const auto* ack = std::get_if<protocol::Ack>(&reply);
   if (ack == nullptr) {
     throw protocol::ProtocolError(std::string("expected an Ack to ") + request + ", got " +
                                   protocol::name_of(reply));
   }
-  if (ack->code != protocol::AckCode::kOk) {
+  if (ack->code != protocol::AckCode::kOk && ack->code != tolerated) {
     throw LotteryError(std::string("server refused ") + request + ": " + describe(ack->code) +
                        (ack->code == protocol::AckCode::kInvalidBet
                             ? " (bet " + std::to_string(ack->bet_index) + ")"

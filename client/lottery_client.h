@@ -34,10 +34,14 @@ class LotteryClient {
   void close();
 
  private:
+  // Connects and introduces the agency; while the server answers that it is busy, waits
+  // and tries again.
   void open_session();
   void close_session();
   void send_batch(const protocol::Batch& batch);
-  protocol::Ack expect_ack(const char* request);
+  // Receives the Ack to `request`. Throws LotteryError for any code but kOk and `tolerated`.
+  protocol::Ack expect_ack(const char* request,
+                           std::optional<protocol::AckCode> tolerated = std::nullopt);
 
   const config::ClientConfig& config_;
   std::optional<protocol::Channel> channel_;

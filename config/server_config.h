@@ -28,12 +28,14 @@ struct ServerConfig {
   std::string logging_level = "INFO";          // LOGGING_LEVEL, upper-case
   ServerMode mode = ServerMode::kLottery;      // SERVER_MODE
   Concurrency concurrency = Concurrency::kProcess;  // SERVER_CONCURRENCY
-  std::uint32_t agencies = 5;                  // SERVER_AGENCIES, 1..10000
+  std::uint32_t agencies = 5;                  // SERVER_AGENCIES, 0..10000 (0: draw at start)
   std::string storage_path = "./bets.csv";     // STORAGE_FILEPATH, non-empty
   // SERVER_IDLE_TIMEOUT, a Go duration > 0 (rounded up to whole milliseconds): a
   // connection silent that long in the middle of a conversation is dropped.
   std::chrono::milliseconds idle_timeout = std::chrono::seconds(30);
-  std::uint32_t max_children = 64;             // SERVER_MAX_CHILDREN, >= 1
+  // SERVER_MAX_CHILDREN, >= 1: in process mode, connections served at once; more are
+  // refused (a busy Ack in lottery mode) instead of forked.
+  std::uint32_t max_children = 64;
 };
 
 // Reads the [DEFAULT] section of the INI file at `ini_path` (key names are matched

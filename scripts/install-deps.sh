@@ -8,7 +8,8 @@
 set -euo pipefail
 
 build_packages=(g++ make cmake pkg-config libyaml-cpp-dev libinih-dev libspdlog-dev libfmt-dev)
-host_packages=(libgtest-dev googletest unzip netcat-openbsd procps debootstrap)
+host_packages=(libgtest-dev googletest unzip netcat-openbsd procps debootstrap
+  clang libclang-rt-14-dev clang-tidy valgrind)
 
 packages_of() {
   case $1 in

@@ -7,6 +7,7 @@
 #include "common/lottery/bet.h"
 #include "common/net/errors.h"
 #include "common/protocol/codec.h"
+#include "common/sys/signals.h"
 #include "server/storage/bets_file.h"
 
 namespace tp0::server {
@@ -126,7 +127,12 @@ void LotterySession::on(const protocol::WinnersQuery& query) {
       channel_.send(protocol::NotReady{});
       return;
     }
-    if (!barrier_.wait_for_draw()) throw net::ShutdownRequested();
+    net::Connection& connection = channel_.connection();
+    if (!barrier_.wait_for_draw([&] { return connection.peer_hung_up(); })) {
+      if (sys::signals::shutdown_requested()) throw net::ShutdownRequested();
+      // Nobody is left to answer; end the child now rather than at the draw.
+      throw net::PeerClosed(connection.peer() + " left while waiting for the draw");
+    }
   }
   const auto documents = storage::winning_documents(settings_.storage_path, query.agency);
   for (const auto& part : protocol::split_winners(documents)) channel_.send(part);

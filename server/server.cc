@@ -5,15 +5,18 @@
 #include <chrono>
 #include <cstring>
 #include <exception>
+#include <vector>
 
 #include "common/logging/logging.h"
 #include "common/net/errors.h"
 #include "common/net/tcp.h"
+#include "common/protocol/codec.h"
 #include "common/sys/signals.h"
 #include "server/child_processes.h"
 #include "server/draw/draw_barrier.h"
 #include "server/echo_session.h"
 #include "server/lottery_session.h"
+#include "server/storage/bets_file.h"
 
 namespace tp0::server {
 namespace {
@@ -37,7 +40,18 @@ class Server {
 
  private:
   // Waits until a connection can be accepted. Returns false when shutting down.
+  // A round lives as long as the server: the draw's state is in memory that dies with
+  // it. So a bets file already there is a previous round's, set aside (see README
+  // "Guarantees") before any agency can add to the new one.
+  void start_round();
   bool wait_for_connection();
+  // True when SERVER_MAX_CHILDREN children are serving connections, after reaping those
+  // that exited.
+  bool at_child_limit();
+  // Turns a connection away without forking: a busy Ack in lottery mode, then close.
+  // Refusing (rather than leaving it in the backlog) tells the peer at once, and no
+  // number of connections can make the server fork more than its limit.
+  void refuse(net::Connection& connection);
   void serve_in_child(net::Connection& connection);
   // Runs one conversation and closes the connection. Returns the exit code a child
   // serving it leaves with: 0 when it ended normally or by shutdown, 1 when it failed.
@@ -51,6 +65,7 @@ class Server {
 };
 
 int Server::run() {
+  if (config_.mode == ServerMode::kLottery) start_round();
   logging::info(Event("listen", Result::kSuccess)
                     .with("address", listener_.address())
                     .with("port", listener_.port())
@@ -65,6 +80,10 @@ int Server::run() {
     if (!wait_for_connection()) break;
     auto connection = listener_.accept();
     if (!connection) continue;
+    if (config_.concurrency == Concurrency::kProcess && at_child_limit()) {
+      refuse(*connection);
+      continue;
+    }
     logging::info(Event("accept_connections", Result::kSuccess).with("ip", connection->peer()));
     connection->set_idle_timeout(config_.idle_timeout);
     if (config_.concurrency == Concurrency::kProcess) {
@@ -82,16 +101,47 @@ bool Server::wait_for_connection() {
   while (true) {
     if (sys::signals::consume_child_exited()) children_.reap();
     if (sys::signals::shutdown_requested()) return false;
-    // At the limit of children, leave new connections in the kernel's backlog until one exits.
-    const bool at_limit = children_.running() >= config_.max_children;
-    pollfd fds[2] = {{listener_.fd(), static_cast<short>(at_limit ? 0 : POLLIN), 0},
-                     {sys::signals::wake_fd(), POLLIN, 0}};
+    pollfd fds[2] = {{listener_.fd(), POLLIN, 0}, {sys::signals::wake_fd(), POLLIN, 0}};
     if (::poll(fds, 2, -1) == -1) {
       if (errno == EINTR) continue;
       throw net::NetError(std::string("poll listener: ") + std::strerror(errno));
     }
     if (fds[1].revents != 0) sys::signals::drain_wake_fd();
     if (fds[0].revents != 0 && !sys::signals::shutdown_requested()) return true;
+  }
+}
+
+void Server::start_round() {
+  if (const auto previous = storage::archive_previous_round(config_.storage_path)) {
+    logging::info(Event("archive_bets", Result::kSuccess)
+                      .with("file", config_.storage_path)
+                      .with("archived_as", previous->archived_as)
+                      .with("uncommitted_bytes_dropped", previous->bytes_dropped));
+  }
+}
+
+bool Server::at_child_limit() {
+  if (sys::signals::consume_child_exited()) children_.reap();
+  return children_.running() >= config_.max_children;
+}
+
+void Server::refuse(net::Connection& connection) {
+  logging::warning(Event("accept_connections", Result::kFail)
+                       .with("ip", connection.peer())
+                       .with("error", "refused: " + std::to_string(children_.running()) +
+                                          " connections already served (SERVER_MAX_CHILDREN)"));
+  try {
+    if (config_.mode == ServerMode::kLottery) {
+      // A few bytes into a new socket's empty send buffer: this cannot block the parent.
+      std::vector<std::byte> frame;
+      protocol::encode(protocol::Ack{protocol::AckCode::kServerBusy, 0}, frame);
+      connection.write_all(frame);
+    }
+    connection.close();
+  } catch (const net::NetError& error) {
+    logging::warning(Event("close_connection", Result::kFail)
+                         .with("ip", connection.peer())
+                         .with("error", error.what()));
   }
 }
 

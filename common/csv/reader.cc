@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <utility>
 
@@ -16,10 +17,11 @@ CsvReader CsvReader::open(const std::string& path) {
   return CsvReader(std::move(fd), path);
 }
 
-CsvReader::CsvReader(sys::UniqueFd fd, std::string source_name)
+CsvReader::CsvReader(sys::UniqueFd fd, std::string source_name, std::uint64_t byte_limit)
     : fd_(std::move(fd)),
       source_name_(std::move(source_name)),
-      buffer_(std::make_unique<char[]>(kBufferBytes)) {}
+      buffer_(std::make_unique<char[]>(kBufferBytes)),
+      bytes_left_(byte_limit) {}
 
 void CsvReader::close() {
   fd_.reset();
@@ -35,11 +37,14 @@ bool CsvReader::fill(std::size_t count) {
     std::memmove(buffer_.get(), buffer_.get() + position_, unread);
     position_ = 0;
     end_ = unread;
-    const ssize_t received = sys::retry_on_eintr(
-        [&] { return ::read(fd_.get(), buffer_.get() + end_, kBufferBytes - end_); });
+    const std::size_t wanted =
+        static_cast<std::size_t>(std::min<std::uint64_t>(kBufferBytes - end_, bytes_left_));
+    const ssize_t received =
+        wanted == 0 ? 0 : sys::retry_on_eintr([&] { return ::read(fd_.get(), buffer_.get() + end_, wanted); });
     if (received == -1) throw sys::last_error("read " + source_name_);
     if (received == 0) input_ended_ = true;
     end_ += static_cast<std::size_t>(received);
+    bytes_left_ -= static_cast<std::uint64_t>(received);
   }
   return true;
 }

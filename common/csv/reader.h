@@ -1,6 +1,8 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <limits>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -34,8 +36,10 @@ class CsvReader {
   // Opens `path` read-only. Throws std::system_error naming the path on failure.
   static CsvReader open(const std::string& path);
 
-  // Reads from `fd`; `source_name` names the input in every error.
-  CsvReader(sys::UniqueFd fd, std::string source_name);
+  // Reads from `fd`; `source_name` names the input in every error. The input ends after
+  // `byte_limit` bytes even if `fd` holds more (for a file whose tail is not yet valid).
+  CsvReader(sys::UniqueFd fd, std::string source_name,
+            std::uint64_t byte_limit = std::numeric_limits<std::uint64_t>::max());
 
   // On success fills `fields` with the next record, reusing the strings already in it,
   // and returns true; returns false at the end of input.
@@ -74,6 +78,7 @@ class CsvReader {
   std::size_t position_ = 0;  // next unread byte in buffer_
   std::size_t end_ = 0;       // one past the last buffered byte
   bool input_ended_ = false;
+  std::uint64_t bytes_left_;  // of byte_limit, not yet read from fd_
   std::size_t current_line_ = 1;
   std::size_t record_line_ = 0;
   std::size_t record_bytes_ = 0;

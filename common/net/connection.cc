@@ -65,6 +65,11 @@ void Connection::read_exact(std::span<std::byte> out) {
   }
 }
 
+bool Connection::peer_hung_up() const {
+  pollfd watched{fd_.get(), POLLRDHUP, 0};
+  return ::poll(&watched, 1, 0) == 1 && (watched.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0;
+}
+
 void Connection::close() {
   try {
     fd_.close();

@@ -37,6 +37,10 @@ class Connection {
   // Reads exactly out.size() bytes. Throws PeerClosed if the peer closes first.
   void read_exact(std::span<std::byte> out);
 
+  // True once the peer has closed or reset its side, which a process that is not
+  // reading (waiting for something else) would otherwise not notice. Never blocks.
+  bool peer_hung_up() const;
+
   // The peer's address as shown in logs (an IP address for TCP).
   const std::string& peer() const { return peer_; }
   int fd() const { return fd_.get(); }

@@ -28,6 +28,8 @@ enum class AckCode : std::uint8_t {
   kWrongAgency = 2,        // the message names another agency than the connection's Hello
   kUnexpectedMessage = 3,  // the message is not allowed at this point of the conversation
   kStorageFailure = 4,     // the bets could not be written; nothing was stored
+  kServerBusy = 5,         // the server serves as many connections as it may; nothing was
+                           // read: connect again later (sent instead of the Hello's Ack)
 };
 
 // Client -> server, first message of a lottery conversation: which agency is speaking.

@@ -12,8 +12,9 @@
 namespace tp0::draw {
 namespace {
 
-// How often a process waiting for the draw looks at its shutdown flag: a condition
-// variable cannot be woken from a signal handler, so the wait is cut into slices.
+// How often a process waiting for the draw looks at its shutdown flag and its caller's
+// condition: a condition variable cannot be woken from a signal handler, so the wait is
+// cut into slices.
 constexpr long kShutdownCheckNanoseconds = 50'000'000;
 
 void check(int error, const char* what) {
@@ -111,22 +112,25 @@ std::uint32_t DrawBarrier::finished_count() {
   return state.finished;
 }
 
-bool DrawBarrier::wait_for_draw() {
+bool DrawBarrier::wait_for_draw(const std::function<bool()>& stop_waiting) {
   Header& state = header();
-  RobustLock lock(state.mutex);
-  while (state.phase == 0) {
-    if (sys::signals::shutdown_requested()) return false;
-    timespec until{};
-    clock_gettime(CLOCK_MONOTONIC, &until);
-    until.tv_nsec += kShutdownCheckNanoseconds;
-    if (until.tv_nsec >= 1'000'000'000) {
-      until.tv_sec += 1;
-      until.tv_nsec -= 1'000'000'000;
+  while (true) {
+    {
+      RobustLock lock(state.mutex);
+      if (state.phase != 0) return true;
+      timespec until{};
+      clock_gettime(CLOCK_MONOTONIC, &until);
+      until.tv_nsec += kShutdownCheckNanoseconds;
+      if (until.tv_nsec >= 1'000'000'000) {
+        until.tv_sec += 1;
+        until.tv_nsec -= 1'000'000'000;
+      }
+      const int status = pthread_cond_timedwait(&state.drawn_changed, &state.mutex, &until);
+      if (status != ETIMEDOUT) lock.recover(status);
+      if (state.phase != 0) return true;
     }
-    const int status = pthread_cond_timedwait(&state.drawn_changed, &state.mutex, &until);
-    if (status != ETIMEDOUT) lock.recover(status);
+    if (sys::signals::shutdown_requested() || stop_waiting()) return false;
   }
-  return true;
 }
 
 }  // namespace tp0::draw

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 
 #include "common/sys/shared_mapping.h"
 
@@ -33,8 +34,10 @@ class DrawBarrier {
   // True once the draw has happened.
   bool drawn();
 
-  // Blocks until the draw has happened (true) or SIGTERM/SIGINT arrived (false).
-  bool wait_for_draw();
+  // Blocks until the draw has happened (true), or until SIGTERM/SIGINT arrived or
+  // `stop_waiting` returned true (false). `stop_waiting` is called without the mutex held,
+  // every few tens of milliseconds, so it may look at a socket.
+  bool wait_for_draw(const std::function<bool()>& stop_waiting = [] { return false; });
 
   // How many distinct agencies have finished so far.
   std::uint32_t finished_count();

@@ -6,12 +6,15 @@
 
 #include <cerrno>
 #include <charconv>
+#include <limits>
+#include <stdexcept>
 #include <utility>
 
 #include "common/csv/writer.h"
 #include "common/lottery/bet_parsing.h"
 #include "common/sys/system_error.h"
 #include "common/sys/unique_fd.h"
+#include "server/storage/commit_record.h"
 
 namespace tp0::storage {
 namespace {
@@ -37,6 +40,35 @@ void write_all(int fd, std::string_view data, const std::string& path) {
   }
 }
 
+std::uint64_t file_size(int fd, const std::string& path) {
+  struct stat info {};
+  if (::fstat(fd, &info) == -1) throw sys::last_error("stat bets file " + path);
+  return static_cast<std::uint64_t>(info.st_size);
+}
+
+// Returns the committed length of the bets file open as `fd`, first cutting the rows a
+// writer that died left past it. A file without a record yet is committed as it is, and
+// the record is written before any row is appended, so that a writer dying in its first
+// append leaves a record to cut back to. REQUIRES: the exclusive lock is held.
+std::uint64_t cut_to_committed(int fd, const std::string& path, CommitRecord& record) {
+  const std::uint64_t size = file_size(fd, path);
+  const std::optional<std::uint64_t> committed = record.read();
+  if (!committed) {
+    record.write(size);
+    return size;
+  }
+  if (size < *committed) {
+    throw std::runtime_error("bets file " + path + " holds " + std::to_string(size) +
+                             " bytes but " + record.path() + " says " + std::to_string(*committed) +
+                             " were stored: the file was cut by something else");
+  }
+  if (size > *committed &&
+      sys::retry_on_eintr([&] { return ::ftruncate(fd, static_cast<off_t>(*committed)); }) == -1) {
+    throw sys::last_error("cut uncommitted rows from " + path);
+  }
+  return *committed;
+}
+
 std::optional<std::uint32_t> parse_agency(const std::string& text) {
   std::uint32_t value = 0;
   const char* const end = text.data() + text.size();
@@ -55,17 +87,47 @@ void store_bets(const std::string& path, std::span<const lottery::Bet> bets) {
       [&] { return ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644); }));
   if (!fd) throw sys::last_error("open bets file " + path);
   const sys::FileLock lock(fd.get(), sys::FileLock::Mode::kExclusive, path);
-  struct stat before {};
-  if (::fstat(fd.get(), &before) == -1) throw sys::last_error("stat bets file " + path);
+  CommitRecord record = CommitRecord::open_for_update(path);
+  const std::uint64_t committed = cut_to_committed(fd.get(), path, record);
   try {
     write_all(fd.get(), rows, path);
-  } catch (const std::system_error&) {
+    record.write(committed + rows.size());
+  } catch (...) {
     // Still under the lock, so nobody has appended after our partial rows.
-    if (sys::retry_on_eintr([&] { return ::ftruncate(fd.get(), before.st_size); }) == -1) {
+    if (sys::retry_on_eintr([&] { return ::ftruncate(fd.get(), static_cast<off_t>(committed)); }) == -1) {
       throw sys::last_error("undo partial append to " + path);
     }
     throw;
   }
+}
+
+std::optional<PreviousRound> archive_previous_round(const std::string& path) {
+  sys::UniqueFd fd(sys::retry_on_eintr([&] { return ::open(path.c_str(), O_WRONLY | O_CLOEXEC); }));
+  const std::string record_path = CommitRecord::path_for(path);
+  if (!fd) {
+    if (errno != ENOENT) throw sys::last_error("open bets file " + path);
+    // A record without its file describes nothing.
+    if (::unlink(record_path.c_str()) == -1 && errno != ENOENT) {
+      throw sys::last_error("remove commit record " + record_path);
+    }
+    return std::nullopt;
+  }
+  PreviousRound round;
+  {
+    const sys::FileLock lock(fd.get(), sys::FileLock::Mode::kExclusive, path);
+    CommitRecord record = CommitRecord::open_for_update(path);
+    const std::uint64_t size = file_size(fd.get(), path);
+    round.bytes_dropped = size - cut_to_committed(fd.get(), path, record);
+  }
+  // link() refuses an existing name, so an older archive is never overwritten.
+  for (unsigned n = 1;; ++n) {
+    round.archived_as = path + "." + std::to_string(n);
+    if (::link(path.c_str(), round.archived_as.c_str()) == 0) break;
+    if (errno != EEXIST) throw sys::last_error("archive bets file " + path + " as " + round.archived_as);
+  }
+  if (::unlink(path.c_str()) == -1) throw sys::last_error("remove bets file " + path);
+  if (::unlink(record_path.c_str()) == -1) throw sys::last_error("remove commit record " + record_path);
+  return round;
 }
 
 BetsFileReader::BetsFileReader(const std::string& path) : path_(path) {
@@ -75,7 +137,8 @@ BetsFileReader::BetsFileReader(const std::string& path) : path_(path) {
     throw sys::last_error("open bets file " + path);
   }
   lock_.emplace(fd.get(), sys::FileLock::Mode::kShared, path);
-  reader_.emplace(std::move(fd), path);
+  const std::optional<std::uint64_t> committed = CommitRecord::open_for_reading(path).read();
+  reader_.emplace(std::move(fd), path, committed.value_or(std::numeric_limits<std::uint64_t>::max()));
 }
 
 bool BetsFileReader::next(lottery::Bet& bet) {

@@ -15,21 +15,38 @@ namespace tp0::storage {
 
 // The bets file: one CSV row per bet, `agency,first_name,last_name,document,birthdate,number`,
 // readable by any RFC 4180 reader. These are the course's store_bets / load_bets, made
-// safe for several processes sharing one file through flock(2).
+// safe for several processes sharing one file through flock(2), and for processes killed
+// at any moment through the commit record beside it (commit_record.h).
 
 // Appends one row per bet, all or nothing. The rows are serialised first; then, under an
-// exclusive lock, they are written and, if any write fails, the file is cut back to its
-// size before the call, so other processes never see part of a call's rows.
-// Returns once every byte is in the file: it then survives a crash of this process
-// (there is no fsync, so surviving a crash of the machine is not promised).
+// exclusive lock, rows left past the committed length by a writer that died are cut, the
+// new rows are written and the commit record is moved past them. If a write fails the
+// file is cut back to the committed length; if this process dies before the record is
+// updated, the next writer, every reader and archive_previous_round() ignore the rows.
+// Returns once every byte is in the file and committed: it then survives a crash of this
+// process (there is no fsync, so surviving a crash of the machine is not promised).
 // The call opens the file itself, because flock belongs to the open file description:
 // a descriptor inherited across fork would share the lock instead of excluding.
-// Throws std::system_error naming the path on failure.
+// Throws std::system_error naming the path on failure, std::runtime_error when the file
+// is shorter than its commit record says (something else cut it).
 void store_bets(const std::string& path, std::span<const lottery::Bet> bets);
 
-// Streams the stored bets back in file order, under a shared lock held for the reader's
-// whole life, so no store_bets() can run in between. A file that does not exist yet
-// holds no bets.
+// What a restarted server found of the round a previous run left behind.
+struct PreviousRound {
+  std::string archived_as;          // where the bets file was moved
+  std::uint64_t bytes_dropped = 0;  // uncommitted rows cut from its end
+};
+
+// Starts a new round on `path`: if a bets file is there, cuts it to its committed length
+// and moves it to the first free `<path>.<n>` (n = 1, 2, ...), so that the previous
+// round's bets are kept but never counted twice or mixed with the new round's. Returns
+// nullopt when there was no bets file. REQUIRES: no other process uses `path` yet.
+// Throws std::system_error or std::runtime_error naming the file.
+std::optional<PreviousRound> archive_previous_round(const std::string& path);
+
+// Streams the committed bets back in file order, under a shared lock held for the
+// reader's whole life, so no store_bets() can run in between. A file that does not exist
+// yet holds no bets.
 class BetsFileReader {
  public:
   // Throws std::system_error naming the path when it exists but cannot be opened or locked.

@@ -89,6 +89,17 @@ TEST(DrawBarrier, WaiterStopsOnShutdownSignal) {
   EXPECT_FALSE(barrier.drawn());
 }
 
+TEST(DrawBarrier, WaiterStopsWhenItsConditionSaysSoAndNotBefore) {
+  DrawBarrier barrier(1);
+  // The condition turns true on its third look, as a client hanging up would.
+  int looks = 0;
+  EXPECT_FALSE(barrier.wait_for_draw([&] { return ++looks == 3; }));
+  EXPECT_EQ(looks, 3);
+  EXPECT_FALSE(barrier.drawn());
+  EXPECT_TRUE(barrier.finish(1));
+  EXPECT_TRUE(barrier.wait_for_draw([] { return true; })) << "a drawn barrier does not ask";
+}
+
 TEST(DrawBarrier, SurvivesProcessesKilledWhileUsingTheLock) {
   DrawBarrier barrier(2);
   // Each child takes and releases the lock in a tight loop until it is killed, so some

@@ -39,6 +39,7 @@ std::vector<Message> one_of_each() {
           Batch{9, {}},
           Ack{AckCode::kInvalidBet, 17},
           Ack{AckCode::kOk, 0},
+          Ack{AckCode::kServerBusy, 0},
           Finished{},
           WinnersQuery{5},
           Winners{false, {"30904465", "00000007"}},

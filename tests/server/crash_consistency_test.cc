@@ -1,0 +1,162 @@
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <random>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "server/storage/bets_file.h"
+#include "server/storage/commit_record.h"
+#include "tests/support/process.h"
+
+namespace tp0::storage {
+namespace {
+
+constexpr int kBetsPerBatch = 200;
+// Long names make each batch tens of kilobytes: many pages, so a kill can land between
+// two pages of one write(2), which the kernel then leaves half done.
+const std::string kLongName(150, 'n');
+
+lottery::Bet numbered_bet(int index) {
+  return lottery::Bet{1, kLongName, "Pérez", std::to_string(index), "1990-01-31",
+                      static_cast<std::uint16_t>(index % 10000)};
+}
+
+std::vector<lottery::Bet> batch_number(int batch) {
+  std::vector<lottery::Bet> bets;
+  for (int i = 0; i < kBetsPerBatch; ++i) bets.push_back(numbered_bet(batch * kBetsPerBatch + i));
+  return bets;
+}
+
+std::vector<lottery::Bet> load_all(const std::string& path) {
+  std::vector<lottery::Bet> bets;
+  load_bets(path, [&](const lottery::Bet& b) { bets.push_back(b); });
+  return bets;
+}
+
+std::uint64_t size_of(const std::string& path) {
+  struct stat info {};
+  return ::stat(path.c_str(), &info) == 0 ? static_cast<std::uint64_t>(info.st_size) : 0;
+}
+
+// Asserts that `bets` are batches 0, 1, 2, ... of batch_number(), each whole.
+void expect_whole_batches_in_order(const std::vector<lottery::Bet>& bets, const std::string& what) {
+  ASSERT_EQ(bets.size() % kBetsPerBatch, 0u) << what << ": part of a batch is visible";
+  for (std::size_t i = 0; i < bets.size(); ++i) {
+    ASSERT_EQ(bets[i], numbered_bet(static_cast<int>(i))) << what << ": row " << i;
+  }
+}
+
+TEST(StorageCrashConsistency, WriterKilledAtRandomMomentsLeavesOnlyWholeBatches) {
+  constexpr int kRuns = 30;
+  std::mt19937 random(std::random_device{}());
+  int runs_with_uncommitted_rows = 0;
+  for (int run = 0; run < kRuns; ++run) {
+    testing::TempDir dir;
+    const std::string path = dir.file("bets.csv");
+    const pid_t writer = ::fork();
+    ASSERT_NE(writer, -1);
+    if (writer == 0) {
+      try {
+        for (int batch = 0;; ++batch) store_bets(path, batch_number(batch));
+      } catch (...) {
+        ::_exit(1);
+      }
+    }
+    // The moment: once the file has grown past a random size, somewhere in the first
+    // few dozen batches; then as soon as possible.
+    const std::uint64_t threshold = std::uniform_int_distribution<std::uint64_t>(1, 1'000'000)(random);
+    while (size_of(path) < threshold) std::this_thread::yield();
+    ASSERT_EQ(::kill(writer, SIGKILL), 0);
+    int status = 0;
+    ASSERT_EQ(::waitpid(writer, &status, 0), writer);
+    ASSERT_TRUE(WIFSIGNALED(status)) << "the writer stopped on its own: " << status;
+
+    const std::vector<lottery::Bet> visible = load_all(path);
+    expect_whole_batches_in_order(visible, "reader after the kill");
+    const std::uint64_t size = size_of(path);
+
+    const auto previous = archive_previous_round(path);
+    ASSERT_TRUE(previous.has_value());
+    if (previous->bytes_dropped > 0) ++runs_with_uncommitted_rows;
+    EXPECT_EQ(size_of(previous->archived_as), size - previous->bytes_dropped);
+    const std::string archived = testing::read_file(previous->archived_as);
+    ASSERT_TRUE(archived.empty() || archived.back() == '\n') << "the last row is torn";
+    EXPECT_EQ(load_all(previous->archived_as), visible) << "the archive differs from what readers saw";
+  }
+  RecordProperty("runs", kRuns);
+  RecordProperty("runs_with_uncommitted_rows", runs_with_uncommitted_rows);
+  std::printf("%d kills, %d of them in the middle of a write\n", kRuns, runs_with_uncommitted_rows);
+}
+
+TEST(StorageCrashConsistency, RowsPastTheCommittedLengthAreIgnoredThenCutByTheNextWriter) {
+  testing::TempDir dir;
+  const std::string path = dir.file("bets.csv");
+  store_bets(path, batch_number(0));
+  const std::string committed = testing::read_file(path);
+  // What a writer killed mid-write leaves: whole rows, then half of one.
+  testing::write_file(path, committed + "1,Ana,Pérez,99,1990-01-31,75\n1,Ana,Pé");
+
+  expect_whole_batches_in_order(load_all(path), "reader");
+  store_bets(path, batch_number(1));
+  expect_whole_batches_in_order(load_all(path), "after the next store");
+  EXPECT_EQ(load_all(path).size(), 2u * kBetsPerBatch);
+}
+
+TEST(StorageCrashConsistency, AFileCutShorterThanItsRecordIsRefusedNotExtended) {
+  testing::TempDir dir;
+  const std::string path = dir.file("bets.csv");
+  store_bets(path, batch_number(0));
+  const std::string rows = testing::read_file(path);
+  testing::write_file(path, rows.substr(0, rows.size() / 2));
+  try {
+    store_bets(path, batch_number(1));
+    FAIL() << "stored after a file that lost committed rows";
+  } catch (const std::runtime_error& error) {
+    EXPECT_NE(std::string(error.what()).find("cut by something else"), std::string::npos) << error.what();
+  }
+}
+
+TEST(StorageCrashConsistency, AForeignRecordIsAnErrorNamingIt) {
+  testing::TempDir dir;
+  const std::string path = dir.file("bets.csv");
+  store_bets(path, batch_number(0));
+  testing::write_file(CommitRecord::path_for(path), "lots\n");
+  try {
+    load_all(path);
+    FAIL() << "read past a record that means nothing";
+  } catch (const std::runtime_error& error) {
+    EXPECT_NE(std::string(error.what()).find(CommitRecord::path_for(path)), std::string::npos)
+        << error.what();
+  }
+}
+
+TEST(StorageNewRound, PreviousBetsFileIsSetAsideUnderTheFirstFreeNumber) {
+  testing::TempDir dir;
+  const std::string path = dir.file("bets.csv");
+  EXPECT_FALSE(archive_previous_round(path).has_value()) << "nothing to set aside";
+
+  store_bets(path, batch_number(0));
+  const std::string first_round = testing::read_file(path);
+  const auto first = archive_previous_round(path);
+  ASSERT_TRUE(first.has_value());
+  EXPECT_EQ(first->archived_as, path + ".1");
+  EXPECT_EQ(first->bytes_dropped, 0u);
+  EXPECT_EQ(testing::read_file(path + ".1"), first_round);
+  EXPECT_TRUE(load_all(path).empty()) << "the new round starts empty";
+  EXPECT_NE(::access(CommitRecord::path_for(path).c_str(), F_OK), 0) << "the old record went too";
+
+  store_bets(path, batch_number(1));
+  const auto second = archive_previous_round(path);
+  ASSERT_TRUE(second.has_value());
+  EXPECT_EQ(second->archived_as, path + ".2") << "an older archive is never overwritten";
+  EXPECT_EQ(testing::read_file(path + ".1"), first_round);
+}
+
+}  // namespace
+}  // namespace tp0::storage
