@@ -1,6 +1,7 @@
 #include "server/child_processes.h"
 
 #include <poll.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -35,9 +36,14 @@ ChildProcesses::~ChildProcesses() {
 
 pid_t ChildProcesses::spawn(const std::function<int()>& body) {
   std::fflush(nullptr);
+  const pid_t parent = ::getpid();
   const pid_t pid = ::fork();
   if (pid == -1) throw sys::last_error("fork a connection handler");
   if (pid == 0) {
+    // A child outliving a killed parent would go on writing into a round that a restarted
+    // server sets aside, so the kernel is asked to stop it (SIGTERM, the usual shutdown).
+    // The parent may have died before the request took effect: then leave at once.
+    if (::prctl(PR_SET_PDEATHSIG, SIGTERM) == -1 || ::getppid() != parent) ::_exit(1);
     int code = 2;
     try {
       sys::signals::reopen_after_fork();

@@ -22,8 +22,9 @@ class ChildProcesses {
 
   // Forks. The child runs `body` and leaves with _exit(its result) (never exit(), which
   // would flush the parent's stdio buffers and run its atexit handlers a second time);
-  // an exception escaping `body` makes it leave with 2. Returns the child's pid to the
-  // parent. Throws std::system_error if fork fails.
+  // an exception escaping `body` makes it leave with 2. The child gets SIGTERM if the
+  // parent dies. Returns the child's pid to the parent. Throws std::system_error if fork
+  // fails.
   pid_t spawn(const std::function<int()>& body);
 
   // Collects every child that has exited, without blocking. Returns how many.

@@ -128,6 +128,7 @@ void LotterySession::on(const protocol::WinnersQuery& query) {
       return;
     }
     net::Connection& connection = channel_.connection();
+    logging::debug(Event("wait_for_draw", Result::kInProgress).with("agency", query.agency));
     if (!barrier_.wait_for_draw([&] { return connection.peer_hung_up(); })) {
       if (sys::signals::shutdown_requested()) throw net::ShutdownRequested();
       // Nobody is left to answer; end the child now rather than at the draw.

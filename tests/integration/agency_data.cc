@@ -1,8 +1,11 @@
 #include "tests/integration/agency_data.h"
 
+#include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <stdexcept>
 
+#include "common/csv/reader.h"
 #include "server/storage/bets_file.h"
 #include "tests/support/process.h"
 
@@ -44,6 +47,35 @@ AgencyData count_agency_file(const std::string& path) {
     if (line.size() >= 5 && line.compare(line.size() - 5, 5, ",7574") == 0) ++data.winners;
   }
   return data;
+}
+
+std::vector<std::string> bet_keys_of_agency_file(const std::string& path) {
+  csv::CsvReader reader = csv::CsvReader::open(path);
+  std::vector<std::string> keys;
+  for (std::vector<std::string> fields; reader.next(fields);) {
+    if (fields.size() != 5) throw std::runtime_error(path + ": a row without 5 fields");
+    keys.push_back(fields[2] + "," + fields[4]);
+  }
+  return keys;
+}
+
+std::vector<std::string> bet_keys_in_bets_file(const std::string& bets_path, std::uint32_t agency) {
+  std::vector<std::string> keys;
+  storage::load_bets(bets_path, [&](const lottery::Bet& bet) {
+    if (bet.agency == agency) keys.push_back(bet.document + "," + std::to_string(bet.number));
+  });
+  return keys;
+}
+
+std::string find_dataset() {
+  std::vector<std::string> candidates;
+  if (const char* chosen = std::getenv("TP0_DATASET")) candidates.emplace_back(chosen);
+  candidates.push_back(std::string(TP0_SOURCE_DIR) + "/../shared/data/dataset.zip");
+  candidates.push_back(std::string(TP0_SOURCE_DIR) + "/.data/dataset.zip");
+  for (const auto& candidate : candidates) {
+    if (std::filesystem::is_regular_file(candidate)) return candidate;
+  }
+  return "";
 }
 
 std::map<std::uint32_t, std::size_t> bets_per_agency(const std::string& bets_path) {

@@ -11,7 +11,9 @@ Process& Cluster::start_server(Environment environment) {
   environment.emplace("SERVER_PORT", "0");
   environment.emplace("LOGGING_LEVEL", "DEBUG");
   environment.emplace("STORAGE_FILEPATH", bets_path());
-  server_ = std::make_unique<Process>(TP0_SERVER_BIN, environment, dir_.path(), dir_.file("server.log"));
+  // A restarted server gets a log of its own, so that nothing of its predecessor's is read as its own.
+  const std::string log = server_starts_++ == 0 ? "server.log" : "server-" + std::to_string(server_starts_) + ".log";
+  server_ = std::make_unique<Process>(TP0_SERVER_BIN, environment, dir_.path(), dir_.file(log));
   if (!server_->wait_for_line("action: listen | result: success", kStartTimeout)) {
     throw std::runtime_error("server did not start:\n" + server_->output());
   }

@@ -20,7 +20,8 @@ class Cluster {
   Cluster() = default;
 
   // Starts bin/server with `environment` on top of loopback defaults (port chosen by the
-  // kernel, DEBUG logs, bets file in the directory) and waits until it listens.
+  // kernel, DEBUG logs, bets file in the directory) and waits until it listens. Called
+  // again, it starts a new server in place of the first (which must have exited).
   Process& start_server(Environment environment);
 
   // Starts bin/client number `id` against the server, with `environment` on top of
@@ -38,6 +39,7 @@ class Cluster {
   std::unique_ptr<Process> server_;
   std::vector<std::unique_ptr<Process>> clients_;
   std::uint16_t port_ = 0;
+  int server_starts_ = 0;
 };
 
 // Returns the value of "key: value" in a log line ("" if absent).

@@ -1,7 +1,6 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
-#include <filesystem>
 
 #include "tests/integration/agency_data.h"
 #include "tests/integration/cluster.h"
@@ -11,19 +10,6 @@ namespace {
 
 constexpr std::uint32_t kAgencies = 5;
 constexpr std::size_t kCourseBets = 78'697;
-
-// The course's data set: TP0_DATASET if set, else shared/data beside the repository, else
-// .data/dataset.zip inside it. Empty when none exists.
-std::string find_dataset() {
-  std::vector<std::string> candidates;
-  if (const char* chosen = std::getenv("TP0_DATASET")) candidates.emplace_back(chosen);
-  candidates.push_back(std::string(TP0_SOURCE_DIR) + "/../shared/data/dataset.zip");
-  candidates.push_back(std::string(TP0_SOURCE_DIR) + "/.data/dataset.zip");
-  for (const auto& candidate : candidates) {
-    if (std::filesystem::is_regular_file(candidate)) return candidate;
-  }
-  return "";
-}
 
 class CourseDataset : public ::testing::TestWithParam<const char*> {};
 

@@ -1,0 +1,234 @@
+#include <gtest/gtest.h>
+
+#include <csignal>
+#include <random>
+#include <thread>
+
+#include "common/protocol/codec.h"
+#include "tests/integration/agency_data.h"
+#include "tests/integration/cluster.h"
+#include "tests/integration/raw_peer.h"
+
+namespace tp0::testing {
+namespace {
+
+using protocol::Ack;
+using protocol::AckCode;
+
+constexpr std::size_t kNormalBets = 120;
+constexpr std::size_t kNormalWinners = 3;
+
+lottery::Bet valid_bet(std::uint32_t agency, int i) {
+  return lottery::Bet{agency, "Ana", "Paz", std::to_string(20000000 + i), "1990-05-17",
+                      static_cast<std::uint16_t>(i)};
+}
+
+// Every test: a server in one concurrency setting, a hostile peer, then a normal agency
+// that must be served exactly as if the peer had never been there.
+class HostilePeers : public ::testing::TestWithParam<const char*> {
+ protected:
+  Process& start_server(Environment environment = {}) {
+    environment.emplace("SERVER_CONCURRENCY", GetParam());
+    environment.emplace("SERVER_AGENCIES", "1");
+    return cluster_.start_server(environment);
+  }
+
+  bool sequential() const { return std::string(GetParam()) == "sequential"; }
+
+  // Runs agency `id` as a real client and checks that every one of its bets was stored
+  // and that it learned its winners.
+  void expect_normal_agency_served(std::uint32_t id = 1) {
+    const auto data =
+        write_agency_file(cluster_.dir().file("agency-" + std::to_string(id) + ".csv"), id, kNormalBets, kNormalWinners);
+    auto& client = cluster_.start_client(id, {{"CLI_DATA_FILE", data.path}, {"CLI_BATCH_MAXAMOUNT", "25"}});
+    ASSERT_EQ(client.wait_exit(kRunTimeout), 0) << client.output() << cluster_.server().output();
+    EXPECT_EQ(client.lines_containing("action: consulta_ganadores | result: success | cant_ganadores: " +
+                                      std::to_string(kNormalWinners))
+                  .size(),
+              1u)
+        << client.output();
+    EXPECT_EQ(bets_per_agency(cluster_.bets_path())[id], kNormalBets);
+    EXPECT_TRUE(cluster_.server().running()) << cluster_.server().output();
+  }
+
+  // The server's log lines reporting a failed conversation whose error mentions `needle`.
+  std::size_t failures_mentioning(const std::string& needle) {
+    std::size_t count = 0;
+    for (const auto& line : cluster_.server().lines_containing("action: serve_connection | result: fail")) {
+      if (line.find(needle) != std::string::npos) ++count;
+    }
+    return count;
+  }
+
+  Cluster cluster_;
+};
+
+TEST_P(HostilePeers, FourGigabyteLengthIsRefusedBeforeAnyOfItIsRead) {
+  auto& server = start_server();
+  RawPeer peer(cluster_.port());
+  const std::vector<std::byte> header(4, std::byte{0xFF});
+  peer.send_bytes(header);
+  EXPECT_TRUE(peer.closed_by_server());
+  ASSERT_TRUE(server.wait_for_line("announces 4294967295 bytes", kStartTimeout)) << server.output();
+  expect_normal_agency_served();
+}
+
+TEST_P(HostilePeers, FrameCutThenSilenceIsDroppedAtTheIdleTimeoutAndHoldsNobodyForever) {
+  auto& server = start_server({{"SERVER_IDLE_TIMEOUT", "1s"}});
+  RawPeer peer(cluster_.port());
+  peer.send_first_bytes_of(protocol::Hello{9}, 6);
+  ASSERT_TRUE(server.wait_for_line("action: accept_connections | result: success", kStartTimeout));
+  // The normal agency arrives while the silent peer is being served; sequentially it
+  // waits in the backlog until the timeout frees the server.
+  expect_normal_agency_served();
+  ASSERT_TRUE(server.wait_for_line("no activity for 1000 ms", kStartTimeout)) << server.output();
+  EXPECT_EQ(failures_mentioning("no activity for 1000 ms"), 1u) << server.output();
+  EXPECT_TRUE(peer.closed_by_server());
+  if (sequential()) {
+    const auto lines = split_lines(server.output());
+    std::size_t timeout_line = lines.size();
+    std::size_t first_batch_line = lines.size();
+    for (std::size_t i = 0; i < lines.size(); ++i) {
+      if (lines[i].find("no activity") != std::string::npos) timeout_line = std::min(timeout_line, i);
+      if (lines[i].find("apuesta_recibida") != std::string::npos) first_batch_line = std::min(first_batch_line, i);
+    }
+    EXPECT_LT(timeout_line, first_batch_line) << "one connection at a time: the silent one went first";
+  }
+}
+
+TEST_P(HostilePeers, RandomBytesEndOnlyTheirOwnConnection) {
+  constexpr int kPeers = 30;
+  // A backlog above the burst, so that no connection waits for a SYN retransmission.
+  auto& server = start_server({{"SERVER_LISTEN_BACKLOG", "128"}});
+  std::mt19937 random(std::random_device{}());
+  for (int i = 0; i < kPeers; ++i) {
+    std::vector<std::byte> noise(1 + random() % 3000);
+    for (auto& byte : noise) byte = static_cast<std::byte>(random());
+    RawPeer peer(cluster_.port());
+    peer.send_bytes(noise);
+    peer.close();
+  }
+  ASSERT_TRUE(server.wait_for_lines("action: close_connection", kPeers, kRunTimeout)) << server.output();
+  expect_normal_agency_served();
+}
+
+TEST_P(HostilePeers, UnknownMessageTypeEndsTheConversation) {
+  auto& server = start_server();
+  RawPeer peer(cluster_.port());
+  peer.send_bytes(std::vector<std::byte>{std::byte{0}, std::byte{0}, std::byte{0}, std::byte{1}, std::byte{0x63}});
+  EXPECT_TRUE(peer.closed_by_server());
+  ASSERT_TRUE(server.wait_for_line("action: serve_connection | result: fail", kStartTimeout));
+  EXPECT_EQ(failures_mentioning("type 99"), 1u) << server.output();
+  expect_normal_agency_served();
+}
+
+TEST_P(HostilePeers, BatchWithOneInvalidBetIsRefusedWholeAndNothingIsStored) {
+  auto& server = start_server();
+  {
+    RawPeer peer(cluster_.port());
+    peer.send(protocol::Hello{1});
+    ASSERT_EQ(peer.receive(), protocol::Message(Ack{AckCode::kOk, 0}));
+    protocol::Batch batch{1, {}};
+    for (int i = 0; i < 6; ++i) batch.bets.push_back(valid_bet(1, i));
+    batch.bets[4].birthdate = "1990-02-30";
+    peer.send(batch);
+    EXPECT_EQ(peer.receive(), protocol::Message(Ack{AckCode::kInvalidBet, 4}));
+  }
+  EXPECT_EQ(server.lines_containing("action: apuesta_recibida | result: fail | cantidad: 6").size(), 1u)
+      << server.output();
+  EXPECT_TRUE(bets_per_agency(cluster_.bets_path()).empty()) << "part of a refused batch was stored";
+  expect_normal_agency_served();
+}
+
+TEST_P(HostilePeers, FinishedTwiceFromOneAgencyCountsOnce) {
+  auto& server = start_server({{"SERVER_AGENCIES", "2"}});
+  for (int connection = 0; connection < 2; ++connection) {
+    RawPeer peer(cluster_.port());
+    peer.send(protocol::Hello{2});
+    ASSERT_EQ(peer.receive(), protocol::Message(Ack{AckCode::kOk, 0}));
+    for (int repeat = 0; repeat < 2; ++repeat) {
+      peer.send(protocol::Finished{});
+      ASSERT_EQ(peer.receive(), protocol::Message(Ack{AckCode::kOk, 0}));
+    }
+  }
+  // Each Finished was acknowledged after the barrier counted it, and the draw would be
+  // logged before that acknowledgement: so no draw means it was counted once.
+  EXPECT_TRUE(server.lines_containing("action: sorteo").empty()) << server.output();
+  expect_normal_agency_served();
+  EXPECT_EQ(server.lines_containing("action: sorteo | result: success").size(), 1u);
+}
+
+TEST_P(HostilePeers, QueriesForAnotherAgencyOrWithoutBetsLeakNothing) {
+  start_server();
+  const auto ask = [&](std::uint32_t hello, std::uint32_t query) {
+    RawPeer peer(cluster_.port());
+    peer.send(protocol::Hello{hello});
+    EXPECT_EQ(peer.receive(), protocol::Message(Ack{AckCode::kOk, 0}));
+    peer.send(protocol::WinnersQuery{query});
+    return peer.receive();
+  };
+  EXPECT_EQ(ask(7, 1), protocol::Message(Ack{AckCode::kWrongAgency, 0})) << "before the draw";
+  expect_normal_agency_served(1);
+  EXPECT_EQ(ask(7, 1), protocol::Message(Ack{AckCode::kWrongAgency, 0})) << "after the draw";
+  EXPECT_EQ(ask(7, 7), protocol::Message(protocol::Winners{true, {}})) << "no bets, no winners";
+}
+
+TEST_P(HostilePeers, ThousandConnectionsOpenedAndDroppedLeakNothing) {
+  constexpr int kConnections = 1000;
+  auto& server = start_server({{"SERVER_LISTEN_BACKLOG", "128"}});
+  const std::size_t descriptors_before = open_descriptors_of(server.pid());
+  for (int i = 0; i < kConnections; ++i) {
+    RawPeer peer(cluster_.port());
+    // Half leave with a reset, half with an orderly close.
+    peer.close(/*abort=*/i % 2 == 0);
+  }
+  ASSERT_TRUE(server.wait_for_lines("action: close_connection", kConnections, kRunTimeout));
+  expect_normal_agency_served();
+  const auto deadline = std::chrono::steady_clock::now() + kStartTimeout;
+  while (!children_of(server.pid()).empty() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::yield();
+  }
+  EXPECT_TRUE(children_of(server.pid()).empty()) << "children left behind";
+  EXPECT_EQ(open_descriptors_of(server.pid()), descriptors_before) << "descriptors leaked";
+}
+
+INSTANTIATE_TEST_SUITE_P(Concurrency, HostilePeers, ::testing::Values("sequential", "process"));
+
+// Process mode only: a sequential server serves one connection at a time by design and
+// leaves the others in the backlog.
+TEST(HostilePeersProcess, ConnectionsBeyondTheChildLimitAreRefusedNeverForked) {
+  constexpr int kLimit = 3;
+  constexpr int kSurplus = 5;
+  Cluster cluster;
+  auto& server = cluster.start_server({{"SERVER_CONCURRENCY", "process"},
+                                       {"SERVER_AGENCIES", "1"},
+                                       {"SERVER_MAX_CHILDREN", std::to_string(kLimit)}});
+  std::vector<std::unique_ptr<RawPeer>> holders;
+  for (int i = 0; i < kLimit; ++i) {
+    holders.push_back(std::make_unique<RawPeer>(cluster.port()));
+    holders.back()->send(protocol::Hello{static_cast<std::uint32_t>(10 + i)});
+    ASSERT_EQ(holders.back()->receive(), protocol::Message(Ack{AckCode::kOk, 0}));
+  }
+  for (int i = 0; i < kSurplus; ++i) {
+    RawPeer refused(cluster.port());
+    EXPECT_EQ(refused.receive(), protocol::Message(Ack{AckCode::kServerBusy, 0}));
+    EXPECT_TRUE(refused.closed_by_server());
+  }
+  EXPECT_EQ(children_of(server.pid()).size(), static_cast<std::size_t>(kLimit));
+  EXPECT_EQ(server.lines_containing("action: accept_connections | result: fail").size(),
+            static_cast<std::size_t>(kSurplus));
+
+  // A real agency arriving now is told the server is busy, waits, and is served once a
+  // holder leaves.
+  const auto data = write_agency_file(cluster.dir().file("agency-1.csv"), 1, kNormalBets, kNormalWinners);
+  auto& client = cluster.start_client(1, {{"CLI_DATA_FILE", data.path}});
+  ASSERT_TRUE(client.wait_for_line("action: connect | result: in_progress", kStartTimeout)) << client.output();
+  EXPECT_NE(client.lines_containing("in_progress")[0].find("server busy"), std::string::npos);
+  holders.clear();
+  ASSERT_EQ(client.wait_exit(kRunTimeout), 0) << client.output();
+  EXPECT_EQ(bets_per_agency(cluster.bets_path())[1], kNormalBets);
+  EXPECT_TRUE(client.lines_containing("result: fail").empty()) << client.output();
+}
+
+}  // namespace
+}  // namespace tp0::testing
