@@ -8,6 +8,7 @@
 
 #include "common/csv/reader.h"
 #include "common/lottery/bet.h"
+#include "common/sys/unique_fd.h"
 
 namespace tp0::client {
 
@@ -22,6 +23,8 @@ class AgencyFile {
 
   // Opens `path`. Throws std::system_error naming the path if it cannot be opened.
   AgencyFile(const std::string& path, std::uint32_t agency, RejectHandler reject);
+  // Reads the already open `fd`; `name` stands for the file in messages.
+  AgencyFile(sys::UniqueFd fd, const std::string& name, std::uint32_t agency, RejectHandler reject);
 
   // Fills `bet` with the next valid bet. Returns false at the end of the file.
   // Throws csv::CsvError when the file is not well-formed CSV (with its line).

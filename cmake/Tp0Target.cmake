@@ -7,10 +7,14 @@ function(tp0_configure_target target)
   if(TP0_WARNINGS_AS_ERRORS)
     target_compile_options(${target} PRIVATE -Werror)
   endif()
-  if(TP0_SANITIZE)
+  if(TP0_SANITIZE OR TP0_FUZZ)
     target_compile_options(${target} PRIVATE -fsanitize=address,undefined
                                              -fno-sanitize-recover=all -fno-omit-frame-pointer)
     target_link_options(${target} PRIVATE -fsanitize=address,undefined)
+  endif()
+  if(TP0_FUZZ)
+    # Coverage for libFuzzer in every library a fuzzer links; the fuzzers add its runtime.
+    target_compile_options(${target} PRIVATE -fsanitize=fuzzer-no-link)
   endif()
 endfunction()
 

@@ -26,8 +26,9 @@ std::size_t read_count(WireReader& in, const char* field, std::size_t min_bytes)
   return count;
 }
 
+// A false that depends on T, so the assertion below fires only for a type left out.
 template <typename T>
-inline constexpr bool kAlwaysFalse = false;
+struct AlwaysFalse : std::false_type {};
 
 void put_bet(WireWriter& out, const lottery::Bet& bet) {
   if (!encodable(bet)) {
@@ -84,7 +85,7 @@ void put_body(WireWriter& out, const Message& message) {
         } else if constexpr (std::is_same_v<T, NotReady>) {
           out.u8(static_cast<std::uint8_t>(MessageType::kNotReady));
         } else {
-          static_assert(kAlwaysFalse<T>, "every message type needs an encoding");
+          static_assert(AlwaysFalse<T>::value, "every message type needs an encoding");
         }
       },
       message);
