@@ -97,17 +97,17 @@ bool CsvReader::read_unquoted(std::string& field) {
 }
 
 bool CsvReader::read_quoted(std::string& field) {
-  take();  // the opening quote
+  ++position_;  // the opening quote
   while (true) {
     const int c = peek();
     if (c == -1) fail("quoted field is never closed");
-    take();
     if (c == '"') {
+      ++position_;  // a closing quote, or the first of a doubled one
       if (peek() != '"') break;
-      take();
     } else if (c == '\n') {
       ++current_line_;
     }
+    take();
     field.push_back(static_cast<char>(c));
   }
   const int c = peek();

@@ -28,10 +28,11 @@ class CsvError : public std::runtime_error {
 // Blank lines are not records. The last line needs no line end.
 class CsvReader {
  public:
-  static constexpr std::size_t kBufferBytes = 64 * 1024;
-  // A record (its bytes up to, not including, its line end) longer than this is refused,
-  // so that one malformed line cannot make the reader grow without bound.
-  static constexpr std::size_t kMaxRecordBytes = 64 * 1024;
+  static constexpr std::size_t kBufferBytes = std::size_t{64} * 1024;
+  // A record whose fields and commas take more bytes than this is refused, so that one
+  // malformed line cannot make the reader grow without bound. Quoting does not count: a
+  // record the writer quoted is accepted whenever the record it started from was.
+  static constexpr std::size_t kMaxRecordBytes = std::size_t{64} * 1024;
 
   // Opens `path` read-only. Throws std::system_error naming the path on failure.
   static CsvReader open(const std::string& path);
@@ -61,7 +62,8 @@ class CsvReader {
   int peek(std::size_t offset = 0);
   // Ensures `count` unread bytes are buffered; false if the input ends first.
   bool fill(std::size_t count);
-  // Consumes one byte of the current record, enforcing kMaxRecordBytes.
+  // Consumes one byte of a field or one comma, enforcing kMaxRecordBytes. Quotes that
+  // only delimit or escape are consumed without it.
   void take();
   bool at_line_end();
   void take_line_end();

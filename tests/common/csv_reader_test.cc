@@ -100,6 +100,13 @@ TEST_F(CsvReaderTest, RecordOfExactlyTheLimitIsAccepted) {
   EXPECT_EQ(read_all(longest + "\r\nend\r\n"), (Records{{longest}, {"end"}}));
 }
 
+// The writer quotes a field holding a quote or a comma; the quotes it adds must not push a
+// record that was accepted once over the limit when it is read back.
+TEST_F(CsvReaderTest, QuotesDoNotCountTowardsTheLimit) {
+  const std::string longest = "\"" + std::string(CsvReader::kMaxRecordBytes - 1, 'x');
+  EXPECT_EQ(read_all("\"\"\"" + longest.substr(1) + "\"\r\n"), (Records{{longest}}));
+}
+
 TEST_F(CsvReaderTest, CloseEndsTheRecordsEvenIfSomeWereBuffered) {
   const std::string path = dir_.file("close.csv");
   testing::write_file(path, "a\nb\nc\n");
