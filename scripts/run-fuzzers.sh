@@ -4,23 +4,37 @@
 # seed corpus (fuzz/corpus/ is never written). Any crash or broken property fails the
 # run, naming the fuzzer and the saved input: add that input to fuzz/corpus/<name>/ as
 # regression-<what> once fixed, and the replay tests keep checking it.
-# Usage: scripts/run-fuzzers.sh [seconds-per-fuzzer]   (default 30)
+# Usage: scripts/run-fuzzers.sh [seconds-per-fuzzer [fuzzer...]]
+#   (default 30 seconds; fuzzers: frame_reader message_decoder csv_reader agency_file)
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
+all_targets=(frame_reader message_decoder csv_reader agency_file)
+usage() {
+  echo "usage: $0 [seconds-per-fuzzer [fuzzer...]]   (seconds: a whole number, at least 1;" \
+    "fuzzers: ${all_targets[*]})" >&2
+  exit 2
+}
 seconds=${1:-30}
+[[ $seconds =~ ^[1-9][0-9]*$ ]] || usage
+shift $(( $# > 0 ? 1 : 0 ))
+targets=("${@:-${all_targets[@]}}")
+for name in "${targets[@]}"; do
+  [[ " ${all_targets[*]} " == *" $name "* ]] || usage
+done
 build=build/fuzz
-targets=(frame_reader message_decoder csv_reader agency_file)
 
 cmake -S . -B "$build" -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DTP0_FUZZ=ON -DTP0_BUILD_TESTS=OFF -DTP0_WARNINGS_AS_ERRORS=ON >/dev/null
 cmake --build "$build" -j"$(nproc)" --target "${targets[@]/#/fuzz_}" >/dev/null
 
-# Inputs longer than a target can use only slow it down: a frame body is at most 8,188
-# bytes; the frame reader gets a few frames' worth.
+# Longer inputs than a target can use only slow it down. The frame reader gets a few
+# frames' worth (its whole input must fit in a socket buffer); the decoder one frame body
+# (kMaxBodyBytes); the CSV readers a few hundred rows.
 max_len_of() {
   case $1 in
     frame_reader) echo 20000 ;;
+    message_decoder) echo 8188 ;;
     *) echo 8192 ;;
   esac
 }
@@ -33,15 +47,20 @@ for name in "${targets[@]}"; do
   rm -rf "$corpus" "$artifacts"
   mkdir -p "$corpus" "$artifacts"
   cp fuzz/corpus/"$name"/* "$corpus"/
-  if "$build/fuzz/fuzz_$name" -max_total_time="$seconds" -max_len="$(max_len_of "$name")" \
-      -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$artifacts/" \
-      "$corpus" > "$log" 2>&1; then
-    runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
-    coverage=$(grep -o 'cov: [0-9]*' "$log" | tail -1 || true)
-    echo "fuzz $name: $runs inputs in ${seconds} s, $coverage, corpus grew to $(find "$corpus" -type f | wc -l) inputs"
-  else
-    echo "fuzz $name: FAILED, input saved in $artifacts/" >&2
-    tail -40 "$log" >&2
+  seeds=$(find "$corpus" -type f | wc -l)
+  started=$SECONDS
+  status=0
+  "$build/fuzz/fuzz_$name" -max_total_time="$seconds" -max_len="$(max_len_of "$name")" \
+    -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$artifacts/" \
+    "$corpus" >"$log" 2>&1 || status=$?
+  runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
+  coverage=$(grep -o 'cov: [0-9]* ft: [0-9]*' "$log" | tail -1 || true)
+  echo "fuzz $name: ${runs:-?} runs in $((SECONDS - started)) s, ${coverage:-no coverage reported}," \
+    "corpus $seeds -> $(find "$corpus" -type f | wc -l) inputs"
+  if [ "$status" -ne 0 ]; then
+    echo "fuzz $name: FAILED (exit $status); log $log; input(s):" >&2
+    find "$artifacts" -type f -printf '  %p\n' >&2
+    grep -m1 -A12 -E '^==[0-9]+==|^property failed|runtime error|^terminate called' "$log" >&2 || tail -20 "$log" >&2
     failed+=("$name")
   fi
 done
