@@ -23,7 +23,8 @@ class AgencyFile {
 
   // Opens `path`. Throws std::system_error naming the path if it cannot be opened.
   AgencyFile(const std::string& path, std::uint32_t agency, RejectHandler reject);
-  // Reads the already open `fd`; `name` stands for the file in messages.
+  // Reads the already open `fd` from its current offset; `name` stands for the file in
+  // every message (a path, or what the descriptor holds when it has none).
   AgencyFile(sys::UniqueFd fd, const std::string& name, std::uint32_t agency, RejectHandler reject);
 
   // Fills `bet` with the next valid bet. Returns false at the end of the file.

@@ -34,7 +34,7 @@ constexpr std::uint64_t kMaxUint32 = std::numeric_limits<std::uint32_t>::max();
 // Where the client's settings come from: the environment first, then the YAML file.
 class Sources {
  public:
-  Sources(YAML::Node root, const Environment& env) : root_(std::move(root)), env_(env) {}
+  Sources(const YAML::Node& root, const Environment& env) : root_(root), env_(env) {}
 
   // The raw text of `name`, or nullopt when neither place sets it. A YAML null
   // (`id:` or `id: ~`) counts as unset; a list or a mapping is an error.

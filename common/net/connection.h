@@ -21,8 +21,11 @@ class Connection {
  public:
   Connection(sys::UniqueFd fd, std::string peer);
 
+  ~Connection() = default;
   Connection(Connection&&) noexcept = default;
   Connection& operator=(Connection&&) noexcept = default;
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
 
   // How long a single wait for the peer may last; nullopt waits forever.
   void set_idle_timeout(std::optional<std::chrono::milliseconds> timeout) { idle_timeout_ = timeout; }

@@ -23,8 +23,11 @@ class DrawBarrier {
   // for, the draw has already happened.
   explicit DrawBarrier(std::uint32_t agencies);
 
+  ~DrawBarrier() = default;
   DrawBarrier(DrawBarrier&&) noexcept = default;
   DrawBarrier& operator=(DrawBarrier&&) noexcept = default;
+  DrawBarrier(const DrawBarrier&) = delete;
+  DrawBarrier& operator=(const DrawBarrier&) = delete;
 
   // Records that `agency` finished. A repeated agency is counted once. Returns true for
   // exactly one call across all processes: the one that completed the set and so held

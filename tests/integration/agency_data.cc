@@ -21,14 +21,14 @@ AgencyData write_agency_file(const std::string& path, std::uint32_t agency, std:
   for (std::size_t i = 0; i < rows; ++i) {
     // Spread the winners over the file; no other row picks 7574.
     const bool winner = placed_winners < winners && i % (rows / std::max<std::size_t>(winners, 1)) == 0;
-    unsigned number = static_cast<unsigned>((i * 7919 + agency * 31) % 10000);
+    unsigned number = static_cast<unsigned>((i * 7919 + std::size_t{agency} * 31) % 10000);
     if (number == 7574) number = 7575;
     if (winner) {
       number = 7574;
       ++placed_winners;
     }
     content += std::string(kFirstNames[i % 5]) + "," + kLastNames[(i / 5) % 5] + "," +
-               std::to_string(agency * 10'000'000 + i) + ",19" + std::to_string(50 + i % 50) +
+               std::to_string(std::size_t{agency} * 10'000'000 + i) + ",19" + std::to_string(50 + i % 50) +
                "-0" + std::to_string(1 + i % 9) + "-1" + std::to_string(i % 10) + "," +
                std::to_string(number) + "\r\n";
   }
@@ -76,6 +76,12 @@ std::string find_dataset() {
     if (std::filesystem::is_regular_file(candidate)) return candidate;
   }
   return "";
+}
+
+bool unzip_into(const std::string& zip, const std::string& directory) {
+  const std::string command = "unzip -q -o '" + zip + "' -d '" + directory + "'";
+  // NOLINTNEXTLINE(cert-env33-c): a test's own command on paths it chose, not outside input.
+  return std::system(command.c_str()) == 0;
 }
 
 std::map<std::uint32_t, std::size_t> bets_per_agency(const std::string& bets_path) {

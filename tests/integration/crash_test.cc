@@ -1,7 +1,6 @@
 #include <gtest/gtest.h>
 
 #include <csignal>
-#include <cstdlib>
 #include <random>
 #include <thread>
 
@@ -74,8 +73,7 @@ class ServerKilled : public ::testing::TestWithParam<const char*> {
     data_dir_ = new TempDir();
     const std::string zip = find_dataset();
     if (!zip.empty()) {
-      const std::string command = "unzip -q -o '" + zip + "' -d '" + data_dir_->path() + "'";
-      ASSERT_EQ(std::system(command.c_str()), 0) << command;
+      ASSERT_TRUE(unzip_into(zip, data_dir_->path()));
     }
     for (std::uint32_t id = 1; id <= kAgencies; ++id) {
       const std::string path = data_dir_->file("agency-" + std::to_string(id) + ".csv");

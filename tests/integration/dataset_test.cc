@@ -1,6 +1,5 @@
 #include <gtest/gtest.h>
 
-#include <cstdlib>
 
 #include "tests/integration/agency_data.h"
 #include "tests/integration/cluster.h"
@@ -18,8 +17,7 @@ TEST_P(CourseDataset, EveryBetIsStoredAndEveryAgencyGetsItsWinners) {
   if (zip.empty()) GTEST_SKIP() << "the course's dataset.zip was not found; set TP0_DATASET to run this test";
 
   Cluster cluster;
-  const std::string command = "unzip -q -o '" + zip + "' -d '" + cluster.dir().path() + "'";
-  ASSERT_EQ(std::system(command.c_str()), 0) << command;
+  ASSERT_TRUE(unzip_into(zip, cluster.dir().path()));
 
   auto& server = cluster.start_server({{"SERVER_CONCURRENCY", GetParam()},
                                        {"SERVER_AGENCIES", std::to_string(kAgencies)},

@@ -134,7 +134,7 @@ TEST_P(LotteryIntegration, EachAgencyLearnsOnlyItsOwnWinnersAfterTheDraw) {
   const std::size_t winners[] = {2, 0, 5};
   for (std::uint32_t id = 1; id <= 3; ++id) {
     const auto data = write_agency_file(cluster.dir().file("agency-" + std::to_string(id) + ".csv"),
-                                        id, 500 * id, winners[id - 1]);
+                                        id, std::size_t{500} * id, winners[id - 1]);
     cluster.start_client(id, {{"CLI_DATA_FILE", data.path}, {"CLI_BATCH_MAXAMOUNT", "64"}});
   }
   for (std::uint32_t id = 1; id <= 3; ++id) {

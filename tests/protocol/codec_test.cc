@@ -131,6 +131,7 @@ TEST(ProtocolCodec, UnencodableBetIsRefused) {
 
 TEST(ProtocolCodec, LongWinnerListsSplitIntoFramesThatEachFit) {
   std::vector<std::string> documents;
+  documents.reserve(5000);
   for (int i = 0; i < 5000; ++i) documents.push_back(std::to_string(10000000 + i));
   const auto parts = split_winners(documents);
   ASSERT_GT(parts.size(), 1u);

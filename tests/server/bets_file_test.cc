@@ -158,6 +158,7 @@ TEST(StorageBetsFile, TwoProcessesStoringAtOnceNeverTearOrInterleaveBatches) {
   const auto write_batches = [&](std::uint32_t writer) {
     for (int b = 0; b < kBatches; ++b) {
       std::vector<lottery::Bet> batch;
+      batch.reserve(kBetsPerBatch);
       for (int i = 0; i < kBetsPerBatch; ++i) {
         batch.push_back(bet(writer, std::to_string(b * kBetsPerBatch + i),
                             static_cast<std::uint16_t>(b % 10000), name_of(writer)));
@@ -245,6 +246,7 @@ TEST(StorageBetsFile, FailedStoreLeavesTheFileAsItWas) {
     const rlimit limit{limit_bytes, limit_bytes};
     if (::signal(SIGXFSZ, SIG_IGN) == SIG_ERR || ::setrlimit(RLIMIT_FSIZE, &limit) == -1) ::_exit(2);
     std::vector<lottery::Bet> batch;
+    batch.reserve(500);
     for (int i = 0; i < 500; ++i) batch.push_back(bet(2, std::to_string(i), 5));
     try {
       store_bets(path, batch);

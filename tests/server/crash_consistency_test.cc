@@ -29,6 +29,7 @@ lottery::Bet numbered_bet(int index) {
 
 std::vector<lottery::Bet> batch_number(int batch) {
   std::vector<lottery::Bet> bets;
+  bets.reserve(kBetsPerBatch);
   for (int i = 0; i < kBetsPerBatch; ++i) bets.push_back(numbered_bet(batch * kBetsPerBatch + i));
   return bets;
 }

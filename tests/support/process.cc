@@ -28,10 +28,10 @@ int decode_status(int status) {
 Process::Process(const std::string& program, const Environment& environment,
                  const std::string& workdir, const std::string& output_path)
     : output_path_(output_path) {
-  std::vector<std::string> entries;
-  entries.push_back("PATH=/usr/local/bin:/usr/bin:/bin");
-  for (const auto& [name, value] : environment) entries.push_back(name + "=" + value);
+  std::vector<std::string> entries{"PATH=/usr/local/bin:/usr/bin:/bin"};
+  for (const auto& [name, value] : environment) entries.emplace_back(name).append("=").append(value);
   std::vector<char*> envp;
+  envp.reserve(entries.size() + 1);
   for (auto& entry : entries) envp.push_back(entry.data());
   envp.push_back(nullptr);
 
