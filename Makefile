@@ -6,8 +6,8 @@ COMPOSE := bash docker/compose.sh -f $(COMPOSE_FILE)
 # One agency file per client service in the compose file.
 COMPOSE_AGENCIES = $(shell grep -c '^  client[0-9]*:$$' $(COMPOSE_FILE))
 
-.PHONY: setup build test run data clean docker-image docker-compose-up docker-compose-down \
-	docker-compose-logs exercise-branches
+.PHONY: setup build test memcheck fuzz tidy run data clean docker-image docker-compose-up \
+	docker-compose-down docker-compose-logs exercise-branches
 
 # Installs every dependency from Debian's packages.
 setup:
@@ -20,12 +20,23 @@ build:
 	mkdir -p bin
 	cp build/release/server/server build/release/client/client bin/
 
-# Unit and integration tests, built with warnings as errors under AddressSanitizer and
-# UndefinedBehaviorSanitizer, run by ctest.
+# Everything CI runs, in one ctest run: unit, integration and Docker tests built with
+# warnings as errors under AddressSanitizer and UndefinedBehaviorSanitizer, then the
+# tools (a lottery round under valgrind, each fuzzer for FUZZ_SECONDS, clang-tidy).
+FUZZ_SECONDS ?= 30
 test: setup
-	cmake -S . -B build/test -DCMAKE_BUILD_TYPE=Debug -DTP0_SANITIZE=ON -DTP0_WARNINGS_AS_ERRORS=ON
+	cmake -S . -B build/test -DCMAKE_BUILD_TYPE=Debug -DTP0_SANITIZE=ON -DTP0_WARNINGS_AS_ERRORS=ON \
+	  -DTP0_FUZZ_SECONDS=$(FUZZ_SECONDS)
 	cmake --build build/test -j$(JOBS)
 	ctest --test-dir build/test --output-on-failure -j$(JOBS)
+
+# The tools on their own (each is also a ctest test, label `tools`).
+memcheck: setup
+	bash scripts/memcheck.sh
+fuzz: setup
+	bash scripts/run-fuzzers.sh $(FUZZ_SECONDS)
+tidy: setup
+	bash scripts/run-clang-tidy.sh
 
 # Makes sure .data/ holds agency files 1 to AGENCIES (default 5), keeping those already
 # there; missing ones come from .data/dataset.zip when it is there, else are generated.
