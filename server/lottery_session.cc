@@ -9,6 +9,7 @@
 #include "common/protocol/codec.h"
 #include "common/sys/signals.h"
 #include "server/storage/bets_file.h"
+#include "server/storage/winners.h"
 
 namespace tp0::server {
 namespace {

@@ -6,7 +6,6 @@
 
 #include <cerrno>
 #include <charconv>
-#include <limits>
 #include <stdexcept>
 #include <utility>
 
@@ -15,6 +14,7 @@
 #include "common/sys/system_error.h"
 #include "common/sys/unique_fd.h"
 #include "server/storage/commit_record.h"
+#include "server/storage/winners.h"
 
 namespace tp0::storage {
 namespace {
@@ -102,6 +102,7 @@ void store_bets(const std::string& path, std::span<const lottery::Bet> bets) {
 }
 
 std::optional<PreviousRound> archive_previous_round(const std::string& path) {
+  remove_winners(path);
   sys::UniqueFd fd(sys::retry_on_eintr([&] { return ::open(path.c_str(), O_WRONLY | O_CLOEXEC); }));
   const std::string record_path = CommitRecord::path_for(path);
   if (!fd) {
@@ -138,7 +139,9 @@ BetsFileReader::BetsFileReader(const std::string& path) : path_(path) {
   }
   lock_.emplace(fd.get(), sys::FileLock::Mode::kShared, path);
   const std::optional<std::uint64_t> committed = CommitRecord::open_for_reading(path).read();
-  reader_.emplace(std::move(fd), path, committed.value_or(std::numeric_limits<std::uint64_t>::max()));
+  // A file without a record was never written by store_bets(): all of it counts.
+  committed_ = committed ? *committed : file_size(fd.get(), path);
+  reader_.emplace(std::move(fd), path, committed_);
 }
 
 bool BetsFileReader::next(lottery::Bet& bet) {
@@ -173,12 +176,6 @@ void load_bets(const std::string& path, const std::function<void(const lottery::
   while (reader.next(bet)) visit(bet);
 }
 
-std::vector<std::string> winning_documents(const std::string& path, std::uint32_t agency) {
-  std::vector<std::string> documents;
-  load_bets(path, [&](const lottery::Bet& bet) {
-    if (bet.agency == agency && lottery::has_won(bet)) documents.push_back(bet.document);
-  });
-  return documents;
-}
+std::uint64_t committed_length(const std::string& path) { return BetsFileReader(path).committed_bytes(); }
 
 }  // namespace tp0::storage

@@ -57,8 +57,12 @@ class BetsFileReader {
   // (malformed CSV, wrong field count, unparsable agency or number).
   bool next(lottery::Bet& bet);
 
+  // The committed length this reader stops at (0 when there is no file).
+  std::uint64_t committed_bytes() const { return committed_; }
+
  private:
   std::string path_;
+  std::uint64_t committed_ = 0;
   std::optional<csv::CsvReader> reader_;  // empty when the file does not exist
   // Declared after reader_ so that it is released before reader_ closes the descriptor.
   std::optional<sys::FileLock> lock_;
@@ -69,7 +73,8 @@ class BetsFileReader {
 // Throws what BetsFileReader throws, and whatever `visit` throws.
 void load_bets(const std::string& path, const std::function<void(const lottery::Bet&)>& visit);
 
-// The documents of `agency`'s winning bets (has_won), in file order. Throws as load_bets.
-std::vector<std::string> winning_documents(const std::string& path, std::uint32_t agency);
+// The committed length of the bets file (0 when there is none), read under a shared lock.
+// Throws std::system_error naming the file.
+std::uint64_t committed_length(const std::string& path);
 
 }  // namespace tp0::storage

@@ -14,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "server/storage/winners.h"
 #include "tests/support/process.h"
 
 namespace tp0::storage {
@@ -117,6 +118,32 @@ TEST(StorageBetsFile, WinnersAreOnlyTheAgencysBetsOn7574InFileOrder) {
   EXPECT_EQ(winning_documents(path, 2), (std::vector<std::string>{"22"}));
   EXPECT_TRUE(winning_documents(path, 3).empty());
   EXPECT_TRUE(winning_documents(path, 4).empty());
+}
+
+TEST(StorageWinners, WorkedOutOnceThenReadByEveryAgencyUntilMoreBetsAreStored) {
+  testing::TempDir dir;
+  const std::string path = dir.file("bets.csv");
+  store_bets(path, std::vector<lottery::Bet>{bet(1, "13", 7574), bet(2, "22", 7574)});
+  EXPECT_EQ(winning_documents(path, 1), (std::vector<std::string>{"13"}));
+  struct stat first {};
+  ASSERT_EQ(::stat(dir.file("bets.csv.winners").c_str(), &first), 0);
+  EXPECT_EQ(winning_documents(path, 2), (std::vector<std::string>{"22"}));
+  struct stat second {};
+  ASSERT_EQ(::stat(dir.file("bets.csv.winners").c_str(), &second), 0);
+  EXPECT_EQ(first.st_ino, second.st_ino) << "the second agency's query scanned the bets again";
+
+  store_bets(path, std::vector<lottery::Bet>{bet(1, "14", 7574)});
+  EXPECT_EQ(winning_documents(path, 1), (std::vector<std::string>{"13", "14"}));
+}
+
+TEST(StorageWinners, ANewRoundNeverSeesThePreviousRoundsWinners) {
+  testing::TempDir dir;
+  const std::string path = dir.file("bets.csv");
+  store_bets(path, std::vector<lottery::Bet>{bet(1, "13", 7574)});
+  ASSERT_EQ(winning_documents(path, 1), (std::vector<std::string>{"13"}));
+  ASSERT_TRUE(archive_previous_round(path).has_value());
+  EXPECT_EQ(size_of(dir.file("bets.csv.winners")), -1);
+  EXPECT_TRUE(winning_documents(path, 1).empty());
 }
 
 TEST(StorageBetsFile, RowsThatAreNotBetsAreReportedWithFileAndLine) {
