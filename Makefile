@@ -6,7 +6,7 @@ COMPOSE := bash docker/compose.sh -f $(COMPOSE_FILE)
 # One agency file per client service in the compose file.
 COMPOSE_AGENCIES = $(shell grep -c '^  client[0-9]*:$$' $(COMPOSE_FILE))
 
-.PHONY: setup build test memcheck fuzz tidy run data clean docker-image docker-compose-up \
+.PHONY: setup build test memcheck fuzz tidy bench run data clean docker-image docker-compose-up \
 	docker-compose-down docker-compose-logs exercise-branches
 
 # Installs every dependency from Debian's packages.
@@ -37,6 +37,11 @@ fuzz: setup
 	bash scripts/run-fuzzers.sh $(FUZZ_SECONDS)
 tidy: setup
 	bash scripts/run-clang-tidy.sh
+
+# The benchmark, natively on loopback (no Docker): prints the table and writes
+# docs/benchmark.txt and docs/benchmark.png. BENCH_FLAGS=--quick for a short try.
+bench: setup
+	bash scripts/bench.sh $(BENCH_FLAGS)
 
 # Makes sure .data/ holds agency files 1 to AGENCIES (default 5), keeping those already
 # there; missing ones come from .data/dataset.zip when it is there, else are generated.

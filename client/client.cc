@@ -60,6 +60,7 @@ int run_client(const config::ClientConfig& config) {
       default:
         client.send_agency_file();
         client.fetch_winners();
+        client.log_summary();
         break;
     }
   });

@@ -62,6 +62,7 @@ void LotteryClient::open_session() {
   auto pause = kFirstRetryPause;
   while (true) {
     channel_.emplace(connect_with_retry(config_.server_address, kConnectPatience));
+    if (!first_connected_at_) first_connected_at_ = std::chrono::system_clock::now();
     channel_->send(protocol::Hello{config_.id});
     if (expect_ack("Hello", protocol::AckCode::kServerBusy).code == protocol::AckCode::kOk) return;
     // A busy server read nothing from us; like one still starting, it is worth waiting for.
@@ -129,8 +130,12 @@ void LotteryClient::send_single_bet() {
 }
 
 void LotteryClient::send_batch(const protocol::Batch& batch) {
+  const auto sent_at = std::chrono::steady_clock::now();
   channel_->send(batch);
   expect_ack("a batch");
+  batch_round_trips_ += std::chrono::steady_clock::now() - sent_at;
+  ++batches_sent_;
+  bets_sent_ += batch.bets.size();
   logging::debug(Event("batch_enviado", Result::kSuccess).with("cantidad", batch.bets.size()));
 }
 
@@ -194,9 +199,27 @@ std::size_t LotteryClient::fetch_winners() {
     }
     break;
   }
+  winners_at_ = std::chrono::system_clock::now();
   close_session();
   logging::info(Event("consulta_ganadores", Result::kSuccess).with("cant_ganadores", winners.size()));
   return winners.size();
+}
+
+void LotteryClient::log_summary() const {
+  using std::chrono::duration_cast;
+  using std::chrono::microseconds;
+  const auto unix_us = [](const std::optional<std::chrono::system_clock::time_point>& moment) {
+    return moment ? duration_cast<microseconds>(moment->time_since_epoch()).count() : 0;
+  };
+  const auto mean_round_trip =
+      batches_sent_ == 0 ? microseconds{0} : duration_cast<microseconds>(batch_round_trips_ / batches_sent_);
+  logging::info(Event("lottery_summary", Result::kSuccess)
+                    .with("client_id", config_.id)
+                    .with("batches", batches_sent_)
+                    .with("bets", bets_sent_)
+                    .with("mean_round_trip_us", mean_round_trip.count())
+                    .with("first_connect_unix_us", unix_us(first_connected_at_))
+                    .with("winners_unix_us", unix_us(winners_at_)));
 }
 
 }  // namespace tp0::client

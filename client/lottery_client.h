@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <optional>
 
@@ -30,6 +31,11 @@ class LotteryClient {
   // How many rows of the agency file were not valid bets (each logged when met).
   std::size_t rejected_rows() const { return rejected_rows_; }
 
+  // Logs one lottery_summary line: batches and bets sent, their mean round trip, and the
+  // wall-clock moments of the first connection and of the winners' answer, which the
+  // benchmark (bench/) reads to time a whole round across processes.
+  void log_summary() const;
+
   // Closes the connection and the agency file if open, logging each.
   void close();
 
@@ -47,6 +53,11 @@ class LotteryClient {
   std::optional<protocol::Channel> channel_;
   std::optional<AgencyFile> file_;
   std::size_t rejected_rows_ = 0;
+  std::size_t batches_sent_ = 0;
+  std::size_t bets_sent_ = 0;
+  std::chrono::nanoseconds batch_round_trips_{0};
+  std::optional<std::chrono::system_clock::time_point> first_connected_at_;
+  std::optional<std::chrono::system_clock::time_point> winners_at_;
 };
 
 // The server refused a request: what was asked and the code it answered.

@@ -1,6 +1,7 @@
 #include "tests/support/process.h"
 
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -82,8 +83,12 @@ bool Process::wait_for_lines(const std::string& needle, std::size_t count,
 bool Process::running() {
   if (exit_code_) return false;
   int status = 0;
-  const pid_t done = ::waitpid(pid_, &status, WNOHANG);
-  if (done == pid_) exit_code_ = decode_status(status);
+  rusage usage{};
+  const pid_t done = ::wait4(pid_, &status, WNOHANG, &usage);
+  if (done == pid_) {
+    exit_code_ = decode_status(status);
+    peak_rss_kib_ = usage.ru_maxrss;
+  }
   return !exit_code_;
 }
 

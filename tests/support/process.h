@@ -45,9 +45,14 @@ class Process {
   bool running();
   void send_signal(int signal_number);
 
+  // The largest resident set, in KiB, of the program or of any child it reaped (the
+  // kernel's ru_maxrss); nullopt until it has exited.
+  std::optional<long> peak_rss_kib() const { return peak_rss_kib_; }
+
  private:
   pid_t pid_ = -1;
   std::optional<int> exit_code_;
+  std::optional<long> peak_rss_kib_;
   std::string output_path_;
 };
 

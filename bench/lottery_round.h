@@ -1,0 +1,35 @@
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <string>
+
+#include "bench/agency_files.h"
+
+namespace tp0::bench {
+
+struct Programs {
+  std::string server;
+  std::string client;
+};
+
+// What one round of the real system measured.
+struct RoundResult {
+  // From the first client's first connection to the last client's winners answer, as
+  // the clients' lottery_summary lines report them (wall clock, microseconds).
+  std::chrono::microseconds wall{0};
+  std::size_t batches = 0;
+  std::chrono::microseconds mean_round_trip{0};  // over every batch of every client
+  long server_peak_rss_kib = 0;  // the largest of the server and the children it reaped
+  long client_peak_rss_kib = 0;  // the largest client
+};
+
+// Runs one lottery round on 127.0.0.1: a server in `concurrency` (sequential or process)
+// and one client per agency file, all started at once, in a fresh folder under
+// `scratch`. Checks that every client exited 0 with its agency's number of winners and
+// that the bets file holds every bet. Throws std::runtime_error with the programs'
+// output when anything fails.
+RoundResult run_round(const Programs& programs, const AgencyFiles& files, const std::string& concurrency,
+                      const std::string& scratch);
+
+}  // namespace tp0::bench

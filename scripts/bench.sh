@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# make bench: builds Release, runs bench/ (the lottery round against the floor of the same
+# bytes through loopback, both concurrency settings, over the course's data set when it is
+# found and generated sets up to 1,000,000 bets and 100 agencies), prints the table and
+# writes it with its plot to docs/benchmark.txt and docs/benchmark.png.
+# Usage: scripts/bench.sh [--quick]   (--quick: sets of at most 100,000 bets, for a try)
+# The course's data set is taken from TP0_DATASET, ../shared/data/ or .data/.
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+quick=()
+case ${1:-} in
+  "") ;;
+  --quick) quick=(--quick) ;;
+  *) echo "usage: $0 [--quick]" >&2; exit 2 ;;
+esac
+
+cmake -S . -B build/release -DCMAKE_BUILD_TYPE=Release -DTP0_BUILD_TESTS=OFF -DTP0_BUILD_BENCH=ON >/dev/null
+cmake --build build/release -j"$(nproc)" --target server client tp0_bench >/dev/null
+mkdir -p bin build/bench docs
+cp build/release/server/server build/release/client/client bin/
+
+dataset=()
+for candidate in "${TP0_DATASET:-}" ../shared/data/dataset.zip .data/dataset.zip; do
+  if [ -n "$candidate" ] && [ -f "$candidate" ]; then
+    dataset=(--dataset "$candidate")
+    break
+  fi
+done
+[ ${#dataset[@]} -gt 0 ] || echo "bench: the course's dataset.zip was not found; only generated sets run" >&2
+
+{
+  echo "# make bench, $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores; wall and floor: medians"
+  build/release/bench/tp0_bench --server bin/server --client bin/client --out build/bench \
+    "${dataset[@]}" "${quick[@]}"
+} | tee build/bench/table.txt
+gnuplot -e "data='build/bench'; out='build/bench/benchmark.png'" scripts/bench-plot.gnuplot
+cp build/bench/table.txt docs/benchmark.txt
+cp build/bench/benchmark.png docs/benchmark.png
+echo "bench: table and plot written to docs/benchmark.txt and docs/benchmark.png"
