@@ -2,16 +2,18 @@
 
 #include <array>
 #include <cstdio>
-#include <cstdlib>
 #include <fstream>
 #include <stdexcept>
 
 #include "common/csv/reader.h"
+#include "common/lottery/bet.h"
+#include "tests/support/process.h"
 
 namespace tp0::bench {
 namespace {
 
-constexpr std::uint16_t kWinningNumber = 7574;
+using lottery::kWinningNumber;
+
 constexpr std::array<const char*, 6> kFirstNames = {"Santiago Lionel", "Ana María", "Joaquín",
                                                     "Valentina",       "Luz",       "Bautista Ezequiel"};
 constexpr std::array<const char*, 5> kLastNames = {"Lorca", "Núñez", "Fernández de la Peña", "Paz", "Gómez"};
@@ -25,8 +27,6 @@ void tally(const std::string& path, AgencyFiles& files) {
     if (fields.size() == 5 && fields[4] == std::to_string(kWinningNumber)) ++winners;
   }
   files.winners.push_back(winners);
-  std::ifstream in(path, std::ios::binary | std::ios::ate);
-  files.bytes += static_cast<std::uint64_t>(in.tellg());
 }
 
 }  // namespace
@@ -59,16 +59,12 @@ AgencyFiles generate_agency_files(const std::string& directory, std::uint32_t ag
     files.paths.push_back(path);
     files.winners.push_back(winners);
     files.bets += rows;
-    std::ifstream written(path, std::ios::binary | std::ios::ate);
-    files.bytes += static_cast<std::uint64_t>(written.tellg());
   }
   return files;
 }
 
 AgencyFiles course_agency_files(const std::string& zip, const std::string& directory) {
-  const std::string command = "unzip -q -o '" + zip + "' -d '" + directory + "'";
-  // NOLINTNEXTLINE(cert-env33-c): the benchmark's own command on paths it was given.
-  if (std::system(command.c_str()) != 0) throw std::runtime_error("cannot extract " + zip + ": " + command);
+  if (!testing::unzip_into(zip, directory)) throw std::runtime_error("cannot extract " + zip + " into " + directory);
   AgencyFiles files;
   files.label = "course data set";
   for (int agency = 1; agency <= 5; ++agency) {

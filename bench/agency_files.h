@@ -13,7 +13,6 @@ struct AgencyFiles {
   std::vector<std::string> paths;
   std::vector<std::size_t> winners;  // per agency, the rows that chose 7574
   std::size_t bets = 0;
-  std::uint64_t bytes = 0;
 };
 
 // Writes `agencies` files into `directory` holding `bets` rows in all, in the course's

@@ -14,6 +14,7 @@
 
 #include "common/net/errors.h"
 #include "common/net/tcp.h"
+#include "common/sys/file_io.h"
 #include "common/sys/system_error.h"
 #include "common/sys/unique_fd.h"
 
@@ -26,15 +27,6 @@ sys::UniqueFd open_or_throw(const std::string& path, int flags) {
   sys::UniqueFd fd(sys::retry_on_eintr([&] { return ::open(path.c_str(), flags | O_CLOEXEC, 0644); }));
   if (!fd) throw sys::last_error("open " + path);
   return fd;
-}
-
-void write_all(int fd, const std::byte* data, std::size_t size, const std::string& path) {
-  while (size > 0) {
-    const ssize_t written = sys::retry_on_eintr([&] { return ::write(fd, data, size); });
-    if (written == -1) throw sys::last_error("write " + path);
-    data += written;
-    size -= static_cast<std::size_t>(written);
-  }
 }
 
 // Runs `work` on its own thread; the first exception any thread throws is kept for join().
@@ -99,7 +91,8 @@ std::chrono::microseconds push_through_loopback(const AgencyFiles& files, const 
     sinks.start([connection = std::make_shared<net::Connection>(accept_one(listener)), &output, &output_path] {
       std::array<std::byte, kChunkBytes> chunk;
       while (const std::size_t got = connection->read_some(chunk)) {
-        write_all(output.get(), chunk.data(), got, output_path);
+        sys::write_all(output.get(), std::string_view(reinterpret_cast<const char*>(chunk.data()), got),
+                       "write " + output_path);
       }
     });
   }

@@ -18,16 +18,12 @@ using testing::Process;
 
 constexpr std::chrono::minutes kRoundTimeout{10};
 
-// The value of `key` in a log line `... | key: value | ...`.
-std::string field_of(const std::string& line, const std::string& key) {
-  const std::string marker = "| " + key + ": ";
-  const auto start = line.find(marker);
-  if (start == std::string::npos) throw std::runtime_error("no " + key + " in: " + line);
-  const auto value = start + marker.size();
-  return line.substr(value, line.find(" |", value) - value);
+// The number `key` holds in a log line `... | key: value | ...`.
+std::int64_t number_in(const std::string& line, const std::string& key) {
+  const std::string value = testing::field_of(line, key);
+  if (value.empty()) throw std::runtime_error("no " + key + " in: " + line);
+  return std::stoll(value);
 }
-
-std::int64_t number_in(const std::string& line, const std::string& key) { return std::stoll(field_of(line, key)); }
 
 // Streams the file: the driver must stay small, because a program it starts counts the
 // driver's resident set as its own until exec(2), and the peak RSS would show it.
@@ -63,7 +59,7 @@ RoundResult run_round(const Programs& programs, const AgencyFiles& files, const 
   if (!server.wait_for_line("action: listen | result: success", kRoundTimeout)) {
     throw std::runtime_error("the server did not start:\n" + server.output());
   }
-  const std::string port = field_of(server.lines_containing("action: listen")[0], "port");
+  const std::string port = testing::field_of(server.lines_containing("action: listen")[0], "port");
 
   const std::string server_address = "127.0.0.1:" + port;
   std::vector<std::unique_ptr<Process>> clients;

@@ -149,25 +149,20 @@ std::size_t LotteryClient::send_agency_file() {
   });
   open_session();
   BatchBuilder builder(config_.id, config_.batch_max_amount);
-  std::size_t sent = 0;
   lottery::Bet bet;
   while (file_->next(bet)) {
     if (!builder.fits(bet)) {
       send_batch(builder.batch());
-      sent += builder.batch().bets.size();
       builder.clear();
     }
     builder.add(std::move(bet));
   }
-  if (!builder.empty()) {
-    send_batch(builder.batch());
-    sent += builder.batch().bets.size();
-  }
+  if (!builder.empty()) send_batch(builder.batch());
   file_->close();
   file_.reset();
   logging::debug(Event("close_file", Result::kSuccess).with("file", config_.data_file));
-  logging::info(Event("apuestas_enviadas", Result::kSuccess).with("cantidad", sent));
-  return sent;
+  logging::info(Event("apuestas_enviadas", Result::kSuccess).with("cantidad", bets_sent_));
+  return bets_sent_;
 }
 
 std::size_t LotteryClient::fetch_winners() {

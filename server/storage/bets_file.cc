@@ -5,15 +5,16 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <charconv>
 #include <stdexcept>
 #include <utility>
 
 #include "common/csv/writer.h"
 #include "common/lottery/bet_parsing.h"
+#include "common/sys/file_io.h"
 #include "common/sys/system_error.h"
 #include "common/sys/unique_fd.h"
 #include "server/storage/commit_record.h"
+#include "server/storage/decimal.h"
 #include "server/storage/winners.h"
 
 namespace tp0::storage {
@@ -28,16 +29,6 @@ std::string serialize(std::span<const lottery::Bet> bets) {
                               bet.document, bet.birthdate, std::to_string(bet.number)});
   }
   return rows;
-}
-
-// Writes all of `data`, resuming after interruptions and short writes.
-void write_all(int fd, std::string_view data, const std::string& path) {
-  while (!data.empty()) {
-    const ssize_t written =
-        sys::retry_on_eintr([&] { return ::write(fd, data.data(), data.size()); });
-    if (written == -1) throw sys::last_error("append bets to " + path);
-    data.remove_prefix(static_cast<std::size_t>(written));
-  }
 }
 
 std::uint64_t file_size(int fd, const std::string& path) {
@@ -69,14 +60,6 @@ std::uint64_t cut_to_committed(int fd, const std::string& path, CommitRecord& re
   return *committed;
 }
 
-std::optional<std::uint32_t> parse_agency(const std::string& text) {
-  std::uint32_t value = 0;
-  const char* const end = text.data() + text.size();
-  const auto [stop, error] = std::from_chars(text.data(), end, value);
-  if (text.empty() || error != std::errc() || stop != end) return std::nullopt;
-  return value;
-}
-
 }  // namespace
 
 void store_bets(const std::string& path, std::span<const lottery::Bet> bets) {
@@ -90,7 +73,7 @@ void store_bets(const std::string& path, std::span<const lottery::Bet> bets) {
   CommitRecord record = CommitRecord::open_for_update(path);
   const std::uint64_t committed = cut_to_committed(fd.get(), path, record);
   try {
-    write_all(fd.get(), rows, path);
+    sys::write_all(fd.get(), rows, "append bets to " + path);
     record.write(committed + rows.size());
   } catch (...) {
     // Still under the lock, so nobody has appended after our partial rows.
@@ -153,7 +136,7 @@ bool BetsFileReader::next(lottery::Bet& bet) {
     fail("expected " + std::to_string(kFieldsPerRow) + " fields, found " +
          std::to_string(fields_.size()));
   }
-  const auto agency = parse_agency(fields_[0]);
+  const auto agency = parse_decimal<std::uint32_t>(fields_[0]);
   if (!agency) fail("agency \"" + fields_[0] + "\" is not a number");
   const auto number = lottery::parse_number(fields_[5]);
   if (!number) {

@@ -4,17 +4,18 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <charconv>
 #include <optional>
 #include <stdexcept>
 
 #include "common/csv/reader.h"
 #include "common/csv/writer.h"
 #include "common/lottery/bet.h"
+#include "common/sys/file_io.h"
 #include "common/sys/file_lock.h"
 #include "common/sys/system_error.h"
 #include "common/sys/unique_fd.h"
 #include "server/storage/bets_file.h"
+#include "server/storage/decimal.h"
 
 namespace tp0::storage {
 namespace {
@@ -33,14 +34,11 @@ std::string winners_path(const std::string& bets_path) { return bets_path + ".wi
 std::string lock_path(const std::string& bets_path) { return bets_path + ".winners.lock"; }
 std::string scratch_path(const std::string& bets_path) { return bets_path + ".winners.tmp"; }
 
-std::uint64_t parse_unsigned(const std::string& text, const std::string& path) {
-  std::uint64_t value = 0;
-  const char* const end = text.data() + text.size();
-  const auto [stop, error] = std::from_chars(text.data(), end, value);
-  if (text.empty() || error != std::errc() || stop != end) {
-    throw std::runtime_error("winners file " + path + ": \"" + text + "\" is not a number");
-  }
-  return value;
+template <typename Unsigned>
+Unsigned number_in(const std::string& field, const std::string& path) {
+  const auto value = parse_decimal<Unsigned>(field);
+  if (!value) throw std::runtime_error("winners file " + path + ": \"" + field + "\" is not a number");
+  return *value;
 }
 
 // The winners file as written by write_winners(), or nullopt when there is none.
@@ -55,10 +53,10 @@ std::optional<Winners> read_winners(const std::string& bets_path) {
   std::vector<std::string> fields;
   if (!reader.next(fields) || fields.size() != 1) throw std::runtime_error("winners file " + path + " has no header");
   Winners winners;
-  winners.committed = parse_unsigned(fields[0], path);
+  winners.committed = number_in<std::uint64_t>(fields[0], path);
   while (reader.next(fields)) {
     if (fields.size() != 2) throw std::runtime_error("winners file " + path + ": a row without 2 fields");
-    winners.rows.push_back({static_cast<std::uint32_t>(parse_unsigned(fields[0], path)), fields[1]});
+    winners.rows.push_back({number_in<std::uint32_t>(fields[0], path), fields[1]});
   }
   return winners;
 }
@@ -82,12 +80,7 @@ void write_winners(const std::string& bets_path, const Winners& winners) {
   sys::UniqueFd fd(sys::retry_on_eintr(
       [&] { return ::open(scratch.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644); }));
   if (!fd) throw sys::last_error("create winners file " + scratch);
-  std::string_view rest = content;
-  while (!rest.empty()) {
-    const ssize_t written = sys::retry_on_eintr([&] { return ::write(fd.get(), rest.data(), rest.size()); });
-    if (written == -1) throw sys::last_error("write winners file " + scratch);
-    rest.remove_prefix(static_cast<std::size_t>(written));
-  }
+  sys::write_all(fd.get(), content, "write winners file " + scratch);
   fd.close();
   const std::string path = winners_path(bets_path);
   if (::rename(scratch.c_str(), path.c_str()) == -1) throw sys::last_error("rename " + scratch + " to " + path);

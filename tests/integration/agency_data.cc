@@ -78,12 +78,6 @@ std::string find_dataset() {
   return "";
 }
 
-bool unzip_into(const std::string& zip, const std::string& directory) {
-  const std::string command = "unzip -q -o '" + zip + "' -d '" + directory + "'";
-  // NOLINTNEXTLINE(cert-env33-c): a test's own command on paths it chose, not outside input.
-  return std::system(command.c_str()) == 0;
-}
-
 std::map<std::uint32_t, std::size_t> bets_per_agency(const std::string& bets_path) {
   std::map<std::uint32_t, std::size_t> counts;
   storage::load_bets(bets_path, [&](const lottery::Bet& bet) { ++counts[bet.agency]; });

@@ -34,9 +34,6 @@ std::vector<std::string> bet_keys_in_bets_file(const std::string& bets_path, std
 // .data/dataset.zip inside it. Empty when none exists.
 std::string find_dataset();
 
-// Extracts the agency files of the data set `zip` into `directory`; false if unzip fails.
-bool unzip_into(const std::string& zip, const std::string& directory);
-
 // Reads the bets file with the server's own reader (which rejects any torn or malformed
 // row) and returns how many bets each agency has in it.
 std::map<std::uint32_t, std::size_t> bets_per_agency(const std::string& bets_path);

@@ -32,13 +32,4 @@ Process& Cluster::start_client(std::uint32_t id, Environment environment) {
   return *clients_[id - 1];
 }
 
-std::string field_of(const std::string& line, const std::string& key) {
-  const std::string marker = "| " + key + ": ";
-  const auto start = line.find(marker);
-  if (start == std::string::npos) return "";
-  const auto value = start + marker.size();
-  const auto end = line.find(" |", value);
-  return line.substr(value, end == std::string::npos ? std::string::npos : end - value);
-}
-
 }  // namespace tp0::testing

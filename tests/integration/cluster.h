@@ -42,7 +42,4 @@ class Cluster {
   int server_starts_ = 0;
 };
 
-// Returns the value of "key: value" in a log line ("" if absent).
-std::string field_of(const std::string& line, const std::string& key);
-
 }  // namespace tp0::testing

@@ -116,6 +116,21 @@ TempDir::~TempDir() {
   std::filesystem::remove_all(path_, ignored);
 }
 
+std::string field_of(const std::string& line, const std::string& key) {
+  const std::string marker = "| " + key + ": ";
+  const auto start = line.find(marker);
+  if (start == std::string::npos) return "";
+  const auto value = start + marker.size();
+  const auto end = line.find(" |", value);
+  return line.substr(value, end == std::string::npos ? std::string::npos : end - value);
+}
+
+bool unzip_into(const std::string& zip, const std::string& directory) {
+  const std::string command = "unzip -q -o '" + zip + "' -d '" + directory + "'";
+  // NOLINTNEXTLINE(cert-env33-c): a test's or the benchmark's own command on paths it chose.
+  return std::system(command.c_str()) == 0;
+}
+
 std::string read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   std::ostringstream content;

@@ -70,6 +70,12 @@ class TempDir {
   std::string path_;
 };
 
+// Returns the value of "key: value" in a log line ("" if absent).
+std::string field_of(const std::string& line, const std::string& key);
+
+// Extracts the files of the archive `zip` into `directory`; false if unzip fails.
+bool unzip_into(const std::string& zip, const std::string& directory);
+
 std::string read_file(const std::string& path);
 void write_file(const std::string& path, const std::string& content);
 std::vector<std::string> split_lines(const std::string& text);
