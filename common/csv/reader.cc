@@ -81,24 +81,48 @@ void CsvReader::fail(const std::string& problem) const {
   throw CsvError(source_name_ + ":" + std::to_string(record_line_) + ": " + problem);
 }
 
+template <typename EndsRun>
+void CsvReader::take_run(std::string& field, EndsRun ends_run) {
+  const char* begin = buffer_.get() + position_;
+  const char* stop = std::find_if(begin, static_cast<const char*>(buffer_.get() + end_), ends_run);
+  const auto count = static_cast<std::size_t>(stop - begin);
+  if (count == 0) return;
+  if (record_bytes_ + count > kMaxRecordBytes) {
+    fail("record longer than " + std::to_string(kMaxRecordBytes) + " bytes");
+  }
+  record_bytes_ += count;
+  field.append(begin, count);
+  position_ += count;
+}
+
 bool CsvReader::read_unquoted(std::string& field) {
   while (true) {
+    take_run(field, [](char c) { return c == ',' || c == '"' || c == '\n' || c == '\r'; });
     const int c = peek();
     if (c == -1) return true;
+    if (c == ',') {
+      take();
+      return false;
+    }
+    if (c == '"') {
+      take();
+      fail("quote inside an unquoted field");
+    }
     if (at_line_end()) {
       take_line_end();
       return true;
     }
-    take();
-    if (c == ',') return false;
-    if (c == '"') fail("quote inside an unquoted field");
-    field.push_back(static_cast<char>(c));
+    if (c == '\r') {
+      take();
+      field.push_back('\r');
+    }
   }
 }
 
 bool CsvReader::read_quoted(std::string& field) {
   ++position_;  // the opening quote
   while (true) {
+    take_run(field, [](char c) { return c == '"' || c == '\n'; });
     const int c = peek();
     if (c == -1) fail("quoted field is never closed");
     if (c == '"') {

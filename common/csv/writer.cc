@@ -1,10 +1,13 @@
 #include "common/csv/writer.h"
 
+#include <algorithm>
+
 namespace tp0::csv {
 namespace {
 
 void append_field(std::string& out, std::string_view field) {
-  if (field.find_first_of(",\"\r\n") == std::string_view::npos) {
+  const auto needs_quotes = [](char c) { return c == ',' || c == '"' || c == '\r' || c == '\n'; };
+  if (std::none_of(field.begin(), field.end(), needs_quotes)) {
     out.append(field);
     return;
   }
