@@ -30,7 +30,9 @@ void LotterySession::run() {
 }
 
 void LotterySession::acknowledge(protocol::AckCode code, std::uint16_t bet_index) {
-  channel_.send(protocol::Ack{code, bet_index});
+  // Posted: a client with several batches in flight gets their Acks in one write, and
+  // the channel still sends them before it next waits for the client.
+  channel_.post(protocol::Ack{code, bet_index});
 }
 
 bool LotterySession::identified_as(std::optional<std::uint32_t> agency) {
@@ -128,6 +130,7 @@ void LotterySession::on(const protocol::WinnersQuery& query) {
       channel_.send(protocol::NotReady{});
       return;
     }
+    channel_.flush();
     net::Connection& connection = channel_.connection();
     logging::debug(Event("wait_for_draw", Result::kInProgress).with("agency", query.agency));
     if (!barrier_.wait_for_draw([&] { return connection.peer_hung_up(); })) {

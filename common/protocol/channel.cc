@@ -8,12 +8,28 @@
 namespace tp0::protocol {
 
 void Channel::send(const Message& message) {
-  out_.clear();
-  encode(message, out_);
+  post(message);
+  flush();
+}
+
+void Channel::post(const Message& message) {
+  const std::size_t posted = out_.size();
+  try {
+    encode(message, out_);
+  } catch (...) {
+    out_.resize(posted);  // no half-encoded frame may go out with the next flush
+    throw;
+  }
+}
+
+void Channel::flush() {
+  if (out_.empty()) return;
   connection_.write_all(out_);
+  out_.clear();
 }
 
 std::optional<Message> Channel::receive() {
+  if (!reader_.has_frame()) flush();
   const auto body = reader_.next(connection_);
   if (!body) return std::nullopt;
   return decode(*body);

@@ -9,14 +9,23 @@
 
 namespace tp0::protocol {
 
-// Typed messages over one connection: each send() is one frame written whole, each
+// Typed messages over one connection: each message is one frame written whole, each
 // receive() one frame read whole and decoded.
 class Channel {
  public:
   explicit Channel(net::Connection connection) : connection_(std::move(connection)) {}
 
+  // Sends `message` now, after any posted before it.
   // Throws what encode() and Connection::write_all() throw.
   void send(const Message& message);
+
+  // Queues `message` to go out with the next send() or flush(), or before the next
+  // receive() that has to wait for the peer, whichever comes first: answers to requests
+  // the peer sent back to back leave in one write. Throws what encode() throws.
+  void post(const Message& message);
+
+  // Sends what was posted and not yet sent. Throws what Connection::write_all() throws.
+  void flush();
 
   // Returns the next message, or nullopt if the peer closed cleanly between messages.
   // Throws ProtocolError for a malformed frame and what FrameReader::next() throws.
@@ -30,7 +39,7 @@ class Channel {
  private:
   net::Connection connection_;
   FrameReader reader_;
-  std::vector<std::byte> out_;
+  std::vector<std::byte> out_;  // posted, not yet sent
 };
 
 }  // namespace tp0::protocol

@@ -26,6 +26,16 @@ void end_frame(std::vector<std::byte>& out, std::size_t start) {
   }
 }
 
+namespace {
+
+std::uint32_t body_length(std::span<const std::byte> header) {
+  std::uint32_t length = 0;
+  for (const std::byte b : header) length = length << 8 | std::to_integer<std::uint32_t>(b);
+  return length;
+}
+
+}  // namespace
+
 bool FrameReader::fill(net::Connection& connection, std::size_t size, bool end_allowed) {
   if (end_ - begin_ >= size) return true;
   if (begin_ + size > buffer_.size()) {
@@ -47,12 +57,15 @@ bool FrameReader::fill(net::Connection& connection, std::size_t size, bool end_a
   return true;
 }
 
+bool FrameReader::has_frame() const {
+  const std::size_t buffered = end_ - begin_;
+  if (buffered < kFrameHeaderBytes) return false;
+  return buffered - kFrameHeaderBytes >= body_length(std::span(buffer_).subspan(begin_, kFrameHeaderBytes));
+}
+
 std::optional<std::span<const std::byte>> FrameReader::next(net::Connection& connection) {
   if (!fill(connection, kFrameHeaderBytes, /*end_allowed=*/true)) return std::nullopt;
-  std::uint32_t length = 0;
-  for (std::size_t i = 0; i < kFrameHeaderBytes; ++i) {
-    length = length << 8 | std::to_integer<std::uint32_t>(buffer_[begin_ + i]);
-  }
+  const std::uint32_t length = body_length(std::span(buffer_).subspan(begin_, kFrameHeaderBytes));
   if (length == 0 || length > kMaxBodyBytes) {
     throw ProtocolError("frame from " + connection.peer() + " announces " +
                         std::to_string(length) + " bytes; the limit is 1.." +

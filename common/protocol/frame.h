@@ -34,6 +34,9 @@ class FrameReader {
   // and whatever the connection throws (NetError, IdleTimeout, ShutdownRequested).
   std::optional<std::span<const std::byte>> next(net::Connection& connection);
 
+  // True when a whole frame is already buffered, so next() will not wait for the peer.
+  bool has_frame() const;
+
  private:
   // Ensures at least `size` unread bytes are buffered. Returns false on a clean end of
   // stream before any of them arrived when `end_allowed`.
