@@ -130,13 +130,21 @@ void LotteryClient::send_single_bet() {
 }
 
 void LotteryClient::send_batch(const protocol::Batch& batch) {
-  const auto sent_at = std::chrono::steady_clock::now();
+  if (in_flight_.size() == kBatchesInFlight) await_oldest_batch();
   channel_->send(batch);
-  expect_ack("a batch");
-  batch_round_trips_ += std::chrono::steady_clock::now() - sent_at;
+  in_flight_.push_back({batch.bets.size(), std::chrono::steady_clock::now()});
+}
+
+void LotteryClient::await_oldest_batch() {
+  const InFlightBatch oldest = in_flight_.front();
+  in_flight_.pop_front();
+  const std::string request = "batch " + std::to_string(batches_sent_ + 1) + " (" +
+                              std::to_string(oldest.bets) + " bets)";
+  expect_ack(request.c_str());
+  batch_round_trips_ += std::chrono::steady_clock::now() - oldest.sent_at;
   ++batches_sent_;
-  bets_sent_ += batch.bets.size();
-  logging::debug(Event("batch_enviado", Result::kSuccess).with("cantidad", batch.bets.size()));
+  bets_sent_ += oldest.bets;
+  logging::debug(Event("batch_enviado", Result::kSuccess).with("cantidad", oldest.bets));
 }
 
 std::size_t LotteryClient::send_agency_file() {
@@ -158,6 +166,7 @@ std::size_t LotteryClient::send_agency_file() {
     builder.add(std::move(bet));
   }
   if (!builder.empty()) send_batch(builder.batch());
+  while (!in_flight_.empty()) await_oldest_batch();
   file_->close();
   file_.reset();
   logging::debug(Event("close_file", Result::kSuccess).with("file", config_.data_file));

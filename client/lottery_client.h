@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <deque>
 #include <optional>
 
 #include "client/agency_file.h"
@@ -15,6 +16,11 @@ namespace tp0::client {
 // LotteryError, ShutdownRequested on SIGTERM).
 class LotteryClient {
  public:
+  // Batches sent ahead of their Acks: the client reads and encodes the next ones while
+  // the server stores the earlier, instead of idling for a round trip per batch. Each is
+  // still acknowledged only once stored, and Acks come back in the order batches went out.
+  static constexpr std::size_t kBatchesInFlight = 4;
+
   explicit LotteryClient(const config::ClientConfig& config) : config_(config) {}
 
   // Mode bet: sends the one bet given in the environment and logs apuesta_enviada.
@@ -44,7 +50,11 @@ class LotteryClient {
   // and tries again.
   void open_session();
   void close_session();
+  // Sends `batch` without waiting for its Ack, first awaiting the oldest one's when the
+  // window of batches in flight is full.
   void send_batch(const protocol::Batch& batch);
+  // Receives the Ack to the oldest batch in flight and counts that batch as sent.
+  void await_oldest_batch();
   // Receives the Ack to `request`. Throws LotteryError for any code but kOk and `tolerated`.
   protocol::Ack expect_ack(const char* request,
                            std::optional<protocol::AckCode> tolerated = std::nullopt);
@@ -52,6 +62,11 @@ class LotteryClient {
   const config::ClientConfig& config_;
   std::optional<protocol::Channel> channel_;
   std::optional<AgencyFile> file_;
+  struct InFlightBatch {
+    std::size_t bets;
+    std::chrono::steady_clock::time_point sent_at;
+  };
+  std::deque<InFlightBatch> in_flight_;  // sent, not yet acknowledged; oldest first
   std::size_t rejected_rows_ = 0;
   std::size_t batches_sent_ = 0;
   std::size_t bets_sent_ = 0;

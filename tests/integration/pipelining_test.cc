@@ -1,0 +1,122 @@
+#include <gtest/gtest.h>
+#include <poll.h>
+
+#include <string>
+#include <vector>
+
+#include "client/lottery_client.h"
+#include "common/net/tcp.h"
+#include "common/protocol/channel.h"
+#include "common/protocol/codec.h"
+#include "common/sys/signals.h"
+#include "tests/integration/agency_data.h"
+#include "tests/integration/cluster.h"
+#include "tests/integration/raw_peer.h"
+
+namespace tp0::testing {
+namespace {
+
+using protocol::Ack;
+using protocol::AckCode;
+
+constexpr std::chrono::seconds kPatience{20};
+constexpr std::size_t kBatchBets = 5;
+
+protocol::Batch batch_of(std::uint32_t agency, std::size_t first_document, std::size_t bets) {
+  protocol::Batch batch{agency, {}};
+  for (std::size_t i = 0; i < bets; ++i) {
+    batch.bets.push_back(lottery::Bet{agency, "Ana", "Paz", std::to_string(first_document + i), "1990-01-01", 1});
+  }
+  return batch;
+}
+
+// The real client against a test's own server that holds back every Ack: a client that
+// waited for each Ack before sending on would never send its second batch, and the idle
+// timeout would fail the test instead of hanging it.
+TEST(ClientPipelining, SendsAWindowOfBatchesAheadOfTheirAcks) {
+  TempDir dir;
+  const auto data = write_agency_file(dir.file("agency-1.csv"), 1, 12 * kBatchBets, 1);
+  auto listener = net::TcpListener::listen("127.0.0.1", 0, 1);
+  Process client(TP0_CLIENT_BIN,
+                 {{"CLI_ID", "1"},
+                  {"CLI_SERVER_ADDRESS", "127.0.0.1:" + std::to_string(listener.port())},
+                  {"CLI_DATA_FILE", data.path},
+                  {"CLI_BATCH_MAXAMOUNT", std::to_string(kBatchBets)},
+                  {"CLI_LOG_LEVEL", "DEBUG"}},
+                 dir.path(), dir.file("client.log"));
+  ASSERT_EQ(sys::wait_for(listener.fd(), POLLIN, kPatience), sys::WaitResult::kReady) << client.output();
+  auto connection = listener.accept();
+  ASSERT_TRUE(connection.has_value());
+  connection->set_idle_timeout(std::chrono::milliseconds(kPatience));
+  protocol::Channel channel(std::move(*connection));
+
+  ASSERT_EQ(channel.receive_expected("Hello"), protocol::Message(protocol::Hello{1}));
+  channel.send(Ack{AckCode::kOk, 0});
+  std::size_t bets = 0;
+  for (std::size_t i = 0; i < client::LotteryClient::kBatchesInFlight; ++i) {
+    const auto message = channel.receive_expected("a batch sent ahead of its Ack");
+    ASSERT_TRUE(std::holds_alternative<protocol::Batch>(message)) << protocol::name_of(message);
+    bets += std::get<protocol::Batch>(message).bets.size();
+  }
+  for (std::size_t i = 0; i < client::LotteryClient::kBatchesInFlight; ++i) channel.post(Ack{AckCode::kOk, 0});
+  channel.flush();
+
+  bool finished = false;
+  while (auto message = channel.receive()) {
+    if (const auto* batch = std::get_if<protocol::Batch>(&*message)) {
+      bets += batch->bets.size();
+      channel.send(Ack{AckCode::kOk, 0});
+    } else if (std::holds_alternative<protocol::Finished>(*message)) {
+      finished = true;
+      channel.send(Ack{AckCode::kOk, 0});
+    } else if (std::holds_alternative<protocol::WinnersQuery>(*message)) {
+      channel.send(protocol::Winners{true, {"7"}});
+    } else {
+      FAIL() << "unexpected " << protocol::name_of(*message);
+    }
+  }
+  ASSERT_EQ(client.wait_exit(kPatience), 0) << client.output();
+  EXPECT_TRUE(finished);
+  EXPECT_EQ(bets, data.bets);
+  EXPECT_EQ(client.lines_containing("action: batch_enviado | result: success").size(), 12u);
+  EXPECT_EQ(client.lines_containing("action: consulta_ganadores | result: success | cant_ganadores: 1").size(), 1u);
+}
+
+// Batches sent back to back in one write: each is stored and acknowledged in order, and
+// an invalid one in the middle is refused alone.
+TEST(ServerPipelining, AnswersBatchesSentBackToBackInOrderEachStoredOrRefusedAlone) {
+  constexpr std::uint32_t kAgency = 4;
+  constexpr std::size_t kBatches = 9;
+  constexpr std::size_t kInvalid = 5;
+  Cluster cluster;
+  auto& server = cluster.start_server({{"SERVER_CONCURRENCY", "process"}});
+  RawPeer peer(cluster.port());
+  std::vector<std::byte> stream = frame_of(protocol::Hello{kAgency});
+  for (std::size_t i = 0; i < kBatches; ++i) {
+    protocol::Batch batch = batch_of(kAgency, i * 100, 3);
+    if (i == kInvalid) batch.bets[2].birthdate = "1990-13-01";
+    const auto frame = frame_of(batch);
+    stream.insert(stream.end(), frame.begin(), frame.end());
+  }
+  peer.send_bytes(stream);
+
+  EXPECT_EQ(peer.receive(), protocol::Message(Ack{AckCode::kOk, 0}));
+  for (std::size_t i = 0; i < kBatches; ++i) {
+    const Ack expected = i == kInvalid ? Ack{AckCode::kInvalidBet, 2} : Ack{AckCode::kOk, 0};
+    EXPECT_EQ(peer.receive(), protocol::Message(expected)) << "batch " << i;
+  }
+  peer.close();
+  ASSERT_TRUE(server.wait_for_lines("action: apuesta_recibida", kBatches, kRunTimeout)) << server.output();
+  EXPECT_EQ(server.lines_containing("action: apuesta_recibida | result: success | cantidad: 3").size(), kBatches - 1);
+  EXPECT_EQ(server.lines_containing("action: apuesta_recibida | result: fail | cantidad: 3").size(), 1u);
+
+  std::vector<std::string> expected;
+  for (std::size_t i = 0; i < kBatches; ++i) {
+    if (i == kInvalid) continue;
+    for (std::size_t j = 0; j < 3; ++j) expected.push_back(std::to_string(i * 100 + j) + ",1");
+  }
+  EXPECT_EQ(bet_keys_in_bets_file(cluster.bets_path(), kAgency), expected);
+}
+
+}  // namespace
+}  // namespace tp0::testing
