@@ -23,7 +23,7 @@ bool encodable(const lottery::Bet& bet);
 
 // Appends one complete frame (header and body) holding `message` to `out`.
 // Throws std::length_error if the frame would exceed kMaxFrameBytes, std::invalid_argument
-// for a bet that is not encodable().
+// for a bet that is not encodable(); after a throw `out` is as it was.
 void encode(const Message& message, std::vector<std::byte>& out);
 
 // Decodes one frame body. Throws ProtocolError for an unknown type, a truncated body or
