@@ -35,6 +35,11 @@ void LotterySession::acknowledge(protocol::AckCode code, std::uint16_t bet_index
   channel_.post(protocol::Ack{code, bet_index});
 }
 
+void LotterySession::store(std::span<const lottery::Bet> bets) {
+  if (!bets_file_) bets_file_.emplace(settings_.storage_path);
+  bets_file_->store(bets);
+}
+
 bool LotterySession::identified_as(std::optional<std::uint32_t> agency) {
   if (!agency_) {
     logging::warning(Event("identify", Result::kFail)
@@ -75,7 +80,7 @@ void LotterySession::on(const protocol::SingleBet& single) {
     return;
   }
   try {
-    storage::store_bets(settings_.storage_path, std::span(&bet, 1));
+    store(std::span(&bet, 1));
   } catch (const std::exception& error) {
     logging::error(Event("apuesta_almacenada", Result::kFail)
                        .with("dni", bet.document)
@@ -103,7 +108,7 @@ void LotterySession::on(const protocol::Batch& batch) {
     }
   }
   try {
-    storage::store_bets(settings_.storage_path, batch.bets);
+    store(batch.bets);
   } catch (const std::exception& error) {
     logging::error(Event("apuesta_recibida", Result::kFail)
                        .with("cantidad", batch.bets.size())

@@ -2,10 +2,12 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 
 #include "common/protocol/channel.h"
 #include "server/draw/draw_barrier.h"
+#include "server/storage/bets_file.h"
 
 namespace tp0::server {
 
@@ -38,6 +40,9 @@ class LotterySession {
   template <typename Unexpected>
   void on(const Unexpected& message);
 
+  // Appends `bets` to the bets file, opened at the first call and kept for the session.
+  // Throws what BetsFileWriter throws.
+  void store(std::span<const lottery::Bet> bets);
   void acknowledge(protocol::AckCode code, std::uint16_t bet_index = 0);
   // Sends an Ack with kWrongAgency or kUnexpectedMessage and returns false unless the
   // connection introduced itself as `agency` (any agency when nullopt).
@@ -47,6 +52,7 @@ class LotterySession {
   draw::DrawBarrier& barrier_;
   LotterySettings settings_;
   std::optional<std::uint32_t> agency_;
+  std::optional<storage::BetsFileWriter> bets_file_;
 };
 
 }  // namespace tp0::server

@@ -22,13 +22,19 @@ namespace {
 
 constexpr std::size_t kFieldsPerRow = 6;
 
-std::string serialize(std::span<const lottery::Bet> bets) {
-  std::string rows;
+void serialize(std::span<const lottery::Bet> bets, std::string& rows) {
+  rows.clear();
   for (const auto& bet : bets) {
     csv::append_record(rows, {std::to_string(bet.agency), bet.first_name, bet.last_name,
                               bet.document, bet.birthdate, std::to_string(bet.number)});
   }
-  return rows;
+}
+
+sys::UniqueFd open_for_append(const std::string& path) {
+  sys::UniqueFd fd(sys::retry_on_eintr(
+      [&] { return ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644); }));
+  if (!fd) throw sys::last_error("open bets file " + path);
+  return fd;
 }
 
 std::uint64_t file_size(int fd, const std::string& path) {
@@ -64,21 +70,24 @@ std::uint64_t cut_to_committed(int fd, const std::string& path, CommitRecord& re
 
 void store_bets(const std::string& path, std::span<const lottery::Bet> bets) {
   if (bets.empty()) return;
-  const std::string rows = serialize(bets);
+  BetsFileWriter(path).store(bets);
+}
 
-  sys::UniqueFd fd(sys::retry_on_eintr(
-      [&] { return ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644); }));
-  if (!fd) throw sys::last_error("open bets file " + path);
-  const sys::FileLock lock(fd.get(), sys::FileLock::Mode::kExclusive, path);
-  CommitRecord record = CommitRecord::open_for_update(path);
-  const std::uint64_t committed = cut_to_committed(fd.get(), path, record);
+BetsFileWriter::BetsFileWriter(std::string path)
+    : path_(std::move(path)), fd_(open_for_append(path_)), record_(CommitRecord::open_for_update(path_)) {}
+
+void BetsFileWriter::store(std::span<const lottery::Bet> bets) {
+  if (bets.empty()) return;
+  serialize(bets, rows_);
+  const sys::FileLock lock(fd_.get(), sys::FileLock::Mode::kExclusive, path_);
+  const std::uint64_t committed = cut_to_committed(fd_.get(), path_, record_);
   try {
-    sys::write_all(fd.get(), rows, "append bets to " + path);
-    record.write(committed + rows.size());
+    sys::write_all(fd_.get(), rows_, "append bets to " + path_);
+    record_.write(committed + rows_.size());
   } catch (...) {
     // Still under the lock, so nobody has appended after our partial rows.
-    if (sys::retry_on_eintr([&] { return ::ftruncate(fd.get(), static_cast<off_t>(committed)); }) == -1) {
-      throw sys::last_error("undo partial append to " + path);
+    if (sys::retry_on_eintr([&] { return ::ftruncate(fd_.get(), static_cast<off_t>(committed)); }) == -1) {
+      throw sys::last_error("undo partial append to " + path_);
     }
     throw;
   }

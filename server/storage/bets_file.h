@@ -10,6 +10,8 @@
 #include "common/csv/reader.h"
 #include "common/lottery/bet.h"
 #include "common/sys/file_lock.h"
+#include "common/sys/unique_fd.h"
+#include "server/storage/commit_record.h"
 
 namespace tp0::storage {
 
@@ -25,11 +27,29 @@ namespace tp0::storage {
 // updated, the next writer, every reader and archive_previous_round() ignore the rows.
 // Returns once every byte is in the file and committed: it then survives a crash of this
 // process (there is no fsync, so surviving a crash of the machine is not promised).
-// The call opens the file itself, because flock belongs to the open file description:
-// a descriptor inherited across fork would share the lock instead of excluding.
 // Throws std::system_error naming the path on failure, std::runtime_error when the file
 // is shorter than its commit record says (something else cut it).
 void store_bets(const std::string& path, std::span<const lottery::Bet> bets);
+
+// The bets file held open for many appends, such as one connection's batches: each
+// store() is a store_bets() without opening the file and its commit record again.
+// Open it in the process that writes, never before a fork: flock belongs to the open file
+// description, so a descriptor inherited across fork would share the lock, not exclude.
+class BetsFileWriter {
+ public:
+  // Opens (creating if needed) the bets file and its commit record.
+  // Throws std::system_error naming the file that could not be opened.
+  explicit BetsFileWriter(std::string path);
+
+  // Appends one row per bet, all or nothing, exactly as store_bets() does.
+  void store(std::span<const lottery::Bet> bets);
+
+ private:
+  std::string path_;
+  sys::UniqueFd fd_;
+  CommitRecord record_;
+  std::string rows_;  // the serialised rows, kept to reuse its capacity
+};
 
 // What a restarted server found of the round a previous run left behind.
 struct PreviousRound {

@@ -182,7 +182,11 @@ TEST(StorageBetsFile, TwoProcessesStoringAtOnceNeverTearOrInterleaveBatches) {
   // Long rows make each batch several kilobytes, more than one write would need to be
   // atomic on its own, so only the lock can keep batches whole.
   const auto name_of = [](std::uint32_t writer) { return std::string(150, static_cast<char>('a' + writer)); };
+  // Writer 1 opens the file for each batch (store_bets); writer 2 keeps one
+  // BetsFileWriter open throughout, as a server connection does.
   const auto write_batches = [&](std::uint32_t writer) {
+    std::optional<BetsFileWriter> held_open;
+    if (writer == 2) held_open.emplace(path);
     for (int b = 0; b < kBatches; ++b) {
       std::vector<lottery::Bet> batch;
       batch.reserve(kBetsPerBatch);
@@ -190,7 +194,11 @@ TEST(StorageBetsFile, TwoProcessesStoringAtOnceNeverTearOrInterleaveBatches) {
         batch.push_back(bet(writer, std::to_string(b * kBetsPerBatch + i),
                             static_cast<std::uint16_t>(b % 10000), name_of(writer)));
       }
-      store_bets(path, batch);
+      if (held_open) {
+        held_open->store(batch);
+      } else {
+        store_bets(path, batch);
+      }
     }
   };
   std::vector<pid_t> children;

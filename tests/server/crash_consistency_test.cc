@@ -109,6 +109,22 @@ TEST(StorageCrashConsistency, RowsPastTheCommittedLengthAreIgnoredThenCutByTheNe
   EXPECT_EQ(load_all(path).size(), 2u * kBetsPerBatch);
 }
 
+// The server keeps one writer open per connection, so the dead writer's rows appear
+// while the survivor's descriptor is already open.
+TEST(StorageCrashConsistency, AWriterHeldOpenCutsRowsAnotherWriterLeftUncommitted) {
+  testing::TempDir dir;
+  const std::string path = dir.file("bets.csv");
+  BetsFileWriter survivor(path);
+  survivor.store(batch_number(0));
+  const std::string committed = testing::read_file(path);
+  testing::write_file(path, committed + "1,Ana,Pérez,99,1990-01-31,75\n1,Ana,Pé");
+
+  survivor.store(batch_number(1));
+  survivor.store(batch_number(2));
+  expect_whole_batches_in_order(load_all(path), "after the survivor's stores");
+  EXPECT_EQ(load_all(path).size(), 3u * kBetsPerBatch);
+}
+
 TEST(StorageCrashConsistency, AFileCutShorterThanItsRecordIsRefusedNotExtended) {
   testing::TempDir dir;
   const std::string path = dir.file("bets.csv");
