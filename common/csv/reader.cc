@@ -145,11 +145,35 @@ bool CsvReader::read_quoted(std::string& field) {
   return false;
 }
 
+bool CsvReader::read_plain_line(std::vector<std::string>& fields) {
+  static_assert(kMaxRecordBytes >= kBufferBytes, "a line that fits in the buffer must be within the limit");
+  const char* begin = buffer_.get() + position_;
+  const auto* newline = static_cast<const char*>(std::memchr(begin, '\n', end_ - position_));
+  if (newline == nullptr) return false;
+  const auto line_bytes = static_cast<std::size_t>(newline - begin);
+  if (std::memchr(begin, '"', line_bytes) != nullptr) return false;
+  // A CR right before the LF belongs to the line end; any other CR is data.
+  const char* record_end = line_bytes > 0 && newline[-1] == '\r' ? newline - 1 : newline;
+  std::size_t count = 0;
+  for (const char* field = begin;;) {
+    const auto* comma = static_cast<const char*>(std::memchr(field, ',', record_end - field));
+    if (fields.size() == count) fields.emplace_back();
+    fields[count++].assign(field, comma == nullptr ? record_end : comma);
+    if (comma == nullptr) break;
+    field = comma + 1;
+  }
+  fields.resize(count);
+  position_ += line_bytes + 1;
+  ++current_line_;
+  return true;
+}
+
 bool CsvReader::next(std::vector<std::string>& fields) {
   while (at_line_end()) take_line_end();
   if (peek() == -1) return false;
   record_line_ = current_line_;
   record_bytes_ = 0;
+  if (read_plain_line(fields)) return true;
   std::size_t count = 0;
   bool record_ended = false;
   while (!record_ended) {
