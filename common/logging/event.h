@@ -1,9 +1,10 @@
 #pragma once
 
-#include <fmt/format.h>
-
+#include <array>
+#include <charconv>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 namespace tp0::logging {
 
@@ -16,9 +17,17 @@ class Event {
  public:
   Event(std::string_view action, Result result);
 
+  // `value` is an integer or anything a std::string_view can be made from.
   template <typename Value>
   Event& with(std::string_view key, const Value& value) {
-    return with_text(key, fmt::format("{}", value));
+    if constexpr (std::is_integral_v<Value>) {
+      static_assert(!std::is_same_v<Value, bool>, "say what a flag means in words");
+      std::array<char, 24> digits{};
+      const char* end = std::to_chars(digits.data(), digits.data() + digits.size(), value).ptr;
+      return with_text(key, std::string_view(digits.data(), static_cast<std::size_t>(end - digits.data())));
+    } else {
+      return with_text(key, std::string_view(value));
+    }
   }
   Event& with_text(std::string_view key, std::string_view value);
 

@@ -2,6 +2,7 @@
 
 #include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <array>
@@ -15,23 +16,31 @@ namespace {
 
 struct LevelName {
   std::string_view name;
-  spdlog::level::level_enum level;
+  Level level;
+  spdlog::level::level_enum spdlog_level;
 };
 
 // The course prints Python's level names, which differ from spdlog's ("warning", not "warn").
 constexpr std::array<LevelName, 5> kLevels{{
-    {"DEBUG", spdlog::level::debug},
-    {"INFO", spdlog::level::info},
-    {"WARNING", spdlog::level::warn},
-    {"ERROR", spdlog::level::err},
-    {"CRITICAL", spdlog::level::critical},
+    {"DEBUG", Level::kDebug, spdlog::level::debug},
+    {"INFO", Level::kInfo, spdlog::level::info},
+    {"WARNING", Level::kWarning, spdlog::level::warn},
+    {"ERROR", Level::kError, spdlog::level::err},
+    {"CRITICAL", Level::kCritical, spdlog::level::critical},
 }};
 
 std::string_view name_of(spdlog::level::level_enum level) {
   for (const auto& entry : kLevels) {
-    if (entry.level == level) return entry.name;
+    if (entry.spdlog_level == level) return entry.name;
   }
   return level == spdlog::level::trace ? "TRACE" : "NOTSET";
+}
+
+spdlog::level::level_enum spdlog_level_of(Level level) {
+  for (const auto& entry : kLevels) {
+    if (entry.level == level) return entry.spdlog_level;
+  }
+  throw std::invalid_argument("unknown log level " + std::to_string(static_cast<int>(level)));
 }
 
 // Prints the level name upper-case and padded to 8 columns, as Python's "%(levelname)-8s".
@@ -51,7 +60,7 @@ class LevelNameFlag final : public spdlog::custom_flag_formatter {
 
 }  // namespace
 
-spdlog::level::level_enum parse_level(std::string_view name) {
+Level parse_level(std::string_view name) {
   std::string upper(name);
   std::transform(upper.begin(), upper.end(), upper.begin(),
                  [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
@@ -62,15 +71,20 @@ spdlog::level::level_enum parse_level(std::string_view name) {
                               "\" (expected DEBUG, INFO, WARNING, ERROR or CRITICAL)");
 }
 
-void init(spdlog::level::level_enum level) {
+void init(Level level) {
   auto logger = std::make_shared<spdlog::logger>(
       "tp0", std::make_shared<spdlog::sinks::stdout_sink_st>());
   auto formatter = std::make_unique<spdlog::pattern_formatter>();
   formatter->add_flag<LevelNameFlag>('*').set_pattern("%Y-%m-%d %H:%M:%S %* %v");
   logger->set_formatter(std::move(formatter));
-  logger->set_level(level);
+  logger->set_level(spdlog_level_of(level));
   logger->flush_on(spdlog::level::trace);
   spdlog::set_default_logger(std::move(logger));
 }
+
+void debug(const Event& event) { spdlog::debug(event.text()); }
+void info(const Event& event) { spdlog::info(event.text()); }
+void warning(const Event& event) { spdlog::warn(event.text()); }
+void error(const Event& event) { spdlog::error(event.text()); }
 
 }  // namespace tp0::logging

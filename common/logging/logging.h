@@ -1,26 +1,27 @@
 #pragma once
 
-#include <spdlog/spdlog.h>
-
 #include <string_view>
 
 #include "common/logging/event.h"
 
+// The programs' log, behind a facade: only logging.cc knows the library that writes it.
 namespace tp0::logging {
+
+enum class Level { kDebug, kInfo, kWarning, kError, kCritical };
 
 // Parses DEBUG, INFO, WARNING, ERROR or CRITICAL, in any case.
 // Throws std::invalid_argument for anything else.
-spdlog::level::level_enum parse_level(std::string_view name);
+Level parse_level(std::string_view name);
 
-// Makes the default logger write to stdout as
+// Makes the log write to stdout as
 //   2024-08-21 22:11:15 INFO     action: ...
-// flushing every line. The logger is synchronous and has no thread, so it keeps working
-// in children forked after this call.
-void init(spdlog::level::level_enum level);
+// flushing every line, and drop events below `level`. The logger is synchronous and has
+// no thread, so it keeps working in children forked after this call.
+void init(Level level);
 
-inline void debug(const Event& event) { spdlog::debug(event.text()); }
-inline void info(const Event& event) { spdlog::info(event.text()); }
-inline void warning(const Event& event) { spdlog::warn(event.text()); }
-inline void error(const Event& event) { spdlog::error(event.text()); }
+void debug(const Event& event);
+void info(const Event& event);
+void warning(const Event& event);
+void error(const Event& event);
 
 }  // namespace tp0::logging

@@ -18,11 +18,11 @@ TEST(LoggingEvent, FollowsTheCourseFormatAndNeverCarriesPipesOrLineBreaks) {
 }
 
 TEST(LoggingLevel, ParsesTheCoursesNamesInAnyCase) {
-  EXPECT_EQ(logging::parse_level("debug"), spdlog::level::debug);
-  EXPECT_EQ(logging::parse_level("INFO"), spdlog::level::info);
-  EXPECT_EQ(logging::parse_level("Warning"), spdlog::level::warn);
-  EXPECT_EQ(logging::parse_level("ERROR"), spdlog::level::err);
-  EXPECT_EQ(logging::parse_level("critical"), spdlog::level::critical);
+  EXPECT_EQ(logging::parse_level("debug"), logging::Level::kDebug);
+  EXPECT_EQ(logging::parse_level("INFO"), logging::Level::kInfo);
+  EXPECT_EQ(logging::parse_level("Warning"), logging::Level::kWarning);
+  EXPECT_EQ(logging::parse_level("ERROR"), logging::Level::kError);
+  EXPECT_EQ(logging::parse_level("critical"), logging::Level::kCritical);
   EXPECT_THROW(logging::parse_level("LOUD"), std::invalid_argument);
 }
 
