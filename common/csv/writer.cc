@@ -1,16 +1,24 @@
 #include "common/csv/writer.h"
 
 #include <algorithm>
+#include <array>
+#include <cstring>
 
 namespace tp0::csv {
 namespace {
 
-void append_field(std::string& out, std::string_view field) {
-  const auto needs_quotes = [](char c) { return c == ',' || c == '"' || c == '\r' || c == '\n'; };
-  if (std::none_of(field.begin(), field.end(), needs_quotes)) {
-    out.append(field);
-    return;
-  }
+// The bytes that make a field need quotes, as a table: one load per byte to check.
+constexpr std::array<bool, 256> kNeedsQuotes = [] {
+  std::array<bool, 256> table{};
+  for (const unsigned char c : {',', '"', '\r', '\n'}) table[c] = true;
+  return table;
+}();
+
+bool needs_quotes(std::string_view field) {
+  return std::any_of(field.begin(), field.end(), [](char c) { return kNeedsQuotes[static_cast<unsigned char>(c)]; });
+}
+
+void append_quoted(std::string& out, std::string_view field) {
   out.push_back('"');
   for (const char c : field) {
     if (c == '"') out.push_back('"');
@@ -26,11 +34,34 @@ void append_fields(std::string& out, const Fields& fields) {
     out.append("\"\"\n");
     return;
   }
+  std::size_t record_bytes = 0;  // each field and the comma or line end after it
+  bool quoting = false;
+  for (const std::string_view field : fields) {
+    record_bytes += field.size() + 1;
+    quoting = quoting || needs_quotes(field);
+  }
+  if (!quoting) {
+    // The usual record: grown once and copied into place, not appended piece by piece.
+    const std::size_t start = out.size();
+    out.resize(start + record_bytes);
+    char* cursor = out.data() + start;
+    for (const std::string_view field : fields) {
+      std::memcpy(cursor, field.data(), field.size());
+      cursor += field.size();
+      *cursor++ = ',';
+    }
+    cursor[-1] = '\n';
+    return;
+  }
   bool first = true;
   for (const std::string_view field : fields) {
     if (!first) out.push_back(',');
     first = false;
-    append_field(out, field);
+    if (needs_quotes(field)) {
+      append_quoted(out, field);
+    } else {
+      out.append(field);
+    }
   }
   out.push_back('\n');
 }

@@ -37,17 +37,21 @@ std::size_t utf8_sequence_length(std::string_view text, std::size_t i) {
   return length;
 }
 
-std::optional<std::string> check_name(const std::string& field, std::string_view name) {
-  if (name.empty()) return field + " is empty";
+std::optional<std::string> check_name(std::string_view field, std::string_view name) {
+  if (name.empty()) return std::string(field) + " is empty";
   if (name.size() > kMaxNameBytes) {
-    return field + " is longer than " + std::to_string(kMaxNameBytes) + " bytes";
+    return std::string(field) + " is longer than " + std::to_string(kMaxNameBytes) + " bytes";
   }
   for (std::size_t i = 0; i < name.size();) {
-    const std::size_t length = utf8_sequence_length(name, i);
-    if (length == 0) return field + " is not valid UTF-8";
     const auto byte = static_cast<unsigned char>(name[i]);
+    if (byte >= 0x20 && byte < 0x7F) {  // printable ASCII: most of every name
+      ++i;
+      continue;
+    }
     // A line break or tab in a name would break the log lines and files it ends up in.
-    if (byte < 0x20 || byte == 0x7F) return field + " contains a control character";
+    if (byte < 0x80) return std::string(field) + " contains a control character";
+    const std::size_t length = utf8_sequence_length(name, i);
+    if (length == 0) return std::string(field) + " is not valid UTF-8";
     i += length;
   }
   return std::nullopt;
