@@ -7,6 +7,7 @@
 #include "common/lottery/bet.h"
 #include "common/net/errors.h"
 #include "common/protocol/codec.h"
+#include "common/protocol/errors.h"
 #include "common/sys/signals.h"
 #include "server/storage/bets_file.h"
 #include "server/storage/winners.h"
@@ -21,23 +22,50 @@ using logging::Result;
 
 LotterySession::LotterySession(protocol::Channel& channel, draw::DrawBarrier& barrier,
                                LotterySettings settings)
-    : channel_(channel), barrier_(barrier), settings_(std::move(settings)) {}
+    : channel_(channel), barrier_(barrier), settings_(std::move(settings)), bets_file_(settings_.storage_path) {}
 
 void LotterySession::run() {
-  while (auto message = channel_.receive()) {
-    std::visit([this](const auto& m) { on(m); }, *message);
+  try {
+    while (auto message = channel_.receive()) {
+      // Answers keep the order of requests: batches staged before anything else is answered.
+      if (!std::holds_alternative<protocol::Batch>(*message)) store_staged_batches();
+      std::visit([this](const auto& m) { on(m); }, *message);
+      // Everything received is stored and answered before the channel waits for more.
+      if (!channel_.has_message()) store_staged_batches();
+    }
+  } catch (const protocol::ProtocolError&) {
+    // The batches before a malformed frame were whole and valid.
+    store_staged_batches();
+    throw;
   }
+}
+
+void LotterySession::store_staged_batches() {
+  if (staged_batches_.empty()) return;
+  try {
+    bets_file_.store_staged();
+  } catch (const std::exception& error) {
+    for (const std::size_t bets : staged_batches_) {
+      logging::error(Event("apuesta_recibida", Result::kFail)
+                         .with("cantidad", bets)
+                         .with("agency", *agency_)
+                         .with("error", error.what()));
+      acknowledge(protocol::AckCode::kStorageFailure);
+    }
+    staged_batches_.clear();
+    return;
+  }
+  for (const std::size_t bets : staged_batches_) {
+    logging::info(Event("apuesta_recibida", Result::kSuccess).with("cantidad", bets));
+    acknowledge(protocol::AckCode::kOk);
+  }
+  staged_batches_.clear();
 }
 
 void LotterySession::acknowledge(protocol::AckCode code, std::uint16_t bet_index) {
   // Posted: a client with several batches in flight gets their Acks in one write, and
   // the channel still sends them before it next waits for the client.
   channel_.post(protocol::Ack{code, bet_index});
-}
-
-void LotterySession::store(std::span<const lottery::Bet> bets) {
-  if (!bets_file_) bets_file_.emplace(settings_.storage_path);
-  bets_file_->store(bets);
 }
 
 bool LotterySession::identified_as(std::optional<std::uint32_t> agency) {
@@ -80,7 +108,7 @@ void LotterySession::on(const protocol::SingleBet& single) {
     return;
   }
   try {
-    store(std::span(&bet, 1));
+    bets_file_.store(std::span(&bet, 1));
   } catch (const std::exception& error) {
     logging::error(Event("apuesta_almacenada", Result::kFail)
                        .with("dni", bet.document)
@@ -96,29 +124,26 @@ void LotterySession::on(const protocol::SingleBet& single) {
 }
 
 void LotterySession::on(const protocol::Batch& batch) {
-  if (!identified_as(batch.agency)) return;
-  for (std::size_t i = 0; i < batch.bets.size(); ++i) {
-    if (const auto problem = lottery::validate(batch.bets[i])) {
-      logging::error(Event("apuesta_recibida", Result::kFail)
-                         .with("cantidad", batch.bets.size())
-                         .with("agency", batch.agency)
-                         .with("error", "bet " + std::to_string(i) + ": " + *problem));
-      acknowledge(protocol::AckCode::kInvalidBet, static_cast<std::uint16_t>(i));
-      return;
-    }
+  std::optional<std::size_t> invalid;
+  std::optional<std::string> problem;
+  for (std::size_t i = 0; i < batch.bets.size() && !problem; ++i) {
+    problem = lottery::validate(batch.bets[i]);
+    if (problem) invalid = i;
   }
-  try {
-    store(batch.bets);
-  } catch (const std::exception& error) {
+  if (invalid || !agency_ || batch.agency != *agency_) {
+    store_staged_batches();  // they were received first, so they are answered first
+    if (!identified_as(batch.agency)) return;
     logging::error(Event("apuesta_recibida", Result::kFail)
                        .with("cantidad", batch.bets.size())
                        .with("agency", batch.agency)
-                       .with("error", error.what()));
-    acknowledge(protocol::AckCode::kStorageFailure);
+                       .with("error", "bet " + std::to_string(*invalid) + ": " + *problem));
+    acknowledge(protocol::AckCode::kInvalidBet, static_cast<std::uint16_t>(*invalid));
     return;
   }
-  logging::info(Event("apuesta_recibida", Result::kSuccess).with("cantidad", batch.bets.size()));
-  acknowledge(protocol::AckCode::kOk);
+  // Stored with the batches received after it and before the channel waits (run()): one
+  // write and one lock for all of them, and each Ack still only once its rows are written.
+  bets_file_.stage(batch.bets);
+  staged_batches_.push_back(batch.bets.size());
 }
 
 void LotterySession::on(const protocol::Finished&) {

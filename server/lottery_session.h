@@ -2,8 +2,8 @@
 
 #include <cstdint>
 #include <optional>
-#include <span>
 #include <string>
+#include <vector>
 
 #include "common/protocol/channel.h"
 #include "server/draw/draw_barrier.h"
@@ -40,9 +40,8 @@ class LotterySession {
   template <typename Unexpected>
   void on(const Unexpected& message);
 
-  // Appends `bets` to the bets file, opened at the first call and kept for the session.
-  // Throws what BetsFileWriter throws.
-  void store(std::span<const lottery::Bet> bets);
+  // Stores the batches staged by on(Batch) with one write, then logs and acknowledges each.
+  void store_staged_batches();
   void acknowledge(protocol::AckCode code, std::uint16_t bet_index = 0);
   // Sends an Ack with kWrongAgency or kUnexpectedMessage and returns false unless the
   // connection introduced itself as `agency` (any agency when nullopt).
@@ -52,7 +51,8 @@ class LotterySession {
   draw::DrawBarrier& barrier_;
   LotterySettings settings_;
   std::optional<std::uint32_t> agency_;
-  std::optional<storage::BetsFileWriter> bets_file_;
+  storage::BetsFileWriter bets_file_;
+  std::vector<std::size_t> staged_batches_;  // the size of each batch staged, in order
 };
 
 }  // namespace tp0::server

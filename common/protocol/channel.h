@@ -31,6 +31,9 @@ class Channel {
   // Throws ProtocolError for a malformed frame and what FrameReader::next() throws.
   std::optional<Message> receive();
 
+  // True when a whole message is already buffered: receive() will not wait for the peer.
+  bool has_message() const { return reader_.has_frame(); }
+
   // Like receive(), but the peer closing is a PeerClosed error naming `expected`.
   Message receive_expected(const char* expected);
 

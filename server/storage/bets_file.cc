@@ -22,8 +22,7 @@ namespace {
 
 constexpr std::size_t kFieldsPerRow = 6;
 
-void serialize(std::span<const lottery::Bet> bets, std::string& rows) {
-  rows.clear();
+void append_rows(std::span<const lottery::Bet> bets, std::string& rows) {
   for (const auto& bet : bets) {
     csv::append_record(rows, {std::to_string(bet.agency), bet.first_name, bet.last_name,
                               bet.document, bet.birthdate, std::to_string(bet.number)});
@@ -73,17 +72,32 @@ void store_bets(const std::string& path, std::span<const lottery::Bet> bets) {
   BetsFileWriter(path).store(bets);
 }
 
-BetsFileWriter::BetsFileWriter(std::string path)
-    : path_(std::move(path)), fd_(open_for_append(path_)), record_(CommitRecord::open_for_update(path_)) {}
+void BetsFileWriter::stage(std::span<const lottery::Bet> bets) { append_rows(bets, rows_); }
 
 void BetsFileWriter::store(std::span<const lottery::Bet> bets) {
-  if (bets.empty()) return;
-  serialize(bets, rows_);
+  stage(bets);
+  store_staged();
+}
+
+void BetsFileWriter::store_staged() {
+  if (rows_.empty()) return;
+  // Staged rows are written by this call or by none: a failed store does not leave them
+  // for the next one.
+  struct Unstage {
+    std::string& rows;
+    ~Unstage() { rows.clear(); }
+  } unstage{rows_};
+  if (!record_) {
+    sys::UniqueFd fd = open_for_append(path_);
+    CommitRecord record = CommitRecord::open_for_update(path_);
+    fd_ = std::move(fd);
+    record_.emplace(std::move(record));
+  }
   const sys::FileLock lock(fd_.get(), sys::FileLock::Mode::kExclusive, path_);
-  const std::uint64_t committed = cut_to_committed(fd_.get(), path_, record_);
+  const std::uint64_t committed = cut_to_committed(fd_.get(), path_, *record_);
   try {
     sys::write_all(fd_.get(), rows_, "append bets to " + path_);
-    record_.write(committed + rows_.size());
+    record_->write(committed + rows_.size());
   } catch (...) {
     // Still under the lock, so nobody has appended after our partial rows.
     if (sys::retry_on_eintr([&] { return ::ftruncate(fd_.get(), static_cast<off_t>(committed)); }) == -1) {

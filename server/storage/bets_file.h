@@ -32,23 +32,34 @@ namespace tp0::storage {
 void store_bets(const std::string& path, std::span<const lottery::Bet> bets);
 
 // The bets file held open for many appends, such as one connection's batches: each
-// store() is a store_bets() without opening the file and its commit record again.
-// Open it in the process that writes, never before a fork: flock belongs to the open file
-// description, so a descriptor inherited across fork would share the lock, not exclude.
+// store is a store_bets() without opening the file and its commit record again, and rows
+// staged one batch at a time can be stored together, all or nothing, by one write.
+// The file is opened by the first store, in the process that writes: flock belongs to the
+// open file description, so a descriptor inherited across fork would share the lock, not
+// exclude.
 class BetsFileWriter {
  public:
-  // Opens (creating if needed) the bets file and its commit record.
-  // Throws std::system_error naming the file that could not be opened.
-  explicit BetsFileWriter(std::string path);
+  explicit BetsFileWriter(std::string path) : path_(std::move(path)) {}
 
-  // Appends one row per bet, all or nothing, exactly as store_bets() does.
+  // Serialises `bets` as rows for the next store_staged().
+  void stage(std::span<const lottery::Bet> bets);
+
+  // Appends every row staged since the last call, all or nothing, as store_bets() does,
+  // and unstages them even when it throws. Throws what store_bets() throws, and
+  // std::system_error naming the file the first call could not open.
+  void store_staged();
+
+  // stage(bets), then store_staged().
   void store(std::span<const lottery::Bet> bets);
+
+  // Rows are staged and not yet stored.
+  bool has_staged() const { return !rows_.empty(); }
 
  private:
   std::string path_;
-  sys::UniqueFd fd_;
-  CommitRecord record_;
-  std::string rows_;  // the serialised rows, kept to reuse its capacity
+  sys::UniqueFd fd_;                    // both open once a store has begun
+  std::optional<CommitRecord> record_;
+  std::string rows_;  // staged; kept between stores to reuse its capacity
 };
 
 // What a restarted server found of the round a previous run left behind.

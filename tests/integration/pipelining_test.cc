@@ -118,5 +118,24 @@ TEST(ServerPipelining, AnswersBatchesSentBackToBackInOrderEachStoredOrRefusedAlo
   EXPECT_EQ(bet_keys_in_bets_file(cluster.bets_path(), kAgency), expected);
 }
 
+// A malformed frame ends the conversation, but the batches whole and valid before it,
+// received in the same read, are still stored.
+TEST(ServerPipelining, BatchesBeforeAMalformedFrameAreStillStored) {
+  constexpr std::uint32_t kAgency = 6;
+  Cluster cluster;
+  auto& server = cluster.start_server({{"SERVER_CONCURRENCY", "process"}});
+  RawPeer peer(cluster.port());
+  std::vector<std::byte> stream = frame_of(protocol::Hello{kAgency});
+  const auto batch = frame_of(batch_of(kAgency, 0, 3));
+  stream.insert(stream.end(), batch.begin(), batch.end());
+  const std::byte empty_frame[] = {std::byte{0}, std::byte{0}, std::byte{0}, std::byte{0}};
+  stream.insert(stream.end(), std::begin(empty_frame), std::end(empty_frame));
+  peer.send_bytes(stream);
+  EXPECT_TRUE(peer.closed_by_server());
+  ASSERT_TRUE(server.wait_for_line("action: serve_connection | result: fail", kRunTimeout)) << server.output();
+  EXPECT_EQ(server.lines_containing("action: apuesta_recibida | result: success | cantidad: 3").size(), 1u);
+  EXPECT_EQ(bet_keys_in_bets_file(cluster.bets_path(), kAgency), (std::vector<std::string>{"0,1", "1,1", "2,1"}));
+}
+
 }  // namespace
 }  // namespace tp0::testing

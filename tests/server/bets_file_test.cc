@@ -298,5 +298,56 @@ TEST(StorageBetsFile, FailedStoreLeavesTheFileAsItWas) {
   EXPECT_EQ(load_all(path).size(), 2u);
 }
 
+TEST(StorageBetsFileWriter, StagedBatchesAreWrittenOnlyByTheStoreAndTogether) {
+  testing::TempDir dir;
+  const std::string path = dir.file("bets.csv");
+  BetsFileWriter writer(path);
+  writer.stage(std::vector<lottery::Bet>{bet(1, "1", 1), bet(1, "2", 2)});
+  writer.stage(std::vector<lottery::Bet>{bet(1, "3", 3)});
+  EXPECT_TRUE(writer.has_staged());
+  EXPECT_EQ(size_of(path), -1) << "staging opened or wrote the file";
+  writer.store_staged();
+  EXPECT_FALSE(writer.has_staged());
+  EXPECT_EQ(load_all(path),
+            (std::vector<lottery::Bet>{bet(1, "1", 1), bet(1, "2", 2), bet(1, "3", 3)}));
+}
+
+TEST(StorageBetsFileWriter, AFailedStoreDropsItsStagedRowsAndLeavesTheFileAsItWas) {
+  testing::TempDir dir;
+  const std::string path = dir.file("bets.csv");
+  store_bets(path, std::vector<lottery::Bet>{bet(1, "1", 1)});
+  const std::string before = testing::read_file(path);
+
+  // As in FailedStoreLeavesTheFileAsItWas: a file size limit makes the write fail part way.
+  const pid_t pid = ::fork();
+  ASSERT_NE(pid, -1);
+  if (pid == 0) {
+    BetsFileWriter writer(path);
+    writer.stage(std::vector<lottery::Bet>{bet(2, "small", 2)});
+    std::vector<lottery::Bet> large;
+    for (int i = 0; i < 500; ++i) large.push_back(bet(2, std::to_string(i), 5));
+    writer.stage(large);
+    const auto limit_bytes = static_cast<rlim_t>(before.size() + 1000);
+    const rlimit limit{limit_bytes, limit_bytes};
+    if (::signal(SIGXFSZ, SIG_IGN) == SIG_ERR || ::setrlimit(RLIMIT_FSIZE, &limit) == -1) ::_exit(2);
+    try {
+      writer.store_staged();
+      ::_exit(1);
+    } catch (const std::system_error& error) {
+      if (error.code() != std::errc::file_too_large) ::_exit(3);
+    }
+    if (writer.has_staged()) ::_exit(4);
+    // The next store writes its own rows only.
+    try {
+      writer.store(std::vector<lottery::Bet>{bet(3, "3", 3)});
+    } catch (...) {
+      ::_exit(5);
+    }
+    ::_exit(0);
+  }
+  ASSERT_EQ(exit_code_of(pid), 0);
+  EXPECT_EQ(load_all(path), (std::vector<lottery::Bet>{bet(1, "1", 1), bet(3, "3", 3)}));
+}
+
 }  // namespace
 }  // namespace tp0::storage
