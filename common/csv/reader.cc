@@ -145,17 +145,29 @@ bool CsvReader::read_quoted(std::string& field) {
   return false;
 }
 
-bool CsvReader::read_plain_line(std::vector<std::string>& fields) {
+std::optional<std::string_view> CsvReader::plain_line() const {
   static_assert(kMaxRecordBytes >= kBufferBytes, "a line that fits in the buffer must be within the limit");
   const char* begin = buffer_.get() + position_;
   const auto* newline = static_cast<const char*>(std::memchr(begin, '\n', end_ - position_));
-  if (newline == nullptr) return false;
+  if (newline == nullptr) return std::nullopt;
   const auto line_bytes = static_cast<std::size_t>(newline - begin);
-  if (std::memchr(begin, '"', line_bytes) != nullptr) return false;
+  if (std::memchr(begin, '"', line_bytes) != nullptr) return std::nullopt;
   // A CR right before the LF belongs to the line end; any other CR is data.
-  const char* record_end = line_bytes > 0 && newline[-1] == '\r' ? newline - 1 : newline;
+  return std::string_view(begin, line_bytes > 0 && newline[-1] == '\r' ? line_bytes - 1 : line_bytes);
+}
+
+void CsvReader::take_plain_line(std::string_view line) {
+  const std::size_t line_end_bytes = line.data()[line.size()] == '\r' ? 2 : 1;
+  position_ += line.size() + line_end_bytes;
+  ++current_line_;
+}
+
+bool CsvReader::read_plain_line(std::vector<std::string>& fields) {
+  const auto line = plain_line();
+  if (!line) return false;
+  const char* record_end = line->data() + line->size();
   std::size_t count = 0;
-  for (const char* field = begin;;) {
+  for (const char* field = line->data();;) {
     const auto* comma = static_cast<const char*>(std::memchr(field, ',', record_end - field));
     if (fields.size() == count) fields.emplace_back();
     fields[count++].assign(field, comma == nullptr ? record_end : comma);
@@ -163,8 +175,16 @@ bool CsvReader::read_plain_line(std::vector<std::string>& fields) {
     field = comma + 1;
   }
   fields.resize(count);
-  position_ += line_bytes + 1;
-  ++current_line_;
+  take_plain_line(*line);
+  return true;
+}
+
+bool CsvReader::skip_plain_line_if(const std::function<bool(std::string_view)>& unwanted) {
+  while (at_line_end()) take_line_end();
+  const auto line = plain_line();
+  if (!line || !unwanted(*line)) return false;
+  record_line_ = current_line_;
+  take_plain_line(*line);
   return true;
 }
 

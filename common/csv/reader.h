@@ -2,10 +2,13 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/sys/unique_fd.h"
@@ -50,6 +53,13 @@ class CsvReader {
   // positioned mid-record and must not be used further.
   bool next(std::vector<std::string>& fields);
 
+  // Skips the next record unread when it is a whole buffered line without quotes and
+  // `unwanted` holds for its text (line end excluded), and returns true; otherwise
+  // returns false, having consumed nothing but blank lines. For a reader that wants few
+  // of many records and can tell the others from their raw text, such as the winners
+  // among all bets: the records it skips are not checked.
+  bool skip_plain_line_if(const std::function<bool(std::string_view)>& unwanted);
+
   // The 1-based line on which the record last returned by next() starts.
   std::size_t line() const { return record_line_; }
 
@@ -78,6 +88,10 @@ class CsvReader {
   // without quotes, splits it at its commas and returns true. Returns false, having
   // consumed nothing, when the general path must read the record.
   bool read_plain_line(std::vector<std::string>& fields);
+  // The next record's text when it is a whole buffered line without quotes.
+  std::optional<std::string_view> plain_line() const;
+  // Consumes the line plain_line() returned.
+  void take_plain_line(std::string_view line);
 
   // Each reads one field into `field` along with the separator after it, and returns
   // true when that separator ended the record.

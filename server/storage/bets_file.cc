@@ -176,6 +176,24 @@ bool BetsFileReader::next(lottery::Bet& bet) {
   return true;
 }
 
+bool BetsFileReader::next_winning(lottery::Bet& bet) {
+  // The number is the last field: a row whose last field is another number is skipped
+  // without being split, which is nearly every row.
+  const auto another_number = [](std::string_view row) {
+    const auto last_comma = row.rfind(',');
+    if (last_comma == std::string_view::npos) return false;
+    const auto number = lottery::parse_number(row.substr(last_comma + 1));
+    return number && *number != lottery::kWinningNumber;
+  };
+  while (reader_) {
+    while (reader_->skip_plain_line_if(another_number)) {
+    }
+    if (!next(bet)) return false;
+    if (lottery::has_won(bet)) return true;
+  }
+  return false;
+}
+
 void load_bets(const std::string& path, const std::function<void(const lottery::Bet&)>& visit) {
   BetsFileReader reader(path);
   lottery::Bet bet;

@@ -65,9 +65,7 @@ Winners work_out_winners(const std::string& bets_path) {
   Winners winners;
   BetsFileReader reader(bets_path);
   lottery::Bet bet;
-  while (reader.next(bet)) {
-    if (lottery::has_won(bet)) winners.rows.push_back({bet.agency, bet.document});
-  }
+  while (reader.next_winning(bet)) winners.rows.push_back({bet.agency, bet.document});
   winners.committed = reader.committed_bytes();
   return winners;
 }

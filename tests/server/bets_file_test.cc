@@ -120,6 +120,36 @@ TEST(StorageBetsFile, WinnersAreOnlyTheAgencysBetsOn7574InFileOrder) {
   EXPECT_TRUE(winning_documents(path, 4).empty());
 }
 
+// Rows as any RFC 4180 writer may have left them: quoted, CRLF, a number with a leading
+// zero. next_winning() finds the same bets as next() filtered by has_won().
+TEST(StorageBetsFile, NextWinningFindsWhatFilteringEveryRowFinds) {
+  testing::TempDir dir;
+  const std::string path = dir.file("bets.csv");
+  testing::write_file(path,
+                      "1,Ana,Paz,1,1990-01-31,7574\n"
+                      "1,Ana,Paz,2,1990-01-31,7575\r\n"
+                      "2,\"Paz, Ana\",\"two\nlines\",3,1990-01-31,7574\n"
+                      "\n"
+                      "2,Ana,Paz,4,1990-01-31,07574\r\n"
+                      "3,\"Quoted\",Paz,5,1990-01-31,\"7574\"\n"
+                      "3,Ana,Paz,6,1990-01-31,1\n"
+                      "3,Ana,Paz,7,1990-01-31,7574");
+  std::vector<std::string> filtered;
+  {
+    BetsFileReader reader(path);
+    lottery::Bet row;
+    while (reader.next(row)) {
+      if (lottery::has_won(row)) filtered.push_back(row.document);
+    }
+  }
+  std::vector<std::string> found;
+  BetsFileReader reader(path);
+  lottery::Bet row;
+  while (reader.next_winning(row)) found.push_back(row.document);
+  EXPECT_EQ(found, (std::vector<std::string>{"1", "3", "4", "5", "7"}));
+  EXPECT_EQ(found, filtered);
+}
+
 TEST(StorageWinners, WorkedOutOnceThenReadByEveryAgencyUntilMoreBetsAreStored) {
   testing::TempDir dir;
   const std::string path = dir.file("bets.csv");
