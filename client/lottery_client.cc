@@ -23,7 +23,7 @@ using logging::Result;
 constexpr std::chrono::seconds kConnectPatience{60};
 // A sequential server answers NotReady until every agency has finished; ask again after
 // a pause that grows up to a bound, so waiting agencies do not keep it busy.
-constexpr std::chrono::milliseconds kFirstRetryPause{20};
+constexpr std::chrono::milliseconds kFirstRetryPause{5};
 constexpr std::chrono::milliseconds kLongestRetryPause{500};
 
 const char* describe(protocol::AckCode code) {
