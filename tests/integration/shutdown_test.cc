@@ -10,7 +10,9 @@ namespace tp0::testing {
 namespace {
 
 constexpr std::uint32_t kAgencies = 3;
-constexpr std::size_t kBetsPerAgency = 6000;
+// 1,500 batches of 20 per agency: far more than the 100 or 200 a test lets pass before its
+// signal, however fast the ingest and however late the test sees the log line.
+constexpr std::size_t kBetsPerAgency = 30'000;
 
 class Shutdown : public ::testing::TestWithParam<const char*> {
  protected:
@@ -58,6 +60,7 @@ TEST_P(Shutdown, ClientStopsCleanlyAtARandomMomentAndOthersAreUnaffected) {
   ASSERT_TRUE(victim.wait_for_lines("action: batch_enviado", batches, kRunTimeout)) << victim.output();
   victim.send_signal(SIGTERM);
   ASSERT_EQ(victim.wait_exit(kRunTimeout), 0) << victim.output();
+  ASSERT_TRUE(victim.lines_containing("action: apuestas_enviadas").empty()) << "the signal came after the ingest";
   EXPECT_EQ(victim.lines_containing("action: close_connection | result: success").size(), 1u) << victim.output();
   EXPECT_EQ(victim.lines_containing("action: close_file | result: success").size(), 1u) << victim.output();
 
