@@ -83,10 +83,16 @@ void BetsFileWriter::store_staged() {
   if (rows_.empty()) return;
   // Staged rows are written by this call or by none: a failed store does not leave them
   // for the next one.
-  struct Unstage {
-    std::string& rows;
-    ~Unstage() { rows.clear(); }
-  } unstage{rows_};
+  try {
+    append_staged();
+  } catch (...) {
+    rows_.clear();
+    throw;
+  }
+  rows_.clear();
+}
+
+void BetsFileWriter::append_staged() {
   if (!record_) {
     sys::UniqueFd fd = open_for_append(path_);
     CommitRecord record = CommitRecord::open_for_update(path_);

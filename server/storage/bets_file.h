@@ -56,6 +56,9 @@ class BetsFileWriter {
   bool has_staged() const { return !rows_.empty(); }
 
  private:
+  // Opens the file at the first call, then appends rows_ as store_bets() appends its rows.
+  void append_staged();
+
   std::string path_;
   sys::UniqueFd fd_;                    // both open once a store has begun
   std::optional<CommitRecord> record_;

@@ -140,13 +140,13 @@ TEST_F(CsvReaderTest, SkipsOnlyPlainLinesThePredicateRejects) {
   for (int i = 0; content.size() < 3 * CsvReader::kBufferBytes; ++i) {
     const std::string key = std::to_string(i);
     if (i % 10 == 0) {
-      content += "\"quoted, " + key + "\"," + key + "\r\n";  // never skipped: it has quotes
+      content.append("\"quoted, ").append(key).append("\",").append(key).append("\r\n");  // quoted: never skipped
       wanted.push_back(key);
     } else if (i % 10 == 5) {
-      content += "keep," + key + "\n\n";
+      content.append("keep,").append(key).append("\n\n");
       wanted.push_back(key);
     } else {
-      content += "skip," + key + "\n";
+      content.append("skip,").append(key).append("\n");
     }
   }
   const std::string path = dir_.file("skip.csv");

@@ -355,6 +355,7 @@ TEST(StorageBetsFileWriter, AFailedStoreDropsItsStagedRowsAndLeavesTheFileAsItWa
     BetsFileWriter writer(path);
     writer.stage(std::vector<lottery::Bet>{bet(2, "small", 2)});
     std::vector<lottery::Bet> large;
+    large.reserve(500);
     for (int i = 0; i < 500; ++i) large.push_back(bet(2, std::to_string(i), 5));
     writer.stage(large);
     const auto limit_bytes = static_cast<rlim_t>(before.size() + 1000);
