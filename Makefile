@@ -6,7 +6,7 @@ COMPOSE := bash docker/compose.sh -f $(COMPOSE_FILE)
 # One agency file per client service in the compose file.
 COMPOSE_AGENCIES = $(shell grep -c '^  client[0-9]*:$$' $(COMPOSE_FILE))
 
-.PHONY: setup build test memcheck fuzz tidy bench run data clean docker-image docker-compose-up \
+.PHONY: setup build test memcheck fuzz tidy bench profile run data clean docker-image docker-compose-up \
 	docker-compose-down docker-compose-logs exercise-branches
 
 # Installs every dependency from Debian's packages.
@@ -42,6 +42,10 @@ tidy: setup
 # docs/benchmark.txt and docs/benchmark.png. BENCH_FLAGS=--quick for a short try.
 bench: setup
 	bash scripts/bench.sh $(BENCH_FLAGS)
+
+# Where the CPU goes in the benchmark's rounds (perf): writes docs/profile.txt.
+profile: setup
+	bash scripts/profile.sh
 
 # Makes sure .data/ holds agency files 1 to AGENCIES (default 5), keeping those already
 # there; missing ones come from .data/dataset.zip when it is there, else are generated.

@@ -9,7 +9,7 @@ set -euo pipefail
 
 build_packages=(g++ make cmake pkg-config libyaml-cpp-dev libinih-dev libspdlog-dev libfmt-dev)
 host_packages=(libgtest-dev googletest unzip netcat-openbsd procps debootstrap
-  clang libclang-rt-14-dev clang-tidy valgrind gnuplot-nox)
+  clang libclang-rt-14-dev clang-tidy valgrind gnuplot-nox linux-perf)
 
 packages_of() {
   case $1 in
