@@ -24,8 +24,8 @@ perf record --quiet -F 2000 -g -o "$build/perf.data" -- \
   "$build/bench/tp0_bench" --server "$build/server/server" --client "$build/client/client" \
   --out "$build/bench" "${dataset[@]}" --quick > "$build/bench.txt"
 
-# Each view goes to a file first, and is cut by tools that read all their input: under
-# pipefail, `head` closing a pipe early would fail the script.
+# Each view goes to a file first: under pipefail, `head` closing a pipe from perf or grep
+# early would fail the script.
 report() {
   perf report -i "$build/perf.data" --comm server,client --stdio -g none "$@" > "$build/report.txt" 2>/dev/null
   grep -v -e '^#' -e '^$' "$build/report.txt"
