@@ -96,10 +96,12 @@ RoundResult run_round(const Programs& programs, const AgencyFiles& files, const 
     result.batches += static_cast<std::size_t>(batches);
     round_trip_total += batches * number_in(summary, "mean_round_trip_us");
     result.client_peak_rss_kib = std::max(result.client_peak_rss_kib, client.peak_rss_kib().value_or(0));
+    result.cpu += client.cpu_time().value_or(std::chrono::microseconds{0});
   }
   server.send_signal(SIGTERM);
   if (server.wait_exit(kRoundTimeout) != 0) throw std::runtime_error("the server did not stop cleanly:\n" + server.output());
   result.server_peak_rss_kib = server.peak_rss_kib().value_or(0);
+  result.cpu += server.cpu_time().value_or(std::chrono::microseconds{0});
 
   if (const std::size_t stored = rows_in(bets_path); stored != files.bets) {
     throw std::runtime_error("the bets file holds " + std::to_string(stored) + " rows, not " +

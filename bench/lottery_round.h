@@ -22,6 +22,9 @@ struct RoundResult {
   std::chrono::microseconds mean_round_trip{0};  // over every batch of every client
   long server_peak_rss_kib = 0;  // the largest of the server and the children it reaped
   long client_peak_rss_kib = 0;  // the largest client
+  // User and system CPU of the server (with its children) and of every client, from
+  // their start to their exit: all the work the round cost, whatever the cores.
+  std::chrono::microseconds cpu{0};
 };
 
 // Runs one lottery round on 127.0.0.1: a server in `concurrency` (sequential or process)

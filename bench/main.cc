@@ -43,6 +43,7 @@ struct Row {
   std::string concurrency;
   double wall_ms = 0;
   double floor_ms = 0;
+  double cpu_ms = 0;
   RoundResult round;
 };
 
@@ -100,18 +101,21 @@ int runs_for(const AgencyFiles& files) { return files.bets < 200'000 ? 5 : 3; }
 
 Row measure(const Options& options, const DataSet& set, const AgencyFiles& files, const std::string& concurrency,
             const std::string& scratch) {
-  Row row{&set, files, concurrency, 0, 0, {}};
+  Row row{&set, files, concurrency, 0, 0, 0, {}};
   std::vector<double> walls;
   std::vector<double> floors;
+  std::vector<double> cpus;
   std::vector<RoundResult> rounds;
   for (int run = 0; run < runs_for(files); ++run) {
     const testing::TempDir round_dir;
     rounds.push_back(run_round(options.programs, files, concurrency, round_dir.path()));
     walls.push_back(ms(rounds.back().wall));
+    cpus.push_back(ms(rounds.back().cpu));
     floors.push_back(ms(push_through_loopback(files, scratch + "/floor.out")));
   }
   row.wall_ms = median(walls);
   row.floor_ms = median(floors);
+  row.cpu_ms = median(cpus);
   // The round whose wall time is the median one speaks for the rest of the row.
   row.round = *std::min_element(rounds.begin(), rounds.end(), [&](const RoundResult& a, const RoundResult& b) {
     return std::abs(ms(a.wall) - row.wall_ms) < std::abs(ms(b.wall) - row.wall_ms);
@@ -124,15 +128,16 @@ Row measure(const Options& options, const DataSet& set, const AgencyFiles& files
 }
 
 void print_header() {
-  std::printf("%-16s %8s %9s %-10s %5s %10s %10s %8s %6s %10s %10s %8s %8s\n", "data", "agencies", "bets",
-              "server", "runs", "wall ms", "bets/s", "floor ms", "ratio", "server MiB", "client MiB", "batches",
-              "rtt us");
+  std::printf("%-16s %8s %9s %-10s %5s %10s %10s %8s %6s %8s %10s %10s %8s %8s\n", "data", "agencies", "bets",
+              "server", "runs", "wall ms", "bets/s", "floor ms", "ratio", "cpu ms", "server MiB", "client MiB",
+              "batches", "rtt us");
 }
 
 void print(const Row& row) {
-  std::printf("%-16s %8zu %9zu %-10s %5d %10.1f %10.0f %8.1f %6.1f %10.1f %10.1f %8zu %8.0f\n", row.files.label.c_str(),
-              row.files.paths.size(), row.files.bets, row.concurrency.c_str(), runs_for(row.files), row.wall_ms,
-              static_cast<double>(row.files.bets) / (row.wall_ms / 1000.0), row.floor_ms, row.wall_ms / row.floor_ms,
+  std::printf("%-16s %8zu %9zu %-10s %5d %10.1f %10.0f %8.1f %6.1f %8.1f %10.1f %10.1f %8zu %8.0f\n",
+              row.files.label.c_str(), row.files.paths.size(), row.files.bets, row.concurrency.c_str(),
+              runs_for(row.files), row.wall_ms, static_cast<double>(row.files.bets) / (row.wall_ms / 1000.0),
+              row.floor_ms, row.wall_ms / row.floor_ms, row.cpu_ms,
               static_cast<double>(row.round.server_peak_rss_kib) / 1024.0,
               static_cast<double>(row.round.client_peak_rss_kib) / 1024.0, row.round.batches,
               static_cast<double>(row.round.mean_round_trip.count()));

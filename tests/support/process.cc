@@ -88,6 +88,10 @@ bool Process::running() {
   if (done == pid_) {
     exit_code_ = decode_status(status);
     peak_rss_kib_ = usage.ru_maxrss;
+    const auto microseconds = [](const timeval& time) {
+      return std::chrono::seconds(time.tv_sec) + std::chrono::microseconds(time.tv_usec);
+    };
+    cpu_time_ = microseconds(usage.ru_utime) + microseconds(usage.ru_stime);
   }
   return !exit_code_;
 }

@@ -49,10 +49,15 @@ class Process {
   // kernel's ru_maxrss); nullopt until it has exited.
   std::optional<long> peak_rss_kib() const { return peak_rss_kib_; }
 
+  // The CPU time, user and system, of the program and of every child it reaped;
+  // nullopt until it has exited.
+  std::optional<std::chrono::microseconds> cpu_time() const { return cpu_time_; }
+
  private:
   pid_t pid_ = -1;
   std::optional<int> exit_code_;
   std::optional<long> peak_rss_kib_;
+  std::optional<std::chrono::microseconds> cpu_time_;
   std::string output_path_;
 };
 
