@@ -7,14 +7,6 @@
 
 namespace tp0::protocol {
 
-void Channel::send(const Message& message) {
-  post(message);
-  flush();
-}
-
-// encode() appends nothing when it throws, so a refused message leaves no half frame.
-void Channel::post(const Message& message) { encode(message, out_); }
-
 void Channel::flush() {
   if (out_.empty()) return;
   connection_.write_all(out_);

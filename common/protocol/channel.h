@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "common/net/connection.h"
+#include "common/protocol/codec.h"
 #include "common/protocol/frame.h"
 #include "common/protocol/messages.h"
 
@@ -15,14 +16,23 @@ class Channel {
  public:
   explicit Channel(net::Connection connection) : connection_(std::move(connection)) {}
 
-  // Sends `message` now, after any posted before it.
+  // Sends `message` (a Message or one of its types) now, after any posted before it.
   // Throws what encode() and Connection::write_all() throw.
-  void send(const Message& message);
+  template <typename AnyMessage>
+  void send(const AnyMessage& message) {
+    post(message);
+    flush();
+  }
 
   // Queues `message` to go out with the next send() or flush(), or before the next
   // receive() that has to wait for the peer, whichever comes first: answers to requests
-  // the peer sent back to back leave in one write. Throws what encode() throws.
-  void post(const Message& message);
+  // the peer sent back to back leave in one write. A Batch is encoded as it is, not
+  // copied into a Message first. Throws what encode() throws; encode() appends nothing
+  // when it throws, so a refused message leaves no half frame.
+  template <typename AnyMessage>
+  void post(const AnyMessage& message) {
+    encode(message, out_);
+  }
 
   // Sends what was posted and not yet sent. Throws what Connection::write_all() throws.
   void flush();

@@ -50,6 +50,14 @@ void get_bet(WireReader& in, std::uint32_t agency, lottery::Bet& bet) {
   bet.number = in.u16("number");
 }
 
+void put_batch(WireWriter& out, const Batch& batch) {
+  if (batch.bets.size() > UINT16_MAX) throw std::length_error("batch of too many bets");
+  out.u8(static_cast<std::uint8_t>(MessageType::kBatch));
+  out.u32(batch.agency);
+  out.u16(static_cast<std::uint16_t>(batch.bets.size()));
+  for (const auto& bet : batch.bets) put_bet(out, bet);
+}
+
 void put_body(WireWriter& out, const Message& message) {
   std::visit(
       [&out](const auto& m) {
@@ -62,11 +70,7 @@ void put_body(WireWriter& out, const Message& message) {
           out.u32(m.bet.agency);
           put_bet(out, m.bet);
         } else if constexpr (std::is_same_v<T, Batch>) {
-          if (m.bets.size() > UINT16_MAX) throw std::length_error("batch of too many bets");
-          out.u8(static_cast<std::uint8_t>(MessageType::kBatch));
-          out.u32(m.agency);
-          out.u16(static_cast<std::uint16_t>(m.bets.size()));
-          for (const auto& bet : m.bets) put_bet(out, bet);
+          put_batch(out, m);
         } else if constexpr (std::is_same_v<T, Ack>) {
           out.u8(static_cast<std::uint8_t>(MessageType::kAck));
           out.u8(static_cast<std::uint8_t>(m.code));
@@ -110,16 +114,30 @@ bool encodable(const lottery::Bet& bet) {
          bet.document.size() <= 255 && bet.birthdate.size() == kBirthdateBytes;
 }
 
-void encode(const Message& message, std::vector<std::byte>& out) {
+namespace {
+
+// Frames what `put` writes, leaving `out` as it was if anything throws.
+template <typename Put>
+void encode_frame(std::vector<std::byte>& out, const Put& put) {
   const std::size_t start = begin_frame(out);
   try {
     WireWriter writer(out);
-    put_body(writer, message);
+    put(writer);
     end_frame(out, start);
   } catch (...) {
     out.resize(start);
     throw;
   }
+}
+
+}  // namespace
+
+void encode(const Message& message, std::vector<std::byte>& out) {
+  encode_frame(out, [&](WireWriter& writer) { put_body(writer, message); });
+}
+
+void encode(const Batch& batch, std::vector<std::byte>& out) {
+  encode_frame(out, [&](WireWriter& writer) { put_batch(writer, batch); });
 }
 
 Message decode(std::span<const std::byte> body) {

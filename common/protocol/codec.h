@@ -25,6 +25,8 @@ bool encodable(const lottery::Bet& bet);
 // Throws std::length_error if the frame would exceed kMaxFrameBytes, std::invalid_argument
 // for a bet that is not encodable(); after a throw `out` is as it was.
 void encode(const Message& message, std::vector<std::byte>& out);
+// The same for a Batch, without first copying all its bets into a Message.
+void encode(const Batch& batch, std::vector<std::byte>& out);
 
 // Decodes one frame body. Throws ProtocolError for an unknown type, a truncated body or
 // bytes left over.

@@ -54,6 +54,18 @@ TEST(ProtocolCodec, EveryMessageSurvivesARoundTrip) {
   }
 }
 
+TEST(ProtocolCodec, ABatchEncodesTheSameAsItselfOrAsAMessage) {
+  Batch batch{7, {}};
+  for (int i = 0; i < 40; ++i) batch.bets.push_back(sample_bet(7, i));
+  for (const Batch& each : {batch, Batch{9, {}}}) {
+    std::vector<std::byte> direct;
+    std::vector<std::byte> as_message;
+    encode(each, direct);
+    encode(Message(each), as_message);
+    EXPECT_EQ(direct, as_message);
+  }
+}
+
 TEST(ProtocolCodec, BetSizeMatchesTheBytesABatchGrowsBy) {
   const auto bet = sample_bet(1, 5);
   const auto empty = body_of(Batch{1, {}});
