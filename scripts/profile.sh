@@ -27,7 +27,8 @@ perf record --quiet -F 2000 -g -o "$build/perf.data" -- \
 # Each view goes to a file first: under pipefail, `head` closing a pipe from perf or grep
 # early would fail the script.
 report() {
-  perf report -i "$build/perf.data" --comm server,client --stdio -g none "$@" > "$build/report.txt" 2>/dev/null
+  perf report -i "$build/perf.data" --comm server,client --percentage relative --stdio -g none "$@" \
+    > "$build/report.txt" 2>/dev/null
   grep -v -e '^#' -e '^$' "$build/report.txt"
 }
 {
