@@ -68,12 +68,18 @@ void LotterySession::acknowledge(protocol::AckCode code, std::uint16_t bet_index
   channel_.post(protocol::Ack{code, bet_index});
 }
 
+void LotterySession::refuse(protocol::AckCode code, std::uint16_t bet_index) {
+  // The batches staged so far were received first, so they are answered first.
+  store_staged_batches();
+  acknowledge(code, bet_index);
+}
+
 bool LotterySession::identified_as(std::optional<std::uint32_t> agency) {
   if (!agency_) {
     logging::warning(Event("identify", Result::kFail)
                          .with("ip", channel_.connection().peer())
                          .with("error", "request before Hello"));
-    acknowledge(protocol::AckCode::kUnexpectedMessage);
+    refuse(protocol::AckCode::kUnexpectedMessage);
     return false;
   }
   if (agency && *agency != *agency_) {
@@ -81,7 +87,7 @@ bool LotterySession::identified_as(std::optional<std::uint32_t> agency) {
                          .with("ip", channel_.connection().peer())
                          .with("agency", *agency_)
                          .with("claimed_agency", *agency));
-    acknowledge(protocol::AckCode::kWrongAgency);
+    refuse(protocol::AckCode::kWrongAgency);
     return false;
   }
   return true;
@@ -124,21 +130,16 @@ void LotterySession::on(const protocol::SingleBet& single) {
 }
 
 void LotterySession::on(const protocol::Batch& batch) {
-  std::optional<std::size_t> invalid;
-  std::optional<std::string> problem;
-  for (std::size_t i = 0; i < batch.bets.size() && !problem; ++i) {
-    problem = lottery::validate(batch.bets[i]);
-    if (problem) invalid = i;
-  }
-  if (invalid || !agency_ || batch.agency != *agency_) {
-    store_staged_batches();  // they were received first, so they are answered first
-    if (!identified_as(batch.agency)) return;
-    logging::error(Event("apuesta_recibida", Result::kFail)
-                       .with("cantidad", batch.bets.size())
-                       .with("agency", batch.agency)
-                       .with("error", "bet " + std::to_string(*invalid) + ": " + *problem));
-    acknowledge(protocol::AckCode::kInvalidBet, static_cast<std::uint16_t>(*invalid));
-    return;
+  if (!identified_as(batch.agency)) return;
+  for (std::size_t i = 0; i < batch.bets.size(); ++i) {
+    if (const auto problem = lottery::validate(batch.bets[i])) {
+      logging::error(Event("apuesta_recibida", Result::kFail)
+                         .with("cantidad", batch.bets.size())
+                         .with("agency", batch.agency)
+                         .with("error", "bet " + std::to_string(i) + ": " + *problem));
+      refuse(protocol::AckCode::kInvalidBet, static_cast<std::uint16_t>(i));
+      return;
+    }
   }
   // Stored with the batches received after it and before the channel waits (run()): one
   // write and one lock for all of them, and each Ack still only once its rows are written.

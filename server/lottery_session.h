@@ -43,7 +43,9 @@ class LotterySession {
   // Stores the batches staged by on(Batch) with one write, then logs and acknowledges each.
   void store_staged_batches();
   void acknowledge(protocol::AckCode code, std::uint16_t bet_index = 0);
-  // Sends an Ack with kWrongAgency or kUnexpectedMessage and returns false unless the
+  // Acknowledges with an error code, after storing and answering the staged batches.
+  void refuse(protocol::AckCode code, std::uint16_t bet_index = 0);
+  // Refuses with kWrongAgency or kUnexpectedMessage and returns false unless the
   // connection introduced itself as `agency` (any agency when nullopt).
   bool identified_as(std::optional<std::uint32_t> agency);
 
