@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <csignal>
+#include <functional>
 #include <optional>
 #include <string>
 #include <system_error>
@@ -64,6 +65,32 @@ FlockWait await_blocked_on_flock_or_exit(pid_t pid, std::chrono::milliseconds ti
     std::this_thread::yield();
   }
   return FlockWait::kTimedOut;
+}
+
+// Runs `body` in a child process whose files may grow to `limit_bytes` at most (a write
+// past it fails with EFBIG rather than raising SIGXFSZ), and returns what the child
+// returned: the exit code of `body`, 2 if the limit could not be set, 5 if `body` threw.
+int exit_code_with_file_size_limit(std::size_t limit_bytes, const std::function<int()>& body) {
+  const pid_t pid = ::fork();
+  if (pid == -1) return -1;
+  if (pid == 0) {
+    const rlimit limit{static_cast<rlim_t>(limit_bytes), static_cast<rlim_t>(limit_bytes)};
+    if (::signal(SIGXFSZ, SIG_IGN) == SIG_ERR || ::setrlimit(RLIMIT_FSIZE, &limit) == -1) ::_exit(2);
+    try {
+      ::_exit(body());
+    } catch (...) {
+      ::_exit(5);
+    }
+  }
+  return exit_code_of(pid);
+}
+
+// `count` bets of `agency`, documents "0", "1", ..., all on number 5.
+std::vector<lottery::Bet> bets_of_agency(std::uint32_t agency, int count) {
+  std::vector<lottery::Bet> bets;
+  bets.reserve(static_cast<std::size_t>(count));
+  for (int i = 0; i < count; ++i) bets.push_back(bet(agency, std::to_string(i), 5));
+  return bets;
 }
 
 // Returns the CsvError message loading `content` produces, or "" if it loads.
@@ -301,26 +328,17 @@ TEST(StorageBetsFile, FailedStoreLeavesTheFileAsItWas) {
   store_bets(path, std::vector<lottery::Bet>{bet(1, "1", 1)});
   const std::string before = testing::read_file(path);
 
-  // A child limited to a file size a little above the current one stores a batch much
-  // larger than that: the first write stops at the limit, the next fails with EFBIG, and
-  // the rows already written must be cut off again.
-  const pid_t pid = ::fork();
-  ASSERT_NE(pid, -1);
-  if (pid == 0) {
-    const auto limit_bytes = static_cast<rlim_t>(before.size() + 1000);
-    const rlimit limit{limit_bytes, limit_bytes};
-    if (::signal(SIGXFSZ, SIG_IGN) == SIG_ERR || ::setrlimit(RLIMIT_FSIZE, &limit) == -1) ::_exit(2);
-    std::vector<lottery::Bet> batch;
-    batch.reserve(500);
-    for (int i = 0; i < 500; ++i) batch.push_back(bet(2, std::to_string(i), 5));
+  // A batch much larger than the room the limit leaves: the first write stops at the
+  // limit, the next fails with EFBIG, and the rows already written must be cut off again.
+  const int code = exit_code_with_file_size_limit(before.size() + 1000, [&] {
     try {
-      store_bets(path, batch);
+      store_bets(path, bets_of_agency(2, 500));
     } catch (const std::system_error& error) {
-      ::_exit(error.code() == std::errc::file_too_large ? 0 : 3);
+      return error.code() == std::errc::file_too_large ? 0 : 3;
     }
-    ::_exit(1);
-  }
-  ASSERT_EQ(exit_code_of(pid), 0) << "the store should have failed with EFBIG";
+    return 1;
+  });
+  ASSERT_EQ(code, 0) << "the store should have failed with EFBIG";
   EXPECT_EQ(testing::read_file(path), before);
   EXPECT_EQ(load_all(path).size(), 1u);
   // The file stays usable: the next store lands right after the old rows.
@@ -348,35 +366,23 @@ TEST(StorageBetsFileWriter, AFailedStoreDropsItsStagedRowsAndLeavesTheFileAsItWa
   store_bets(path, std::vector<lottery::Bet>{bet(1, "1", 1)});
   const std::string before = testing::read_file(path);
 
-  // As in FailedStoreLeavesTheFileAsItWas: a file size limit makes the write fail part way.
-  const pid_t pid = ::fork();
-  ASSERT_NE(pid, -1);
-  if (pid == 0) {
+  // As in FailedStoreLeavesTheFileAsItWas: the file size limit makes the write fail part way.
+  const int code = exit_code_with_file_size_limit(before.size() + 1000, [&] {
     BetsFileWriter writer(path);
     writer.stage(std::vector<lottery::Bet>{bet(2, "small", 2)});
-    std::vector<lottery::Bet> large;
-    large.reserve(500);
-    for (int i = 0; i < 500; ++i) large.push_back(bet(2, std::to_string(i), 5));
-    writer.stage(large);
-    const auto limit_bytes = static_cast<rlim_t>(before.size() + 1000);
-    const rlimit limit{limit_bytes, limit_bytes};
-    if (::signal(SIGXFSZ, SIG_IGN) == SIG_ERR || ::setrlimit(RLIMIT_FSIZE, &limit) == -1) ::_exit(2);
+    writer.stage(bets_of_agency(2, 500));
     try {
       writer.store_staged();
-      ::_exit(1);
+      return 1;
     } catch (const std::system_error& error) {
-      if (error.code() != std::errc::file_too_large) ::_exit(3);
+      if (error.code() != std::errc::file_too_large) return 3;
     }
-    if (writer.has_staged()) ::_exit(4);
+    if (writer.has_staged()) return 4;
     // The next store writes its own rows only.
-    try {
-      writer.store(std::vector<lottery::Bet>{bet(3, "3", 3)});
-    } catch (...) {
-      ::_exit(5);
-    }
-    ::_exit(0);
-  }
-  ASSERT_EQ(exit_code_of(pid), 0);
+    writer.store(std::vector<lottery::Bet>{bet(3, "3", 3)});
+    return 0;
+  });
+  ASSERT_EQ(code, 0);
   EXPECT_EQ(load_all(path), (std::vector<lottery::Bet>{bet(1, "1", 1), bet(3, "3", 3)}));
 }
 
