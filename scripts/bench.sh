@@ -4,7 +4,7 @@
 # found and generated sets up to 1,000,000 bets and 100 agencies), prints the table and
 # writes it with its plot to docs/benchmark.txt and docs/benchmark.png.
 # Usage: scripts/bench.sh [--quick]   (--quick: sets of at most 100,000 bets, for a try)
-# The course's data set is taken from TP0_DATASET, ../shared/data/ or .data/.
+# The course's data set is found by scripts/find-dataset.sh.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -21,12 +21,8 @@ mkdir -p bin build/bench docs
 cp build/release/server/server build/release/client/client bin/
 
 dataset=()
-for candidate in "${TP0_DATASET:-}" ../shared/data/dataset.zip .data/dataset.zip; do
-  if [ -n "$candidate" ] && [ -f "$candidate" ]; then
-    dataset=(--dataset "$candidate")
-    break
-  fi
-done
+zip=$(bash scripts/find-dataset.sh)
+[ -z "$zip" ] || dataset=(--dataset "$zip")
 [ ${#dataset[@]} -gt 0 ] || echo "bench: the course's dataset.zip was not found; only generated sets run" >&2
 
 {

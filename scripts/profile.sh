@@ -3,7 +3,7 @@
 # pointers (so perf can walk the stacks) into build/profile, records `tp0_bench --quick`
 # with perf, and writes docs/profile.txt: the CPU of the server and client processes by
 # program, then by function (self time) and by function with what it calls (children).
-# The course's data set is taken from TP0_DATASET, ../shared/data/ or .data/, as by bench.sh.
+# The course's data set is found by scripts/find-dataset.sh.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -13,12 +13,8 @@ cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DTP0_BUILD_TESTS=OFF -DTP0_BU
 cmake --build "$build" -j"$(nproc)" --target server client tp0_bench >/dev/null
 
 dataset=()
-for candidate in "${TP0_DATASET:-}" ../shared/data/dataset.zip .data/dataset.zip; do
-  if [ -n "$candidate" ] && [ -f "$candidate" ]; then
-    dataset=(--dataset "$candidate")
-    break
-  fi
-done
+zip=$(bash scripts/find-dataset.sh)
+[ -z "$zip" ] || dataset=(--dataset "$zip")
 
 perf record --quiet -F 2000 -g -o "$build/perf.data" -- \
   "$build/bench/tp0_bench" --server "$build/server/server" --client "$build/client/client" \

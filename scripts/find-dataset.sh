@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Prints the path of the course's dataset.zip, the first found of TP0_DATASET,
+# ../shared/data/dataset.zip and .data/dataset.zip (from the repository's root), or
+# nothing when there is none. Used by bench.sh and profile.sh.
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+for candidate in "${TP0_DATASET:-}" ../shared/data/dataset.zip .data/dataset.zip; do
+  if [ -n "$candidate" ] && [ -f "$candidate" ]; then
+    echo "$candidate"
+    exit 0
+  fi
+done
