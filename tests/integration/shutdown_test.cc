@@ -10,20 +10,24 @@ namespace tp0::testing {
 namespace {
 
 constexpr std::uint32_t kAgencies = 3;
-// 1,500 batches of 20 per agency: far more than the 100 or 200 a test lets pass before its
-// signal, however fast the ingest and however late the test sees the log line.
+// 1,500 batches of 20 per agency: far more than the 200 a test lets pass before it stops
+// the server.
 constexpr std::size_t kBetsPerAgency = 30'000;
+// 15,000 batches for the agency whose client is stopped after at most 100: its ingest must
+// outlast the test's reaction, which on a loaded machine took longer than 1,400 batches.
+constexpr std::size_t kVictimBets = 300'000;
 
 class Shutdown : public ::testing::TestWithParam<const char*> {
  protected:
-  // Starts a server and kAgencies lottery clients, each with kBetsPerAgency bets sent in
-  // batches of 20 so that the ingest lasts long enough to be interrupted.
-  void start_ingest(Cluster& cluster) {
+  // Starts a server and kAgencies lottery clients, agency 1 with `first_agency_bets` bets
+  // and the others with kBetsPerAgency, sent in batches of 20 so that the ingest lasts
+  // long enough to be interrupted.
+  void start_ingest(Cluster& cluster, std::size_t first_agency_bets = kBetsPerAgency) {
     cluster.start_server({{"SERVER_CONCURRENCY", GetParam()},
                           {"SERVER_AGENCIES", std::to_string(kAgencies)}});
     for (std::uint32_t id = 1; id <= kAgencies; ++id) {
       const auto data = write_agency_file(cluster.dir().file("agency-" + std::to_string(id) + ".csv"),
-                                          id, kBetsPerAgency, 2);
+                                          id, id == 1 ? first_agency_bets : kBetsPerAgency, 2);
       cluster.start_client(id, {{"CLI_DATA_FILE", data.path}, {"CLI_BATCH_MAXAMOUNT", "20"}});
     }
   }
@@ -54,7 +58,7 @@ TEST_P(Shutdown, ServerStopsCleanlyAtARandomMomentOfTheIngest) {
 
 TEST_P(Shutdown, ClientStopsCleanlyAtARandomMomentAndOthersAreUnaffected) {
   Cluster cluster;
-  start_ingest(cluster);
+  start_ingest(cluster, kVictimBets);
   auto& victim = cluster.client(1);
   const std::size_t batches = 1 + random_() % 100;
   ASSERT_TRUE(victim.wait_for_lines("action: batch_enviado", batches, kRunTimeout)) << victim.output();
