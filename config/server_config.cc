@@ -2,6 +2,7 @@
 
 #include <ini.h>
 
+#include <algorithm>
 #include <limits>
 #include <map>
 #include <optional>
@@ -21,11 +22,19 @@ constexpr Name kLoggingLevel{"LOGGING_LEVEL", "LOGGING_LEVEL"};
 constexpr Name kMode{"SERVER_MODE", "SERVER_MODE"};
 constexpr Name kConcurrency{"SERVER_CONCURRENCY", "SERVER_CONCURRENCY"};
 constexpr Name kAgencies{"SERVER_AGENCIES", "SERVER_AGENCIES"};
+constexpr Name kAgencyIds{"SERVER_AGENCY_IDS", "SERVER_AGENCY_IDS"};
 constexpr Name kStoragePath{"STORAGE_FILEPATH", "STORAGE_FILEPATH"};
 constexpr Name kIdleTimeout{"SERVER_IDLE_TIMEOUT", "SERVER_IDLE_TIMEOUT"};
 constexpr Name kMaxChildren{"SERVER_MAX_CHILDREN", "SERVER_MAX_CHILDREN"};
+constexpr Name kHelloTimeout{"SERVER_HELLO_TIMEOUT", "SERVER_HELLO_TIMEOUT"};
+
+constexpr std::size_t kMaxAgencyIds = 10000;
 
 constexpr char kSection[] = "DEFAULT";
+
+// inih reads each line into a buffer of INI_MAX_LINE bytes: a longer line would be cut,
+// its value truncated and the rest parsed as a line of its own.
+constexpr std::size_t kMaxIniLine = INI_MAX_LINE - 1;
 
 std::string to_upper(std::string_view text) {
   std::string out(text);
@@ -33,6 +42,39 @@ std::string to_upper(std::string_view text) {
     if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
   }
   return out;
+}
+
+// `text` without the spaces and tabs at either end.
+std::string_view trim_blanks(std::string_view text) {
+  const std::size_t first = text.find_first_not_of(" \t");
+  if (first == std::string_view::npos) return {};
+  return text.substr(first, text.find_last_not_of(" \t") - first + 1);
+}
+
+// SERVER_AGENCY_IDS: "3, 7,12" -> {3, 7, 12}, sorted ascending. Each problem names the
+// item at fault.
+std::vector<std::uint32_t> parse_agency_ids(const Name& name, const std::string& text) {
+  if (trim_blanks(text).empty()) settings::fail(name, "must not be empty: list at least one agency id");
+  std::vector<std::uint32_t> ids;
+  std::size_t start = 0;
+  for (std::size_t number = 1;; ++number) {
+    const std::size_t comma = text.find(',', start);
+    const std::string item(trim_blanks(std::string_view(text).substr(start, comma - start)));
+    if (number > kMaxAgencyIds) {
+      settings::fail(name, "more than " + std::to_string(kMaxAgencyIds) + " agency ids (item " +
+                               std::to_string(number) + " is " + settings::quote(item) + ")");
+    }
+    if (item.empty()) settings::fail(name, "item " + std::to_string(number) + " is empty");
+    ids.push_back(static_cast<std::uint32_t>(
+        settings::parse_integer(name, item, 1, std::numeric_limits<std::uint32_t>::max())));
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  std::sort(ids.begin(), ids.end());
+  if (const auto repeated = std::adjacent_find(ids.begin(), ids.end()); repeated != ids.end()) {
+    settings::fail(name, "agency " + std::to_string(*repeated) + " is listed more than once");
+  }
+  return ids;
 }
 
 // inih callback: keeps the [DEFAULT] entries, keyed by upper-cased name. A repeated key
@@ -44,10 +86,27 @@ int collect_default_entry(void* user, const char* section, const char* name, con
   return 1;
 }
 
+// Refuses a line (not counting its line break) longer than inih can read whole.
+void check_line_lengths(const std::string& path, std::string_view contents) {
+  std::size_t number = 1;
+  for (std::size_t start = 0; start <= contents.size(); ++number) {
+    std::size_t end = contents.find('\n', start);
+    if (end == std::string_view::npos) end = contents.size();
+    std::size_t length = end - start;
+    if (length > 0 && contents[end - 1] == '\r') --length;
+    if (length > kMaxIniLine) {
+      throw ConfigError("", "cannot parse " + path + ": line " + std::to_string(number) +
+                                " is longer than " + std::to_string(kMaxIniLine) + " characters");
+    }
+    start = end + 1;
+  }
+}
+
 std::map<std::string, std::string> parse_ini_file(const std::string& path) {
   std::map<std::string, std::string> entries;
   const std::optional<std::string> contents = settings::read_file_if_present(path);
   if (!contents) return entries;
+  check_line_lengths(path, *contents);
   const int result = ini_parse_string(contents->c_str(), collect_default_entry, &entries);
   if (result > 0) {
     throw ConfigError("", "cannot parse " + path + ": line " + std::to_string(result) +
@@ -119,8 +178,23 @@ ServerConfig load_server_config(const std::string& ini_path, const Environment& 
     config.concurrency = static_cast<Concurrency>(
         settings::parse_choice(kConcurrency, *text, {"sequential", "process"}));
   }
-  if (auto text = sources.lookup(kAgencies)) {
-    config.agencies = static_cast<std::uint32_t>(settings::parse_integer(kAgencies, *text, 0, 10000));
+  const std::optional<std::string> agencies_text = sources.lookup(kAgencies);
+  if (agencies_text) {
+    config.agencies = static_cast<std::uint32_t>(
+        settings::parse_integer(kAgencies, *agencies_text, 0, kMaxAgencyIds));
+  }
+  if (auto text = sources.lookup(kAgencyIds)) {
+    config.agency_ids = parse_agency_ids(kAgencyIds, *text);
+    const auto listed = static_cast<std::uint32_t>(config.agency_ids.size());
+    if (agencies_text && config.agencies != listed) {
+      settings::fail(kAgencyIds, "lists " + std::to_string(listed) + " agencies but " +
+                                     std::string(kAgencies.key) + " is " +
+                                     std::to_string(config.agencies) + ": the two disagree");
+    }
+    config.agencies = listed;
+  } else {
+    config.agency_ids.clear();
+    for (std::uint32_t id = 1; id <= config.agencies; ++id) config.agency_ids.push_back(id);
   }
   if (auto text = sources.lookup(kStoragePath)) {
     config.storage_path = settings::require_non_empty(kStoragePath, *text);
@@ -129,6 +203,11 @@ ServerConfig load_server_config(const std::string& ini_path, const Environment& 
     const auto timeout =
         settings::parse_duration_at_least(kIdleTimeout, *text, std::chrono::nanoseconds(1));
     config.idle_timeout = std::chrono::ceil<std::chrono::milliseconds>(timeout);
+  }
+  if (auto text = sources.lookup(kHelloTimeout)) {
+    const auto timeout =
+        settings::parse_duration_at_least(kHelloTimeout, *text, std::chrono::nanoseconds(1));
+    config.hello_timeout = std::chrono::ceil<std::chrono::milliseconds>(timeout);
   }
   if (auto text = sources.lookup(kMaxChildren)) {
     config.max_children = static_cast<std::uint32_t>(

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "config/config_error.h"
 #include "config/environment.h"
@@ -28,11 +29,24 @@ struct ServerConfig {
   std::string logging_level = "INFO";          // LOGGING_LEVEL, upper-case
   ServerMode mode = ServerMode::kLottery;      // SERVER_MODE
   Concurrency concurrency = Concurrency::kProcess;  // SERVER_CONCURRENCY
-  std::uint32_t agencies = 5;                  // SERVER_AGENCIES, 0..10000 (0: draw at start)
+  // SERVER_AGENCIES, 0..10000 (0: draw at start): how many agencies must finish before
+  // the draw. When SERVER_AGENCY_IDS is set this is its count (an explicit SERVER_AGENCIES
+  // that differs is an error).
+  std::uint32_t agencies = 5;
+  // SERVER_AGENCY_IDS, e.g. "3,7,12": the round's agencies, sorted ascending; only these
+  // may take part. Comma-separated decimal ids from 1 to 4294967295, spaces around each
+  // allowed, no empty item, no duplicates, 1 to 10000 of them. When unset: 1 .. agencies
+  // (empty with SERVER_AGENCIES = 0). Whoever builds a ServerConfig by hand keeps this
+  // and `agencies` in step.
+  std::vector<std::uint32_t> agency_ids = {1, 2, 3, 4, 5};
   std::string storage_path = "./bets.csv";     // STORAGE_FILEPATH, non-empty
   // SERVER_IDLE_TIMEOUT, a Go duration > 0 (rounded up to whole milliseconds): a
   // connection silent that long in the middle of a conversation is dropped.
   std::chrono::milliseconds idle_timeout = std::chrono::seconds(30);
+  // SERVER_HELLO_TIMEOUT, a Go duration > 0 (rounded up to whole milliseconds): a new
+  // connection that has not introduced itself (a whole first message) within this long
+  // is dropped, so silent connections cannot hold the server's capacity.
+  std::chrono::milliseconds hello_timeout = std::chrono::seconds(3);
   // SERVER_MAX_CHILDREN, >= 1: in process mode, connections served at once; more are
   // refused (a busy Ack in lottery mode) instead of forked.
   std::uint32_t max_children = 64;
@@ -43,8 +57,11 @@ struct ServerConfig {
 // are ignored), then lets each variable set in `env` override it. A missing file is not
 // an error: the defaults and the environment apply. Numbers are whole decimal numbers
 // with nothing around them; LOGGING_LEVEL is DEBUG, INFO, WARNING, ERROR or CRITICAL,
-// SERVER_MODE echo or lottery, SERVER_CONCURRENCY sequential or process, all in any case.
-// Throws ConfigError naming the file (unreadable, malformed line) or the setting.
+// SERVER_MODE echo or lottery, SERVER_CONCURRENCY sequential or process, all in any case;
+// SERVER_AGENCY_IDS is a comma-separated list of them, spaces allowed around each.
+// A line of the file holds at most 199 characters (what inih reads whole), about 60
+// agency ids: a longer SERVER_AGENCY_IDS goes in the environment.
+// Throws ConfigError naming the file (unreadable, malformed or too long line) or the setting.
 ServerConfig load_server_config(const std::string& ini_path, const Environment& env);
 
 }  // namespace tp0::config

@@ -1,5 +1,6 @@
 #include "config/server_config.h"
 
+#include <cstdint>
 #include <map>
 #include <string>
 #include <vector>
@@ -27,6 +28,7 @@ SERVER_AGENCIES = 3
 STORAGE_FILEPATH = /data/bets.csv
 SERVER_IDLE_TIMEOUT = 1m30s
 SERVER_MAX_CHILDREN = 8
+SERVER_HELLO_TIMEOUT = 10s
 )";
 
 class ConfigServer : public ::testing::Test {
@@ -52,8 +54,10 @@ TEST_F(ConfigServer, ReadsEveryKeyFromFile) {
   EXPECT_EQ(config.mode, ServerMode::kEcho);
   EXPECT_EQ(config.concurrency, Concurrency::kSequential);
   EXPECT_EQ(config.agencies, 3u);
+  EXPECT_EQ(config.agency_ids, (std::vector<std::uint32_t>{1, 2, 3}));
   EXPECT_EQ(config.storage_path, "/data/bets.csv");
   EXPECT_EQ(config.idle_timeout, 90s);
+  EXPECT_EQ(config.hello_timeout, 10s);
   EXPECT_EQ(config.max_children, 8u);
 }
 
@@ -62,7 +66,8 @@ TEST_F(ConfigServer, EnvironmentOverridesEveryKey) {
           {"SERVER_LISTEN_BACKLOG", "1"}, {"LOGGING_LEVEL", "critical"},
           {"SERVER_MODE", "LOTTERY"},     {"SERVER_CONCURRENCY", "Process"},
           {"SERVER_AGENCIES", "10000"},   {"STORAGE_FILEPATH", "other.csv"},
-          {"SERVER_IDLE_TIMEOUT", "1us"}, {"SERVER_MAX_CHILDREN", "1"}};
+          {"SERVER_IDLE_TIMEOUT", "1us"}, {"SERVER_MAX_CHILDREN", "1"},
+          {"SERVER_HELLO_TIMEOUT", "2500us"}};
   const ServerConfig config = load_ini(kFullIni);
   EXPECT_EQ(config.port, 0);
   EXPECT_EQ(config.ip, "127.0.0.1");
@@ -73,6 +78,7 @@ TEST_F(ConfigServer, EnvironmentOverridesEveryKey) {
   EXPECT_EQ(config.agencies, 10000u);
   EXPECT_EQ(config.storage_path, "other.csv");
   EXPECT_EQ(config.idle_timeout, 1ms);  // rounded up, never to zero
+  EXPECT_EQ(config.hello_timeout, 3ms);  // rounded up
   EXPECT_EQ(config.max_children, 1u);
 }
 
@@ -93,9 +99,19 @@ TEST_F(ConfigServer, DefaultsApplyWhenFileIsMissing) {
   EXPECT_EQ(config.mode, ServerMode::kLottery);
   EXPECT_EQ(config.concurrency, Concurrency::kProcess);
   EXPECT_EQ(config.agencies, 5u);
+  EXPECT_EQ(config.agency_ids, (std::vector<std::uint32_t>{1, 2, 3, 4, 5}));
   EXPECT_EQ(config.storage_path, "./bets.csv");
   EXPECT_EQ(config.idle_timeout, 30s);
+  EXPECT_EQ(config.hello_timeout, 3s);
   EXPECT_EQ(config.max_children, 64u);
+}
+
+TEST_F(ConfigServer, DefaultMembersMatchLoadedDefaults) {
+  const ServerConfig loaded = load_env_only();
+  const ServerConfig built;
+  EXPECT_EQ(built.agencies, loaded.agencies);
+  EXPECT_EQ(built.agency_ids, loaded.agency_ids);
+  EXPECT_EQ(built.hello_timeout, loaded.hello_timeout);
 }
 
 TEST_F(ConfigServer, KeysAreCaseInsensitiveAndOtherSectionsIgnored) {
@@ -111,6 +127,170 @@ TEST_F(ConfigServer, EmptyFileIsAllDefaults) { EXPECT_EQ(load_ini("").port, 1234
 TEST_F(ConfigServer, ParsesIdleTimeoutAsGoDuration) {
   env_ = {{"SERVER_IDLE_TIMEOUT", "1.5s"}};
   EXPECT_EQ(load_env_only().idle_timeout, 1500ms);
+}
+
+TEST_F(ConfigServer, ParsesHelloTimeoutAsGoDuration) {
+  env_ = {{"SERVER_HELLO_TIMEOUT", "1m0.25s"}};
+  EXPECT_EQ(load_env_only().hello_timeout, 60250ms);
+  env_ = {{"SERVER_HELLO_TIMEOUT", "1ns"}};
+  EXPECT_EQ(load_env_only().hello_timeout, 1ms);  // rounded up, never to zero
+  env_ = {{"SERVER_HELLO_TIMEOUT", ""}};           // empty counts as unset
+  EXPECT_EQ(load_ini("[DEFAULT]\nSERVER_HELLO_TIMEOUT = 500ms\n").hello_timeout, 500ms);
+}
+
+TEST_F(ConfigServer, AgencyIdsFollowAgencyCountWhenNotListed) {
+  env_ = {{"SERVER_AGENCIES", "3"}};
+  EXPECT_EQ(load_env_only().agency_ids, (std::vector<std::uint32_t>{1, 2, 3}));
+  env_ = {{"SERVER_AGENCIES", "0"}};
+  const ServerConfig none = load_env_only();
+  EXPECT_EQ(none.agencies, 0u);
+  EXPECT_TRUE(none.agency_ids.empty());
+  env_ = {{"SERVER_AGENCIES", "10000"}};
+  const ServerConfig most = load_env_only();
+  ASSERT_EQ(most.agency_ids.size(), 10000u);
+  EXPECT_EQ(most.agency_ids.front(), 1u);
+  EXPECT_EQ(most.agency_ids.back(), 10000u);
+}
+
+TEST_F(ConfigServer, ReadsAgencyIdsFromFile) {
+  const ServerConfig config = load_ini("[DEFAULT]\nSERVER_AGENCY_IDS = 3,7,12\n");
+  EXPECT_EQ(config.agency_ids, (std::vector<std::uint32_t>{3, 7, 12}));
+  EXPECT_EQ(config.agencies, 3u);
+}
+
+TEST_F(ConfigServer, EnvironmentOverridesAgencyIds) {
+  env_ = {{"SERVER_AGENCY_IDS", "42"}};
+  const ServerConfig config = load_ini("[DEFAULT]\nSERVER_AGENCY_IDS = 3,7,12\n");
+  EXPECT_EQ(config.agency_ids, (std::vector<std::uint32_t>{42}));
+  EXPECT_EQ(config.agencies, 1u);
+  env_ = {{"SERVER_AGENCY_IDS", ""}};  // empty counts as unset
+  EXPECT_EQ(load_ini("[DEFAULT]\nSERVER_AGENCY_IDS = 3,7,12\n").agency_ids,
+            (std::vector<std::uint32_t>{3, 7, 12}));
+}
+
+TEST_F(ConfigServer, AgencyIdsAreSortedAndMayHaveSpaces) {
+  env_ = {{"SERVER_AGENCY_IDS", " 12 ,3,\t4294967295 ,  7,1 "}};
+  const ServerConfig config = load_env_only();
+  EXPECT_EQ(config.agency_ids, (std::vector<std::uint32_t>{1, 3, 7, 12, 4294967295u}));
+  EXPECT_EQ(config.agencies, 5u);
+}
+
+TEST_F(ConfigServer, AgencyIdsMayListTenThousand) {
+  std::string ids;
+  for (int id = 10000; id >= 1; --id) ids += std::to_string(id) + (id > 1 ? "," : "");
+  env_ = {{"SERVER_AGENCY_IDS", ids}};
+  const ServerConfig config = load_env_only();
+  ASSERT_EQ(config.agency_ids.size(), 10000u);
+  EXPECT_EQ(config.agencies, 10000u);
+  EXPECT_EQ(config.agency_ids.front(), 1u);
+  EXPECT_EQ(config.agency_ids.back(), 10000u);
+}
+
+TEST_F(ConfigServer, AgencyCountThatAgreesWithIdsIsFine) {
+  env_ = {{"SERVER_AGENCIES", "3"}};
+  const ServerConfig config = load_ini("[DEFAULT]\nSERVER_AGENCY_IDS = 9, 2, 5\n");
+  EXPECT_EQ(config.agencies, 3u);
+  EXPECT_EQ(config.agency_ids, (std::vector<std::uint32_t>{2, 5, 9}));
+  env_.clear();
+  EXPECT_EQ(load_ini("[DEFAULT]\nSERVER_AGENCIES = 1\nSERVER_AGENCY_IDS = 8\n").agencies, 1u);
+}
+
+TEST_F(ConfigServer, AgencyCountThatDisagreesWithIdsIsAnError) {
+  // Both in the environment.
+  env_ = {{"SERVER_AGENCY_IDS", "3,7,12"}, {"SERVER_AGENCIES", "5"}};
+  const ConfigError error = expect_error(
+      dir_.absent("config.ini"),
+      {"invalid setting SERVER_AGENCY_IDS: lists 3 agencies but SERVER_AGENCIES is 5: the two disagree"});
+  EXPECT_EQ(error.key(), "SERVER_AGENCY_IDS");
+  // Both in the file, even when the count equals the default.
+  env_.clear();
+  expect_error(dir_.write("config.ini", "[DEFAULT]\nSERVER_AGENCIES = 5\nSERVER_AGENCY_IDS = 1,2\n"),
+               {"invalid setting SERVER_AGENCY_IDS: lists 2 agencies but SERVER_AGENCIES is 5"});
+  // Count in the file, ids in the environment.
+  env_ = {{"SERVER_AGENCY_IDS", "1"}};
+  expect_error(dir_.write("config.ini", "[DEFAULT]\nSERVER_AGENCIES = 0\n"),
+               {"invalid setting SERVER_AGENCY_IDS: lists 1 agencies but SERVER_AGENCIES is 0"});
+}
+
+TEST_F(ConfigServer, AgencyCountAloneFollowsIds) {
+  env_ = {{"SERVER_AGENCY_IDS", "3,7,12"}};  // SERVER_AGENCIES not set: its default yields
+  EXPECT_EQ(load_env_only().agencies, 3u);
+}
+
+TEST_F(ConfigServer, BadAgencyIdsNameKeyAndItem) {
+  struct Case {
+    std::string value;
+    std::string problem;
+  };
+  const std::vector<Case> cases = {
+      {"3,x,7", "\"x\" is not a whole number from 1 to 4294967295"},
+      {"3, 0 ,7", "\"0\" is not a whole number from 1 to 4294967295"},
+      {"4294967296", "\"4294967296\" is not a whole number from 1 to 4294967295"},
+      {"99999999999999999999999", "\"99999999999999999999999\" is not a whole number"},
+      {"-1", "\"-1\" is not a whole number"},
+      {"+1", "\"+1\" is not a whole number"},
+      {"1 2,3", "\"1 2\" is not a whole number"},
+      {"3;7", "\"3;7\" is not a whole number"},
+      {"3,7,3", "agency 3 is listed more than once"},
+      {"12, 012", "agency 12 is listed more than once"},
+      {"3,,7", "item 2 is empty"},
+      {",3", "item 1 is empty"},
+      {"3,7,", "item 3 is empty"},
+      {"3, ,7", "item 2 is empty"},
+      {" ", "must not be empty"},
+  };
+  for (const Case& bad : cases) {
+    SCOPED_TRACE("SERVER_AGENCY_IDS=" + bad.value);
+    env_ = {{"SERVER_AGENCY_IDS", bad.value}};
+    const ConfigError error =
+        expect_error(dir_.absent("config.ini"), {"invalid setting SERVER_AGENCY_IDS: " + bad.problem});
+    EXPECT_EQ(error.key(), "SERVER_AGENCY_IDS");
+  }
+}
+
+TEST_F(ConfigServer, EmptyAgencyIdsInFileIsAnError) {
+  const std::string path = dir_.write("config.ini", "[DEFAULT]\nSERVER_AGENCY_IDS =\n");
+  EXPECT_EQ(expect_error(path, {"invalid setting SERVER_AGENCY_IDS: must not be empty"}).key(),
+            "SERVER_AGENCY_IDS");
+}
+
+TEST_F(ConfigServer, MoreThanTenThousandAgencyIdsIsAnError) {
+  std::string ids;
+  for (int id = 1; id <= 10001; ++id) ids += (id > 1 ? "," : "") + std::to_string(id);
+  env_ = {{"SERVER_AGENCY_IDS", ids}};
+  const ConfigError error = expect_error(
+      dir_.absent("config.ini"),
+      {"invalid setting SERVER_AGENCY_IDS: more than 10000 agency ids (item 10001 is \"10001\")"});
+  EXPECT_EQ(error.key(), "SERVER_AGENCY_IDS");
+}
+
+// "SERVER_AGENCY_IDS = 1,2,...,N" with as many ids as fit in `length` characters.
+std::string agency_ids_line(std::size_t length) {
+  std::string line = "SERVER_AGENCY_IDS = 1";
+  for (int id = 2; line.size() + 1 + std::to_string(id).size() <= length; ++id) {
+    line += "," + std::to_string(id);
+  }
+  line.append(length - line.size(), ' ');  // trailing blanks are trimmed
+  return line;
+}
+
+TEST_F(ConfigServer, FileLineOfAtMost199CharactersIsReadWhole) {
+  const std::string line = agency_ids_line(199);
+  ASSERT_EQ(line.size(), 199u);
+  const ServerConfig config = load_ini("[DEFAULT]\n" + line + "\r\nSERVER_PORT = 1\n");
+  ASSERT_EQ(config.agency_ids.size(), 63u);
+  EXPECT_EQ(config.agency_ids.back(), 63u);  // not cut short
+  EXPECT_EQ(config.port, 1);
+  EXPECT_EQ(load_ini("[DEFAULT]\n" + line).agency_ids.size(), 63u);
+}
+
+TEST_F(ConfigServer, LongerFileLineIsAnErrorNamingIt) {
+  const std::string path =
+      dir_.write("config.ini", "[DEFAULT]\nSERVER_PORT = 1\n" + agency_ids_line(200) + "\n");
+  const ConfigError error = expect_error(path, {"cannot parse " + path + ": line 3 is longer than 199 characters"});
+  EXPECT_EQ(error.key(), "");
+  expect_error(dir_.write("config.ini", "[DEFAULT]\nSTORAGE_FILEPATH = " + std::string(200, 'a') + "\n"),
+               {"line 2 is longer than 199 characters"});
 }
 
 struct BadValue {
@@ -139,6 +319,14 @@ const std::vector<BadValue>& bad_values() {
       {"SERVER_IDLE_TIMEOUT", "abc"},
       {"SERVER_MAX_CHILDREN", "0"},
       {"SERVER_MAX_CHILDREN", "4294967296"},
+      {"SERVER_AGENCY_IDS", "abc"},
+      {"SERVER_AGENCY_IDS", "0"},
+      {"SERVER_AGENCY_IDS", "4294967296"},
+      {"SERVER_HELLO_TIMEOUT", "0s"},
+      {"SERVER_HELLO_TIMEOUT", "0"},
+      {"SERVER_HELLO_TIMEOUT", "-1s"},
+      {"SERVER_HELLO_TIMEOUT", "3"},
+      {"SERVER_HELLO_TIMEOUT", "abc"},
   };
   return values;
 }
