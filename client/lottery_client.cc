@@ -40,6 +40,10 @@ const char* describe(protocol::AckCode code) {
       return "storage failure";
     case protocol::AckCode::kServerBusy:
       return "server busy";
+    case protocol::AckCode::kUnknownAgency:
+      return "this agency is not one of the round's";
+    case protocol::AckCode::kBettingClosed:
+      return "betting is closed for this agency (it has finished, or the draw is held)";
   }
   return "unknown";
 }

@@ -5,12 +5,9 @@
 
 #include "common/logging/logging.h"
 #include "common/lottery/bet.h"
-#include "common/net/errors.h"
 #include "common/protocol/codec.h"
 #include "common/protocol/errors.h"
-#include "common/sys/signals.h"
-#include "server/storage/bets_file.h"
-#include "server/storage/winners.h"
+#include "server/draw/draw_record.h"
 
 namespace tp0::server {
 namespace {
@@ -18,21 +15,43 @@ namespace {
 using logging::Event;
 using logging::Result;
 
+constexpr const char* kBettingClosed = "the agency has finished: betting is closed";
+
 }  // namespace
 
 LotterySession::LotterySession(protocol::Channel& channel, draw::DrawBarrier& barrier,
-                               LotterySettings settings)
-    : channel_(channel), barrier_(barrier), settings_(std::move(settings)), bets_file_(settings_.storage_path) {}
+                               const draw::Membership& members, LotterySettings settings)
+    : channel_(channel),
+      barrier_(barrier),
+      members_(members),
+      settings_(std::move(settings)),
+      bets_file_(settings_.storage_path) {}
 
 void LotterySession::run() {
+  // Until it has said which agency it is, a connection is only a cost: it must do so soon.
+  channel_.connection().set_deadline(settings_.hello_timeout);
+  serve_messages();
+}
+
+void LotterySession::answer_after_draw(std::uint32_t agency) {
+  agency_ = agency;
+  position_ = members_.position_of(agency).value();
+  answer_winners();
+  serve_messages();
+}
+
+void LotterySession::serve_messages() {
   try {
-    while (auto message = channel_.receive()) {
+    while (!ended_) {
+      auto message = channel_.receive();
+      if (!message) break;
       // Answers keep the order of requests: batches staged before anything else is answered.
       if (!std::holds_alternative<protocol::Batch>(*message)) store_staged_batches();
       std::visit([this](const auto& m) { on(m); }, *message);
       // Everything received is stored and answered before the channel waits for more.
       if (!channel_.has_message()) store_staged_batches();
     }
+    if (!handed_over_) channel_.flush();
   } catch (const protocol::ProtocolError&) {
     // The batches before a malformed frame were whole and valid.
     store_staged_batches();
@@ -40,26 +59,36 @@ void LotterySession::run() {
   }
 }
 
+bool LotterySession::still_betting() { return !barrier_.finished(position_); }
+
 void LotterySession::store_staged_batches() {
   if (staged_batches_.empty()) return;
-  try {
-    bets_file_.store_staged();
-  } catch (const std::exception& error) {
+  const auto answer_all = [&](Result result, protocol::AckCode code, const char* error) {
     for (const std::size_t bets : staged_batches_) {
-      logging::error(Event("apuesta_recibida", Result::kFail)
-                         .with("cantidad", bets)
-                         .with("agency", *agency_)
-                         .with("error", error.what()));
-      acknowledge(protocol::AckCode::kStorageFailure);
+      Event event("apuesta_recibida", result);
+      event.with("cantidad", bets);
+      if (error != nullptr) event.with("agency", *agency_).with("error", error);
+      if (result == Result::kSuccess) {
+        logging::info(event);
+      } else {
+        logging::error(event);
+      }
+      acknowledge(code);
     }
     staged_batches_.clear();
+  };
+  bool stored = false;
+  try {
+    stored = bets_file_.store_staged([this] { return still_betting(); });
+  } catch (const std::exception& error) {
+    answer_all(Result::kFail, protocol::AckCode::kStorageFailure, error.what());
     return;
   }
-  for (const std::size_t bets : staged_batches_) {
-    logging::info(Event("apuesta_recibida", Result::kSuccess).with("cantidad", bets));
-    acknowledge(protocol::AckCode::kOk);
+  if (stored) {
+    answer_all(Result::kSuccess, protocol::AckCode::kOk, nullptr);
+  } else {
+    answer_all(Result::kFail, protocol::AckCode::kBettingClosed, kBettingClosed);
   }
-  staged_batches_.clear();
 }
 
 void LotterySession::acknowledge(protocol::AckCode code, std::uint16_t bet_index) {
@@ -74,53 +103,72 @@ void LotterySession::refuse(protocol::AckCode code, std::uint16_t bet_index) {
   acknowledge(code, bet_index);
 }
 
+void LotterySession::refuse_and_end(protocol::AckCode code, const std::string& why,
+                                    std::optional<std::uint32_t> claimed) {
+  Event event("identify", Result::kFail);
+  event.with("ip", channel_.connection().peer());
+  if (agency_) event.with("agency", *agency_);
+  if (claimed) event.with("claimed_agency", *claimed);
+  logging::warning(event.with("error", why));
+  refuse(code);
+  ended_ = true;
+}
+
 bool LotterySession::identified_as(std::optional<std::uint32_t> agency) {
   if (!agency_) {
-    logging::warning(Event("identify", Result::kFail)
-                         .with("ip", channel_.connection().peer())
-                         .with("error", "request before Hello"));
-    refuse(protocol::AckCode::kUnexpectedMessage);
+    refuse_and_end(protocol::AckCode::kUnexpectedMessage, "request before Hello", agency);
     return false;
   }
   if (agency && *agency != *agency_) {
-    logging::warning(Event("identify", Result::kFail)
-                         .with("ip", channel_.connection().peer())
-                         .with("agency", *agency_)
-                         .with("claimed_agency", *agency));
-    refuse(protocol::AckCode::kWrongAgency);
+    refuse_and_end(protocol::AckCode::kWrongAgency, "a connection speaks for the agency of its Hello only", agency);
     return false;
   }
   return true;
 }
 
 void LotterySession::on(const protocol::Hello& hello) {
-  if (hello.agency == 0 || (agency_ && *agency_ != hello.agency)) {
-    acknowledge(protocol::AckCode::kWrongAgency);
+  if (agency_) {
+    // Saying it again is harmless; saying another agency is not.
+    if (hello.agency != *agency_) {
+      refuse_and_end(protocol::AckCode::kWrongAgency, "a connection speaks for the agency of its Hello only",
+                     hello.agency);
+      return;
+    }
+    acknowledge(protocol::AckCode::kOk);
+    return;
+  }
+  const auto position = members_.position_of(hello.agency);
+  if (!position) {
+    refuse_and_end(protocol::AckCode::kUnknownAgency, "not one of the round's agencies", hello.agency);
     return;
   }
   agency_ = hello.agency;
+  position_ = *position;
+  channel_.connection().set_deadline(std::nullopt);
   acknowledge(protocol::AckCode::kOk);
 }
 
 void LotterySession::on(const protocol::SingleBet& single) {
   if (!identified_as(single.bet.agency)) return;
   const lottery::Bet& bet = single.bet;
-  if (const auto problem = lottery::validate(bet)) {
+  const auto fail = [&](protocol::AckCode code, const std::string& error) {
     logging::error(Event("apuesta_almacenada", Result::kFail)
                        .with("dni", bet.document)
                        .with("numero", bet.number)
-                       .with("error", *problem));
-    acknowledge(protocol::AckCode::kInvalidBet);
+                       .with("error", error));
+    acknowledge(code);
+  };
+  if (const auto problem = lottery::validate(bet)) {
+    fail(protocol::AckCode::kInvalidBet, *problem);
     return;
   }
   try {
-    bets_file_.store(std::span(&bet, 1));
+    if (!bets_file_.store(std::span(&bet, 1), [this] { return still_betting(); })) {
+      fail(protocol::AckCode::kBettingClosed, kBettingClosed);
+      return;
+    }
   } catch (const std::exception& error) {
-    logging::error(Event("apuesta_almacenada", Result::kFail)
-                       .with("dni", bet.document)
-                       .with("numero", bet.number)
-                       .with("error", error.what()));
-    acknowledge(protocol::AckCode::kStorageFailure);
+    fail(protocol::AckCode::kStorageFailure, error.what());
     return;
   }
   logging::info(Event("apuesta_almacenada", Result::kSuccess)
@@ -149,33 +197,47 @@ void LotterySession::on(const protocol::Batch& batch) {
 
 void LotterySession::on(const protocol::Finished&) {
   if (!identified_as(std::nullopt)) return;
+  // Under the lock every store takes: a batch of this agency is either stored before it
+  // finished, or refused after; none can slip in between, in this process or another.
+  auto outcome = draw::DrawBarrier::Finish::kAlreadyFinished;
+  bets_file_.run_exclusively([&] { outcome = barrier_.finish(position_); });
   logging::debug(Event("agency_finished", Result::kSuccess).with("agency", *agency_));
-  if (barrier_.finish(*agency_)) logging::info(Event("sorteo", Result::kSuccess));
+  if (outcome == draw::DrawBarrier::Finish::kHeldTheDraw) {
+    // No bet can enter the file any more: the draw's winners are fixed, so record them now.
+    draw::record_draw(settings_.storage_path, [this] { announce_draw(); });
+    if (settings_.on_draw) settings_.on_draw();
+  }
   acknowledge(protocol::AckCode::kOk);
 }
 
 void LotterySession::on(const protocol::WinnersQuery& query) {
   if (!identified_as(query.agency)) return;
-  if (!barrier_.drawn()) {
-    if (!settings_.wait_for_draw) {
-      channel_.send(protocol::NotReady{});
-      return;
-    }
-    channel_.flush();
-    net::Connection& connection = channel_.connection();
-    logging::debug(Event("wait_for_draw", Result::kInProgress).with("agency", query.agency));
-    if (!barrier_.wait_for_draw([&] { return connection.peer_hung_up(); })) {
-      if (sys::signals::shutdown_requested()) throw net::ShutdownRequested();
-      // Nobody is left to answer; end the child now rather than at the draw.
-      throw net::PeerClosed(connection.peer() + " left while waiting for the draw");
-    }
+  if (barrier_.drawn()) {
+    answer_winners();
+    return;
   }
-  const auto documents = storage::winning_documents(settings_.storage_path, query.agency);
-  for (const auto& part : protocol::split_winners(documents)) channel_.send(part);
+  if (!settings_.hand_over_until_draw) {
+    channel_.send(protocol::NotReady{});
+    return;
+  }
+  channel_.flush();
+  if (channel_.has_message()) throw protocol::ProtocolError("a message after a winners query, before the answer");
+  settings_.hand_over_until_draw(*agency_, channel_.connection());
+  logging::debug(Event("wait_for_draw", Result::kInProgress).with("agency", *agency_));
+  handed_over_ = true;
+  ended_ = true;
+}
+
+void LotterySession::answer_winners() {
+  const auto documents = draw::recorded_winners(settings_.storage_path, *agency_, [this] { announce_draw(); });
+  for (const auto& part : protocol::split_winners(documents)) channel_.post(part);
+  channel_.flush();
   logging::debug(Event("winners_sent", Result::kSuccess)
-                     .with("agency", query.agency)
+                     .with("agency", *agency_)
                      .with("cant_ganadores", documents.size()));
 }
+
+void LotterySession::announce_draw() { logging::info(Event("sorteo", Result::kSuccess)); }
 
 template <typename Unexpected>
 void LotterySession::on(const Unexpected& message) {

@@ -1,35 +1,62 @@
 #pragma once
 
+#include <chrono>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "common/protocol/channel.h"
 #include "server/draw/draw_barrier.h"
+#include "server/draw/membership.h"
 #include "server/storage/bets_file.h"
 
 namespace tp0::server {
 
 struct LotterySettings {
   std::string storage_path;
-  // True when each connection has a process of its own and so may block until the draw;
-  // a sequential server answers NotReady instead and the client asks again later.
-  bool wait_for_draw = false;
+  // How long a new connection has to introduce itself with a whole Hello.
+  std::chrono::milliseconds hello_timeout{3000};
+  // Where a winners query that comes before the draw goes. Given (process mode), the
+  // connection is handed to it and the conversation ends here: whoever holds it answers
+  // after the draw (see Handback). Not given (sequential), the client is answered
+  // NotReady and asks again later on a new connection.
+  std::function<void(std::uint32_t agency, const net::Connection&)> hand_over_until_draw;
+  // Called once this process has held the draw and recorded it.
+  std::function<void()> on_draw;
 };
 
-// Serves one lottery conversation until the client closes it (see README "Protocol"):
-// Hello, then bets or batches (each acknowledged only once written to the bets file),
-// Finished, and WinnersQuery. Logs the course's lines (apuesta_almacenada,
-// apuesta_recibida, sorteo). Requests that break the protocol get an Ack with an error
-// code; malformed frames end the conversation with ProtocolError.
+// Serves one lottery conversation until the client closes it (see README "Protocol" and
+// "The round"): Hello, then bets or batches (each acknowledged only once written to the
+// bets file), Finished, and WinnersQuery. Logs the course's lines (apuesta_almacenada,
+// apuesta_recibida, sorteo).
+//
+// The round's rules are enforced here, whatever the peer sends: only the round's
+// agencies are served (anything else is refused at its first message and the
+// connection ends); a connection speaks for the agency of its Hello only; an agency's
+// bets count only until it finishes (checked under the bets file's lock, so that a
+// store and a Finished of any process are in one order); winners are read from the
+// draw's record, the same for every answer. Other requests that break the protocol get
+// an Ack with an error code; malformed frames end the conversation with ProtocolError.
 class LotterySession {
  public:
-  LotterySession(protocol::Channel& channel, draw::DrawBarrier& barrier, LotterySettings settings);
+  LotterySession(protocol::Channel& channel, draw::DrawBarrier& barrier, const draw::Membership& members,
+                 LotterySettings settings);
 
-  // Returns normally when the client closed the connection between messages.
+  // Returns normally when the client closed the connection between messages, or the
+  // session ended it (a peer that broke the round's rules, a connection handed over).
   // Throws NetError, ProtocolError or ShutdownRequested.
   void run();
+
+  // Continues a conversation that was handed over while waiting for the draw: answers
+  // `agency`'s winners query, then serves the connection as run() does.
+  // REQUIRES: the draw is held and `agency` is one of the round's.
+  void answer_after_draw(std::uint32_t agency);
+
+  // True once run() returned because the connection was handed over: the caller no
+  // longer speaks on it.
+  bool handed_over() const { return handed_over_; }
 
  private:
   void on(const protocol::Hello& hello);
@@ -40,19 +67,30 @@ class LotterySession {
   template <typename Unexpected>
   void on(const Unexpected& message);
 
+  void serve_messages();
   // Stores the batches staged by on(Batch) with one write, then logs and acknowledges each.
   void store_staged_batches();
+  // The check every store makes under the bets file's lock: the agency still bets.
+  bool still_betting();
   void acknowledge(protocol::AckCode code, std::uint16_t bet_index = 0);
   // Acknowledges with an error code, after storing and answering the staged batches.
   void refuse(protocol::AckCode code, std::uint16_t bet_index = 0);
-  // Refuses with kWrongAgency or kUnexpectedMessage and returns false unless the
-  // connection introduced itself as `agency` (any agency when nullopt).
+  // Refuses with `code`, logs why (identify | result: fail) and ends the conversation.
+  void refuse_and_end(protocol::AckCode code, const std::string& why, std::optional<std::uint32_t> claimed);
+  // Unless the connection introduced itself as `agency` (any agency when nullopt),
+  // refuses with kUnexpectedMessage or kWrongAgency, ends the conversation and returns false.
   bool identified_as(std::optional<std::uint32_t> agency);
+  void answer_winners();
+  void announce_draw();
 
   protocol::Channel& channel_;
   draw::DrawBarrier& barrier_;
+  const draw::Membership& members_;
   LotterySettings settings_;
   std::optional<std::uint32_t> agency_;
+  std::uint32_t position_ = 0;  // agency_'s position in the round, once identified
+  bool ended_ = false;
+  bool handed_over_ = false;
   storage::BetsFileWriter bets_file_;
   std::vector<std::size_t> staged_batches_;  // the size of each batch staged, in order
 };

@@ -2,9 +2,13 @@
 
 #include <poll.h>
 
+#include <sys/resource.h>
+
 #include <chrono>
 #include <cstring>
 #include <exception>
+#include <map>
+#include <optional>
 #include <vector>
 
 #include "common/logging/logging.h"
@@ -14,7 +18,10 @@
 #include "common/sys/signals.h"
 #include "server/child_processes.h"
 #include "server/draw/draw_barrier.h"
+#include "server/draw/draw_record.h"
+#include "server/draw/membership.h"
 #include "server/echo_session.h"
+#include "server/handback.h"
 #include "server/lottery_session.h"
 #include "server/storage/bets_file.h"
 
@@ -29,22 +36,43 @@ using logging::Result;
 // How long children get to finish their conversation after SIGTERM before SIGKILL.
 constexpr std::chrono::milliseconds kChildGracePeriod{3000};
 
+// The parent holds a connection for every agency waiting for the draw, up to
+// SERVER_AGENCIES of them, beside its own: the usual soft limit of 1,024 descriptors is
+// raised to the hard limit, which any process may do.
+void allow_a_descriptor_per_agency() {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &limit);
+  }
+}
+
 class Server {
  public:
   explicit Server(const config::ServerConfig& config)
       : config_(config),
         listener_(net::TcpListener::listen(config.ip, config.port, config.listen_backlog)),
-        barrier_(config.agencies) {}
+        members_(config.agency_ids),
+        barrier_(members_.size()) {
+    if (config_.mode == ServerMode::kLottery && config_.concurrency == Concurrency::kProcess) {
+      handback_.emplace();
+      allow_a_descriptor_per_agency();
+    }
+  }
 
   int run();
 
  private:
-  // Waits until a connection can be accepted. Returns false when shutting down.
   // A round lives as long as the server: the draw's state is in memory that dies with
   // it. So a bets file already there is a previous round's, set aside (see README
   // "Guarantees") before any agency can add to the new one.
   void start_round();
-  bool wait_for_connection();
+  // Waits until something needs the parent: a connection to accept (true), a message
+  // from a child, a child's exit, a signal. Returns false when shutting down.
+  bool wait_for_work();
+  // Takes in the connections children handed back; once the draw is held, gives each to
+  // a new child to answer, as far as SERVER_MAX_CHILDREN allows.
+  void tend_waiting_connections();
   // True when SERVER_MAX_CHILDREN children are serving connections, after reaping those
   // that exited.
   bool at_child_limit();
@@ -52,16 +80,22 @@ class Server {
   // Refusing (rather than leaving it in the backlog) tells the peer at once, and no
   // number of connections can make the server fork more than its limit.
   void refuse(net::Connection& connection);
-  void serve_in_child(net::Connection& connection);
-  // Runs one conversation and closes the connection. Returns the exit code a child
-  // serving it leaves with: 0 when it ended normally or by shutdown, 1 when it failed.
-  int serve(net::Connection& connection);
+  void serve_in_child(net::Connection& connection, std::optional<std::uint32_t> answering);
+  // Runs one conversation and closes the connection (unless it was handed back). With
+  // `answering`, the conversation is one handed back before the draw, resumed with the
+  // answer to that agency's winners query. Returns the exit code a child serving it
+  // leaves with: 0 when it ended normally or by shutdown, 1 when it failed.
+  int serve(net::Connection& connection, std::optional<std::uint32_t> answering = std::nullopt);
+  LotterySettings lottery_settings();
   void shut_down();
 
   const config::ServerConfig& config_;
   net::TcpListener listener_;
+  draw::Membership members_;
   draw::DrawBarrier barrier_;
   ChildProcesses children_;
+  std::optional<Handback> handback_;           // process mode, lottery
+  std::map<std::uint32_t, net::Connection> waiting_;  // handed back, one per agency
 };
 
 int Server::run() {
@@ -72,12 +106,12 @@ int Server::run() {
                     .with("mode", config::to_string(config_.mode))
                     .with("concurrency", config::to_string(config_.concurrency)));
   if (config_.mode == ServerMode::kLottery && barrier_.drawn()) {
-    // No agency has to finish (SERVER_AGENCIES=0), so the draw happened at construction.
-    logging::info(Event("sorteo", Result::kSuccess));
+    // No agency has to finish (SERVER_AGENCIES=0): the draw is held at start, over no bets.
+    draw::record_draw(config_.storage_path, [] { logging::info(Event("sorteo", Result::kSuccess)); });
   }
   while (true) {
     logging::info(Event("accept_connections", Result::kInProgress));
-    if (!wait_for_connection()) break;
+    if (!wait_for_work()) break;
     auto connection = listener_.accept();
     if (!connection) continue;
     if (config_.concurrency == Concurrency::kProcess && at_child_limit()) {
@@ -87,7 +121,7 @@ int Server::run() {
     logging::info(Event("accept_connections", Result::kSuccess).with("ip", connection->peer()));
     connection->set_idle_timeout(config_.idle_timeout);
     if (config_.concurrency == Concurrency::kProcess) {
-      serve_in_child(*connection);
+      serve_in_child(*connection, std::nullopt);
     } else {
       serve(*connection);
     }
@@ -97,17 +131,38 @@ int Server::run() {
   return 0;
 }
 
-bool Server::wait_for_connection() {
+bool Server::wait_for_work() {
   while (true) {
     if (sys::signals::consume_child_exited()) children_.reap();
     if (sys::signals::shutdown_requested()) return false;
-    pollfd fds[2] = {{listener_.fd(), POLLIN, 0}, {sys::signals::wake_fd(), POLLIN, 0}};
-    if (::poll(fds, 2, -1) == -1) {
+    if (handback_) tend_waiting_connections();
+    pollfd fds[3] = {{listener_.fd(), POLLIN, 0},
+                     {sys::signals::wake_fd(), POLLIN, 0},
+                     {handback_ ? handback_->parent_fd() : -1, POLLIN, 0}};
+    if (::poll(fds, 3, -1) == -1) {
       if (errno == EINTR) continue;
       throw net::NetError(std::string("poll listener: ") + std::strerror(errno));
     }
     if (fds[1].revents != 0) sys::signals::drain_wake_fd();
     if (fds[0].revents != 0 && !sys::signals::shutdown_requested()) return true;
+  }
+}
+
+void Server::tend_waiting_connections() {
+  for (auto& [agency, connection] : handback_->receive()) {
+    // An agency has one answer coming: a newer connection asking for it replaces an
+    // older one, which bounds what the parent holds by the number of agencies.
+    waiting_.insert_or_assign(agency, std::move(connection));
+  }
+  // The barrier's mutex is only ever held for a few instructions, and is robust: looking
+  // at it cannot wedge the parent. Looking also repairs it if a child died holding it.
+  if (waiting_.empty() || !barrier_.drawn()) return;
+  while (!waiting_.empty() && !at_child_limit()) {
+    auto next = waiting_.begin();
+    const std::uint32_t agency = next->first;
+    net::Connection connection = std::move(next->second);
+    waiting_.erase(next);
+    serve_in_child(connection, agency);
   }
 }
 
@@ -118,6 +173,7 @@ void Server::start_round() {
                       .with("archived_as", previous->archived_as)
                       .with("uncommitted_bytes_dropped", previous->bytes_dropped));
   }
+  draw::remove_draw_record(config_.storage_path);
 }
 
 bool Server::at_child_limit() {
@@ -137,35 +193,59 @@ void Server::refuse(net::Connection& connection) {
       protocol::encode(protocol::Ack{protocol::AckCode::kServerBusy, 0}, frame);
       connection.write_all(frame);
     }
-    connection.close();
   } catch (const net::NetError& error) {
-    logging::warning(Event("close_connection", Result::kFail)
+    logging::warning(Event("refuse_connection", Result::kFail)
                          .with("ip", connection.peer())
                          .with("error", error.what()));
+  } catch (const net::ShutdownRequested&) {
+    // The busy answer is moot; the accept loop sees the shutdown next and ends normally.
   }
+  // Closing never blocks, and the connection goes whatever happened to its answer.
+  connection.close_quietly();
 }
 
-void Server::serve_in_child(net::Connection& connection) {
+void Server::serve_in_child(net::Connection& connection, std::optional<std::uint32_t> answering) {
   children_.spawn([&] {
     listener_.close();
-    return serve(connection);
+    if (handback_) handback_->close_parent_end();
+    // The other waiting connections are the parent's to answer.
+    waiting_.clear();
+    return serve(connection, answering);
   });
   // The child has its own copy of the socket; the parent's is closed at once.
   connection.close();
 }
 
-int Server::serve(net::Connection& connection) {
+LotterySettings Server::lottery_settings() {
+  LotterySettings settings;
+  settings.storage_path = config_.storage_path;
+  settings.hello_timeout = config_.hello_timeout;
+  if (handback_) {
+    settings.hand_over_until_draw = [this](std::uint32_t agency, const net::Connection& connection) {
+      handback_->hand_over(agency, connection);
+    };
+    settings.on_draw = [this] { handback_->announce_draw(); };
+  }
+  return settings;
+}
+
+int Server::serve(net::Connection& connection, std::optional<std::uint32_t> answering) {
   const std::string peer = connection.peer();
   int code = 0;
+  bool handed_over = false;
   try {
     if (config_.mode == ServerMode::kEcho) {
       serve_echo(connection);
       connection.close();
     } else {
       protocol::Channel channel(std::move(connection));
-      LotterySession session(channel, barrier_,
-                             {config_.storage_path, config_.concurrency == Concurrency::kProcess});
-      session.run();
+      LotterySession session(channel, barrier_, members_, lottery_settings());
+      if (answering) {
+        session.answer_after_draw(*answering);
+      } else {
+        session.run();
+      }
+      handed_over = session.handed_over();
       channel.connection().close();
     }
   } catch (const net::ShutdownRequested&) {
@@ -174,7 +254,11 @@ int Server::serve(net::Connection& connection) {
     logging::error(Event("serve_connection", Result::kFail).with("ip", peer).with("error", error.what()));
     code = 1;
   }
-  logging::info(Event("close_connection", Result::kSuccess).with("ip", peer));
+  if (handed_over) {
+    logging::debug(Event("hand_back_connection", Result::kSuccess).with("ip", peer));
+  } else {
+    logging::info(Event("close_connection", Result::kSuccess).with("ip", peer));
+  }
   return code;
 }
 
@@ -185,6 +269,18 @@ void Server::shut_down() {
   logging::info(Event("close_listener", Result::kSuccess));
   const std::size_t children = children_.terminate_all(kChildGracePeriod);
   logging::info(Event("terminate_children", Result::kSuccess).with("count", children));
+  if (handback_) {
+    // Children may have handed connections back until they ended.
+    for (auto& [agency, connection] : handback_->receive()) waiting_.insert_or_assign(agency, std::move(connection));
+    for (auto& [agency, connection] : waiting_) {
+      logging::info(Event("close_connection", Result::kSuccess)
+                        .with("ip", connection.peer())
+                        .with("agency", agency)
+                        .with("waiting_for", "draw"));
+      connection.close_quietly();
+    }
+    waiting_.clear();
+  }
   barrier_.release();
   logging::info(Event("release_shared_memory", Result::kSuccess));
   logging::info(Event("shutdown", Result::kSuccess));

@@ -4,6 +4,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -15,13 +16,36 @@ namespace tp0::net {
 Connection::Connection(sys::UniqueFd fd, std::string peer)
     : fd_(std::move(fd)), peer_(std::move(peer)) {}
 
+void Connection::set_deadline(std::optional<std::chrono::milliseconds> budget) {
+  if (!budget) {
+    deadline_.reset();
+    return;
+  }
+  deadline_ = std::chrono::steady_clock::now() + *budget;
+  deadline_budget_ = *budget;
+}
+
 void Connection::wait(short events, const char* doing) {
-  switch (sys::wait_for(fd_.get(), events, idle_timeout_)) {
+  std::optional<std::chrono::milliseconds> timeout = idle_timeout_;
+  bool deadline_first = false;
+  if (deadline_) {
+    const auto left = std::max(std::chrono::milliseconds{0},
+                               std::chrono::ceil<std::chrono::milliseconds>(*deadline_ - std::chrono::steady_clock::now()));
+    if (!timeout || left < *timeout) {
+      timeout = left;
+      deadline_first = true;
+    }
+  }
+  switch (sys::wait_for(fd_.get(), events, timeout)) {
     case sys::WaitResult::kReady:
       return;
     case sys::WaitResult::kShutdown:
       throw ShutdownRequested();
     case sys::WaitResult::kTimeout:
+      if (deadline_first) {
+        throw IdleTimeout(std::string(doing) + " " + peer_ + ": not done within its deadline of " +
+                          std::to_string(deadline_budget_.count()) + " ms");
+      }
       throw IdleTimeout(std::string(doing) + " " + peer_ + ": no activity for " +
                         std::to_string(idle_timeout_->count()) + " ms");
   }

@@ -30,6 +30,11 @@ class Connection {
   // How long a single wait for the peer may last; nullopt waits forever.
   void set_idle_timeout(std::optional<std::chrono::milliseconds> timeout) { idle_timeout_ = timeout; }
 
+  // Every wait must also end within `budget` from now, however active the peer: the idle
+  // timeout alone lets a peer that sends a byte now and then hold the connection forever.
+  // A wait past the deadline throws IdleTimeout. nullopt removes the deadline.
+  void set_deadline(std::optional<std::chrono::milliseconds> budget);
+
   // Sends every byte of `data`.
   void write_all(std::span<const std::byte> data);
 
@@ -51,6 +56,8 @@ class Connection {
 
   // Closes the socket now; errors are reported as NetError.
   void close();
+  // Closes the socket now, ignoring errors: for a connection being given up on.
+  void close_quietly() noexcept { fd_.reset(); }
 
  private:
   void wait(short events, const char* doing);
@@ -58,6 +65,8 @@ class Connection {
   sys::UniqueFd fd_;
   std::string peer_;
   std::optional<std::chrono::milliseconds> idle_timeout_;
+  std::optional<std::chrono::steady_clock::time_point> deadline_;
+  std::chrono::milliseconds deadline_budget_{0};  // for the error message
 };
 
 }  // namespace tp0::net

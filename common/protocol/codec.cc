@@ -96,7 +96,7 @@ void put_body(WireWriter& out, const Message& message) {
 }
 
 AckCode ack_code(std::uint8_t value) {
-  if (value > static_cast<std::uint8_t>(AckCode::kServerBusy)) {
+  if (value > static_cast<std::uint8_t>(AckCode::kBettingClosed)) {
     throw ProtocolError("unknown acknowledgement code " + std::to_string(value));
   }
   return static_cast<AckCode>(value);

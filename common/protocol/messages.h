@@ -30,9 +30,14 @@ enum class AckCode : std::uint8_t {
   kStorageFailure = 4,     // the bets could not be written; nothing was stored
   kServerBusy = 5,         // the server serves as many connections as it may; nothing was
                            // read: connect again later (sent instead of the Hello's Ack)
+  kUnknownAgency = 6,      // the Hello names an agency that is not one of the round's; the
+                           // server closes the connection
+  kBettingClosed = 7,      // the agency has said it finished (or the draw is held): its bets
+                           // no longer enter the round; nothing of the message was stored
 };
 
 // Client -> server, first message of a lottery conversation: which agency is speaking.
+// A connection speaks for that agency only.
 struct Hello {
   std::uint32_t agency = 0;
   bool operator==(const Hello&) const = default;

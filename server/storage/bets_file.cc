@@ -15,7 +15,6 @@
 #include "common/sys/unique_fd.h"
 #include "server/storage/commit_record.h"
 #include "server/storage/decimal.h"
-#include "server/storage/winners.h"
 
 namespace tp0::storage {
 namespace {
@@ -74,32 +73,44 @@ void store_bets(const std::string& path, std::span<const lottery::Bet> bets) {
 
 void BetsFileWriter::stage(std::span<const lottery::Bet> bets) { append_rows(bets, rows_); }
 
-void BetsFileWriter::store(std::span<const lottery::Bet> bets) {
+bool BetsFileWriter::store(std::span<const lottery::Bet> bets, const Admission& admit) {
   stage(bets);
-  store_staged();
+  return store_staged(admit);
 }
 
-void BetsFileWriter::store_staged() {
-  if (rows_.empty()) return;
-  // Staged rows are written by this call or by none: a failed store does not leave them
-  // for the next one.
+bool BetsFileWriter::store_staged(const Admission& admit) {
+  if (rows_.empty()) return true;
+  // Staged rows are written by this call or by none: a failed or refused store does not
+  // leave them for the next one.
+  bool stored = false;
   try {
-    append_staged();
+    stored = append_staged(admit);
   } catch (...) {
     rows_.clear();
     throw;
   }
   rows_.clear();
+  return stored;
 }
 
-void BetsFileWriter::append_staged() {
-  if (!record_) {
-    sys::UniqueFd fd = open_for_append(path_);
-    CommitRecord record = CommitRecord::open_for_update(path_);
-    fd_ = std::move(fd);
-    record_.emplace(std::move(record));
-  }
+void BetsFileWriter::run_exclusively(const std::function<void()>& step) {
+  open_once();
   const sys::FileLock lock(fd_.get(), sys::FileLock::Mode::kExclusive, path_);
+  step();
+}
+
+void BetsFileWriter::open_once() {
+  if (record_) return;
+  sys::UniqueFd fd = open_for_append(path_);
+  CommitRecord record = CommitRecord::open_for_update(path_);
+  fd_ = std::move(fd);
+  record_.emplace(std::move(record));
+}
+
+bool BetsFileWriter::append_staged(const Admission& admit) {
+  open_once();
+  const sys::FileLock lock(fd_.get(), sys::FileLock::Mode::kExclusive, path_);
+  if (admit && !admit()) return false;
   const std::uint64_t committed = cut_to_committed(fd_.get(), path_, *record_);
   try {
     sys::write_all(fd_.get(), rows_, "append bets to " + path_);
@@ -111,10 +122,10 @@ void BetsFileWriter::append_staged() {
     }
     throw;
   }
+  return true;
 }
 
 std::optional<PreviousRound> archive_previous_round(const std::string& path) {
-  remove_winners(path);
   sys::UniqueFd fd(sys::retry_on_eintr([&] { return ::open(path.c_str(), O_WRONLY | O_CLOEXEC); }));
   const std::string record_path = CommitRecord::path_for(path);
   if (!fd) {
@@ -182,20 +193,20 @@ bool BetsFileReader::next(lottery::Bet& bet) {
   return true;
 }
 
-bool BetsFileReader::next_winning(lottery::Bet& bet) {
+bool BetsFileReader::next_with_number(std::uint16_t number, lottery::Bet& bet) {
   // The number is the last field: a row whose last field is another number is skipped
-  // without being split, which is nearly every row.
-  const auto another_number = [](std::string_view row) {
+  // without being split, which is nearly every row when one number is looked for.
+  const auto another_number = [number](std::string_view row) {
     const auto last_comma = row.rfind(',');
     if (last_comma == std::string_view::npos) return false;
-    const auto number = lottery::parse_number(row.substr(last_comma + 1));
-    return number && *number != lottery::kWinningNumber;
+    const auto found = lottery::parse_number(row.substr(last_comma + 1));
+    return found && *found != number;
   };
   while (reader_) {
     while (reader_->skip_plain_line_if(another_number)) {
     }
     if (!next(bet)) return false;
-    if (lottery::has_won(bet)) return true;
+    if (bet.number == number) return true;
   }
   return false;
 }

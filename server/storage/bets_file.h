@@ -41,23 +41,37 @@ class BetsFileWriter {
  public:
   explicit BetsFileWriter(std::string path) : path_(std::move(path)) {}
 
+  // A condition checked once the exclusive lock is held, before anything is written: a
+  // store it refuses writes nothing. Nothing else can store between the check and the
+  // write, which is what lets the caller tie a rule of its own to what the file holds.
+  using Admission = std::function<bool()>;
+
   // Serialises `bets` as rows for the next store_staged().
   void stage(std::span<const lottery::Bet> bets);
 
   // Appends every row staged since the last call, all or nothing, as store_bets() does,
-  // and unstages them even when it throws. Throws what store_bets() throws, and
+  // and unstages them even when it throws or is refused. Returns false, having written
+  // nothing, when `admit` (if given) refused. Throws what store_bets() throws, and
   // std::system_error naming the file the first call could not open.
-  void store_staged();
+  bool store_staged(const Admission& admit = nullptr);
 
-  // stage(bets), then store_staged().
-  void store(std::span<const lottery::Bet> bets);
+  // stage(bets), then store_staged(admit).
+  bool store(std::span<const lottery::Bet> bets, const Admission& admit = nullptr);
+
+  // Runs `step` under the exclusive lock that every store of every process takes, so
+  // that no store happens while it runs. REQUIRES: `step` stores nothing through this
+  // file (flock would not let a second description of it lock). Throws what opening and
+  // locking the file throw, and what `step` throws.
+  void run_exclusively(const std::function<void()>& step);
 
   // Rows are staged and not yet stored.
   bool has_staged() const { return !rows_.empty(); }
 
  private:
-  // Opens the file at the first call, then appends rows_ as store_bets() appends its rows.
-  void append_staged();
+  // Opens the file and its commit record, the first time only.
+  void open_once();
+  // Appends rows_ as store_bets() appends its rows, if `admit` lets it.
+  bool append_staged(const Admission& admit);
 
   std::string path_;
   sys::UniqueFd fd_;                    // both open once a store has begun
@@ -91,10 +105,10 @@ class BetsFileReader {
   // (malformed CSV, wrong field count, unparsable agency or number).
   bool next(lottery::Bet& bet);
 
-  // Like next(), but returns only bets on the winning number (has_won). Rows whose last
-  // field is plainly another number are skipped without further checks, which makes
-  // finding the few winners among many bets several times faster than reading them all.
-  bool next_winning(lottery::Bet& bet);
+  // Like next(), but returns only bets on `number`. Rows whose last field is plainly
+  // another number are skipped without further checks, which makes finding the few bets
+  // on one number among many several times faster than reading them all.
+  bool next_with_number(std::uint16_t number, lottery::Bet& bet);
 
   // The committed length this reader stops at (0 when there is no file).
   std::uint64_t committed_bytes() const { return committed_; }

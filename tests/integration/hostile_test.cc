@@ -8,6 +8,7 @@
 #include "tests/integration/agency_data.h"
 #include "tests/integration/cluster.h"
 #include "tests/integration/raw_peer.h"
+#include "tests/support/seed.h"
 
 namespace tp0::testing {
 namespace {
@@ -100,7 +101,7 @@ TEST_P(HostilePeers, RandomBytesEndOnlyTheirOwnConnection) {
   constexpr int kPeers = 30;
   // A backlog above the burst, so that no connection waits for a SYN retransmission.
   auto& server = start_server({{"SERVER_LISTEN_BACKLOG", "128"}});
-  std::mt19937 random(std::random_device{}());
+  std::mt19937 random(static_cast<std::mt19937::result_type>(test_seed()));
   for (int i = 0; i < kPeers; ++i) {
     std::vector<std::byte> noise(1 + random() % 3000);
     for (auto& byte : noise) byte = static_cast<std::byte>(random());
@@ -159,7 +160,7 @@ TEST_P(HostilePeers, FinishedTwiceFromOneAgencyCountsOnce) {
 }
 
 TEST_P(HostilePeers, QueriesForAnotherAgencyOrWithoutBetsLeakNothing) {
-  start_server();
+  start_server({{"SERVER_AGENCIES", "2"}});
   const auto ask = [&](std::uint32_t hello, std::uint32_t query) {
     RawPeer peer(cluster_.port());
     peer.send(protocol::Hello{hello});
@@ -167,10 +168,18 @@ TEST_P(HostilePeers, QueriesForAnotherAgencyOrWithoutBetsLeakNothing) {
     peer.send(protocol::WinnersQuery{query});
     return peer.receive();
   };
-  EXPECT_EQ(ask(7, 1), protocol::Message(Ack{AckCode::kWrongAgency, 0})) << "before the draw";
+  EXPECT_EQ(ask(2, 1), protocol::Message(Ack{AckCode::kWrongAgency, 0})) << "before the draw";
+  {
+    // Agency 2 finishes without a bet.
+    RawPeer peer(cluster_.port());
+    peer.send(protocol::Hello{2});
+    EXPECT_EQ(peer.receive(), protocol::Message(Ack{AckCode::kOk, 0}));
+    peer.send(protocol::Finished{});
+    EXPECT_EQ(peer.receive(), protocol::Message(Ack{AckCode::kOk, 0}));
+  }
   expect_normal_agency_served(1);
-  EXPECT_EQ(ask(7, 1), protocol::Message(Ack{AckCode::kWrongAgency, 0})) << "after the draw";
-  EXPECT_EQ(ask(7, 7), protocol::Message(protocol::Winners{true, {}})) << "no bets, no winners";
+  EXPECT_EQ(ask(2, 1), protocol::Message(Ack{AckCode::kWrongAgency, 0})) << "after the draw";
+  EXPECT_EQ(ask(2, 2), protocol::Message(protocol::Winners{true, {}})) << "no bets, no winners";
 }
 
 TEST_P(HostilePeers, ThousandConnectionsOpenedAndDroppedLeakNothing) {
@@ -206,13 +215,12 @@ TEST(HostilePeersProcess, ConnectionsBeyondTheChildLimitAreRefusedNeverForked) {
   Cluster cluster;
   auto& server = cluster.start_server({{"SERVER_CONCURRENCY", "process"},
                                        {"SERVER_AGENCIES", "1"},
-                                       {"SERVER_MAX_CHILDREN", std::to_string(kLimit)}});
+                                       {"SERVER_MAX_CHILDREN", std::to_string(kLimit)},
+                                       {"SERVER_HELLO_TIMEOUT", "120s"}});
+  // Holders connect and say nothing; the Hello deadline is long enough not to drop them.
   std::vector<std::unique_ptr<RawPeer>> holders;
-  for (int i = 0; i < kLimit; ++i) {
-    holders.push_back(std::make_unique<RawPeer>(cluster.port()));
-    holders.back()->send(protocol::Hello{static_cast<std::uint32_t>(10 + i)});
-    ASSERT_EQ(holders.back()->receive(), protocol::Message(Ack{AckCode::kOk, 0}));
-  }
+  for (int i = 0; i < kLimit; ++i) holders.push_back(std::make_unique<RawPeer>(cluster.port()));
+  ASSERT_TRUE(server.wait_for_lines("action: accept_connections | result: success", kLimit, kStartTimeout));
   for (int i = 0; i < kSurplus; ++i) {
     RawPeer refused(cluster.port());
     EXPECT_EQ(refused.receive(), protocol::Message(Ack{AckCode::kServerBusy, 0}));

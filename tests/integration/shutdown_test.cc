@@ -1,10 +1,15 @@
 #include <gtest/gtest.h>
 
 #include <csignal>
+#include <atomic>
+#include <memory>
 #include <random>
+#include <thread>
 
 #include "tests/integration/agency_data.h"
 #include "tests/integration/cluster.h"
+#include "tests/integration/raw_peer.h"
+#include "tests/support/seed.h"
 
 namespace tp0::testing {
 namespace {
@@ -32,7 +37,7 @@ class Shutdown : public ::testing::TestWithParam<const char*> {
     }
   }
 
-  std::mt19937 random_{std::random_device{}()};
+  std::mt19937 random_{static_cast<std::mt19937::result_type>(test_seed())};
 };
 
 TEST_P(Shutdown, ServerStopsCleanlyAtARandomMomentOfTheIngest) {
@@ -96,6 +101,67 @@ TEST_P(Shutdown, ServerWaitingForTheDrawStopsCleanly) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Concurrency, Shutdown, ::testing::Values("sequential", "process"));
+
+// Process mode: the blocking points of the parent that the ingest tests do not reach.
+// Each ends with exit code 0, every child stopped within its grace period (none killed).
+void expect_clean_stop(Process& server) {
+  server.send_signal(SIGTERM);
+  ASSERT_EQ(server.wait_exit(kRunTimeout), 0) << server.output();
+  EXPECT_EQ(server.lines_containing("action: terminate_children | result: success").size(), 1u);
+  EXPECT_EQ(server.lines_containing("action: shutdown | result: success").size(), 1u);
+  EXPECT_TRUE(server.lines_containing("action: child_exit | result: fail").empty()) << server.output();
+}
+
+// SIGTERM while the parent turns connections away at SERVER_MAX_CHILDREN: the busy answer
+// is moot, the parent still shuts down in order. The signal lands at a random moment of
+// a stream of refusals (seeded, printed).
+TEST(ShutdownProcess, WhileRefusingConnectionsAtTheChildLimit) {
+  std::mt19937 random(static_cast<std::mt19937::result_type>(test_seed()));
+  for (int round = 0; round < 5; ++round) {
+    Cluster cluster;
+    auto& server = cluster.start_server({{"SERVER_CONCURRENCY", "process"},
+                                         {"SERVER_MAX_CHILDREN", "1"},
+                                         {"SERVER_HELLO_TIMEOUT", "120s"},
+                                         {"SERVER_LISTEN_BACKLOG", "64"}});
+    RawPeer holder(cluster.port());
+    ASSERT_TRUE(server.wait_for_line("action: accept_connections | result: success", kStartTimeout));
+    std::atomic<bool> stop{false};
+    std::thread knocker([&] {
+      while (!stop) {
+        try {
+          RawPeer refused(cluster.port());
+          refused.receive();
+        } catch (const std::exception&) {
+          return;  // the listener is gone
+        }
+      }
+    });
+    const std::size_t refusals = 1 + random() % 50;
+    ASSERT_TRUE(server.wait_for_lines("action: accept_connections | result: fail", refusals, kRunTimeout))
+        << server.output();
+    expect_clean_stop(server);
+    stop = true;
+    knocker.join();
+  }
+}
+
+// SIGTERM while agencies wait for the draw: their connections, held by the parent, are
+// closed and logged one by one.
+TEST(ShutdownProcess, WhileAgenciesWaitForTheDraw) {
+  Cluster cluster;
+  auto& server = cluster.start_server({{"SERVER_CONCURRENCY", "process"}, {"SERVER_AGENCIES", "3"}});
+  std::vector<std::unique_ptr<RawPeer>> waiting;
+  for (std::uint32_t agency = 1; agency <= 2; ++agency) {
+    waiting.push_back(std::make_unique<RawPeer>(cluster.port()));
+    waiting.back()->send(protocol::Hello{agency});
+    waiting.back()->send(protocol::Finished{});
+    waiting.back()->send(protocol::WinnersQuery{agency});
+  }
+  ASSERT_TRUE(server.wait_for_lines("action: hand_back_connection", 2, kRunTimeout)) << server.output();
+  expect_clean_stop(server);
+  EXPECT_EQ(server.lines_containing("waiting_for: draw").size(), 2u) << server.output();
+  for (auto& peer : waiting) EXPECT_TRUE(peer->closed_by_server());
+}
 
 }  // namespace
 }  // namespace tp0::testing

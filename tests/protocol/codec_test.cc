@@ -40,6 +40,8 @@ std::vector<Message> one_of_each() {
           Ack{AckCode::kInvalidBet, 17},
           Ack{AckCode::kOk, 0},
           Ack{AckCode::kServerBusy, 0},
+          Ack{AckCode::kUnknownAgency, 0},
+          Ack{AckCode::kBettingClosed, 0},
           Finished{},
           WinnersQuery{5},
           Winners{false, {"30904465", "00000007"}},
@@ -95,6 +97,8 @@ TEST(ProtocolCodec, UnknownTypeAndAckCodeAreRejected) {
   EXPECT_THROW(decode(std::vector<std::byte>{std::byte{200}}), ProtocolError);
   auto ack = body_of(Ack{AckCode::kOk, 0});
   ack[1] = std::byte{99};
+  EXPECT_THROW(decode(ack), ProtocolError);
+  ack[1] = std::byte{8};  // the first code after kBettingClosed
   EXPECT_THROW(decode(ack), ProtocolError);
 }
 

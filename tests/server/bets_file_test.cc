@@ -15,7 +15,6 @@
 #include <thread>
 #include <vector>
 
-#include "server/storage/winners.h"
 #include "tests/support/process.h"
 
 namespace tp0::storage {
@@ -133,23 +132,13 @@ TEST(StorageBetsFile, StoringNoBetsCreatesNothing) {
 TEST(StorageBetsFile, MissingFileHoldsNoBets) {
   testing::TempDir dir;
   EXPECT_TRUE(load_all(dir.file("never-written.csv")).empty());
-  EXPECT_TRUE(winning_documents(dir.file("never-written.csv"), 1).empty());
-}
-
-TEST(StorageBetsFile, WinnersAreOnlyTheAgencysBetsOn7574InFileOrder) {
-  testing::TempDir dir;
-  const std::string path = dir.file("bets.csv");
-  store_bets(path, std::vector<lottery::Bet>{bet(1, "13", 7574), bet(2, "22", 7574), bet(1, "12", 7573),
-                                             bet(1, "11", 7574), bet(3, "33", 1)});
-  EXPECT_EQ(winning_documents(path, 1), (std::vector<std::string>{"13", "11"}));
-  EXPECT_EQ(winning_documents(path, 2), (std::vector<std::string>{"22"}));
-  EXPECT_TRUE(winning_documents(path, 3).empty());
-  EXPECT_TRUE(winning_documents(path, 4).empty());
+  lottery::Bet row;
+  EXPECT_FALSE(BetsFileReader(dir.file("never-written.csv")).next_with_number(7, row));
 }
 
 // Rows as any RFC 4180 writer may have left them: quoted, CRLF, a number with a leading
-// zero. next_winning() finds the same bets as next() filtered by has_won().
-TEST(StorageBetsFile, NextWinningFindsWhatFilteringEveryRowFinds) {
+// zero. next_with_number() finds the same bets as next() filtered by their number.
+TEST(StorageBetsFile, NextWithNumberFindsWhatFilteringEveryRowFinds) {
   testing::TempDir dir;
   const std::string path = dir.file("bets.csv");
   testing::write_file(path,
@@ -166,41 +155,15 @@ TEST(StorageBetsFile, NextWinningFindsWhatFilteringEveryRowFinds) {
     BetsFileReader reader(path);
     lottery::Bet row;
     while (reader.next(row)) {
-      if (lottery::has_won(row)) filtered.push_back(row.document);
+      if (row.number == 7574) filtered.push_back(row.document);
     }
   }
   std::vector<std::string> found;
   BetsFileReader reader(path);
   lottery::Bet row;
-  while (reader.next_winning(row)) found.push_back(row.document);
+  while (reader.next_with_number(7574, row)) found.push_back(row.document);
   EXPECT_EQ(found, (std::vector<std::string>{"1", "3", "4", "5", "7"}));
   EXPECT_EQ(found, filtered);
-}
-
-TEST(StorageWinners, WorkedOutOnceThenReadByEveryAgencyUntilMoreBetsAreStored) {
-  testing::TempDir dir;
-  const std::string path = dir.file("bets.csv");
-  store_bets(path, std::vector<lottery::Bet>{bet(1, "13", 7574), bet(2, "22", 7574)});
-  EXPECT_EQ(winning_documents(path, 1), (std::vector<std::string>{"13"}));
-  struct stat first {};
-  ASSERT_EQ(::stat(dir.file("bets.csv.winners").c_str(), &first), 0);
-  EXPECT_EQ(winning_documents(path, 2), (std::vector<std::string>{"22"}));
-  struct stat second {};
-  ASSERT_EQ(::stat(dir.file("bets.csv.winners").c_str(), &second), 0);
-  EXPECT_EQ(first.st_ino, second.st_ino) << "the second agency's query scanned the bets again";
-
-  store_bets(path, std::vector<lottery::Bet>{bet(1, "14", 7574)});
-  EXPECT_EQ(winning_documents(path, 1), (std::vector<std::string>{"13", "14"}));
-}
-
-TEST(StorageWinners, ANewRoundNeverSeesThePreviousRoundsWinners) {
-  testing::TempDir dir;
-  const std::string path = dir.file("bets.csv");
-  store_bets(path, std::vector<lottery::Bet>{bet(1, "13", 7574)});
-  ASSERT_EQ(winning_documents(path, 1), (std::vector<std::string>{"13"}));
-  ASSERT_TRUE(archive_previous_round(path).has_value());
-  EXPECT_EQ(size_of(dir.file("bets.csv.winners")), -1);
-  EXPECT_TRUE(winning_documents(path, 1).empty());
 }
 
 TEST(StorageBetsFile, RowsThatAreNotBetsAreReportedWithFileAndLine) {
@@ -384,6 +347,52 @@ TEST(StorageBetsFileWriter, AFailedStoreDropsItsStagedRowsAndLeavesTheFileAsItWa
   });
   ASSERT_EQ(code, 0);
   EXPECT_EQ(load_all(path), (std::vector<lottery::Bet>{bet(1, "1", 1), bet(3, "3", 3)}));
+}
+
+TEST(StorageBetsFileWriter, ARefusedAdmissionWritesNothingAndUnstages) {
+  testing::TempDir dir;
+  const std::string path = dir.file("bets.csv");
+  BetsFileWriter writer(path);
+  ASSERT_TRUE(writer.store(std::vector<lottery::Bet>{bet(1, "1", 1)}, [] { return true; }));
+  const std::string before = testing::read_file(path);
+  writer.stage(std::vector<lottery::Bet>{bet(1, "2", 2), bet(1, "3", 3)});
+  EXPECT_FALSE(writer.store_staged([] { return false; }));
+  EXPECT_FALSE(writer.has_staged());
+  EXPECT_EQ(testing::read_file(path), before);
+  EXPECT_TRUE(writer.store(std::vector<lottery::Bet>{bet(1, "4", 4)}));
+  EXPECT_EQ(load_all(path), (std::vector<lottery::Bet>{bet(1, "1", 1), bet(1, "4", 4)}));
+}
+
+// The admission check and run_exclusively() steps of two processes are one order: a
+// process that closes the file to a rule in a step (here, writing a marker file) is
+// never overtaken by a store of another process whose check saw it open.
+TEST(StorageBetsFileWriter, AdmissionIsCheckedUnderTheLockThatRunExclusivelyHolds) {
+  testing::TempDir dir;
+  const std::string path = dir.file("bets.csv");
+  const std::string closed = dir.file("closed");
+  const pid_t storer = ::fork();
+  if (storer == 0) {
+    BetsFileWriter writer(path);
+    int refused = 0;
+    for (int i = 0; i < 1000000 && refused == 0; ++i) {
+      if (!writer.store(std::vector<lottery::Bet>{bet(1, std::to_string(i), 1)},
+                        [&] { return size_of(closed) == -1; })) {
+        ++refused;
+      }
+    }
+    ::_exit(refused == 1 ? 0 : 1);
+  }
+  std::uint64_t length_when_closed = 0;
+  // Wait for a few stores, then close the file to the rule in one exclusive step.
+  while (committed_length(path) < 200) std::this_thread::yield();
+  BetsFileWriter(path).run_exclusively([&] {
+    testing::write_file(closed, "");
+    length_when_closed = size_of(path);
+  });
+  int status = 0;
+  ASSERT_EQ(::waitpid(storer, &status, 0), storer);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "the storer was never refused";
+  EXPECT_EQ(committed_length(path), length_when_closed) << "a store landed after the file was closed";
 }
 
 }  // namespace

@@ -13,6 +13,7 @@
 #include "server/storage/bets_file.h"
 #include "server/storage/commit_record.h"
 #include "tests/support/process.h"
+#include "tests/support/seed.h"
 
 namespace tp0::storage {
 namespace {
@@ -55,7 +56,7 @@ void expect_whole_batches_in_order(const std::vector<lottery::Bet>& bets, const 
 
 TEST(StorageCrashConsistency, WriterKilledAtRandomMomentsLeavesOnlyWholeBatches) {
   constexpr int kRuns = 30;
-  std::mt19937 random(std::random_device{}());
+  std::mt19937 random(static_cast<std::mt19937::result_type>(testing::test_seed()));
   int runs_with_uncommitted_rows = 0;
   for (int run = 0; run < kRuns; ++run) {
     testing::TempDir dir;

@@ -1,0 +1,122 @@
+#include "server/draw/draw_record.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <optional>
+#include <stdexcept>
+
+#include "common/csv/reader.h"
+#include "common/csv/writer.h"
+#include "common/lottery/bet.h"
+#include "common/sys/file_io.h"
+#include "common/sys/file_lock.h"
+#include "common/sys/system_error.h"
+#include "common/sys/unique_fd.h"
+#include "server/storage/bets_file.h"
+#include "server/storage/decimal.h"
+
+namespace tp0::draw {
+namespace {
+
+struct Winner {
+  std::uint32_t agency = 0;
+  std::string document;
+};
+
+std::string record_path(const std::string& bets_path) { return bets_path + ".draw"; }
+std::string lock_path(const std::string& bets_path) { return bets_path + ".draw.lock"; }
+std::string scratch_path(const std::string& bets_path) { return bets_path + ".draw.tmp"; }
+
+std::optional<sys::UniqueFd> open_record(const std::string& path) {
+  sys::UniqueFd fd(sys::retry_on_eintr([&] { return ::open(path.c_str(), O_RDONLY | O_CLOEXEC); }));
+  if (!fd) {
+    if (errno == ENOENT) return std::nullopt;
+    throw sys::last_error("open draw record " + path);
+  }
+  return fd;
+}
+
+// The winners in the record open as `fd`.
+std::vector<Winner> read_record(sys::UniqueFd fd, const std::string& path) {
+  csv::CsvReader reader(std::move(fd), path);
+  std::vector<std::string> fields;
+  const auto fail = [&](const std::string& problem) {
+    throw std::runtime_error("draw record " + path + ":" + std::to_string(reader.line()) + ": " + problem);
+  };
+  if (!reader.next(fields) || fields.size() != 1 || !storage::parse_decimal<std::uint64_t>(fields[0])) {
+    fail("no header with the bets file's length");
+  }
+  std::vector<Winner> winners;
+  while (reader.next(fields)) {
+    if (fields.size() != 2) fail("a row without 2 fields");
+    const auto agency = storage::parse_decimal<std::uint32_t>(fields[0]);
+    if (!agency) fail("agency \"" + fields[0] + "\" is not a number");
+    winners.push_back({*agency, std::move(fields[1])});
+  }
+  return winners;
+}
+
+// Scans the committed bets and writes the record aside, returning where it is.
+std::string write_scratch_record(const std::string& bets_path) {
+  std::string content;
+  {
+    storage::BetsFileReader reader(bets_path);
+    lottery::Bet bet;
+    std::string rows;
+    while (reader.next_with_number(lottery::kWinningNumber, bet)) {
+      if (lottery::has_won(bet)) csv::append_record(rows, {std::to_string(bet.agency), bet.document});
+    }
+    csv::append_record(content, {std::to_string(reader.committed_bytes())});
+    content += rows;
+  }
+  std::string scratch = scratch_path(bets_path);
+  sys::UniqueFd fd(sys::retry_on_eintr(
+      [&] { return ::open(scratch.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644); }));
+  if (!fd) throw sys::last_error("create draw record " + scratch);
+  sys::write_all(fd.get(), content, "write draw record " + scratch);
+  fd.close();
+  return scratch;
+}
+
+}  // namespace
+
+bool record_draw(const std::string& bets_path, const std::function<void()>& announce) {
+  const std::string path = record_path(bets_path);
+  if (open_record(path)) return false;
+  const std::string lock_file = lock_path(bets_path);
+  const sys::UniqueFd lock_fd(
+      sys::retry_on_eintr([&] { return ::open(lock_file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644); }));
+  if (!lock_fd) throw sys::last_error("open draw record lock " + lock_file);
+  const sys::FileLock lock(lock_fd.get(), sys::FileLock::Mode::kExclusive, lock_file);
+  if (open_record(path)) return false;
+  const std::string scratch = write_scratch_record(bets_path);
+  announce();
+  if (::rename(scratch.c_str(), path.c_str()) == -1) throw sys::last_error("rename " + scratch + " to " + path);
+  return true;
+}
+
+std::vector<std::string> recorded_winners(const std::string& bets_path, std::uint32_t agency,
+                                          const std::function<void()>& announce) {
+  const std::string path = record_path(bets_path);
+  std::optional<sys::UniqueFd> fd = open_record(path);
+  if (!fd) {
+    record_draw(bets_path, announce);
+    fd = open_record(path);
+    if (!fd) throw std::runtime_error("draw record " + path + " vanished after it was written");
+  }
+  std::vector<std::string> documents;
+  for (auto& winner : read_record(std::move(*fd), path)) {
+    if (winner.agency == agency) documents.push_back(std::move(winner.document));
+  }
+  return documents;
+}
+
+void remove_draw_record(const std::string& bets_path) {
+  for (const auto& path : {record_path(bets_path), scratch_path(bets_path), lock_path(bets_path)}) {
+    if (::unlink(path.c_str()) == -1 && errno != ENOENT) throw sys::last_error("remove " + path);
+  }
+}
+
+}  // namespace tp0::draw

@@ -1,0 +1,39 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace tp0::draw {
+
+// The draw's result, recorded once beside the bets file as `<bets_path>.draw`: a header
+// row with the committed length of the bets file the draw saw, then one
+// `agency,document` row per winning bet (lottery::has_won), in file order. Every winners
+// answer of the round is read from it, so every answer to an agency is the same.
+//
+// The record is written aside and renamed into place: a process killed while writing it
+// leaves no half of it. It is made by record_draw(), normally by the process that held
+// the draw; if that process died first, by the first one to ask for winners. Either way
+// it holds the same rows, because once the draw is held no bet enters the bets file.
+
+// Makes sure the draw of the bets file at `bets_path` is recorded: under the lock file
+// `<bets_path>.draw.lock`, the first caller scans the committed bets, calls `announce`
+// (the `sorteo` line, which so comes before any answer can be read) and renames the
+// record into place; later callers find it. Returns true for the call that wrote it.
+// REQUIRES: the draw is held (no bet can be stored any more). Throws std::system_error
+// naming the file that failed, and what reading the bets file throws.
+bool record_draw(const std::string& bets_path, const std::function<void()>& announce);
+
+// The documents of `agency`'s winning bets, in file order, from the record, which is
+// made first (record_draw(bets_path, announce)) if it is not there yet. REQUIRES: the
+// draw is held. Throws what record_draw() throws, and std::runtime_error naming the
+// record when it is not one record_draw() wrote.
+std::vector<std::string> recorded_winners(const std::string& bets_path, std::uint32_t agency,
+                                          const std::function<void()>& announce);
+
+// Removes the record and its lock and scratch files, so that a new round on `bets_path`
+// cannot read a previous round's winners. Throws std::system_error naming the file.
+void remove_draw_record(const std::string& bets_path);
+
+}  // namespace tp0::draw

@@ -1,0 +1,101 @@
+#include "server/handback.h"
+
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "common/sys/system_error.h"
+
+namespace tp0::server {
+namespace {
+
+enum class NoteKind : std::uint8_t { kConnection = 1, kDraw = 2 };
+
+// One datagram of the pair (SOCK_SEQPACKET keeps messages whole, whichever of the many
+// children sends them). The peer's address travels as text: it is what the logs show.
+struct Note {
+  NoteKind kind = NoteKind::kDraw;
+  std::uint32_t agency = 0;
+  char peer[64] = {};
+};
+
+void send_note(int fd, const Note& note, int attached_fd) {
+  iovec data{const_cast<Note*>(&note), sizeof note};
+  msghdr message{};
+  message.msg_iov = &data;
+  message.msg_iovlen = 1;
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+  if (attached_fd >= 0) {
+    message.msg_control = control;
+    message.msg_controllen = sizeof control;
+    cmsghdr* header = CMSG_FIRSTHDR(&message);
+    header->cmsg_level = SOL_SOCKET;
+    header->cmsg_type = SCM_RIGHTS;
+    header->cmsg_len = CMSG_LEN(sizeof(int));
+    std::memcpy(CMSG_DATA(header), &attached_fd, sizeof(int));
+  }
+  if (sys::retry_on_eintr([&] { return ::sendmsg(fd, &message, MSG_NOSIGNAL); }) == -1) {
+    throw sys::last_error("hand a message back to the server's parent process");
+  }
+}
+
+}  // namespace
+
+Handback::Handback() {
+  int ends[2];
+  if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ends) == -1) {
+    throw sys::last_error("create the hand-back socket pair");
+  }
+  parent_end_ = sys::UniqueFd(ends[0]);
+  child_end_ = sys::UniqueFd(ends[1]);
+}
+
+void Handback::hand_over(std::uint32_t agency, const net::Connection& connection) {
+  Note note;
+  note.kind = NoteKind::kConnection;
+  note.agency = agency;
+  std::strncpy(note.peer, connection.peer().c_str(), sizeof note.peer - 1);
+  send_note(child_end_.get(), note, connection.fd());
+}
+
+void Handback::announce_draw() {
+  try {
+    send_note(child_end_.get(), Note{}, -1);
+  } catch (const std::system_error&) {
+    // The parent also checks the barrier whenever a child exits.
+  }
+}
+
+std::vector<Handback::Waiting> Handback::receive() {
+  std::vector<Waiting> received;
+  while (true) {
+    Note note;
+    iovec data{&note, sizeof note};
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+    msghdr message{};
+    message.msg_iov = &data;
+    message.msg_iovlen = 1;
+    message.msg_control = control;
+    message.msg_controllen = sizeof control;
+    const ssize_t got = sys::retry_on_eintr(
+        [&] { return ::recvmsg(parent_end_.get(), &message, MSG_DONTWAIT | MSG_CMSG_CLOEXEC); });
+    if (got == -1) {
+      if (errno == EAGAIN || errno == EWOULDBLOCK) return received;
+      throw sys::last_error("receive from the hand-back socket");
+    }
+    sys::UniqueFd attached;
+    for (cmsghdr* header = CMSG_FIRSTHDR(&message); header != nullptr; header = CMSG_NXTHDR(&message, header)) {
+      if (header->cmsg_level == SOL_SOCKET && header->cmsg_type == SCM_RIGHTS) {
+        int fd = -1;
+        std::memcpy(&fd, CMSG_DATA(header), sizeof fd);
+        attached = sys::UniqueFd(fd);
+      }
+    }
+    if (got != static_cast<ssize_t>(sizeof note) || note.kind != NoteKind::kConnection || !attached) continue;
+    note.peer[sizeof note.peer - 1] = '\0';
+    received.push_back({note.agency, net::Connection(std::move(attached), note.peer)});
+  }
+}
+
+}  // namespace tp0::server

@@ -1,0 +1,80 @@
+#include "server/draw/draw_record.h"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <string>
+#include <vector>
+
+#include "server/storage/bets_file.h"
+#include "tests/support/process.h"
+
+namespace tp0::draw {
+namespace {
+
+lottery::Bet bet(std::uint32_t agency, std::string document, std::uint16_t number) {
+  return lottery::Bet{agency, "Ana", "Pérez", std::move(document), "1990-01-31", number};
+}
+
+using Documents = std::vector<std::string>;
+
+TEST(DrawRecord, WinnersAreOnlyTheAgencysBetsOn7574InFileOrder) {
+  testing::TempDir dir;
+  const std::string path = dir.file("bets.csv");
+  storage::store_bets(path, std::vector<lottery::Bet>{bet(1, "13", 7574), bet(2, "22", 7574), bet(1, "12", 7573),
+                                                      bet(1, "11", 7574), bet(3, "33", 1)});
+  int announcements = 0;
+  const auto announce = [&] { ++announcements; };
+  EXPECT_EQ(recorded_winners(path, 1, announce), (Documents{"13", "11"}));
+  EXPECT_EQ(recorded_winners(path, 2, announce), (Documents{"22"}));
+  EXPECT_TRUE(recorded_winners(path, 3, announce).empty());
+  EXPECT_TRUE(recorded_winners(path, 4, announce).empty());
+  EXPECT_EQ(announcements, 1) << "the draw is announced by the one call that records it";
+}
+
+TEST(DrawRecord, RecordedOnceAndNeverRecomputed) {
+  testing::TempDir dir;
+  const std::string path = dir.file("bets.csv");
+  storage::store_bets(path, std::vector<lottery::Bet>{bet(1, "13", 7574)});
+  EXPECT_TRUE(record_draw(path, [] {}));
+  const std::string record = testing::read_file(dir.file("bets.csv.draw"));
+  EXPECT_FALSE(record_draw(path, [] { ADD_FAILURE() << "announced twice"; }));
+  // Even if something stored a bet later, the answers come from the record as it was.
+  storage::store_bets(path, std::vector<lottery::Bet>{bet(1, "14", 7574)});
+  EXPECT_EQ(recorded_winners(path, 1, [] {}), (Documents{"13"}));
+  EXPECT_EQ(testing::read_file(dir.file("bets.csv.draw")), record);
+}
+
+TEST(DrawRecord, AnEmptyRoundHasAnEmptyRecord) {
+  testing::TempDir dir;
+  const std::string path = dir.file("never-written.csv");
+  EXPECT_TRUE(recorded_winners(path, 1, [] {}).empty());
+  EXPECT_EQ(testing::read_file(dir.file("never-written.csv.draw")), "0\n");
+}
+
+TEST(DrawRecord, ANewRoundNeverSeesThePreviousRoundsWinners) {
+  testing::TempDir dir;
+  const std::string path = dir.file("bets.csv");
+  storage::store_bets(path, std::vector<lottery::Bet>{bet(1, "13", 7574)});
+  ASSERT_EQ(recorded_winners(path, 1, [] {}), (Documents{"13"}));
+  ASSERT_TRUE(storage::archive_previous_round(path).has_value());
+  remove_draw_record(path);
+  struct stat info {};
+  EXPECT_EQ(::stat(dir.file("bets.csv.draw").c_str(), &info), -1);
+  EXPECT_TRUE(recorded_winners(path, 1, [] {}).empty());
+}
+
+TEST(DrawRecord, ARecordThatIsNotOneIsAnErrorNamingIt) {
+  testing::TempDir dir;
+  const std::string path = dir.file("bets.csv");
+  testing::write_file(dir.file("bets.csv.draw"), "12\n1\n");
+  try {
+    recorded_winners(path, 1, [] {});
+    FAIL() << "a row without 2 fields was accepted";
+  } catch (const std::runtime_error& error) {
+    EXPECT_NE(std::string(error.what()).find("bets.csv.draw:2"), std::string::npos) << error.what();
+  }
+}
+
+}  // namespace
+}  // namespace tp0::draw

@@ -1,0 +1,335 @@
+// The round's rules (README "The round"), each broken on purpose by a scripted peer,
+// then checked by honest agencies that must still be served right.
+#include <gtest/gtest.h>
+
+#include <csignal>
+#include <limits>
+#include <memory>
+#include <thread>
+
+#include "common/net/errors.h"
+#include "common/protocol/codec.h"
+#include "tests/integration/agency_data.h"
+#include "tests/integration/cluster.h"
+#include "tests/integration/raw_peer.h"
+
+namespace tp0::testing {
+namespace {
+
+using protocol::Ack;
+using protocol::AckCode;
+using protocol::Message;
+
+const Message kOk = Ack{AckCode::kOk, 0};
+const Message kBettingClosed = Ack{AckCode::kBettingClosed, 0};
+
+lottery::Bet bet_of(std::uint32_t agency, int i, std::uint16_t number) {
+  return lottery::Bet{agency, "Ana", "Paz", std::to_string(30000000 + i), "1990-05-17", number};
+}
+
+// `count` bets of `agency`, the first `winners` of them on the winning number.
+protocol::Batch batch_of(std::uint32_t agency, int count, int winners = 0, int first = 0) {
+  protocol::Batch batch{agency, {}};
+  for (int i = 0; i < count; ++i) {
+    batch.bets.push_back(bet_of(agency, first + i, i < winners ? lottery::kWinningNumber : 1));
+  }
+  return batch;
+}
+
+class Round : public ::testing::TestWithParam<const char*> {
+ protected:
+  Process& start_server(std::uint32_t agencies, Environment environment = {}) {
+    environment.emplace("SERVER_CONCURRENCY", GetParam());
+    environment.emplace("SERVER_AGENCIES", std::to_string(agencies));
+    return cluster_.start_server(environment);
+  }
+
+  bool sequential() const { return std::string(GetParam()) == "sequential"; }
+
+  // A peer that said Hello as `agency` and was let in.
+  std::unique_ptr<RawPeer> introduce(std::uint32_t agency) {
+    auto peer = std::make_unique<RawPeer>(cluster_.port());
+    peer->send(protocol::Hello{agency});
+    EXPECT_EQ(peer->receive(), kOk) << "Hello of agency " << agency;
+    return peer;
+  }
+
+  // Starts agency `id` as the project's client, with `bets` bets of which `winners` win.
+  Process& start_agency(std::uint32_t id, std::size_t bets = 60, std::size_t winners = 2) {
+    const auto data = write_agency_file(cluster_.dir().file("agency-" + std::to_string(id) + ".csv"), id, bets, winners);
+    return cluster_.start_client(id, {{"CLI_DATA_FILE", data.path}, {"CLI_BATCH_MAXAMOUNT", "25"}});
+  }
+
+  // Waits until agency `id`, started by start_agency(), said it finished.
+  void await_finished(std::uint32_t id) {
+    ASSERT_TRUE(cluster_.server().wait_for_line("action: agency_finished | result: success | agency: " +
+                                                    std::to_string(id),
+                                                kRunTimeout))
+        << cluster_.server().output();
+  }
+
+  // Waits until agency `id` exited 0 with all its bets stored and its winners learned.
+  void expect_served(std::uint32_t id, std::size_t bets = 60, std::size_t winners = 2) {
+    auto& client = cluster_.client(id);
+    ASSERT_EQ(client.wait_exit(kRunTimeout), 0) << client.output() << cluster_.server().output();
+    EXPECT_EQ(client.lines_containing("action: consulta_ganadores | result: success | cant_ganadores: " +
+                                      std::to_string(winners))
+                  .size(),
+              1u)
+        << client.output();
+    EXPECT_EQ(bets_per_agency(cluster_.bets_path())[id], bets);
+  }
+
+  // The honest agencies 1 and 2 of a round of two: no draw until both finished, then one.
+  void expect_honest_round_of_two() {
+    start_agency(1);
+    await_finished(1);
+    EXPECT_EQ(draws(), 0u) << cluster_.server().output();
+    start_agency(2);
+    expect_served(1);
+    expect_served(2);
+    EXPECT_EQ(draws(), 1u) << cluster_.server().output();
+  }
+
+  std::size_t draws() { return cluster_.server().lines_containing("action: sorteo | result: success").size(); }
+
+  Cluster cluster_;
+};
+
+TEST_P(Round, AgenciesOutsideTheRoundAreRefusedAtTheirFirstMessage) {
+  constexpr std::uint32_t kAgencies = 2;
+  auto& server = start_server(kAgencies);
+  const std::uint32_t outsiders[] = {0, kAgencies + 1, std::numeric_limits<std::uint32_t>::max()};
+  for (const std::uint32_t outsider : outsiders) {
+    RawPeer peer(cluster_.port());
+    // Everything an outsider could want, in one write: only the refusal comes back.
+    std::vector<std::byte> requests;
+    for (const Message& request : {Message(protocol::Hello{outsider}), Message(batch_of(outsider, 3, 3)),
+                                   Message(protocol::Finished{}), Message(protocol::WinnersQuery{outsider})}) {
+      const auto frame = frame_of(request);
+      requests.insert(requests.end(), frame.begin(), frame.end());
+    }
+    peer.send_bytes(requests);
+    EXPECT_EQ(peer.receive(), Message(Ack{AckCode::kUnknownAgency, 0})) << outsider;
+    EXPECT_TRUE(peer.closed_by_server()) << outsider;
+    EXPECT_EQ(server.lines_containing("action: identify | result: fail | ip: 127.0.0.1 | claimed_agency: " +
+                                      std::to_string(outsider))
+                  .size(),
+              1u)
+        << server.output();
+  }
+  EXPECT_TRUE(bets_per_agency(cluster_.bets_path()).empty()) << "an outsider stored a bet";
+  expect_honest_round_of_two();
+}
+
+TEST_P(Round, MadeUpAgenciesThatSayFinishedHoldNoDraw) {
+  auto& server = start_server(2);
+  for (std::uint32_t outsider = 101; outsider <= 105; ++outsider) {
+    RawPeer peer(cluster_.port());
+    auto requests = frame_of(protocol::Hello{outsider});
+    const auto finished = frame_of(protocol::Finished{});
+    requests.insert(requests.end(), finished.begin(), finished.end());
+    peer.send_bytes(requests);
+    EXPECT_EQ(peer.receive(), Message(Ack{AckCode::kUnknownAgency, 0}));
+    EXPECT_TRUE(peer.closed_by_server());
+  }
+  // A message without a Hello, naming a real agency, is no way in either.
+  RawPeer sly(cluster_.port());
+  sly.send(protocol::Finished{});
+  EXPECT_EQ(sly.receive(), Message(Ack{AckCode::kUnexpectedMessage, 0}));
+  EXPECT_TRUE(sly.closed_by_server());
+  RawPeer slier(cluster_.port());
+  slier.send(batch_of(1, 2));
+  EXPECT_EQ(slier.receive(), Message(Ack{AckCode::kUnexpectedMessage, 0}));
+  EXPECT_TRUE(slier.closed_by_server());
+  EXPECT_TRUE(bets_per_agency(cluster_.bets_path()).empty());
+  EXPECT_EQ(draws(), 0u) << server.output();
+  expect_honest_round_of_two();
+}
+
+TEST_P(Round, AConnectionSpeaksForTheAgencyOfItsHelloOnly) {
+  start_server(2);
+  const Message wrong_agency = Ack{AckCode::kWrongAgency, 0};
+  {
+    auto peer = introduce(1);
+    peer->send(batch_of(2, 3, 3));
+    EXPECT_EQ(peer->receive(), wrong_agency);
+    EXPECT_TRUE(peer->closed_by_server());
+  }
+  {
+    auto peer = introduce(1);
+    auto requests = frame_of(protocol::Hello{2});
+    const auto finished = frame_of(protocol::Finished{});
+    requests.insert(requests.end(), finished.begin(), finished.end());
+    peer->send_bytes(requests);
+    EXPECT_EQ(peer->receive(), wrong_agency);
+    EXPECT_TRUE(peer->closed_by_server()) << "the Finished after a second identity was served";
+  }
+  {
+    auto peer = introduce(1);
+    peer->send(protocol::Hello{1});
+    EXPECT_EQ(peer->receive(), kOk) << "saying the same Hello again is harmless";
+    peer->send(protocol::WinnersQuery{2});
+    EXPECT_EQ(peer->receive(), wrong_agency);
+    EXPECT_TRUE(peer->closed_by_server());
+  }
+  EXPECT_TRUE(bets_per_agency(cluster_.bets_path()).empty());
+  expect_honest_round_of_two();
+}
+
+TEST_P(Round, BetsOfAnAgencyThatFinishedAreRefusedOnAnyConnection) {
+  auto& server = start_server(2);
+  {
+    auto peer = introduce(1);
+    peer->send(batch_of(1, 3, 1));
+    EXPECT_EQ(peer->receive(), kOk);
+    peer->send(protocol::Finished{});
+    EXPECT_EQ(peer->receive(), kOk);
+    // Pipelined right behind the Finished, and on the same connection: refused.
+    peer->send(batch_of(1, 4, 4, 100));
+    EXPECT_EQ(peer->receive(), kBettingClosed);
+  }
+  {
+    auto peer = introduce(1);
+    peer->send(batch_of(1, 5, 5, 200));
+    EXPECT_EQ(peer->receive(), kBettingClosed);
+    peer->send(protocol::SingleBet{bet_of(1, 300, lottery::kWinningNumber)});
+    EXPECT_EQ(peer->receive(), kBettingClosed);
+    peer->send(protocol::Finished{});
+    EXPECT_EQ(peer->receive(), kOk) << "saying finished again is harmless";
+  }
+  EXPECT_EQ(server.lines_containing("action: apuesta_recibida | result: fail | cantidad: 4").size(), 1u)
+      << server.output();
+  EXPECT_EQ(server.lines_containing("action: apuesta_recibida | result: fail | cantidad: 5").size(), 1u);
+  EXPECT_EQ(bets_per_agency(cluster_.bets_path())[1], 3u);
+  EXPECT_EQ(draws(), 0u);
+  start_agency(2);
+  expect_served(2);
+  EXPECT_EQ(draws(), 1u);
+  EXPECT_EQ(bets_per_agency(cluster_.bets_path())[1], 3u);
+  auto peer = introduce(1);
+  peer->send(protocol::WinnersQuery{1});
+  EXPECT_EQ(peer->receive(), Message(protocol::Winners{true, {"30000000"}}));
+}
+
+TEST_P(Round, AfterTheDrawNoBetEntersAndEveryAnswerIsTheSameBytes) {
+  start_server(1);
+  std::vector<std::byte> first_answer;
+  {
+    auto peer = introduce(1);
+    peer->send(batch_of(1, 10, 2));
+    EXPECT_EQ(peer->receive(), kOk);
+    peer->send(protocol::Finished{});
+    EXPECT_EQ(peer->receive(), kOk);
+    ASSERT_TRUE(cluster_.server().wait_for_line("action: sorteo | result: success", kStartTimeout));
+    peer->send(protocol::WinnersQuery{1});
+    const auto answer = peer->receive();
+    ASSERT_TRUE(answer.has_value());
+    EXPECT_EQ(*answer, Message(protocol::Winners{true, {"30000000", "30000001"}}));
+    first_answer = frame_of(*answer);
+  }
+  {
+    // A winning bet placed after the draw, on a new connection: refused, and no answer changes.
+    auto peer = introduce(1);
+    peer->send(batch_of(1, 3, 3, 50));
+    EXPECT_EQ(peer->receive(), kBettingClosed);
+    peer->send(protocol::SingleBet{bet_of(1, 60, lottery::kWinningNumber)});
+    EXPECT_EQ(peer->receive(), kBettingClosed);
+    for (int ask = 0; ask < 3; ++ask) {
+      peer->send(protocol::WinnersQuery{1});
+      const auto answer = peer->receive();
+      ASSERT_TRUE(answer.has_value());
+      EXPECT_EQ(frame_of(*answer), first_answer) << "answer " << ask + 2;
+    }
+  }
+  EXPECT_EQ(bets_per_agency(cluster_.bets_path())[1], 10u);
+  EXPECT_EQ(draws(), 1u);
+}
+
+// Silent connections cannot hold the server's capacity: each is dropped when it has not
+// said Hello within SERVER_HELLO_TIMEOUT, however long the idle timeout, and however
+// slowly it trickles bytes in.
+TEST_P(Round, ConnectionsThatDoNotIntroduceThemselvesInTimeAreDropped) {
+  constexpr int kSilent = 3;
+  auto& server = start_server(1, {{"SERVER_MAX_CHILDREN", std::to_string(kSilent)},
+                                  {"SERVER_HELLO_TIMEOUT", "1s"},
+                                  {"SERVER_IDLE_TIMEOUT", "60s"}});
+  // kSilent - 1 say nothing at all; with the trickling one they fill every child slot.
+  std::vector<std::unique_ptr<RawPeer>> silent;
+  for (int i = 0; i + 1 < kSilent; ++i) silent.push_back(std::make_unique<RawPeer>(cluster_.port()));
+  // One more trickles all but the last byte of a Hello in, a byte every 300 ms: each
+  // well within the idle timeout, so only the deadline can drop it.
+  const auto hello = frame_of(protocol::Hello{1});
+  std::thread trickle([&] {
+    RawPeer slow(cluster_.port());
+    try {
+      for (std::size_t i = 0; i + 1 < hello.size(); ++i) {
+        slow.send_bytes(std::span(&hello[i], 1));
+        std::this_thread::sleep_for(std::chrono::milliseconds(300));
+      }
+    } catch (const net::NetError&) {
+      // Dropped while still trickling, as it should be.
+    }
+    EXPECT_TRUE(slow.closed_by_server());
+  });
+  if (!sequential()) {
+    ASSERT_TRUE(server.wait_for_lines("action: accept_connections | result: success", kSilent, kStartTimeout));
+  }
+  start_agency(1);
+  expect_served(1);
+  trickle.join();
+  ASSERT_TRUE(server.wait_for_lines("not done within its deadline of 1000 ms", kSilent, kRunTimeout))
+      << server.output();
+  for (auto& peer : silent) EXPECT_TRUE(peer->closed_by_server());
+}
+
+// Waiting for the draw holds none of the server's capacity: with one child allowed,
+// agencies that asked for their winners early give their place back, and the last
+// agency still gets in, holds the draw, and everyone is answered.
+TEST_P(Round, AgenciesWaitingForTheDrawLeaveRoomForTheLastOne) {
+  constexpr std::uint32_t kAgencies = 4;
+  auto& server = start_server(kAgencies, {{"SERVER_MAX_CHILDREN", "1"}});
+  std::vector<std::unique_ptr<RawPeer>> waiting;
+  for (std::uint32_t agency = 1; agency < kAgencies; ++agency) {
+    auto peer = std::make_unique<RawPeer>(cluster_.port());
+    // With one child allowed, the previous agency's child may still be ending.
+    while (true) {
+      peer->send(protocol::Hello{agency});
+      const auto answer = peer->receive();
+      if (answer == kOk) break;
+      ASSERT_EQ(answer, Message(Ack{AckCode::kServerBusy, 0}));
+      peer = std::make_unique<RawPeer>(cluster_.port());
+    }
+    peer->send(batch_of(agency, 5, static_cast<int>(agency)));
+    EXPECT_EQ(peer->receive(), kOk);
+    peer->send(protocol::Finished{});
+    EXPECT_EQ(peer->receive(), kOk);
+    peer->send(protocol::WinnersQuery{agency});
+    if (sequential()) {
+      EXPECT_EQ(peer->receive(), Message(protocol::NotReady{}));
+      continue;  // the client asks again later, on a new connection
+    }
+    waiting.push_back(std::move(peer));
+  }
+  if (!sequential()) {
+    ASSERT_TRUE(server.wait_for_lines("action: hand_back_connection", kAgencies - 1, kStartTimeout))
+        << server.output();
+  }
+  start_agency(kAgencies);
+  expect_served(kAgencies);
+  EXPECT_EQ(draws(), 1u);
+  for (std::uint32_t agency = 1; agency <= waiting.size(); ++agency) {
+    std::vector<std::string> expected;
+    for (std::uint32_t i = 0; i < agency; ++i) expected.push_back(std::to_string(30000000 + i));
+    EXPECT_EQ(waiting[agency - 1]->receive(), Message(protocol::Winners{true, expected})) << agency;
+    // Done, as a client is: with one child allowed, the next answer needs its place.
+    waiting[agency - 1]->close();
+  }
+  // Refusals at the child limit are expected here; a failed conversation is not.
+  EXPECT_TRUE(server.lines_containing("action: serve_connection | result: fail").empty()) << server.output();
+}
+
+INSTANTIATE_TEST_SUITE_P(Concurrency, Round, ::testing::Values("sequential", "process"));
+
+}  // namespace
+}  // namespace tp0::testing

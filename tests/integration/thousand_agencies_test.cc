@@ -1,0 +1,140 @@
+// A round of 1,000 agencies with the server's default settings (SERVER_MAX_CHILDREN 64,
+// listen backlog 5), driven by scripted agencies that speak the protocol from a few
+// threads: 1,000 client processes under the sanitizers would not fit the machine.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <memory>
+#include <thread>
+
+#include "common/net/errors.h"
+#include "tests/integration/agency_data.h"
+#include "tests/integration/cluster.h"
+#include "tests/integration/raw_peer.h"
+
+namespace tp0::testing {
+namespace {
+
+using protocol::Ack;
+using protocol::AckCode;
+using protocol::Message;
+
+constexpr std::uint32_t kAgencies = 1000;
+constexpr int kBetsPerAgency = 100;
+
+std::size_t winners_of(std::uint32_t agency) { return agency % 4; }
+
+protocol::Batch bets_of(std::uint32_t agency) {
+  protocol::Batch batch{agency, {}};
+  for (int i = 0; i < kBetsPerAgency; ++i) {
+    const bool wins = static_cast<std::size_t>(i) < winners_of(agency);
+    batch.bets.push_back(lottery::Bet{agency, "Ana", "Paz", std::to_string(agency * 1000 + i), "1990-05-17",
+                                      static_cast<std::uint16_t>(wins ? lottery::kWinningNumber : i)});
+  }
+  return batch;
+}
+
+// Connects and says Hello as `agency`, again while the server answers that it is busy.
+std::unique_ptr<RawPeer> introduce(std::uint16_t port, std::uint32_t agency) {
+  while (true) {
+    auto peer = std::make_unique<RawPeer>(port);
+    peer->send(protocol::Hello{agency});
+    const auto answer = peer->receive();
+    if (answer == Message(Ack{AckCode::kOk, 0})) return peer;
+    if (answer != Message(Ack{AckCode::kServerBusy, 0})) throw std::runtime_error("Hello refused");
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));  // the retry pause the client uses
+  }
+}
+
+// The documents of the winners answer to a query already sent, or nullopt for NotReady.
+std::optional<std::size_t> winners_answer(RawPeer& peer) {
+  std::size_t documents = 0;
+  while (true) {
+    const auto answer = peer.receive();
+    if (!answer) throw std::runtime_error("the server closed before answering");
+    if (std::holds_alternative<protocol::NotReady>(*answer)) return std::nullopt;
+    const auto& part = std::get<protocol::Winners>(*answer);
+    documents += part.documents.size();
+    if (part.last) return documents;
+  }
+}
+
+class ThousandAgencies : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(ThousandAgencies, CompleteOneRoundWithDefaultSettings) {
+  const bool sequential = std::string(GetParam()) == "sequential";
+  Cluster cluster;
+  auto& server = cluster.start_server({{"SERVER_CONCURRENCY", GetParam()},
+                                       {"SERVER_AGENCIES", std::to_string(kAgencies)},
+                                       {"LOGGING_LEVEL", "INFO"}});
+  // A sequential server takes one connection at a time: more threads would only wait in
+  // its backlog of 5.
+  const std::uint32_t workers = sequential ? 4 : 16;
+  std::vector<std::optional<std::size_t>> answers(kAgencies + 1);
+  std::atomic<bool> failed{false};
+  std::vector<std::thread> threads;
+  for (std::uint32_t worker = 0; worker < workers; ++worker) {
+    threads.emplace_back([&, worker] {
+      try {
+        std::vector<std::pair<std::uint32_t, std::unique_ptr<RawPeer>>> waiting;
+        for (std::uint32_t agency = 1 + worker; agency <= kAgencies; agency += workers) {
+          auto peer = introduce(cluster.port(), agency);
+          peer->send(bets_of(agency));
+          if (peer->receive() != Message(Ack{AckCode::kOk, 0})) throw std::runtime_error("batch refused");
+          peer->send(protocol::Finished{});
+          if (peer->receive() != Message(Ack{AckCode::kOk, 0})) throw std::runtime_error("Finished refused");
+          peer->send(protocol::WinnersQuery{agency});
+          if (sequential) {
+            answers[agency] = winners_answer(*peer);  // NotReady but for the last agency
+          } else {
+            waiting.emplace_back(agency, std::move(peer));  // answered after the draw
+          }
+        }
+        for (auto& [agency, peer] : waiting) {
+          answers[agency] = winners_answer(*peer);
+          peer.reset();  // done, as a client is: the answering child's place is needed
+        }
+        // Sequential: ask again, on a new connection each time, until the draw is held.
+        for (std::uint32_t agency = 1 + worker; agency <= kAgencies; agency += workers) {
+          while (!answers[agency]) {
+            auto peer = introduce(cluster.port(), agency);
+            peer->send(protocol::WinnersQuery{agency});
+            answers[agency] = winners_answer(*peer);
+            if (!answers[agency]) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+          }
+        }
+      } catch (const std::exception& error) {
+        ADD_FAILURE() << "worker " << worker << ": " << error.what();
+        failed = true;
+      }
+    });
+  }
+  // The server never runs more children than SERVER_MAX_CHILDREN (64 by default).
+  std::size_t most_children = 0;
+  std::atomic<std::size_t> done{0};
+  std::thread watcher([&] {
+    while (done == 0) {
+      most_children = std::max(most_children, children_of(server.pid()).size());
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+  });
+  for (auto& thread : threads) thread.join();
+  done = 1;
+  watcher.join();
+  ASSERT_FALSE(failed) << server.output().substr(0, 20000);
+  for (std::uint32_t agency = 1; agency <= kAgencies; ++agency) {
+    ASSERT_EQ(answers[agency], winners_of(agency)) << "agency " << agency;
+  }
+  const auto stored = bets_per_agency(cluster.bets_path());
+  ASSERT_EQ(stored.size(), kAgencies);
+  for (const auto& [agency, bets] : stored) ASSERT_EQ(bets, static_cast<std::size_t>(kBetsPerAgency)) << agency;
+  EXPECT_LE(most_children, 64u);
+  EXPECT_EQ(server.lines_containing("action: sorteo | result: success").size(), 1u);
+  std::printf("most children seen at once: %zu\n", most_children);
+}
+
+INSTANTIATE_TEST_SUITE_P(Concurrency, ThousandAgencies, ::testing::Values("sequential", "process"));
+
+}  // namespace
+}  // namespace tp0::testing
