@@ -44,15 +44,16 @@ TEST_P(LotteryIntegration, SingleBetIsStoredAndAcknowledged) {
   EXPECT_EQ(read_file(cluster.bets_path()), "1,Santiago Lionel,Lorca,30904465,1999-03-17,7574\n");
 }
 
-TEST_P(LotteryIntegration, WithNoAgenciesTheDrawIsHeldAtStartAndQueriesAreAnswered) {
+// A round of no agencies is drawn at start, over no bets, and nobody takes part in it.
+TEST_P(LotteryIntegration, WithNoAgenciesTheDrawIsHeldAtStartAndNobodyTakesPart) {
   Cluster cluster;
   auto& server = cluster.start_server(server_environment(0));
   ASSERT_TRUE(server.wait_for_line("action: sorteo | result: success", kStartTimeout)) << server.output();
   const auto data = write_agency_file(cluster.dir().file("agency-1.csv"), 1, 20, 2);
   auto& client = cluster.start_client(1, {{"CLI_DATA_FILE", data.path}});
-  ASSERT_EQ(client.wait_exit(kRunTimeout), 0) << client.output();
-  EXPECT_EQ(client.lines_containing("action: consulta_ganadores | result: success | cant_ganadores: 2").size(), 1u)
-      << client.output();
+  ASSERT_EQ(client.wait_exit(kRunTimeout), 1) << client.output();
+  EXPECT_NE(client.output().find("not one of the round's"), std::string::npos) << client.output();
+  EXPECT_TRUE(bets_per_agency(cluster.bets_path()).empty());
   EXPECT_EQ(server.lines_containing("action: sorteo").size(), 1u) << server.output();
 }
 

@@ -121,7 +121,7 @@ TEST(ServerPipelining, AnswersBatchesSentBackToBackInOrderEachStoredOrRefusedAlo
 // A malformed frame ends the conversation, but the batches whole and valid before it,
 // received in the same read, are still stored.
 TEST(ServerPipelining, BatchesBeforeAMalformedFrameAreStillStored) {
-  constexpr std::uint32_t kAgency = 6;
+  constexpr std::uint32_t kAgency = 5;
   Cluster cluster;
   auto& server = cluster.start_server({{"SERVER_CONCURRENCY", "process"}});
   RawPeer peer(cluster.port());
