@@ -10,7 +10,8 @@
 namespace tp0::server {
 namespace {
 
-enum class NoteKind : std::uint8_t { kConnection = 1, kDraw = 2 };
+// Every field a multiple of 4 bytes wide, so the datagram has no padding left uninitialised.
+enum class NoteKind : std::uint32_t { kConnection = 1, kDraw = 2 };
 
 // One datagram of the pair (SOCK_SEQPACKET keeps messages whole, whichever of the many
 // children sends them). The peer's address travels as text: it is what the logs show.
