@@ -162,6 +162,7 @@ void Server::tend_waiting_connections() {
     const std::uint32_t agency = next->first;
     net::Connection connection = std::move(next->second);
     waiting_.erase(next);
+    connection.set_idle_timeout(config_.idle_timeout);
     serve_in_child(connection, agency);
   }
 }
