@@ -219,6 +219,7 @@ TEST(HostilePeersProcess, ConnectionsBeyondTheChildLimitAreRefusedNeverForked) {
                                        {"SERVER_HELLO_TIMEOUT", "120s"}});
   // Holders connect and say nothing; the Hello deadline is long enough not to drop them.
   std::vector<std::unique_ptr<RawPeer>> holders;
+  holders.reserve(kLimit);
   for (int i = 0; i < kLimit; ++i) holders.push_back(std::make_unique<RawPeer>(cluster.port()));
   ASSERT_TRUE(server.wait_for_lines("action: accept_connections | result: success", kLimit, kStartTimeout));
   for (int i = 0; i < kSurplus; ++i) {
