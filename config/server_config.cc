@@ -213,6 +213,10 @@ ServerConfig load_server_config(const std::string& ini_path, const Environment& 
     config.max_children = static_cast<std::uint32_t>(
         settings::parse_integer(kMaxChildren, *text, 1, std::numeric_limits<std::uint32_t>::max()));
   }
+  if (config.mode == ServerMode::kLottery && config.concurrency == Concurrency::kProcess && config.max_children < 2) {
+    settings::fail(kMaxChildren, "must be at least 2 for a process lottery server: one child holds the "
+                                 "connections waiting for the draw");
+  }
   return config;
 }
 

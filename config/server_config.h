@@ -47,8 +47,9 @@ struct ServerConfig {
   // connection that has not introduced itself (a whole first message) within this long
   // is dropped, so silent connections cannot hold the server's capacity.
   std::chrono::milliseconds hello_timeout = std::chrono::seconds(3);
-  // SERVER_MAX_CHILDREN, >= 1: in process mode, connections served at once; more are
-  // refused (a busy Ack in lottery mode) instead of forked.
+  // SERVER_MAX_CHILDREN, >= 1 (>= 2 for a process lottery server): in process mode, the
+  // children the server runs at once, the lottery's waiting room among them; a connection
+  // beyond them is refused (a busy Ack in lottery mode) instead of forked.
   std::uint32_t max_children = 64;
 };
 

@@ -37,7 +37,7 @@ void send_note(int fd, const Note& note, int attached_fd) {
     std::memcpy(CMSG_DATA(header), &attached_fd, sizeof(int));
   }
   if (sys::retry_on_eintr([&] { return ::sendmsg(fd, &message, MSG_NOSIGNAL); }) == -1) {
-    throw sys::last_error("hand a message back to the server's parent process");
+    throw sys::last_error("hand a message to the waiting room");
   }
 }
 
@@ -48,8 +48,8 @@ Handback::Handback() {
   if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ends) == -1) {
     throw sys::last_error("create the hand-back socket pair");
   }
-  parent_end_ = sys::UniqueFd(ends[0]);
-  child_end_ = sys::UniqueFd(ends[1]);
+  room_end_ = sys::UniqueFd(ends[0]);
+  connection_end_ = sys::UniqueFd(ends[1]);
 }
 
 void Handback::hand_over(std::uint32_t agency, const net::Connection& connection) {
@@ -57,14 +57,14 @@ void Handback::hand_over(std::uint32_t agency, const net::Connection& connection
   note.kind = NoteKind::kConnection;
   note.agency = agency;
   std::strncpy(note.peer, connection.peer().c_str(), sizeof note.peer - 1);
-  send_note(child_end_.get(), note, connection.fd());
+  send_note(connection_end_.get(), note, connection.fd());
 }
 
 void Handback::announce_draw() {
   try {
-    send_note(child_end_.get(), Note{}, -1);
+    send_note(connection_end_.get(), Note{}, -1);
   } catch (const std::system_error&) {
-    // The parent also checks the barrier whenever a child exits.
+    // The waiting room also looks at the barrier now and then.
   }
 }
 
@@ -80,11 +80,13 @@ std::vector<Handback::Waiting> Handback::receive() {
     message.msg_control = control;
     message.msg_controllen = sizeof control;
     const ssize_t got = sys::retry_on_eintr(
-        [&] { return ::recvmsg(parent_end_.get(), &message, MSG_DONTWAIT | MSG_CMSG_CLOEXEC); });
+        [&] { return ::recvmsg(room_end_.get(), &message, MSG_DONTWAIT | MSG_CMSG_CLOEXEC); });
     if (got == -1) {
       if (errno == EAGAIN || errno == EWOULDBLOCK) return received;
       throw sys::last_error("receive from the hand-back socket");
     }
+    // Every connection end is closed: the server is gone, nothing more will come.
+    if (got == 0) return received;
     sys::UniqueFd attached;
     for (cmsghdr* header = CMSG_FIRSTHDR(&message); header != nullptr; header = CMSG_NXTHDR(&message, header)) {
       if (header->cmsg_level == SOL_SOCKET && header->cmsg_type == SCM_RIGHTS) {

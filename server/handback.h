@@ -9,16 +9,14 @@
 
 namespace tp0::server {
 
-// The way back from a connection's child process to the parent (process mode), over a
-// Unix socket pair created before the first fork.
+// The way from a connection's child process to the waiting room (process mode; see
+// waiting_room.h), over a Unix socket pair created before the first fork.
 //
 // A child whose agency asks for its winners before the draw does not wait for it: that
 // would hold one of the SERVER_MAX_CHILDREN slots that the agencies still betting need,
 // and with more agencies than slots the round could never end. It hands the connection
-// to the parent instead (the descriptor travels as SCM_RIGHTS) and exits. The parent
-// keeps such connections, one per agency, until the draw, and then gives each to a new
-// child that answers it. When a child holds the draw it says so here, so that the parent
-// wakes at once.
+// to the waiting room instead (the descriptor travels as SCM_RIGHTS) and exits. When a
+// child holds the draw it says so here, so that the waiting room answers at once.
 class Handback {
  public:
   // A connection handed back, with the agency it speaks for.
@@ -30,25 +28,28 @@ class Handback {
   // Throws std::system_error if the socket pair cannot be made.
   Handback();
 
-  // Child side. Sends `connection` of `agency` to the parent; the caller then closes its
-  // own descriptor (the parent holds another). Throws std::system_error on failure.
+  // Connection side. Sends `connection` of `agency` to the waiting room; the caller then
+  // closes its own descriptor (the room holds another). Throws std::system_error on failure.
   void hand_over(std::uint32_t agency, const net::Connection& connection);
-  // Child side. Tells the parent that the draw is held. Failure only delays the parent,
-  // which also looks when a child exits, so it is not reported.
+  // Connection side. Tells the waiting room that the draw is held. Failure only delays
+  // the room, which also looks at the barrier now and then, so it is not reported.
   void announce_draw();
-  // Child side: closes the parent's end, which a child never reads.
-  void close_parent_end() { parent_end_.close(); }
+  // Closes the room's end: in every process but the waiting room.
+  void close_room_end() { room_end_.reset(); }
+  // Closes the connections' end: in the waiting room.
+  void close_connection_end() { connection_end_.reset(); }
 
-  // Parent side. The descriptor to poll for messages.
-  int parent_fd() const { return parent_end_.get(); }
-  // Parent side. Reads every message waiting, without blocking: the connections handed
-  // over (a draw announcement carries none; the parent looks at the barrier itself).
+  // Waiting-room side. The descriptor to poll for messages.
+  int room_fd() const { return room_end_.get(); }
+  // Waiting-room side. Reads every message waiting, without blocking: the connections
+  // handed over (a draw announcement carries none; the room looks at the barrier itself).
+  // Once every connection end is closed (the server is gone) it returns what it read.
   // Throws std::system_error on a failure other than there being nothing to read.
   std::vector<Waiting> receive();
 
  private:
-  sys::UniqueFd parent_end_;
-  sys::UniqueFd child_end_;
+  sys::UniqueFd room_end_;
+  sys::UniqueFd connection_end_;
 };
 
 }  // namespace tp0::server

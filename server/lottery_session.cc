@@ -30,17 +30,6 @@ LotterySession::LotterySession(protocol::Channel& channel, draw::DrawBarrier& ba
 void LotterySession::run() {
   // Until it has said which agency it is, a connection is only a cost: it must do so soon.
   channel_.connection().set_deadline(settings_.hello_timeout);
-  serve_messages();
-}
-
-void LotterySession::answer_after_draw(std::uint32_t agency) {
-  agency_ = agency;
-  position_ = members_.position_of(agency).value();
-  answer_winners();
-  serve_messages();
-}
-
-void LotterySession::serve_messages() {
   try {
     while (!ended_) {
       auto message = channel_.receive();

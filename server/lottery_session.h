@@ -19,8 +19,8 @@ struct LotterySettings {
   // How long a new connection has to introduce itself with a whole Hello.
   std::chrono::milliseconds hello_timeout{3000};
   // Where a winners query that comes before the draw goes. Given (process mode), the
-  // connection is handed to it and the conversation ends here: whoever holds it answers
-  // after the draw (see Handback). Not given (sequential), the client is answered
+  // connection is handed to it and the conversation ends here: the waiting room answers
+  // it after the draw (see waiting_room.h). Not given (sequential), the client is answered
   // NotReady and asks again later on a new connection.
   std::function<void(std::uint32_t agency, const net::Connection&)> hand_over_until_draw;
   // Called once this process has held the draw and recorded it.
@@ -49,11 +49,6 @@ class LotterySession {
   // Throws NetError, ProtocolError or ShutdownRequested.
   void run();
 
-  // Continues a conversation that was handed over while waiting for the draw: answers
-  // `agency`'s winners query, then serves the connection as run() does.
-  // REQUIRES: the draw is held and `agency` is one of the round's.
-  void answer_after_draw(std::uint32_t agency);
-
   // True once run() returned because the connection was handed over: the caller no
   // longer speaks on it.
   bool handed_over() const { return handed_over_; }
@@ -67,7 +62,6 @@ class LotterySession {
   template <typename Unexpected>
   void on(const Unexpected& message);
 
-  void serve_messages();
   // Stores the batches staged by on(Batch) with one write, then logs and acknowledges each.
   void store_staged_batches();
   // The check every store makes under the bets file's lock: the agency still bets.

@@ -7,7 +7,6 @@
 #include <chrono>
 #include <cstring>
 #include <exception>
-#include <map>
 #include <optional>
 #include <vector>
 
@@ -23,6 +22,7 @@
 #include "server/echo_session.h"
 #include "server/handback.h"
 #include "server/lottery_session.h"
+#include "server/waiting_room.h"
 #include "server/storage/bets_file.h"
 
 namespace tp0::server {
@@ -36,9 +36,9 @@ using logging::Result;
 // How long children get to finish their conversation after SIGTERM before SIGKILL.
 constexpr std::chrono::milliseconds kChildGracePeriod{3000};
 
-// The parent holds a connection for every agency waiting for the draw, up to
-// SERVER_AGENCIES of them, beside its own: the usual soft limit of 1,024 descriptors is
-// raised to the hard limit, which any process may do.
+// The waiting room holds a connection for every agency waiting for the draw, up to
+// SERVER_AGENCIES of them: the usual soft limit of 1,024 descriptors is raised to the
+// hard limit, which any process may do.
 void allow_a_descriptor_per_agency() {
   rlimit limit{};
   if (::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
@@ -67,25 +67,22 @@ class Server {
   // it. So a bets file already there is a previous round's, set aside (see README
   // "Guarantees") before any agency can add to the new one.
   void start_round();
-  // Waits until something needs the parent: a connection to accept (true), a message
-  // from a child, a child's exit, a signal. Returns false when shutting down.
-  bool wait_for_work();
-  // Takes in the connections children handed back; once the draw is held, gives each to
-  // a new child to answer, as far as SERVER_MAX_CHILDREN allows.
-  void tend_waiting_connections();
-  // True when SERVER_MAX_CHILDREN children are serving connections, after reaping those
-  // that exited.
+  // Waits until a connection can be accepted. Returns false when shutting down.
+  bool wait_for_connection();
+  // Forks the process that holds the connections waiting for the draw (waiting_room.h).
+  void open_waiting_room();
+  // True when SERVER_MAX_CHILDREN children are running (the waiting room among them),
+  // after reaping those that exited.
   bool at_child_limit();
   // Turns a connection away without forking: a busy Ack in lottery mode, then close.
   // Refusing (rather than leaving it in the backlog) tells the peer at once, and no
   // number of connections can make the server fork more than its limit.
   void refuse(net::Connection& connection);
-  void serve_in_child(net::Connection& connection, std::optional<std::uint32_t> answering);
-  // Runs one conversation and closes the connection (unless it was handed back). With
-  // `answering`, the conversation is one handed back before the draw, resumed with the
-  // answer to that agency's winners query. Returns the exit code a child serving it
-  // leaves with: 0 when it ended normally or by shutdown, 1 when it failed.
-  int serve(net::Connection& connection, std::optional<std::uint32_t> answering = std::nullopt);
+  void serve_in_child(net::Connection& connection);
+  // Runs one conversation and closes the connection (unless it was handed to the waiting
+  // room). Returns the exit code a child serving it leaves with: 0 when it ended normally
+  // or by shutdown, 1 when it failed.
+  int serve(net::Connection& connection);
   LotterySettings lottery_settings();
   void shut_down();
 
@@ -94,12 +91,12 @@ class Server {
   draw::Membership members_;
   draw::DrawBarrier barrier_;
   ChildProcesses children_;
-  std::optional<Handback> handback_;           // process mode, lottery
-  std::map<std::uint32_t, net::Connection> waiting_;  // handed back, one per agency
+  std::optional<Handback> handback_;  // process mode, lottery
 };
 
 int Server::run() {
   if (config_.mode == ServerMode::kLottery) start_round();
+  if (handback_) open_waiting_room();
   logging::info(Event("listen", Result::kSuccess)
                     .with("address", listener_.address())
                     .with("port", listener_.port())
@@ -111,7 +108,7 @@ int Server::run() {
   }
   while (true) {
     logging::info(Event("accept_connections", Result::kInProgress));
-    if (!wait_for_work()) break;
+    if (!wait_for_connection()) break;
     auto connection = listener_.accept();
     if (!connection) continue;
     if (config_.concurrency == Concurrency::kProcess && at_child_limit()) {
@@ -121,7 +118,7 @@ int Server::run() {
     logging::info(Event("accept_connections", Result::kSuccess).with("ip", connection->peer()));
     connection->set_idle_timeout(config_.idle_timeout);
     if (config_.concurrency == Concurrency::kProcess) {
-      serve_in_child(*connection, std::nullopt);
+      serve_in_child(*connection);
     } else {
       serve(*connection);
     }
@@ -131,15 +128,12 @@ int Server::run() {
   return 0;
 }
 
-bool Server::wait_for_work() {
+bool Server::wait_for_connection() {
   while (true) {
     if (sys::signals::consume_child_exited()) children_.reap();
     if (sys::signals::shutdown_requested()) return false;
-    if (handback_) tend_waiting_connections();
-    pollfd fds[3] = {{listener_.fd(), POLLIN, 0},
-                     {sys::signals::wake_fd(), POLLIN, 0},
-                     {handback_ ? handback_->parent_fd() : -1, POLLIN, 0}};
-    if (::poll(fds, 3, -1) == -1) {
+    pollfd fds[2] = {{listener_.fd(), POLLIN, 0}, {sys::signals::wake_fd(), POLLIN, 0}};
+    if (::poll(fds, 2, -1) == -1) {
       if (errno == EINTR) continue;
       throw net::NetError(std::string("poll listener: ") + std::strerror(errno));
     }
@@ -148,23 +142,15 @@ bool Server::wait_for_work() {
   }
 }
 
-void Server::tend_waiting_connections() {
-  for (auto& [agency, connection] : handback_->receive()) {
-    // An agency has one answer coming: a newer connection asking for it replaces an
-    // older one, which bounds what the parent holds by the number of agencies.
-    waiting_.insert_or_assign(agency, std::move(connection));
-  }
-  // The barrier's mutex is only ever held for a few instructions, and is robust: looking
-  // at it cannot wedge the parent. Looking also repairs it if a child died holding it.
-  if (waiting_.empty() || !barrier_.drawn()) return;
-  while (!waiting_.empty() && !at_child_limit()) {
-    auto next = waiting_.begin();
-    const std::uint32_t agency = next->first;
-    net::Connection connection = std::move(next->second);
-    waiting_.erase(next);
-    connection.set_idle_timeout(config_.idle_timeout);
-    serve_in_child(connection, agency);
-  }
+void Server::open_waiting_room() {
+  const pid_t pid = children_.spawn([&] {
+    listener_.close();
+    handback_->close_connection_end();
+    return run_waiting_room(*handback_, barrier_, config_.storage_path, config_.idle_timeout);
+  });
+  // The room holds its end; connection children keep the other, inherited from here.
+  handback_->close_room_end();
+  logging::info(Event("open_waiting_room", Result::kSuccess).with("pid", pid));
 }
 
 void Server::start_round() {
@@ -186,7 +172,7 @@ void Server::refuse(net::Connection& connection) {
   logging::warning(Event("accept_connections", Result::kFail)
                        .with("ip", connection.peer())
                        .with("error", "refused: " + std::to_string(children_.running()) +
-                                          " connections already served (SERVER_MAX_CHILDREN)"));
+                                          " children already running (SERVER_MAX_CHILDREN)"));
   try {
     if (config_.mode == ServerMode::kLottery) {
       // A few bytes into a new socket's empty send buffer: this cannot block the parent.
@@ -205,13 +191,10 @@ void Server::refuse(net::Connection& connection) {
   connection.close_quietly();
 }
 
-void Server::serve_in_child(net::Connection& connection, std::optional<std::uint32_t> answering) {
+void Server::serve_in_child(net::Connection& connection) {
   children_.spawn([&] {
     listener_.close();
-    if (handback_) handback_->close_parent_end();
-    // The other waiting connections are the parent's to answer.
-    waiting_.clear();
-    return serve(connection, answering);
+    return serve(connection);
   });
   // The child has its own copy of the socket; the parent's is closed at once.
   connection.close();
@@ -230,7 +213,7 @@ LotterySettings Server::lottery_settings() {
   return settings;
 }
 
-int Server::serve(net::Connection& connection, std::optional<std::uint32_t> answering) {
+int Server::serve(net::Connection& connection) {
   const std::string peer = connection.peer();
   int code = 0;
   bool handed_over = false;
@@ -241,11 +224,7 @@ int Server::serve(net::Connection& connection, std::optional<std::uint32_t> answ
     } else {
       protocol::Channel channel(std::move(connection));
       LotterySession session(channel, barrier_, members_, lottery_settings());
-      if (answering) {
-        session.answer_after_draw(*answering);
-      } else {
-        session.run();
-      }
+      session.run();
       handed_over = session.handed_over();
       channel.connection().close();
     }
@@ -270,18 +249,6 @@ void Server::shut_down() {
   logging::info(Event("close_listener", Result::kSuccess));
   const std::size_t children = children_.terminate_all(kChildGracePeriod);
   logging::info(Event("terminate_children", Result::kSuccess).with("count", children));
-  if (handback_) {
-    // Children may have handed connections back until they ended.
-    for (auto& [agency, connection] : handback_->receive()) waiting_.insert_or_assign(agency, std::move(connection));
-    for (auto& [agency, connection] : waiting_) {
-      logging::info(Event("close_connection", Result::kSuccess)
-                        .with("ip", connection.peer())
-                        .with("agency", agency)
-                        .with("waiting_for", "draw"));
-      connection.close_quietly();
-    }
-    waiting_.clear();
-  }
   barrier_.release();
   logging::info(Event("release_shared_memory", Result::kSuccess));
   logging::info(Event("shutdown", Result::kSuccess));

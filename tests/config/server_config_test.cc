@@ -66,7 +66,7 @@ TEST_F(ConfigServer, EnvironmentOverridesEveryKey) {
           {"SERVER_LISTEN_BACKLOG", "1"}, {"LOGGING_LEVEL", "critical"},
           {"SERVER_MODE", "LOTTERY"},     {"SERVER_CONCURRENCY", "Process"},
           {"SERVER_AGENCIES", "10000"},   {"STORAGE_FILEPATH", "other.csv"},
-          {"SERVER_IDLE_TIMEOUT", "1us"}, {"SERVER_MAX_CHILDREN", "1"},
+          {"SERVER_IDLE_TIMEOUT", "1us"}, {"SERVER_MAX_CHILDREN", "2"},
           {"SERVER_HELLO_TIMEOUT", "2500us"}};
   const ServerConfig config = load_ini(kFullIni);
   EXPECT_EQ(config.port, 0);
@@ -79,7 +79,24 @@ TEST_F(ConfigServer, EnvironmentOverridesEveryKey) {
   EXPECT_EQ(config.storage_path, "other.csv");
   EXPECT_EQ(config.idle_timeout, 1ms);  // rounded up, never to zero
   EXPECT_EQ(config.hello_timeout, 3ms);  // rounded up
-  EXPECT_EQ(config.max_children, 1u);
+  EXPECT_EQ(config.max_children, 2u);
+}
+
+// A process lottery server spends one child on its waiting room, so it needs a second
+// for connections; the other servers need no room.
+TEST_F(ConfigServer, AProcessLotteryServerNeedsTwoChildren) {
+  env_ = {{"SERVER_MAX_CHILDREN", "1"}};
+  try {
+    load_ini("");
+    FAIL() << "SERVER_MAX_CHILDREN=1 was accepted for a process lottery server";
+  } catch (const ConfigError& error) {
+    EXPECT_EQ(error.key(), "SERVER_MAX_CHILDREN");
+    EXPECT_NE(std::string(error.what()).find("at least 2"), std::string::npos) << error.what();
+  }
+  env_ = {{"SERVER_MAX_CHILDREN", "1"}, {"SERVER_CONCURRENCY", "sequential"}};
+  EXPECT_EQ(load_ini("").max_children, 1u);
+  env_ = {{"SERVER_MAX_CHILDREN", "1"}, {"SERVER_MODE", "echo"}};
+  EXPECT_EQ(load_ini("").max_children, 1u);
 }
 
 TEST_F(ConfigServer, EnvironmentOverridesOnlyWhatItSets) {

@@ -17,10 +17,11 @@ namespace {
 constexpr std::uint32_t kAgencies = 5;
 constexpr std::size_t kBatchBets = 100;
 
-// Waits until the server has reaped every child it forked; false after kStartTimeout.
+// Waits until the server has reaped every child it forked to serve a connection; false
+// after kStartTimeout.
 bool children_reaped(Process& server) {
   const auto deadline = std::chrono::steady_clock::now() + kStartTimeout;
-  while (!children_of(server.pid()).empty()) {
+  while (!connection_children_of(server).empty()) {
     if (std::chrono::steady_clock::now() > deadline) return false;
     std::this_thread::yield();
   }

@@ -2,6 +2,7 @@
 
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <sstream>
 #include <string>
@@ -68,6 +69,19 @@ std::vector<int> children_of(int pid) {
 std::size_t open_descriptors_of(int pid) {
   const std::filesystem::directory_iterator fds("/proc/" + std::to_string(pid) + "/fd");
   return static_cast<std::size_t>(std::distance(fds, std::filesystem::directory_iterator()));
+}
+
+}  // namespace tp0::testing
+
+namespace tp0::testing {
+
+std::vector<int> connection_children_of(const Process& server) {
+  std::vector<int> children = children_of(server.pid());
+  for (const auto& line : server.lines_containing("action: open_waiting_room | result: success")) {
+    const int room = std::stoi(field_of(line, "pid"));
+    children.erase(std::remove(children.begin(), children.end(), room), children.end());
+  }
+  return children;
 }
 
 }  // namespace tp0::testing

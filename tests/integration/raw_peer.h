@@ -10,6 +10,7 @@
 #include "common/net/connection.h"
 #include "common/protocol/frame.h"
 #include "common/protocol/messages.h"
+#include "tests/support/process.h"
 
 namespace tp0::testing {
 
@@ -48,6 +49,9 @@ std::vector<std::byte> frame_of(const protocol::Message& message);
 
 // The processes `pid` has forked and not yet reaped (from /proc).
 std::vector<int> children_of(int pid);
+// The children of a running `server` that serve connections: all but its waiting room
+// (the pid of its `open_waiting_room` line, in process lottery mode).
+std::vector<int> connection_children_of(const Process& server);
 // How many file descriptors `pid` has open (from /proc).
 std::size_t open_descriptors_of(int pid);
 

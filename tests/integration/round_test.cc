@@ -251,7 +251,8 @@ TEST_P(Round, AfterTheDrawNoBetEntersAndEveryAnswerIsTheSameBytes) {
 // slowly it trickles bytes in.
 TEST_P(Round, ConnectionsThatDoNotIntroduceThemselvesInTimeAreDropped) {
   constexpr int kSilent = 3;
-  auto& server = start_server(1, {{"SERVER_MAX_CHILDREN", std::to_string(kSilent)},
+  // One more child than the silent connections: the waiting room's.
+  auto& server = start_server(1, {{"SERVER_MAX_CHILDREN", std::to_string(kSilent + 1)},
                                   {"SERVER_HELLO_TIMEOUT", "1s"},
                                   {"SERVER_IDLE_TIMEOUT", "60s"}});
   // kSilent - 1 say nothing at all; with the trickling one they fill every child slot.
@@ -283,12 +284,13 @@ TEST_P(Round, ConnectionsThatDoNotIntroduceThemselvesInTimeAreDropped) {
   for (auto& peer : silent) EXPECT_TRUE(peer->closed_by_server());
 }
 
-// Waiting for the draw holds none of the server's capacity: with one child allowed,
+// Waiting for the draw holds none of the server's capacity: with one child allowed for
+// connections (SERVER_MAX_CHILDREN=2, the waiting room being the other),
 // agencies that asked for their winners early give their place back, and the last
 // agency still gets in, holds the draw, and everyone is answered.
 TEST_P(Round, AgenciesWaitingForTheDrawLeaveRoomForTheLastOne) {
   constexpr std::uint32_t kAgencies = 4;
-  auto& server = start_server(kAgencies, {{"SERVER_MAX_CHILDREN", "1"}});
+  auto& server = start_server(kAgencies, {{"SERVER_MAX_CHILDREN", "2"}});
   std::vector<std::unique_ptr<RawPeer>> waiting;
   for (std::uint32_t agency = 1; agency < kAgencies; ++agency) {
     auto peer = std::make_unique<RawPeer>(cluster_.port());
@@ -322,7 +324,6 @@ TEST_P(Round, AgenciesWaitingForTheDrawLeaveRoomForTheLastOne) {
     std::vector<std::string> expected;
     for (std::uint32_t i = 0; i < agency; ++i) expected.push_back(std::to_string(30000000 + i));
     EXPECT_EQ(waiting[agency - 1]->receive(), Message(protocol::Winners{true, expected})) << agency;
-    // Done, as a client is: with one child allowed, the next answer needs its place.
     waiting[agency - 1]->close();
   }
   // Refusals at the child limit are expected here; a failed conversation is not.

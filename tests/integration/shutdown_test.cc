@@ -120,7 +120,7 @@ TEST(ShutdownProcess, WhileRefusingConnectionsAtTheChildLimit) {
   for (int round = 0; round < 5; ++round) {
     Cluster cluster;
     auto& server = cluster.start_server({{"SERVER_CONCURRENCY", "process"},
-                                         {"SERVER_MAX_CHILDREN", "1"},
+                                         {"SERVER_MAX_CHILDREN", "2"},
                                          {"SERVER_HELLO_TIMEOUT", "120s"},
                                          {"SERVER_LISTEN_BACKLOG", "64"}});
     RawPeer holder(cluster.port());

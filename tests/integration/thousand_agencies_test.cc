@@ -93,7 +93,7 @@ TEST_P(ThousandAgencies, CompleteOneRoundWithDefaultSettings) {
         }
         for (auto& [agency, peer] : waiting) {
           answers[agency] = winners_answer(*peer);
-          peer.reset();  // done, as a client is: the answering child's place is needed
+          peer.reset();
         }
         // Sequential: ask again, on a new connection each time, until the draw is held.
         for (std::uint32_t agency = 1 + worker; agency <= kAgencies; agency += workers) {
@@ -110,7 +110,8 @@ TEST_P(ThousandAgencies, CompleteOneRoundWithDefaultSettings) {
       }
     });
   }
-  // The server never runs more children than SERVER_MAX_CHILDREN (64 by default).
+  // The server never runs more children than SERVER_MAX_CHILDREN (64 by default), its
+  // waiting room among them.
   std::size_t most_children = 0;
   std::atomic<std::size_t> done{0};
   std::thread watcher([&] {

@@ -1,0 +1,78 @@
+#include "server/waiting_room.h"
+
+#include <poll.h>
+
+#include <cerrno>
+#include <cstring>
+#include <map>
+
+#include "common/logging/logging.h"
+#include "common/protocol/channel.h"
+#include "common/protocol/codec.h"
+#include "common/sys/signals.h"
+#include "common/sys/system_error.h"
+#include "server/draw/draw_record.h"
+
+namespace tp0::server {
+namespace {
+
+using logging::Event;
+using logging::Result;
+
+// How often the room looks at the barrier while it holds connections, in case the child
+// that held the draw died before it could say so.
+constexpr int kDrawCheckMilliseconds = 1000;
+
+void answer(std::uint32_t agency, net::Connection connection, const std::string& storage_path) {
+  const std::string peer = connection.peer();
+  try {
+    protocol::Channel channel(std::move(connection));
+    const auto documents = draw::recorded_winners(
+        storage_path, agency, [] { logging::info(Event("sorteo", Result::kSuccess)); });
+    for (const auto& part : protocol::split_winners(documents)) channel.post(part);
+    channel.flush();
+    logging::debug(Event("winners_sent", Result::kSuccess)
+                       .with("agency", agency)
+                       .with("cant_ganadores", documents.size()));
+    // The answer ends the conversation: the client closes once it has its winners.
+    channel.connection().close();
+  } catch (const std::exception& error) {
+    logging::error(Event("serve_connection", Result::kFail).with("ip", peer).with("error", error.what()));
+  }
+  logging::info(Event("close_connection", Result::kSuccess).with("ip", peer).with("agency", agency));
+}
+
+}  // namespace
+
+int run_waiting_room(Handback& handback, draw::DrawBarrier& barrier, const std::string& storage_path,
+                     std::chrono::milliseconds idle_timeout) {
+  std::map<std::uint32_t, net::Connection> waiting;
+  while (!sys::signals::shutdown_requested()) {
+    for (auto& [agency, connection] : handback.receive()) {
+      connection.set_idle_timeout(idle_timeout);
+      waiting.insert_or_assign(agency, std::move(connection));
+    }
+    if (!waiting.empty() && barrier.drawn()) {
+      for (auto& [agency, connection] : waiting) answer(agency, std::move(connection), storage_path);
+      waiting.clear();
+    }
+    pollfd fds[2] = {{handback.room_fd(), POLLIN, 0}, {sys::signals::wake_fd(), POLLIN, 0}};
+    if (::poll(fds, 2, waiting.empty() ? -1 : kDrawCheckMilliseconds) == -1 && errno != EINTR) {
+      throw sys::last_error("poll the waiting room");
+    }
+    if (fds[1].revents != 0) sys::signals::drain_wake_fd();
+    // No process holds a connection end any more: the server died without a SIGTERM
+    // reaching here (its death signal does, normally). Nothing can come or be answered.
+    if ((fds[0].revents & POLLHUP) != 0) break;
+  }
+  for (auto& [agency, connection] : waiting) {
+    logging::info(Event("close_connection", Result::kSuccess)
+                      .with("ip", connection.peer())
+                      .with("agency", agency)
+                      .with("waiting_for", "draw"));
+    connection.close_quietly();
+  }
+  return 0;
+}
+
+}  // namespace tp0::server
