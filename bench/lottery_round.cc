@@ -2,12 +2,15 @@
 
 #include <algorithm>
 #include <array>
-#include <fstream>
 #include <csignal>
+#include <filesystem>
+#include <fstream>
 #include <memory>
+#include <numeric>
 #include <stdexcept>
 #include <vector>
 
+#include "bench/tree_rss.h"
 #include "tests/support/process.h"
 
 namespace tp0::bench {
@@ -16,7 +19,8 @@ namespace {
 using testing::Environment;
 using testing::Process;
 
-constexpr std::chrono::minutes kRoundTimeout{10};
+// Lines of a server's log an error shows: a round of many agencies logs thousands.
+constexpr std::size_t kLogTailLines = 40;
 
 // The number `key` holds in a log line `... | key: value | ...`.
 std::int64_t number_in(const std::string& line, const std::string& key) {
@@ -38,30 +42,83 @@ std::size_t rows_in(const std::string& path) {
   return rows;
 }
 
+std::string tail(const std::string& text, std::size_t lines) {
+  std::size_t start = text.size();
+  for (std::size_t seen = 0; start > 0 && seen <= lines; --start) {
+    if (text[start - 1] == '\n') ++seen;
+  }
+  return start == 0 ? text : "...\n" + text.substr(start + 1);
+}
+
+Environment server_environment(std::size_t agencies, const RoundSettings& settings, const std::string& scratch) {
+  const std::string above_agencies = std::to_string(agencies + 16);
+  Environment environment{{"SERVER_IP", "127.0.0.1"},
+                          {"SERVER_PORT", "0"},
+                          {"SERVER_CONCURRENCY", settings.concurrency},
+                          {"SERVER_AGENCIES", std::to_string(agencies)},
+                          {"SERVER_LISTEN_BACKLOG", above_agencies},
+                          {"STORAGE_FILEPATH", scratch + "/bets.csv"},
+                          {"LOGGING_LEVEL", "INFO"}};
+  if (!settings.default_child_limit) environment["SERVER_MAX_CHILDREN"] = above_agencies;
+  return environment;
+}
+
+// bin/server for one round, on a port of its own, with the resident set of all its
+// processes watched from its start to its stop.
+class RoundServer {
+ public:
+  RoundServer(const Programs& programs, const AgencyFiles& files, const RoundSettings& settings,
+              const std::string& scratch)
+      : files_(files),
+        bets_path_(scratch + "/bets.csv"),
+        process_(programs.server, server_environment(files.paths.size(), settings, scratch), scratch,
+                 scratch + "/server.log"),
+        memory_(process_.pid()) {
+    if (!process_.wait_for_line("action: listen | result: success", settings.timeout)) {
+      throw std::runtime_error("the server did not start:\n" + log());
+    }
+    address_ = "127.0.0.1:" + testing::field_of(process_.lines_containing("action: listen")[0], "port");
+  }
+
+  const std::string& address() const { return address_; }
+  std::string log() const { return tail(process_.output(), kLogTailLines); }
+
+  // Stops the server with SIGTERM and checks that it exited cleanly and that the bets file
+  // holds every bet; adds its memory and CPU to `result`.
+  void stop(RoundResult& result) {
+    process_.send_signal(SIGTERM);
+    if (process_.wait_exit(std::chrono::seconds(30)) != 0) {
+      throw std::runtime_error("the server did not stop cleanly:\n" + log());
+    }
+    result.server_total_rss_kib = memory_.finish();
+    result.server_peak_rss_kib = process_.peak_rss_kib().value_or(0);
+    result.cpu += process_.cpu_time().value_or(std::chrono::microseconds{0});
+    if (const std::size_t stored = rows_in(bets_path_); stored != files_.bets) {
+      throw std::runtime_error("the bets file holds " + std::to_string(stored) + " rows, not " +
+                               std::to_string(files_.bets));
+    }
+  }
+
+ private:
+  const AgencyFiles& files_;
+  std::string bets_path_;
+  Process process_;
+  TreeRssSampler memory_;
+  std::string address_;
+};
+
+std::chrono::milliseconds left_until(std::chrono::steady_clock::time_point deadline) {
+  return std::max(std::chrono::milliseconds{0}, std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                    deadline - std::chrono::steady_clock::now()));
+}
+
 }  // namespace
 
-RoundResult run_round(const Programs& programs, const AgencyFiles& files, const std::string& concurrency,
+RoundResult run_round(const Programs& programs, const AgencyFiles& files, const RoundSettings& settings,
                       const std::string& scratch) {
   const std::size_t agencies = files.paths.size();
-  const std::string bets_path = scratch + "/bets.csv";
-  // A backlog and a child limit above the number of agencies: every client connects at
-  // once, and neither a full accept queue nor a busy answer should be what is measured.
-  Process server(programs.server,
-                 {{"SERVER_IP", "127.0.0.1"},
-                  {"SERVER_PORT", "0"},
-                  {"SERVER_CONCURRENCY", concurrency},
-                  {"SERVER_AGENCIES", std::to_string(agencies)},
-                  {"SERVER_LISTEN_BACKLOG", std::to_string(agencies + 16)},
-                  {"SERVER_MAX_CHILDREN", std::to_string(agencies + 16)},
-                  {"STORAGE_FILEPATH", bets_path},
-                  {"LOGGING_LEVEL", "INFO"}},
-                 scratch, scratch + "/server.log");
-  if (!server.wait_for_line("action: listen | result: success", kRoundTimeout)) {
-    throw std::runtime_error("the server did not start:\n" + server.output());
-  }
-  const std::string port = testing::field_of(server.lines_containing("action: listen")[0], "port");
-
-  const std::string server_address = "127.0.0.1:" + port;
+  const auto deadline = std::chrono::steady_clock::now() + settings.timeout;
+  RoundServer server(programs, files, settings, scratch);
   std::vector<std::unique_ptr<Process>> clients;
   for (std::size_t i = 0; i < agencies; ++i) {
     const std::string id = std::to_string(i + 1);
@@ -69,7 +126,7 @@ RoundResult run_round(const Programs& programs, const AgencyFiles& files, const 
     log_path.append("/client-").append(id).append(".log");
     clients.push_back(std::make_unique<Process>(programs.client,
                                                 Environment{{"CLI_ID", id},
-                                                            {"CLI_SERVER_ADDRESS", server_address},
+                                                            {"CLI_SERVER_ADDRESS", server.address()},
                                                             {"CLI_MODE", "lottery"},
                                                             {"CLI_DATA_FILE", files.paths[i]},
                                                             {"CLI_LOG_LEVEL", "INFO"}},
@@ -82,11 +139,18 @@ RoundResult run_round(const Programs& programs, const AgencyFiles& files, const 
   std::int64_t round_trip_total = 0;
   for (std::size_t i = 0; i < agencies; ++i) {
     Process& client = *clients[i];
-    const auto code = client.wait_exit(kRoundTimeout);
+    const auto code = client.wait_exit(left_until(deadline));
+    if (!code) {
+      const auto exited = std::count_if(clients.begin(), clients.end(), [](auto& other) { return !other->running(); });
+      throw std::runtime_error("the round did not complete within " + std::to_string(settings.timeout.count()) +
+                               " s: " + std::to_string(exited) + " of " + std::to_string(agencies) +
+                               " clients exited; client " + std::to_string(i + 1) + ":\n" +
+                               tail(client.output(), kLogTailLines) + "\nserver:\n" + server.log());
+    }
     const std::string expected = "cant_ganadores: " + std::to_string(files.winners[i]);
-    if (code != 0 || client.lines_containing("action: consulta_ganadores | result: success | " + expected).empty()) {
+    if (*code != 0 || client.lines_containing("action: consulta_ganadores | result: success | " + expected).empty()) {
       throw std::runtime_error("client " + std::to_string(i + 1) + " failed (expected " + expected + "):\n" +
-                               client.output() + "\nserver:\n" + server.output());
+                               client.output() + "\nserver:\n" + server.log());
     }
     const std::string summary = client.lines_containing("action: lottery_summary")[0];
     const auto connected = number_in(summary, "first_connect_unix_us");
@@ -98,19 +162,43 @@ RoundResult run_round(const Programs& programs, const AgencyFiles& files, const 
     result.client_peak_rss_kib = std::max(result.client_peak_rss_kib, client.peak_rss_kib().value_or(0));
     result.cpu += client.cpu_time().value_or(std::chrono::microseconds{0});
   }
-  server.send_signal(SIGTERM);
-  if (server.wait_exit(kRoundTimeout) != 0) throw std::runtime_error("the server did not stop cleanly:\n" + server.output());
-  result.server_peak_rss_kib = server.peak_rss_kib().value_or(0);
-  result.cpu += server.cpu_time().value_or(std::chrono::microseconds{0});
-
-  if (const std::size_t stored = rows_in(bets_path); stored != files.bets) {
-    throw std::runtime_error("the bets file holds " + std::to_string(stored) + " rows, not " +
-                             std::to_string(files.bets));
-  }
+  server.stop(result);
   result.wall = std::chrono::microseconds(last_winners - first_connect);
   if (result.batches > 0) {
     result.mean_round_trip = std::chrono::microseconds(round_trip_total / static_cast<std::int64_t>(result.batches));
   }
+  return result;
+}
+
+RoundResult run_generated_round(const Programs& programs, const AgencyFiles& files, const RoundSettings& settings,
+                                const std::string& scratch) {
+  RoundServer server(programs, files, settings, scratch);
+  Process generator(programs.load_generator,
+                    {{"LOAD_SERVER_ADDRESS", server.address()},
+                     {"LOAD_DATA_DIR", std::filesystem::path(files.paths.at(0)).parent_path()},
+                     {"LOAD_AGENCIES", std::to_string(files.paths.size())},
+                     {"LOAD_TIMEOUT_SECONDS", std::to_string(settings.timeout.count())}},
+                    scratch, scratch + "/load_generator.log");
+  // The generator gives up at its own timeout; a little more time lets it say why.
+  const auto code = generator.wait_exit(settings.timeout + std::chrono::seconds(30));
+  const auto summaries = generator.lines_containing("action: load_summary");
+  if (code != 0 || summaries.empty() || testing::field_of(summaries[0], "result") != "success") {
+    const std::string why = summaries.empty() ? "" : testing::field_of(summaries[0], "error");
+    throw std::runtime_error("the load generator failed" + (why.empty() ? "" : ": " + why) + "\n" +
+                             generator.output() + "\nserver:\n" + server.log());
+  }
+  const std::string& summary = summaries[0];
+  const auto winners = static_cast<std::size_t>(number_in(summary, "winners"));
+  if (winners != std::accumulate(files.winners.begin(), files.winners.end(), std::size_t{0})) {
+    throw std::runtime_error("the load generator got " + std::to_string(winners) + " winners in all:\n" + summary);
+  }
+  RoundResult result;
+  result.wall = std::chrono::microseconds(number_in(summary, "wall_us"));
+  result.batches = static_cast<std::size_t>(number_in(summary, "batches"));
+  result.mean_round_trip = std::chrono::microseconds(number_in(summary, "mean_round_trip_us"));
+  result.client_peak_rss_kib = generator.peak_rss_kib().value_or(0);
+  result.cpu = generator.cpu_time().value_or(std::chrono::microseconds{0});
+  server.stop(result);
   return result;
 }
 

@@ -1,7 +1,8 @@
 // make bench: the lottery system against the floor of the same bytes through loopback,
 // over the course's data set and generated ones; see README "Benchmark".
 //
-// Usage: tp0_bench --server PATH --client PATH --out DIR [--dataset ZIP] [--quick]
+// Usage: tp0_bench --server PATH --client PATH --out DIR [--dataset ZIP] [--quick | --agencies-only]
+// The rounds of 10,000 agencies are played by tp0_load_generator, found beside tp0_bench.
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
@@ -10,6 +11,7 @@
 #include <fstream>
 #include <map>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -26,6 +28,7 @@ struct Options {
   std::string out;
   std::string dataset;
   bool quick = false;
+  bool agencies_only = false;
 };
 
 // One data set of the benchmark; `series` places it in the plot ("bets": 5 agencies and
@@ -35,14 +38,22 @@ struct DataSet {
   std::uint32_t agencies = 0;
   std::size_t bets = 0;  // 0: the course's data set
   std::vector<std::string> series;
+  std::vector<std::string> concurrencies{"sequential", "process"};
+  // More agencies than the server's default SERVER_MAX_CHILDREN, which it keeps: the
+  // round must complete with fewer slots than agencies. Such a round gets 120 s, and no
+  // floor, which would need a thread and three descriptors per agency.
+  bool many_agencies = false;
+  // One tp0_load_generator process plays the agencies, too many to start a client each.
+  bool load_generator = false;
 };
 
 struct Row {
   const DataSet* set = nullptr;
   AgencyFiles files;
   std::string concurrency;
+  int runs = 0;
   double wall_ms = 0;
-  double floor_ms = 0;
+  double floor_ms = 0;  // 0: not measured
   double cpu_ms = 0;
   RoundResult round;
 };
@@ -63,6 +74,10 @@ std::optional<Options> parse(int argc, char** argv) {
       options.quick = true;
       continue;
     }
+    if (flag == "--agencies-only") {
+      options.agencies_only = true;
+      continue;
+    }
     if (i + 1 >= argc) return std::nullopt;
     const std::string value = argv[++i];
     if (flag == "--server") {
@@ -78,13 +93,31 @@ std::optional<Options> parse(int argc, char** argv) {
     }
   }
   if (options.programs.server.empty() || options.programs.client.empty() || options.out.empty()) return std::nullopt;
+  if (options.quick && options.agencies_only) return std::nullopt;
   // The programs run in folders of their own, so relative paths would not find them.
   options.programs.server = std::filesystem::absolute(options.programs.server);
   options.programs.client = std::filesystem::absolute(options.programs.client);
+  // Built beside tp0_bench, wherever the build folder is.
+  options.programs.load_generator =
+      std::filesystem::read_symlink("/proc/self/exe").parent_path() / "tp0_load_generator";
   return options;
 }
 
+// Many agencies of 100 bets each: what the server's process and connection handling
+// costs, more than its bets. Not in --quick.
+std::vector<DataSet> many_agency_sets() {
+  return {{.name = "generated", .agencies = 1'000, .bets = 100'000, .series = {}, .many_agencies = true},
+          {.name = "generated",
+           .agencies = 10'000,
+           .bets = 1'000'000,
+           .series = {},
+           .concurrencies = {"process"},
+           .many_agencies = true,
+           .load_generator = true}};
+}
+
 std::vector<DataSet> data_sets(const Options& options) {
+  if (options.agencies_only) return many_agency_sets();
   std::vector<DataSet> sets;
   if (!options.dataset.empty()) sets.push_back({"course", 5, 0, {}});
   const std::size_t million = options.quick ? 100'000 : 1'000'000;
@@ -93,28 +126,41 @@ std::vector<DataSet> data_sets(const Options& options) {
   }
   sets.push_back({"generated", 5, million, {"bets", "agencies"}});
   for (const std::uint32_t agencies : {25U, 50U, 100U}) sets.push_back({"generated", agencies, million, {"agencies"}});
+  if (!options.quick) {
+    for (auto& set : many_agency_sets()) sets.push_back(std::move(set));
+  }
   return sets;
 }
 
-// Small rounds are noisier and cheap: they get more runs.
-int runs_for(const AgencyFiles& files) { return files.bets < 200'000 ? 5 : 3; }
+// Small rounds are noisier and cheap: they get more runs. Rounds of many agencies are
+// neither.
+int runs_for(const DataSet& set, const AgencyFiles& files) {
+  if (set.many_agencies) return 3;
+  return files.bets < 200'000 ? 5 : 3;
+}
 
 Row measure(const Options& options, const DataSet& set, const AgencyFiles& files, const std::string& concurrency,
             const std::string& scratch) {
-  Row row{&set, files, concurrency, 0, 0, 0, {}};
+  Row row{&set, files, concurrency, runs_for(set, files), 0, 0, 0, {}};
+  RoundSettings settings{concurrency};
+  if (set.many_agencies) {
+    settings.default_child_limit = true;
+    settings.timeout = std::chrono::seconds(120);
+  }
+  const auto play_round = set.load_generator ? run_generated_round : run_round;
   std::vector<double> walls;
   std::vector<double> floors;
   std::vector<double> cpus;
   std::vector<RoundResult> rounds;
-  for (int run = 0; run < runs_for(files); ++run) {
+  for (int run = 0; run < row.runs; ++run) {
     const testing::TempDir round_dir;
-    rounds.push_back(run_round(options.programs, files, concurrency, round_dir.path()));
+    rounds.push_back(play_round(options.programs, files, settings, round_dir.path()));
     walls.push_back(ms(rounds.back().wall));
     cpus.push_back(ms(rounds.back().cpu));
-    floors.push_back(ms(push_through_loopback(files, scratch + "/floor.out")));
+    if (!set.many_agencies) floors.push_back(ms(push_through_loopback(files, scratch + "/floor.out")));
   }
   row.wall_ms = median(walls);
-  row.floor_ms = median(floors);
+  row.floor_ms = floors.empty() ? 0 : median(floors);
   row.cpu_ms = median(cpus);
   // The round whose wall time is the median one speaks for the rest of the row.
   row.round = *std::min_element(rounds.begin(), rounds.end(), [&](const RoundResult& a, const RoundResult& b) {
@@ -122,26 +168,42 @@ Row measure(const Options& options, const DataSet& set, const AgencyFiles& files
   });
   for (const auto& round : rounds) {
     row.round.server_peak_rss_kib = std::max(row.round.server_peak_rss_kib, round.server_peak_rss_kib);
+    row.round.server_total_rss_kib = std::max(row.round.server_total_rss_kib, round.server_total_rss_kib);
     row.round.client_peak_rss_kib = std::max(row.round.client_peak_rss_kib, round.client_peak_rss_kib);
   }
   return row;
 }
 
 void print_header() {
-  std::printf("%-16s %8s %9s %-10s %5s %10s %10s %8s %6s %8s %10s %10s %8s %8s\n", "data", "agencies", "bets",
-              "server", "runs", "wall ms", "bets/s", "floor ms", "ratio", "cpu ms", "server MiB", "client MiB",
-              "batches", "rtt us");
+  std::printf("%-16s %8s %9s %-10s %5s %10s %10s %8s %6s %8s %10s %16s %10s %8s %8s\n", "data", "agencies", "bets",
+              "server", "runs", "wall ms", "bets/s", "floor ms", "ratio", "cpu ms", "server MiB", "server total MiB",
+              "client MiB", "batches", "rtt us");
 }
 
+double mib(long kib) { return static_cast<double>(kib) / 1024.0; }
+
 void print(const Row& row) {
-  std::printf("%-16s %8zu %9zu %-10s %5d %10.1f %10.0f %8.1f %6.1f %8.1f %10.1f %10.1f %8zu %8.0f\n",
-              row.files.label.c_str(), row.files.paths.size(), row.files.bets, row.concurrency.c_str(),
-              runs_for(row.files), row.wall_ms, static_cast<double>(row.files.bets) / (row.wall_ms / 1000.0),
-              row.floor_ms, row.wall_ms / row.floor_ms, row.cpu_ms,
-              static_cast<double>(row.round.server_peak_rss_kib) / 1024.0,
-              static_cast<double>(row.round.client_peak_rss_kib) / 1024.0, row.round.batches,
+  char floor[16] = "-";
+  char ratio[16] = "-";
+  if (row.floor_ms > 0) {
+    std::snprintf(floor, sizeof floor, "%.1f", row.floor_ms);
+    std::snprintf(ratio, sizeof ratio, "%.1f", row.wall_ms / row.floor_ms);
+  }
+  std::printf("%-16s %8zu %9zu %-10s %5d %10.1f %10.0f %8s %6s %8.1f %10.1f %16.1f %10.1f %8zu %8.0f\n",
+              row.files.label.c_str(), row.files.paths.size(), row.files.bets, row.concurrency.c_str(), row.runs,
+              row.wall_ms, static_cast<double>(row.files.bets) / (row.wall_ms / 1000.0), floor, ratio, row.cpu_ms,
+              mib(row.round.server_peak_rss_kib), mib(row.round.server_total_rss_kib),
+              mib(row.round.client_peak_rss_kib), row.round.batches,
               static_cast<double>(row.round.mean_round_trip.count()));
   std::fflush(stdout);
+}
+
+// The row's first columns and the first line of `error` in the table; all of it on stderr.
+void print_failure(const AgencyFiles& files, const std::string& concurrency, const std::string& error) {
+  std::printf("%-16s %8zu %9zu %-10s failed: %s\n", files.label.c_str(), files.paths.size(), files.bets,
+              concurrency.c_str(), error.substr(0, error.find('\n')).c_str());
+  std::fflush(stdout);
+  std::fprintf(stderr, "bench: %s, %s: %s\n", files.label.c_str(), concurrency.c_str(), error.c_str());
 }
 
 // One file per plot series: x, then the sequential, process and floor times in ms.
@@ -162,22 +224,33 @@ void write_series(const std::vector<Row>& rows, const std::string& series, const
 }
 
 int run(const Options& options) {
+  const std::vector<DataSet> sets = data_sets(options);  // the rows point into it
+  if (std::any_of(sets.begin(), sets.end(), [](const DataSet& set) { return set.load_generator; }) &&
+      !std::filesystem::exists(options.programs.load_generator)) {
+    throw std::runtime_error(options.programs.load_generator + " not found: build the target tp0_load_generator");
+  }
   const testing::TempDir scratch;
   std::vector<Row> rows;
+  int failures = 0;
   print_header();
-  const std::vector<DataSet> sets = data_sets(options);  // the rows point into it
   for (const auto& set : sets) {
     const testing::TempDir data_dir;
     const AgencyFiles files = set.bets == 0 ? course_agency_files(options.dataset, data_dir.path())
                                             : generate_agency_files(data_dir.path(), set.agencies, set.bets);
-    for (const char* concurrency : {"sequential", "process"}) {
-      rows.push_back(measure(options, set, files, concurrency, scratch.path()));
-      print(rows.back());
+    for (const auto& concurrency : set.concurrencies) {
+      try {
+        rows.push_back(measure(options, set, files, concurrency, scratch.path()));
+        print(rows.back());
+      } catch (const std::exception& error) {
+        // The other rows still say something; the benchmark fails at the end.
+        ++failures;
+        print_failure(files, concurrency, error.what());
+      }
     }
   }
   write_series(rows, "bets", options.out + "/bets.dat");
   write_series(rows, "agencies", options.out + "/agencies.dat");
-  return 0;
+  return failures == 0 ? 0 : 1;
 }
 
 }  // namespace
@@ -186,7 +259,9 @@ int run(const Options& options) {
 int main(int argc, char** argv) {
   const auto options = tp0::bench::parse(argc, argv);
   if (!options) {
-    std::fprintf(stderr, "usage: %s --server PATH --client PATH --out DIR [--dataset ZIP] [--quick]\n", argv[0]);
+    std::fprintf(stderr,
+                 "usage: %s --server PATH --client PATH --out DIR [--dataset ZIP] [--quick | --agencies-only]\n",
+                 argv[0]);
     return 2;
   }
   try {

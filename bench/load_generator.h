@@ -1,0 +1,48 @@
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+
+namespace tp0::bench {
+
+// The load generator failed: an agency's conversation went wrong (what() names the
+// agency and the answer), or the round did not complete in time.
+class LoadError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct LoadSettings {
+  std::string host;
+  std::string port;
+  std::string data_dir;  // agency K's bets are <data_dir>/agency-K.csv, as generated
+  std::uint32_t agencies = 0;
+  std::size_t workers = 0;  // conversations in progress at once
+  std::chrono::seconds timeout{0};  // for the whole round
+};
+
+struct LoadResult {
+  std::chrono::microseconds wall{0};  // from the first connection to the last winners answer
+  std::chrono::microseconds betting{0};  // from the first connection to the last Finished's Ack
+  std::size_t bets = 0;
+  std::size_t batches = 0;
+  std::chrono::microseconds mean_round_trip{0};  // from a Batch sent to its Ack
+  std::size_t winners = 0;
+  std::size_t busy_answers = 0;       // Hellos answered Ack code 5, each tried again
+  std::size_t not_ready_answers = 0;  // WinnersQuery answered NotReady, each asked again
+};
+
+// Plays agencies 1..settings.agencies against a lottery server, as many bin/client
+// processes would, from one process: each agency connects, sends Hello, one Batch of the
+// bets in its file, Finished and WinnersQuery (see README "Protocol"), and its winners
+// are checked against the winning bets of its file. `workers` threads run the
+// conversations up to the query, one agency after another; the connections then wait
+// for their answer together (a process server answers only after the draw), and an
+// agency answered NotReady (a sequential server) asks again later on a new connection.
+// Throws LoadError, and what reading an agency file throws.
+LoadResult drive_agencies(const LoadSettings& settings);
+
+}  // namespace tp0::bench
