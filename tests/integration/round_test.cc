@@ -212,6 +212,26 @@ TEST_P(Round, BetsOfAnAgencyThatFinishedAreRefusedOnAnyConnection) {
   EXPECT_EQ(peer->receive(), Message(protocol::Winners{true, {"30000000"}}));
 }
 
+// The project's client, run again for an agency that already finished, is refused at its
+// first batch, says why, and exits 1; nothing of its second run is stored.
+TEST_P(Round, TheClientOfAnAgencyThatFinishedIsToldBettingIsClosed) {
+  start_server(2);
+  start_agency(1);
+  await_finished(1);
+  // A second client of agency 1, beside the first (which waits for the draw).
+  Process again(TP0_CLIENT_BIN,
+                {{"CLI_ID", "1"},
+                 {"CLI_SERVER_ADDRESS", "127.0.0.1:" + std::to_string(cluster_.port())},
+                 {"CLI_DATA_FILE", cluster_.dir().file("agency-1.csv")}},
+                cluster_.dir().path(), cluster_.dir().file("client1-again.log"));
+  ASSERT_EQ(again.wait_exit(kRunTimeout), 1) << again.output();
+  EXPECT_NE(again.output().find("betting is closed"), std::string::npos) << again.output();
+  start_agency(2);
+  expect_served(2);
+  expect_served(1);
+  EXPECT_EQ(bets_per_agency(cluster_.bets_path())[1], 60u) << "the second run stored bets";
+}
+
 TEST_P(Round, AfterTheDrawNoBetEntersAndEveryAnswerIsTheSameBytes) {
   start_server(1);
   std::vector<std::byte> first_answer;
