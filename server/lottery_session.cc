@@ -218,7 +218,7 @@ void LotterySession::on(const protocol::WinnersQuery& query) {
 }
 
 void LotterySession::answer_winners() {
-  const auto documents = draw::recorded_winners(settings_.storage_path, *agency_, [this] { announce_draw(); });
+  const auto documents = draw::recorded_winners(settings_.storage_path, [this] { announce_draw(); }).of(*agency_);
   for (const auto& part : protocol::split_winners(documents)) channel_.post(part);
   channel_.flush();
   logging::debug(Event("winners_sent", Result::kSuccess)

@@ -23,12 +23,11 @@ using logging::Result;
 // that held the draw died before it could say so.
 constexpr int kDrawCheckMilliseconds = 1000;
 
-void answer(std::uint32_t agency, net::Connection connection, const std::string& storage_path) {
+void answer(std::uint32_t agency, net::Connection connection, const draw::RecordedWinners& winners) {
   const std::string peer = connection.peer();
   try {
     protocol::Channel channel(std::move(connection));
-    const auto documents = draw::recorded_winners(
-        storage_path, agency, [] { logging::info(Event("sorteo", Result::kSuccess)); });
+    const auto documents = winners.of(agency);
     for (const auto& part : protocol::split_winners(documents)) channel.post(part);
     channel.flush();
     logging::debug(Event("winners_sent", Result::kSuccess)
@@ -53,7 +52,10 @@ int run_waiting_room(Handback& handback, draw::DrawBarrier& barrier, const std::
       waiting.insert_or_assign(agency, std::move(connection));
     }
     if (!waiting.empty() && barrier.drawn()) {
-      for (auto& [agency, connection] : waiting) answer(agency, std::move(connection), storage_path);
+      // Read once for everyone waiting: the record never changes.
+      const auto winners =
+          draw::recorded_winners(storage_path, [] { logging::info(Event("sorteo", Result::kSuccess)); });
+      for (auto& [agency, connection] : waiting) answer(agency, std::move(connection), winners);
       waiting.clear();
     }
     pollfd fds[2] = {{handback.room_fd(), POLLIN, 0}, {sys::signals::wake_fd(), POLLIN, 0}};

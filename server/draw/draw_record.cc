@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <map>
 #include <optional>
 #include <stdexcept>
 
@@ -20,11 +21,6 @@
 namespace tp0::draw {
 namespace {
 
-struct Winner {
-  std::uint32_t agency = 0;
-  std::string document;
-};
-
 std::string record_path(const std::string& bets_path) { return bets_path + ".draw"; }
 std::string lock_path(const std::string& bets_path) { return bets_path + ".draw.lock"; }
 std::string scratch_path(const std::string& bets_path) { return bets_path + ".draw.tmp"; }
@@ -38,8 +34,8 @@ std::optional<sys::UniqueFd> open_record(const std::string& path) {
   return fd;
 }
 
-// The winners in the record open as `fd`.
-std::vector<Winner> read_record(sys::UniqueFd fd, const std::string& path) {
+// The winners in the record open as `fd`, by agency.
+std::map<std::uint32_t, std::vector<std::string>> read_record(sys::UniqueFd fd, const std::string& path) {
   csv::CsvReader reader(std::move(fd), path);
   std::vector<std::string> fields;
   const auto fail = [&](const std::string& problem) {
@@ -48,12 +44,12 @@ std::vector<Winner> read_record(sys::UniqueFd fd, const std::string& path) {
   if (!reader.next(fields) || fields.size() != 1 || !storage::parse_decimal<std::uint64_t>(fields[0])) {
     fail("no header with the bets file's length");
   }
-  std::vector<Winner> winners;
+  std::map<std::uint32_t, std::vector<std::string>> winners;
   while (reader.next(fields)) {
     if (fields.size() != 2) fail("a row without 2 fields");
     const auto agency = storage::parse_decimal<std::uint32_t>(fields[0]);
     if (!agency) fail("agency \"" + fields[0] + "\" is not a number");
-    winners.push_back({*agency, std::move(fields[1])});
+    winners[*agency].push_back(std::move(fields[1]));
   }
   return winners;
 }
@@ -65,6 +61,7 @@ std::string write_scratch_record(const std::string& bets_path) {
     storage::BetsFileReader reader(bets_path);
     lottery::Bet bet;
     std::string rows;
+    // Only rows on the winning number are read whole; has_won stays the rule that decides.
     while (reader.next_with_number(lottery::kWinningNumber, bet)) {
       if (lottery::has_won(bet)) csv::append_record(rows, {std::to_string(bet.agency), bet.document});
     }
@@ -97,8 +94,12 @@ bool record_draw(const std::string& bets_path, const std::function<void()>& anno
   return true;
 }
 
-std::vector<std::string> recorded_winners(const std::string& bets_path, std::uint32_t agency,
-                                          const std::function<void()>& announce) {
+std::vector<std::string> RecordedWinners::of(std::uint32_t agency) const {
+  const auto found = documents_.find(agency);
+  return found == documents_.end() ? std::vector<std::string>{} : found->second;
+}
+
+RecordedWinners recorded_winners(const std::string& bets_path, const std::function<void()>& announce) {
   const std::string path = record_path(bets_path);
   std::optional<sys::UniqueFd> fd = open_record(path);
   if (!fd) {
@@ -106,11 +107,9 @@ std::vector<std::string> recorded_winners(const std::string& bets_path, std::uin
     fd = open_record(path);
     if (!fd) throw std::runtime_error("draw record " + path + " vanished after it was written");
   }
-  std::vector<std::string> documents;
-  for (auto& winner : read_record(std::move(*fd), path)) {
-    if (winner.agency == agency) documents.push_back(std::move(winner.document));
-  }
-  return documents;
+  RecordedWinners winners;
+  winners.documents_ = read_record(std::move(*fd), path);
+  return winners;
 }
 
 void remove_draw_record(const std::string& bets_path) {

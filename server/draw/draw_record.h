@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -25,12 +26,21 @@ namespace tp0::draw {
 // naming the file that failed, and what reading the bets file throws.
 bool record_draw(const std::string& bets_path, const std::function<void()>& announce);
 
-// The documents of `agency`'s winning bets, in file order, from the record, which is
-// made first (record_draw(bets_path, announce)) if it is not there yet. REQUIRES: the
-// draw is held. Throws what record_draw() throws, and std::runtime_error naming the
-// record when it is not one record_draw() wrote.
-std::vector<std::string> recorded_winners(const std::string& bets_path, std::uint32_t agency,
-                                          const std::function<void()>& announce);
+// The winners of a recorded draw, read once and answered per agency.
+class RecordedWinners {
+ public:
+  // The documents of `agency`'s winning bets, in file order (none for an agency without).
+  std::vector<std::string> of(std::uint32_t agency) const;
+
+ private:
+  friend RecordedWinners recorded_winners(const std::string& bets_path, const std::function<void()>& announce);
+  std::map<std::uint32_t, std::vector<std::string>> documents_;
+};
+
+// The winners in the record, which is made first (record_draw(bets_path, announce)) if it
+// is not there yet. REQUIRES: the draw is held. Throws what record_draw() throws, and
+// std::runtime_error naming the record when it is not one record_draw() wrote.
+RecordedWinners recorded_winners(const std::string& bets_path, const std::function<void()>& announce);
 
 // Removes the record and its lock and scratch files, so that a new round on `bets_path`
 // cannot read a previous round's winners. Throws std::system_error naming the file.

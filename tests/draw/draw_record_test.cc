@@ -25,10 +25,10 @@ TEST(DrawRecord, WinnersAreOnlyTheAgencysBetsOn7574InFileOrder) {
                                                       bet(1, "11", 7574), bet(3, "33", 1)});
   int announcements = 0;
   const auto announce = [&] { ++announcements; };
-  EXPECT_EQ(recorded_winners(path, 1, announce), (Documents{"13", "11"}));
-  EXPECT_EQ(recorded_winners(path, 2, announce), (Documents{"22"}));
-  EXPECT_TRUE(recorded_winners(path, 3, announce).empty());
-  EXPECT_TRUE(recorded_winners(path, 4, announce).empty());
+  EXPECT_EQ(recorded_winners(path, announce).of(1), (Documents{"13", "11"}));
+  EXPECT_EQ(recorded_winners(path, announce).of(2), (Documents{"22"}));
+  EXPECT_TRUE(recorded_winners(path, announce).of(3).empty());
+  EXPECT_TRUE(recorded_winners(path, announce).of(4).empty());
   EXPECT_EQ(announcements, 1) << "the draw is announced by the one call that records it";
 }
 
@@ -41,14 +41,14 @@ TEST(DrawRecord, RecordedOnceAndNeverRecomputed) {
   EXPECT_FALSE(record_draw(path, [] { ADD_FAILURE() << "announced twice"; }));
   // Even if something stored a bet later, the answers come from the record as it was.
   storage::store_bets(path, std::vector<lottery::Bet>{bet(1, "14", 7574)});
-  EXPECT_EQ(recorded_winners(path, 1, [] {}), (Documents{"13"}));
+  EXPECT_EQ(recorded_winners(path, [] {}).of(1), (Documents{"13"}));
   EXPECT_EQ(testing::read_file(dir.file("bets.csv.draw")), record);
 }
 
 TEST(DrawRecord, AnEmptyRoundHasAnEmptyRecord) {
   testing::TempDir dir;
   const std::string path = dir.file("never-written.csv");
-  EXPECT_TRUE(recorded_winners(path, 1, [] {}).empty());
+  EXPECT_TRUE(recorded_winners(path, [] {}).of(1).empty());
   EXPECT_EQ(testing::read_file(dir.file("never-written.csv.draw")), "0\n");
 }
 
@@ -56,12 +56,12 @@ TEST(DrawRecord, ANewRoundNeverSeesThePreviousRoundsWinners) {
   testing::TempDir dir;
   const std::string path = dir.file("bets.csv");
   storage::store_bets(path, std::vector<lottery::Bet>{bet(1, "13", 7574)});
-  ASSERT_EQ(recorded_winners(path, 1, [] {}), (Documents{"13"}));
+  ASSERT_EQ(recorded_winners(path, [] {}).of(1), (Documents{"13"}));
   ASSERT_TRUE(storage::archive_previous_round(path).has_value());
   remove_draw_record(path);
   struct stat info {};
   EXPECT_EQ(::stat(dir.file("bets.csv.draw").c_str(), &info), -1);
-  EXPECT_TRUE(recorded_winners(path, 1, [] {}).empty());
+  EXPECT_TRUE(recorded_winners(path, [] {}).of(1).empty());
 }
 
 TEST(DrawRecord, ARecordThatIsNotOneIsAnErrorNamingIt) {
@@ -69,7 +69,7 @@ TEST(DrawRecord, ARecordThatIsNotOneIsAnErrorNamingIt) {
   const std::string path = dir.file("bets.csv");
   testing::write_file(dir.file("bets.csv.draw"), "12\n1\n");
   try {
-    recorded_winners(path, 1, [] {});
+    recorded_winners(path, [] {}).of(1);
     FAIL() << "a row without 2 fields was accepted";
   } catch (const std::runtime_error& error) {
     EXPECT_NE(std::string(error.what()).find("bets.csv.draw:2"), std::string::npos) << error.what();

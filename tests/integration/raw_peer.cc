@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <sstream>
 #include <string>
 
 #include "common/net/errors.h"
@@ -56,14 +55,6 @@ std::vector<std::byte> frame_of(const protocol::Message& message) {
   std::vector<std::byte> frame;
   protocol::encode(message, frame);
   return frame;
-}
-
-std::vector<int> children_of(int pid) {
-  const std::string path = "/proc/" + std::to_string(pid) + "/task/" + std::to_string(pid) + "/children";
-  std::istringstream listed(read_file(path));
-  std::vector<int> children;
-  for (int child = 0; listed >> child;) children.push_back(child);
-  return children;
 }
 
 std::size_t open_descriptors_of(int pid) {

@@ -47,8 +47,6 @@ class RawPeer {
 // The frame of `message`: header and body.
 std::vector<std::byte> frame_of(const protocol::Message& message);
 
-// The processes `pid` has forked and not yet reaped (from /proc).
-std::vector<int> children_of(int pid);
 // The children of a running `server` that serve connections: all but its waiting room
 // (the pid of its `open_waiting_room` line, in process lottery mode).
 std::vector<int> connection_children_of(const Process& server);

@@ -142,6 +142,14 @@ std::string read_file(const std::string& path) {
   return content.str();
 }
 
+std::vector<int> children_of(int pid) {
+  const std::string path = "/proc/" + std::to_string(pid) + "/task/" + std::to_string(pid) + "/children";
+  std::istringstream listed(read_file(path));
+  std::vector<int> children;
+  for (int child = 0; listed >> child;) children.push_back(child);
+  return children;
+}
+
 void write_file(const std::string& path, const std::string& content) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out << content;

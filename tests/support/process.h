@@ -82,6 +82,9 @@ std::string field_of(const std::string& line, const std::string& key);
 bool unzip_into(const std::string& zip, const std::string& directory);
 
 std::string read_file(const std::string& path);
+
+// The processes `pid` has forked and not yet reaped (from /proc; `pid` single-threaded).
+std::vector<int> children_of(int pid);
 void write_file(const std::string& path, const std::string& content);
 std::vector<std::string> split_lines(const std::string& text);
 
