@@ -13,8 +13,9 @@ COMPOSE_AGENCIES = $(shell grep -c '^  client[0-9]*:$$' $(COMPOSE_FILE))
 setup:
 	bash scripts/install-deps.sh
 
-# Compiles natively into bin/server and bin/client.
+# Compiles natively into bin/server and bin/client, first installing what compiling needs.
 build:
+	bash scripts/install-deps.sh build
 	cmake -S . -B build/release -DCMAKE_BUILD_TYPE=Release -DTP0_BUILD_TESTS=OFF
 	cmake --build build/release -j$(JOBS) --target server client
 	mkdir -p bin

@@ -2,7 +2,8 @@
 # Installs dependencies from Debian's packages. Safe to run repeatedly: what is already
 # installed is skipped, and nothing is fetched when everything is there.
 # Usage: scripts/install-deps.sh [all|build|--list build]
-#   all    (default) building, testing, and the Docker tooling of the host
+#   all    (default) building, testing, and the Docker tooling of the host, Compose v2
+#          included (scripts/install-compose.sh)
 #   build  only what compiling the programs needs (the Docker images' build stage)
 #   --list PROFILE  prints the profile's packages instead of installing them
 set -euo pipefail
@@ -24,19 +25,23 @@ if [ "${1:-}" = --list ]; then
   exit 0
 fi
 
-read -r -a packages <<< "$(packages_of "${1:-all}")"
+profile=${1:-all}
+read -r -a packages <<< "$(packages_of "$profile")"
 missing=()
 for pkg in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
 done
 
 if [ "${#missing[@]}" -eq 0 ]; then
-  echo "install-deps: all dependencies present"
-  exit 0
+  echo "install-deps: all Debian packages present"
+else
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  echo "install-deps: installing ${missing[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-SUDO=""
-[ "$(id -u)" -eq 0 ] || SUDO="sudo"
-echo "install-deps: installing ${missing[*]}"
-$SUDO apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+if [ "$profile" = all ]; then
+  bash "$(dirname "${BASH_SOURCE[0]}")/install-compose.sh"
+fi
