@@ -1,6 +1,7 @@
-# Helpers for the Docker end-to-end checks: a scratch copy of the project's run-time files,
-# compose runs in it, waits on log lines and container exits, and assertions. Sourced by
-# the check scripts; every check runs against the real images server:latest, client:latest.
+# Helpers for the Docker end-to-end checks, which drive the project as the course's suite
+# does: a checkout of an exercise's branch, its own build and compose commands (Compose
+# v2), and one `docker compose logs -f` per run whose stream every wait and assertion reads.
+# Sourced by the check scripts.
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -16,35 +17,73 @@ finish() {
   [ "$failures" -eq 0 ]
 }
 
-# A scratch project holding what the suite touches: the scripts, the config files, .data/.
-# `from` is a checkout to copy them from (default: this one).
-make_project() {
-  local from=${1:-$repo}
-  project=$(mktemp -d /tmp/tp0-e2e-XXXXXX)
-  (cd "$from" && cp -r --parents generar-compose.sh validar-echo-server.sh docker \
-    client/config.yaml server/config.ini scripts/prepare-data.sh .data/README.md "$project")
+# The suite's way into an exercise: a clone of branch <branch> of <origin> (a repository
+# made by make_origin.sh), reset with `git checkout . && git clean -fd`. The checks run in
+# it, `project`; what they write besides (build output, the log stream) goes to `scratch`.
+project=""
+scratch=""
+checkout_branch() {  # <origin> <branch>
+  scratch=$(mktemp -d /tmp/tp0-e2e-XXXXXX)
+  project=$scratch/checkout
+  git clone --quiet --branch "$2" "$1" "$project"
+  (cd "$project" && git checkout --quiet . && git clean -fdq)
 }
 
-compose() { bash "$project/docker/compose.sh" -f "$project/docker-compose-dev.yaml" "$@"; }
+compose() { (cd "$project" && docker compose -f docker-compose-dev.yaml "$@"); }
+
+# The suite's build commands, run from the checkout's root. Where the images were made
+# without Debian's mirror (docker/build-images.sh), compiling starts from the same local
+# toolchain image as they did.
+build_images() {
+  local build_args=()
+  if docker image inspect tp0-toolchain:latest > /dev/null 2>&1; then
+    build_args=(--build-arg TOOLCHAIN_IMAGE=tp0-toolchain:latest)
+  fi
+  local program
+  for program in server client; do
+    (cd "$project" && docker build "${build_args[@]}" -f "./$program/Dockerfile" -t "$program:latest" .) \
+      > "$scratch/build.log" 2>&1 || { tail -20 "$scratch/build.log"; return 1; }
+  done
+}
+
+# `docker compose logs -f`, in a process of its own, into the stream every wait reads.
+follower=""
+follow_logs() {
+  (cd "$project" && exec docker compose -f docker-compose-dev.yaml logs -f) > "$scratch/stream.log" 2>&1 &
+  follower=$!
+}
+stop_following() {
+  [ -n "$follower" ] || return 0
+  kill "$follower" 2> /dev/null || true
+  wait "$follower" 2> /dev/null || true
+  follower=""
+}
 
 # Removes every container and network a previous step may have left.
 reset_docker() {
+  stop_following
   if [ -f "$project/docker-compose-dev.yaml" ]; then
-    compose down --remove-orphans -t 1 > /dev/null 2>&1 || true
+    compose stop -t 1 > /dev/null 2>&1 || true
+    compose down --remove-orphans > /dev/null 2>&1 || true
   fi
   docker rm -f server $(docker ps -aq --filter name='^client[0-9]+$') > /dev/null 2>&1 || true
   docker network rm tp0_testing_net > /dev/null 2>&1 || true
 }
 
 cleanup_project() {
+  [ -n "$scratch" ] || return 0
   reset_docker
-  rm -rf "$project"
+  rm -rf "$scratch"
 }
 
-# generate <clients>: the compose file for the project's exercise (TP0_EXERCISE if set).
-generate() { (cd "$project" && ./generar-compose.sh docker-compose-dev.yaml "$1"); }
+# generate <clients>: the compose file for the checkout's exercise.
+generate() { (cd "$project" && bash generar-compose.sh docker-compose-dev.yaml "$1"); }
 
-up() { compose up -d > "$project/up.log" 2>&1 || { cat "$project/up.log"; return 1; }; }
+# `up -d`, then the log stream, started once `up -d` has returned, as the suite starts it.
+up() {
+  compose up -d > "$scratch/up.log" 2>&1 || { cat "$scratch/up.log"; return 1; }
+  follow_logs
+}
 
 # Rewrites `key: value` (YAML) or `KEY = value` (INI) lines in the project's config files.
 set_client_config() {  # <section.key> <value>
@@ -59,33 +98,42 @@ set_server_config() {  # <KEY> <value>
   sed -i "s/^$1 *=.*/$1 = $2/" "$project/server/config.ini"
 }
 
-lines_of() { docker logs "$1" 2>&1; }
+# The stream as read so far, and the lines in it of one container (prefix removed).
+stream() { cat "$scratch/stream.log" 2> /dev/null || true; }
+lines_of() { stream | sed -n "s/^$1 *| //p"; }
 count_lines() { lines_of "$1" | grep -cF -- "$2" || true; }
+following() { [ -n "$follower" ] && kill -0 "$follower" 2> /dev/null; }
 
-running() { [ "$(docker inspect -f '{{.State.Running}}' "$1" 2> /dev/null)" = true ]; }
-
-# Waits until container $1 has logged $3 (default 1) lines containing $2; gives up when the
-# container has stopped without them, or after kWait seconds.
-wait_for_lines() {
-  local container=$1 text=$2 count=${3:-1} deadline=$((SECONDS + kWait))
-  while [ "$(count_lines "$container" "$text")" -lt "$count" ]; do
-    local stopped=0
-    running "$container" || stopped=1
-    if [ $stopped = 1 ] && [ "$(count_lines "$container" "$text")" -lt "$count" ] || [ $SECONDS -ge $deadline ]; then
-      note "gave up waiting for $count x '$text' from $container; it logged:"
-      lines_of "$container" | tail -20
+# Polls until the command "$@" succeeds; gives up when the stream has ended without it, or
+# after kWait seconds.
+wait_until() {
+  local deadline=$((SECONDS + kWait))
+  until "$@"; do
+    if ! following || [ $SECONDS -ge $deadline ]; then
+      "$@" && return 0
+      note "gave up waiting for: $*; the stream's last lines:"
+      stream | tail -20
       return 1
     fi
     sleep 0.2
   done
 }
+stream_has() { stream | grep -qF -- "$1"; }
+stream_until() { stream | awk -v text="$1" '{ print } index($0, text) { exit }'; }  # <text>
+has_lines() { [ "$(count_lines "$1" "$2")" -ge "${3:-1}" ]; }  # <container> <text> [count]
 
-# Waits for container $1 to exit and prints its exit code.
-exit_code_of() { timeout "$kWait" docker wait "$1"; }
+# Waits until container $1 has logged $3 (default 1) lines containing $2.
+wait_for_lines() { wait_until has_lines "$@"; }
+
+# The exit code of container $1 as the stream reports it: `<name> exited with code N`.
+exit_code_of() {
+  wait_until stream_has "$1 exited with code" > /dev/null || return 1
+  stream | sed -n "s/.*$1 exited with code \([0-9]*\).*/\1/p" | head -1
+}
 
 expect_exit_zero() {  # <container> <what>
   local code
-  code=$(exit_code_of "$1") || code="(still running)"
+  code=$(exit_code_of "$1") || code="(no exit in the log stream)"
   if [ "$code" = 0 ]; then pass "$2: $1 exited with code 0"; else fail "$2: $1 exited with code $code"; fi
 }
 
