@@ -81,6 +81,9 @@ YAML
   if $reads_agency_file; then
     echo "      - CLI_DATA_FILE=/data/agency.csv"
   fi
+  if [ "$client_mode" = lottery ]; then
+    echo "      - CLI_WINNERS_LOGDELAY=1s"
+  fi
   cat <<YAML
     volumes:
       - ./client/config.yaml:/tp0/config.yaml:ro
@@ -107,6 +110,10 @@ client_start_setting() {
 # any order across containers: without the wait, a short client could exit unseen, or its
 # lines could come out before the server's. A SIGTERM during the wait ends the container
 # with code 0; a client that hangs still hangs. Set CLIENT_START_DELAY=0 to start at once.
+# For the same stream, a lottery client logs consulta_ganadores 1 second after its answer
+# arrives (CLI_WINNERS_LOGDELAY=1s): lines of different containers come out in the order
+# Docker relays them, and on a loaded machine a client's line written a millisecond after
+# the server's sorteo can otherwise come out before it.
 x-client-start: &client-start
   entrypoint: ["/bin/sh", "-c", "trap 'exit 0' TERM; sleep $client_start_delay & wait \$\$!; exec /usr/local/bin/client"]
 YAML

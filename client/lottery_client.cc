@@ -209,6 +209,10 @@ std::size_t LotteryClient::fetch_winners() {
   }
   winners_at_ = std::chrono::system_clock::now();
   close_session();
+  // The answer is logged even when a SIGTERM cuts the wait short: it has arrived.
+  if (config_.winners_log_delay > std::chrono::nanoseconds::zero()) {
+    sys::sleep_unless_shutdown(std::chrono::duration_cast<std::chrono::milliseconds>(config_.winners_log_delay));
+  }
   logging::info(Event("consulta_ganadores", Result::kSuccess).with("cant_ganadores", winners.size()));
   return winners.size();
 }

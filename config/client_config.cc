@@ -22,6 +22,7 @@ constexpr Name kLogLevel{"log.level", "CLI_LOG_LEVEL"};
 constexpr Name kBatchMaxAmount{"batch.maxAmount", "CLI_BATCH_MAXAMOUNT"};
 constexpr Name kMode{"mode", "CLI_MODE"};
 constexpr Name kDataFile{"data.file", "CLI_DATA_FILE"};
+constexpr Name kWinnersLogDelay{"winners.logDelay", "CLI_WINNERS_LOGDELAY"};
 
 constexpr Name kFirstName{"", "NOMBRE"};
 constexpr Name kLastName{"", "APELLIDO"};
@@ -159,6 +160,10 @@ ClientConfig load_client_config(const std::string& yaml_path, const Environment&
   }
   if (auto text = sources.lookup(kDataFile)) {
     config.data_file = settings::require_non_empty(kDataFile, *text);
+  }
+  if (auto text = sources.lookup(kWinnersLogDelay)) {
+    config.winners_log_delay =
+        settings::parse_duration_at_least(kWinnersLogDelay, *text, std::chrono::nanoseconds::zero());
   }
   if (config.mode == ClientMode::kBet) config.bet = load_bet(sources);
   return config;

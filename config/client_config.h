@@ -14,7 +14,7 @@ namespace tp0::config {
 
 // Why 146: a bet on the wire takes 15 bytes plus its first name, last name and
 // document. In the course's data those three add up to at most 41 bytes, so a bet is at
-// most 56 bytes, and a batch frame adds an 11-byte header: 11 + 146 * 56 = 8187, which
+// most 56 bytes, and a batch frame adds a 15-byte header: 15 + 146 * 56 = 8191, which
 // still fits in one 8 KiB (8192-byte) frame.
 inline constexpr std::uint32_t kDefaultBatchMaxAmount = 146;
 
@@ -44,6 +44,10 @@ struct ClientConfig {
   std::uint32_t batch_max_amount = kDefaultBatchMaxAmount;  // batch.maxAmount / CLI_BATCH_MAXAMOUNT
   ClientMode mode = ClientMode::kLottery;           // mode / CLI_MODE
   std::string data_file = "./agency.csv";           // data.file / CLI_DATA_FILE
+  // How long the lottery client waits, once it has its winners, before it logs them
+  // (consulta_ganadores) and ends. 0 natively; the generated compose file sets it, for a
+  // log stream merged from several containers (see generar-compose.sh).
+  std::chrono::nanoseconds winners_log_delay{0};    // winners.logDelay / CLI_WINNERS_LOGDELAY
   std::optional<BetSettings> bet;                   // set only when mode == kBet
 };
 
@@ -52,7 +56,7 @@ struct ClientConfig {
 // defaults and the environment apply. In mode bet the five bet variables are required.
 // Values are checked strictly: server.address must be host:port (host may be [v6]) with
 // a port from 1 to 65535; numbers are whole decimal numbers with nothing around them;
-// loop.period is a non-negative Go duration; log.level is DEBUG, INFO, WARNING, ERROR or
+// loop.period and winners.logDelay are non-negative Go durations; log.level is DEBUG, INFO, WARNING, ERROR or
 // CRITICAL in any case; mode is echo, bet, batch or lottery in any case.
 // Throws ConfigError naming the file (unreadable, not YAML, not a mapping) or the
 // setting (missing, wrong type or value).

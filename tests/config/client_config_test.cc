@@ -33,6 +33,8 @@ batch:
 mode: batch
 data:
   file: /data/agency-3.csv
+winners:
+  logDelay: 2s
 )";
 
 class ConfigClient : public ::testing::Test {
@@ -60,6 +62,7 @@ TEST_F(ConfigClient, ReadsEveryKeyFromFile) {
   EXPECT_EQ(config.batch_max_amount, 20u);
   EXPECT_EQ(config.mode, ClientMode::kBatch);
   EXPECT_EQ(config.data_file, "/data/agency-3.csv");
+  EXPECT_EQ(config.winners_log_delay, 2s);
   EXPECT_FALSE(config.bet.has_value());
 }
 
@@ -71,7 +74,8 @@ TEST_F(ConfigClient, EnvironmentOverridesEveryKey) {
           {"CLI_LOG_LEVEL", "Warning"},
           {"CLI_BATCH_MAXAMOUNT", "146"},
           {"CLI_MODE", "ECHO"},
-          {"CLI_DATA_FILE", "other.csv"}};
+          {"CLI_DATA_FILE", "other.csv"},
+          {"CLI_WINNERS_LOGDELAY", "1s"}};
   const ClientConfig config = load_yaml(kFullYaml);
   EXPECT_EQ(config.id, 9u);
   EXPECT_EQ(config.server_address, "[::1]:4000");
@@ -81,6 +85,7 @@ TEST_F(ConfigClient, EnvironmentOverridesEveryKey) {
   EXPECT_EQ(config.batch_max_amount, 146u);
   EXPECT_EQ(config.mode, ClientMode::kEcho);
   EXPECT_EQ(config.data_file, "other.csv");
+  EXPECT_EQ(config.winners_log_delay, 1s);
 }
 
 TEST_F(ConfigClient, EnvironmentOverridesOnlyWhatItSets) {
@@ -104,6 +109,7 @@ TEST_F(ConfigClient, DefaultsApplyWhenFileIsMissing) {
   EXPECT_EQ(config.batch_max_amount, 146u);
   EXPECT_EQ(config.mode, ClientMode::kLottery);
   EXPECT_EQ(config.data_file, "./agency.csv");
+  EXPECT_EQ(config.winners_log_delay, 0ns) << "natively the winners are logged as they arrive";
   EXPECT_FALSE(config.bet.has_value());
 }
 
@@ -181,6 +187,8 @@ const std::vector<BadValue>& bad_values() {
       {"loop.period", "CLI_LOOP_PERIOD", "5"},
       {"loop.period", "CLI_LOOP_PERIOD", "-1s"},
       {"loop.period", "CLI_LOOP_PERIOD", "99999999999h"},
+      {"winners.logDelay", "CLI_WINNERS_LOGDELAY", "1"},
+      {"winners.logDelay", "CLI_WINNERS_LOGDELAY", "-1s"},
       {"log.level", "CLI_LOG_LEVEL", "LOUD"},
       {"log.level", "CLI_LOG_LEVEL", "WARN"},
       {"batch.maxAmount", "CLI_BATCH_MAXAMOUNT", "0"},

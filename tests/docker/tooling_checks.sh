@@ -43,6 +43,8 @@ check_output() {
       # Compose prints the services' entrypoints one level deeper than the setting's own.
       [ "$(grep -c "^      - trap 'exit 0' TERM; sleep 2 & wait \\\$\\\$!; exec /usr/local/bin/client\$" <<< "$config")" = "$clients" ] ||
         problems+=("Compose does not read a 2-second start for every client")
+      # Exercise 8 (main): the lottery's clients log their winners 1 s after the answer.
+      [ "$(grep -c -- '- CLI_WINNERS_LOGDELAY=1s$' "$file")" = "$clients" ] || problems+=("not every client logs its winners 1 s late")
     fi
     grep -q 'container_name: server$' "$file" && grep -q 'image: server:latest' "$file" || problems+=("no server container")
     for ((id = 1; id <= clients; id++)); do
