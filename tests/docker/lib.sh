@@ -99,7 +99,17 @@ set_server_config() {  # <KEY> <value>
 }
 
 # The stream as read so far, and the lines in it of one container (prefix removed).
-stream() { cat "$scratch/stream.log" 2> /dev/null || true; }
+stream() {
+  [ -f "$scratch/stream.log" ] || return 0
+  local content
+  content=$(cat "$scratch/stream.log"; echo .)
+  content=${content%.}
+  # Whole lines only: the follower may be in the middle of writing the last one.
+  if [[ $content != *$'\n' ]]; then
+    if [[ $content == *$'\n'* ]]; then content=${content%$'\n'*}$'\n'; else content=""; fi
+  fi
+  printf '%s' "$content"
+}
 lines_of() { stream | sed -n "s/^$1 *| //p"; }
 count_lines() { lines_of "$1" | grep -cF -- "$2" || true; }
 following() { [ -n "$follower" ] && kill -0 "$follower" 2> /dev/null; }
