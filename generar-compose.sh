@@ -130,6 +130,8 @@ services:
   server:
     container_name: server
     image: server:latest
+    # A server that crashes is started again, and resumes its round from its files.
+    restart: on-failure
     environment:
       - SERVER_MODE=$server_mode
       - SERVER_CONCURRENCY=$concurrency

@@ -218,7 +218,7 @@ void LoadGenerator::converse(const Job& job, const std::stop_token& stop) {
   if (!job.ask_again) {
     // One Batch: 100 generated bets take at most 6.5 kB of the 8 kB a frame may hold.
     const auto sent = Clock::now();
-    channel->send(protocol::Batch{job.agency, bets});
+    channel->send(protocol::Batch{job.agency, 0, bets});
     expect_ack(*channel, job.agency, "its Batch");
     round_trip_us_ += std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - sent).count();
     ++batches_;
@@ -241,8 +241,11 @@ std::optional<protocol::Channel> LoadGenerator::open_session(std::uint32_t agenc
     protocol::Channel channel(net::connect_to(settings_.host, settings_.port));
     channel.connection().set_idle_timeout(kAnswerTimeout);
     channel.send(protocol::Hello{agency});
-    if (expect_ack(channel, agency, "Hello", protocol::AckCode::kServerBusy).code == protocol::AckCode::kOk) {
-      return channel;
+    const protocol::Message reply = channel.receive_expected("the answer to Hello");
+    if (std::holds_alternative<protocol::Resume>(reply)) return channel;
+    const auto* ack = std::get_if<protocol::Ack>(&reply);
+    if (ack == nullptr || ack->code != protocol::AckCode::kServerBusy) {
+      throw LoadError(agency_name(agency) + ": Hello was answered " + describe(reply));
     }
     // The server read nothing from this connection: try again on a new one.
     ++busy_answers_;

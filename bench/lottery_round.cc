@@ -55,6 +55,7 @@ Environment server_environment(std::size_t agencies, const RoundSettings& settin
   Environment environment{{"SERVER_IP", "127.0.0.1"},
                           {"SERVER_PORT", "0"},
                           {"SERVER_CONCURRENCY", settings.concurrency},
+                          {"SERVER_DURABILITY", settings.durability},
                           {"SERVER_AGENCIES", std::to_string(agencies)},
                           {"SERVER_LISTEN_BACKLOG", above_agencies},
                           {"STORAGE_FILEPATH", scratch + "/bets.csv"},

@@ -16,6 +16,7 @@ struct Programs {
 
 struct RoundSettings {
   std::string concurrency;  // sequential or process
+  std::string durability = "process";  // SERVER_DURABILITY: process or machine
   // false: a listen backlog and a child limit above the number of agencies, since every
   // client connects at once and neither a full accept queue nor a busy answer should be
   // what is measured. true: the backlog alone is raised, and the server keeps its

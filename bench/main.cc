@@ -39,6 +39,8 @@ struct DataSet {
   std::size_t bets = 0;  // 0: the course's data set
   std::vector<std::string> series;
   std::vector<std::string> concurrencies{"sequential", "process"};
+  // SERVER_DURABILITY settings measured, each beside the other for every concurrency.
+  std::vector<std::string> durabilities{"process"};
   // More agencies than the server's default SERVER_MAX_CHILDREN, which it keeps: the
   // round must complete with fewer slots than agencies. Such a round gets 120 s, and no
   // floor, which would need a thread and three descriptors per agency.
@@ -51,6 +53,7 @@ struct Row {
   const DataSet* set = nullptr;
   AgencyFiles files;
   std::string concurrency;
+  std::string durability;
   int runs = 0;
   double wall_ms = 0;
   double floor_ms = 0;  // 0: not measured
@@ -119,12 +122,20 @@ std::vector<DataSet> many_agency_sets() {
 std::vector<DataSet> data_sets(const Options& options) {
   if (options.agencies_only) return many_agency_sets();
   std::vector<DataSet> sets;
-  if (!options.dataset.empty()) sets.push_back({"course", 5, 0, {}});
+  // Acknowledging after fdatasync is measured where its cost per batch shows: the course's
+  // data set and the largest round of five agencies.
+  if (!options.dataset.empty()) {
+    sets.push_back({.name = "course", .agencies = 5, .bets = 0, .series = {}, .durabilities = {"process", "machine"}});
+  }
   const std::size_t million = options.quick ? 100'000 : 1'000'000;
   for (const std::size_t bets : {million / 8, million / 4, million / 2}) {
     sets.push_back({"generated", 5, bets, {"bets"}});
   }
-  sets.push_back({"generated", 5, million, {"bets", "agencies"}});
+  sets.push_back({.name = "generated",
+                  .agencies = 5,
+                  .bets = million,
+                  .series = {"bets", "agencies"},
+                  .durabilities = {"process", "machine"}});
   for (const std::uint32_t agencies : {25U, 50U, 100U}) sets.push_back({"generated", agencies, million, {"agencies"}});
   if (!options.quick) {
     for (auto& set : many_agency_sets()) sets.push_back(std::move(set));
@@ -140,9 +151,9 @@ int runs_for(const DataSet& set, const AgencyFiles& files) {
 }
 
 Row measure(const Options& options, const DataSet& set, const AgencyFiles& files, const std::string& concurrency,
-            const std::string& scratch) {
-  Row row{&set, files, concurrency, runs_for(set, files), 0, 0, 0, {}};
-  RoundSettings settings{concurrency};
+            const std::string& durability, const std::string& scratch) {
+  Row row{&set, files, concurrency, durability, runs_for(set, files), 0, 0, 0, {}};
+  RoundSettings settings{concurrency, durability};
   if (set.many_agencies) {
     settings.default_child_limit = true;
     settings.timeout = std::chrono::seconds(120);
@@ -175,9 +186,14 @@ Row measure(const Options& options, const DataSet& set, const AgencyFiles& files
 }
 
 void print_header() {
-  std::printf("%-16s %8s %9s %-10s %5s %10s %10s %8s %6s %8s %10s %16s %10s %8s %8s\n", "data", "agencies", "bets",
+  std::printf("%-16s %8s %9s %-16s %5s %10s %10s %8s %6s %8s %10s %16s %10s %8s %8s\n", "data", "agencies", "bets",
               "server", "runs", "wall ms", "bets/s", "floor ms", "ratio", "cpu ms", "server MiB", "server total MiB",
               "client MiB", "batches", "rtt us");
+}
+
+// The server column: its concurrency, and "+fsync" when it acknowledges after fdatasync.
+std::string server_label(const std::string& concurrency, const std::string& durability) {
+  return durability == "machine" ? concurrency + "+fsync" : concurrency;
 }
 
 double mib(long kib) { return static_cast<double>(kib) / 1024.0; }
@@ -189,8 +205,9 @@ void print(const Row& row) {
     std::snprintf(floor, sizeof floor, "%.1f", row.floor_ms);
     std::snprintf(ratio, sizeof ratio, "%.1f", row.wall_ms / row.floor_ms);
   }
-  std::printf("%-16s %8zu %9zu %-10s %5d %10.1f %10.0f %8s %6s %8.1f %10.1f %16.1f %10.1f %8zu %8.0f\n",
-              row.files.label.c_str(), row.files.paths.size(), row.files.bets, row.concurrency.c_str(), row.runs,
+  std::printf("%-16s %8zu %9zu %-16s %5d %10.1f %10.0f %8s %6s %8.1f %10.1f %16.1f %10.1f %8zu %8.0f\n",
+              row.files.label.c_str(), row.files.paths.size(), row.files.bets, server_label(row.concurrency,
+              row.durability).c_str(), row.runs,
               row.wall_ms, static_cast<double>(row.files.bets) / (row.wall_ms / 1000.0), floor, ratio, row.cpu_ms,
               mib(row.round.server_peak_rss_kib), mib(row.round.server_total_rss_kib),
               mib(row.round.client_peak_rss_kib), row.round.batches,
@@ -200,7 +217,7 @@ void print(const Row& row) {
 
 // The row's first columns and the first line of `error` in the table; all of it on stderr.
 void print_failure(const AgencyFiles& files, const std::string& concurrency, const std::string& error) {
-  std::printf("%-16s %8zu %9zu %-10s failed: %s\n", files.label.c_str(), files.paths.size(), files.bets,
+  std::printf("%-16s %8zu %9zu %-16s failed: %s\n", files.label.c_str(), files.paths.size(), files.bets,
               concurrency.c_str(), error.substr(0, error.find('\n')).c_str());
   std::fflush(stdout);
   std::fprintf(stderr, "bench: %s, %s: %s\n", files.label.c_str(), concurrency.c_str(), error.c_str());
@@ -210,6 +227,7 @@ void print_failure(const AgencyFiles& files, const std::string& concurrency, con
 void write_series(const std::vector<Row>& rows, const std::string& series, const std::string& path) {
   std::map<std::size_t, std::map<std::string, double>> points;
   for (const auto& row : rows) {
+    if (row.durability != "process") continue;  // the plot shows the default
     const auto& names = row.set->series;
     if (std::find(names.begin(), names.end(), series) == names.end()) continue;
     const std::size_t x = series == "bets" ? row.files.bets : row.files.paths.size();
@@ -238,13 +256,15 @@ int run(const Options& options) {
     const AgencyFiles files = set.bets == 0 ? course_agency_files(options.dataset, data_dir.path())
                                             : generate_agency_files(data_dir.path(), set.agencies, set.bets);
     for (const auto& concurrency : set.concurrencies) {
-      try {
-        rows.push_back(measure(options, set, files, concurrency, scratch.path()));
-        print(rows.back());
-      } catch (const std::exception& error) {
-        // The other rows still say something; the benchmark fails at the end.
-        ++failures;
-        print_failure(files, concurrency, error.what());
+      for (const auto& durability : set.durabilities) {
+        try {
+          rows.push_back(measure(options, set, files, concurrency, durability, scratch.path()));
+          print(rows.back());
+        } catch (const std::exception& error) {
+          // The other rows still say something; the benchmark fails at the end.
+          ++failures;
+          print_failure(files, server_label(concurrency, durability), error.what());
+        }
       }
     }
   }

@@ -7,9 +7,10 @@
 
 namespace tp0::client {
 
-BatchBuilder::BatchBuilder(std::uint32_t agency, std::size_t max_bets)
+BatchBuilder::BatchBuilder(std::uint32_t agency, std::size_t max_bets, std::uint32_t first_position)
     : max_bets_(max_bets), frame_bytes_(protocol::kBatchOverheadBytes) {
   batch_.agency = agency;
+  batch_.first_position = first_position;
 }
 
 bool BatchBuilder::fits(const lottery::Bet& bet) const {
@@ -23,6 +24,7 @@ void BatchBuilder::add(lottery::Bet bet) {
 }
 
 void BatchBuilder::clear() {
+  batch_.first_position += static_cast<std::uint32_t>(batch_.bets.size());
   batch_.bets.clear();
   frame_bytes_ = protocol::kBatchOverheadBytes;
 }

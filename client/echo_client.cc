@@ -15,14 +15,14 @@ namespace {
 using logging::Event;
 using logging::Result;
 
-constexpr std::chrono::seconds kConnectPatience{60};
 constexpr std::size_t kMaxReplyBytes = 8192;
 
 }  // namespace
 
 void EchoClient::run() {
   for (std::uint32_t n = 1; n <= config_.loop_amount; ++n) {
-    connection_ = connect_with_retry(config_.server_address, kConnectPatience);
+    connection_ = connect_with_retry(config_.server_address,
+                                     std::chrono::duration_cast<std::chrono::milliseconds>(config_.server_patience));
     const std::string message =
         "[CLIENT " + std::to_string(config_.id) + "] Message N°" + std::to_string(n) + "\n";
     connection_->write_all(std::as_bytes(std::span(message)));

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <chrono>
 #include <iterator>
+#include <optional>
+#include <stdexcept>
 #include <string>
 #include <variant>
 
@@ -13,6 +15,7 @@
 #include "common/net/errors.h"
 #include "common/protocol/errors.h"
 #include "common/sys/signals.h"
+#include "config/duration.h"
 
 namespace tp0::client {
 namespace {
@@ -20,11 +23,21 @@ namespace {
 using logging::Event;
 using logging::Result;
 
-constexpr std::chrono::seconds kConnectPatience{60};
 // A sequential server answers NotReady until every agency has finished; ask again after
 // a pause that grows up to a bound, so waiting agencies do not keep it busy.
 constexpr std::chrono::milliseconds kFirstRetryPause{5};
 constexpr std::chrono::milliseconds kLongestRetryPause{500};
+
+// The server asked the client to start over on a new connection (a batch out of place:
+// another connection of the agency moved its stream), or could not store: worth retrying.
+class StartOver : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Reconnection pauses: from the first to the longest, doubling.
+constexpr std::chrono::milliseconds kFirstReconnectPause{50};
+constexpr std::chrono::milliseconds kLongestReconnectPause{1000};
 
 const char* describe(protocol::AckCode code) {
   switch (code) {
@@ -44,6 +57,8 @@ const char* describe(protocol::AckCode code) {
       return "this agency is not one of the round's";
     case protocol::AckCode::kBettingClosed:
       return "betting is closed for this agency (it has finished, or the draw is held)";
+    case protocol::AckCode::kOutOfPlace:
+      return "the batch does not continue the bets the server holds";
   }
   return "unknown";
 }
@@ -62,18 +77,30 @@ lottery::Bet bet_from_settings(const config::BetSettings& settings, std::uint32_
 }  // namespace
 
 void LotteryClient::open_session() {
-  const auto give_up = std::chrono::steady_clock::now() + kConnectPatience;
+  const auto patience = std::chrono::duration_cast<std::chrono::milliseconds>(config_.server_patience);
+  const auto give_up = std::chrono::steady_clock::now() + patience;
   auto pause = kFirstRetryPause;
   while (true) {
-    channel_.emplace(connect_with_retry(config_.server_address, kConnectPatience));
+    channel_.emplace(connect_with_retry(config_.server_address, patience));
     if (!first_connected_at_) first_connected_at_ = std::chrono::system_clock::now();
     channel_->send(protocol::Hello{config_.id});
-    if (expect_ack("Hello", protocol::AckCode::kServerBusy).code == protocol::AckCode::kOk) return;
+    const protocol::Message reply = channel_->receive_expected("the answer to Hello");
+    if (const auto* resume = std::get_if<protocol::Resume>(&reply)) {
+      server_holds_ = resume->stored;
+      return;
+    }
+    const auto* ack = std::get_if<protocol::Ack>(&reply);
+    if (ack == nullptr) {
+      throw protocol::ProtocolError(std::string("expected Resume or an Ack to Hello, got ") + protocol::name_of(reply));
+    }
+    if (ack->code != protocol::AckCode::kServerBusy) {
+      throw LotteryError(std::string("server refused Hello: ") + describe(ack->code));
+    }
     // A busy server read nothing from us; like one still starting, it is worth waiting for.
     close_session();
     if (std::chrono::steady_clock::now() + pause > give_up) {
       throw LotteryError("server " + config_.server_address + " stayed busy for " +
-                         std::to_string(kConnectPatience.count()) + " s");
+                         config::format_duration(config_.server_patience));
     }
     logging::info(Event("connect", Result::kInProgress)
                       .with("server_address", config_.server_address)
@@ -111,6 +138,9 @@ protocol::Ack LotteryClient::expect_ack(const char* request, std::optional<proto
   if (ack == nullptr) {
     throw protocol::ProtocolError(std::string("expected an Ack to ") + request + ", got " +
                                   protocol::name_of(reply));
+  }
+  if (ack->code == protocol::AckCode::kOutOfPlace || ack->code == protocol::AckCode::kStorageFailure) {
+    throw StartOver(std::string("server answered ") + request + ": " + describe(ack->code));
   }
   if (ack->code != protocol::AckCode::kOk && ack->code != tolerated) {
     throw LotteryError(std::string("server refused ") + request + ": " + describe(ack->code) +
@@ -151,17 +181,65 @@ void LotteryClient::await_oldest_batch() {
   logging::debug(Event("batch_enviado", Result::kSuccess).with("cantidad", oldest.bets));
 }
 
+void LotteryClient::with_reconnects(const std::function<void()>& step) {
+  std::optional<std::chrono::steady_clock::time_point> give_up;
+  auto pause = kFirstReconnectPause;
+  while (true) {
+    std::string lost;
+    try {
+      step();
+      return;
+    } catch (const net::NetError& error) {
+      lost = error.what();
+    } catch (const StartOver& error) {
+      lost = error.what();
+    }
+    // Whatever was in flight on the old connection is settled by the next Hello's answer.
+    if (channel_) channel_->connection().close_quietly();
+    channel_.reset();
+    in_flight_.clear();
+    const auto now = std::chrono::steady_clock::now();
+    if (!give_up) give_up = now + config_.server_patience;
+    if (now + pause > *give_up) {
+      throw LotteryError("lost the server for longer than " + config::format_duration(config_.server_patience) +
+                         " (server.patience): " + lost);
+    }
+    logging::info(Event("connect", Result::kInProgress)
+                      .with("server_address", config_.server_address)
+                      .with("error", "connection lost, resuming: " + lost));
+    if (!sys::sleep_unless_shutdown(pause)) throw net::ShutdownRequested();
+    pause = std::min(pause * 2, kLongestReconnectPause);
+  }
+}
+
 std::size_t LotteryClient::send_agency_file() {
+  with_reconnects([this] { send_agency_file_once(); });
+  logging::info(Event("apuestas_enviadas", Result::kSuccess).with("cantidad", bets_sent_));
+  return bets_sent_;
+}
+
+void LotteryClient::send_agency_file_once() {
+  open_session();
+  // The file is read from its start on every connection: the bets the server already holds
+  // are skipped, each stored once. A bad row is logged once, when first met.
   file_.emplace(config_.data_file, config_.id, [this](std::size_t line, const std::string& problem) {
+    if (line <= last_rejected_line_) return;
+    last_rejected_line_ = line;
     ++rejected_rows_;
     logging::error(Event("read_bet", Result::kFail)
                        .with("file", config_.data_file)
                        .with("line", line)
                        .with("error", problem));
   });
-  open_session();
-  BatchBuilder builder(config_.id, config_.batch_max_amount);
   lottery::Bet bet;
+  std::uint32_t skipped = 0;
+  while (skipped < server_holds_ && file_->next(bet)) ++skipped;
+  if (skipped > 0) logging::info(Event("resume", Result::kSuccess).with("apuestas_almacenadas", skipped));
+  if (skipped < server_holds_) {
+    throw LotteryError("the server holds " + std::to_string(server_holds_) + " bets of this agency, but " +
+                       config_.data_file + " has only " + std::to_string(skipped));
+  }
+  BatchBuilder builder(config_.id, config_.batch_max_amount, server_holds_);
   while (file_->next(bet)) {
     if (!builder.fits(bet)) {
       send_batch(builder.batch());
@@ -174,16 +252,28 @@ std::size_t LotteryClient::send_agency_file() {
   file_->close();
   file_.reset();
   logging::debug(Event("close_file", Result::kSuccess).with("file", config_.data_file));
-  logging::info(Event("apuestas_enviadas", Result::kSuccess).with("cantidad", bets_sent_));
-  return bets_sent_;
 }
 
 std::size_t LotteryClient::fetch_winners() {
+  std::vector<std::string> winners;
+  with_reconnects([&] { fetch_winners_once(winners); });
+  winners_at_ = std::chrono::system_clock::now();
+  close_session();
+  // The answer is logged even when a SIGTERM cuts the wait short: it has arrived.
+  if (config_.winners_log_delay > std::chrono::nanoseconds::zero()) {
+    sys::sleep_unless_shutdown(std::chrono::duration_cast<std::chrono::milliseconds>(config_.winners_log_delay));
+  }
+  logging::info(Event("consulta_ganadores", Result::kSuccess).with("cant_ganadores", winners.size()));
+  return winners.size();
+}
+
+void LotteryClient::fetch_winners_once(std::vector<std::string>& winners) {
+  winners.clear();
   if (!channel_) open_session();
+  // Saying it again after a lost connection is harmless.
   channel_->send(protocol::Finished{});
   expect_ack("Finished");
 
-  std::vector<std::string> winners;
   auto pause = kFirstRetryPause;
   while (true) {
     channel_->send(protocol::WinnersQuery{config_.id});
@@ -202,19 +292,10 @@ std::size_t LotteryClient::fetch_winners() {
         throw protocol::ProtocolError(std::string("expected Winners, got ") + protocol::name_of(reply));
       }
       std::move(part->documents.begin(), part->documents.end(), std::back_inserter(winners));
-      if (part->last) break;
+      if (part->last) return;
       reply = channel_->receive_expected("more Winners");
     }
-    break;
   }
-  winners_at_ = std::chrono::system_clock::now();
-  close_session();
-  // The answer is logged even when a SIGTERM cuts the wait short: it has arrived.
-  if (config_.winners_log_delay > std::chrono::nanoseconds::zero()) {
-    sys::sleep_unless_shutdown(std::chrono::duration_cast<std::chrono::milliseconds>(config_.winners_log_delay));
-  }
-  logging::info(Event("consulta_ganadores", Result::kSuccess).with("cant_ganadores", winners.size()));
-  return winners.size();
 }
 
 void LotteryClient::log_summary() const {

@@ -3,7 +3,10 @@
 #include <chrono>
 #include <cstddef>
 #include <deque>
+#include <functional>
 #include <optional>
+#include <string>
+#include <vector>
 
 #include "client/agency_file.h"
 #include "common/protocol/channel.h"
@@ -13,7 +16,10 @@ namespace tp0::client {
 
 // One agency talking to the lottery server (see README "Protocol"). Each public method
 // is one mode's whole conversation; errors are exceptions (NetError, ProtocolError,
-// LotteryError, ShutdownRequested on SIGTERM).
+// LotteryError, ShutdownRequested on SIGTERM). In modes batch and lottery a lost
+// connection is not an error while server.patience lasts: the client connects again and
+// resumes where the server's answer to its Hello says, so no bet is sent into the file
+// twice and none is skipped.
 class LotteryClient {
  public:
   // Batches sent ahead of their Acks: the client reads and encodes the next ones while
@@ -27,7 +33,8 @@ class LotteryClient {
   void send_single_bet();
 
   // Modes batch and lottery: streams the agency file in batches, each acknowledged only
-  // once stored. Returns how many bets were sent.
+  // once stored, from the first bet the server does not hold. Returns how many bets this
+  // run sent and saw acknowledged.
   std::size_t send_agency_file();
 
   // Mode lottery: declares the agency finished, then asks for its winners until the
@@ -47,8 +54,16 @@ class LotteryClient {
 
  private:
   // Connects and introduces the agency; while the server answers that it is busy, waits
-  // and tries again.
+  // and tries again. Sets server_holds_ from the server's answer.
   void open_session();
+  // Runs `step` again, on a new connection, each time the connection breaks under it (or
+  // the server asks to start over), pausing longer each time, until server.patience has
+  // passed since the first break; then throws LotteryError.
+  void with_reconnects(const std::function<void()>& step);
+  // One attempt of send_agency_file() on one connection.
+  void send_agency_file_once();
+  // One attempt of fetch_winners() on one connection; fills `winners`.
+  void fetch_winners_once(std::vector<std::string>& winners);
   void close_session();
   // Sends `batch` without waiting for its Ack, first awaiting the oldest one's when the
   // window of batches in flight is full.
@@ -67,7 +82,9 @@ class LotteryClient {
     std::chrono::steady_clock::time_point sent_at;
   };
   std::deque<InFlightBatch> in_flight_;  // sent, not yet acknowledged; oldest first
+  std::uint32_t server_holds_ = 0;  // the agency's bets the server said it holds, at Hello
   std::size_t rejected_rows_ = 0;
+  std::size_t last_rejected_line_ = 0;  // the last bad row logged: the file is read again on reconnects
   std::size_t batches_sent_ = 0;
   std::size_t bets_sent_ = 0;
   std::chrono::nanoseconds batch_round_trips_{0};

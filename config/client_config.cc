@@ -16,6 +16,7 @@ using settings::Name;
 
 constexpr Name kId{"id", "CLI_ID"};
 constexpr Name kServerAddress{"server.address", "CLI_SERVER_ADDRESS"};
+constexpr Name kServerPatience{"server.patience", "CLI_SERVER_PATIENCE"};
 constexpr Name kLoopAmount{"loop.amount", "CLI_LOOP_AMOUNT"};
 constexpr Name kLoopPeriod{"loop.period", "CLI_LOOP_PERIOD"};
 constexpr Name kLogLevel{"log.level", "CLI_LOG_LEVEL"};
@@ -143,6 +144,9 @@ ClientConfig load_client_config(const std::string& yaml_path, const Environment&
       settings::fail(kServerAddress, error.what());
     }
     config.server_address = std::move(*text);
+  }
+  if (auto text = sources.lookup(kServerPatience)) {
+    config.server_patience = settings::parse_duration_at_least(kServerPatience, *text, std::chrono::milliseconds(1));
   }
   if (auto text = sources.lookup(kLoopAmount)) config.loop_amount = parse_uint32(kLoopAmount, *text, 0);
   if (auto text = sources.lookup(kLoopPeriod)) {

@@ -38,6 +38,10 @@ struct BetSettings {
 struct ClientConfig {
   std::uint32_t id = 0;                             // id / CLI_ID, required, >= 1
   std::string server_address = "server:12345";      // server.address / CLI_SERVER_ADDRESS
+  // How long the client keeps trying to reach the server before it gives up: while it is
+  // not accepting yet or says it is busy, and, in modes batch and lottery, after a lost
+  // connection (the client then reconnects and resumes where the server says).
+  std::chrono::nanoseconds server_patience = std::chrono::seconds(60);  // server.patience / CLI_SERVER_PATIENCE
   std::uint32_t loop_amount = 5;                    // loop.amount / CLI_LOOP_AMOUNT
   std::chrono::nanoseconds loop_period = std::chrono::seconds(5);  // loop.period / CLI_LOOP_PERIOD
   std::string log_level = "INFO";                   // log.level / CLI_LOG_LEVEL, upper-case
@@ -56,7 +60,8 @@ struct ClientConfig {
 // defaults and the environment apply. In mode bet the five bet variables are required.
 // Values are checked strictly: server.address must be host:port (host may be [v6]) with
 // a port from 1 to 65535; numbers are whole decimal numbers with nothing around them;
-// loop.period and winners.logDelay are non-negative Go durations; log.level is DEBUG, INFO, WARNING, ERROR or
+// loop.period and winners.logDelay are non-negative Go durations, server.patience a
+// positive one; log.level is DEBUG, INFO, WARNING, ERROR or
 // CRITICAL in any case; mode is echo, bet, batch or lottery in any case.
 // Throws ConfigError naming the file (unreadable, not YAML, not a mapping) or the
 // setting (missing, wrong type or value).

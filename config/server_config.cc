@@ -27,6 +27,8 @@ constexpr Name kStoragePath{"STORAGE_FILEPATH", "STORAGE_FILEPATH"};
 constexpr Name kIdleTimeout{"SERVER_IDLE_TIMEOUT", "SERVER_IDLE_TIMEOUT"};
 constexpr Name kMaxChildren{"SERVER_MAX_CHILDREN", "SERVER_MAX_CHILDREN"};
 constexpr Name kHelloTimeout{"SERVER_HELLO_TIMEOUT", "SERVER_HELLO_TIMEOUT"};
+constexpr Name kRound{"SERVER_ROUND", "SERVER_ROUND"};
+constexpr Name kDurability{"SERVER_DURABILITY", "SERVER_DURABILITY"};
 
 constexpr std::size_t kMaxAgencyIds = 10000;
 
@@ -155,6 +157,12 @@ std::string_view to_string(Concurrency concurrency) {
   return "unknown";
 }
 
+std::string_view to_string(RoundStart start) { return start == RoundStart::kResume ? "resume" : "new"; }
+
+std::string_view to_string(Durability durability) {
+  return durability == Durability::kProcess ? "process" : "machine";
+}
+
 ServerConfig load_server_config(const std::string& ini_path, const Environment& env) {
   const Sources sources(parse_ini_file(ini_path), env);
   ServerConfig config;
@@ -212,6 +220,12 @@ ServerConfig load_server_config(const std::string& ini_path, const Environment& 
   if (auto text = sources.lookup(kMaxChildren)) {
     config.max_children = static_cast<std::uint32_t>(
         settings::parse_integer(kMaxChildren, *text, 1, std::numeric_limits<std::uint32_t>::max()));
+  }
+  if (auto text = sources.lookup(kRound)) {
+    config.round = static_cast<RoundStart>(settings::parse_choice(kRound, *text, {"resume", "new"}));
+  }
+  if (auto text = sources.lookup(kDurability)) {
+    config.durability = static_cast<Durability>(settings::parse_choice(kDurability, *text, {"process", "machine"}));
   }
   if (config.mode == ServerMode::kLottery && config.concurrency == Concurrency::kProcess && config.max_children < 2) {
     settings::fail(kMaxChildren, "must be at least 2 for a process lottery server: one child holds the "

@@ -13,11 +13,20 @@ namespace tp0::config {
 
 enum class ServerMode { kEcho, kLottery };
 enum class Concurrency { kSequential, kProcess };
+// What a lottery server does with a round it finds on disk (a bets file and its journal).
+enum class RoundStart { kResume, kNew };
+// When a stored batch is acknowledged: once written (it survives a crash of the server's
+// processes) or once on disk (fdatasync: it survives a crash of the machine).
+enum class Durability { kProcess, kMachine };
 
 // "echo" or "lottery".
 std::string_view to_string(ServerMode mode);
 // "sequential" or "process".
 std::string_view to_string(Concurrency concurrency);
+// "resume" or "new".
+std::string_view to_string(RoundStart start);
+// "process" or "machine".
+std::string_view to_string(Durability durability);
 
 // Every setting of the server. Each is read from the [DEFAULT] section of config.ini
 // and from the environment variable of the same name; the member initializers are the
@@ -51,6 +60,11 @@ struct ServerConfig {
   // children the server runs at once, the lottery's waiting room among them; a connection
   // beyond them is refused (a busy Ack in lottery mode) instead of forked.
   std::uint32_t max_children = 64;
+  // SERVER_ROUND: resume (a round found on disk goes on where it was) or new (it is
+  // archived, and a new round starts empty).
+  RoundStart round = RoundStart::kResume;
+  // SERVER_DURABILITY: process or machine (see Durability).
+  Durability durability = Durability::kProcess;
 };
 
 // Reads the [DEFAULT] section of the INI file at `ini_path` (key names are matched
@@ -58,7 +72,8 @@ struct ServerConfig {
 // are ignored), then lets each variable set in `env` override it. A missing file is not
 // an error: the defaults and the environment apply. Numbers are whole decimal numbers
 // with nothing around them; LOGGING_LEVEL is DEBUG, INFO, WARNING, ERROR or CRITICAL,
-// SERVER_MODE echo or lottery, SERVER_CONCURRENCY sequential or process, all in any case;
+// SERVER_MODE echo or lottery, SERVER_CONCURRENCY sequential or process, SERVER_ROUND
+// resume or new, SERVER_DURABILITY process or machine, all in any case;
 // SERVER_AGENCY_IDS is a comma-separated list of them, spaces allowed around each.
 // A line of the file holds at most 199 characters (what inih reads whole), about 60
 // agency ids: a longer SERVER_AGENCY_IDS goes in the environment.

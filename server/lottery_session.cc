@@ -16,6 +16,7 @@ using logging::Event;
 using logging::Result;
 
 constexpr const char* kBettingClosed = "the agency has finished: betting is closed";
+constexpr const char* kStreamMoved = "another connection of the agency stored bets meanwhile";
 
 }  // namespace
 
@@ -25,7 +26,7 @@ LotterySession::LotterySession(protocol::Channel& channel, draw::DrawBarrier& ba
       barrier_(barrier),
       members_(members),
       settings_(std::move(settings)),
-      bets_file_(settings_.storage_path) {}
+      bets_file_(settings_.storage_path, settings_.durability, settings_.journal_state) {}
 
 void LotterySession::run() {
   // Until it has said which agency it is, a connection is only a cost: it must do so soon.
@@ -48,8 +49,6 @@ void LotterySession::run() {
   }
 }
 
-bool LotterySession::still_betting() { return !barrier_.finished(position_); }
-
 void LotterySession::store_staged_batches() {
   if (staged_batches_.empty()) return;
   const auto answer_all = [&](Result result, protocol::AckCode code, const char* error) {
@@ -66,18 +65,77 @@ void LotterySession::store_staged_batches() {
     }
     staged_batches_.clear();
   };
-  bool stored = false;
+  const std::uint64_t staged_bets = next_position_ - stored_;
+  // Whatever happens to them, the staged batches are no longer staged.
+  next_position_ = stored_;
+  auto outcome = storage::StoreOutcome::kStored;
   try {
-    stored = bets_file_.store_staged([this] { return still_betting(); });
+    outcome = bets_file_.store_staged({*agency_, stored_, staged_bets});
   } catch (const std::exception& error) {
     answer_all(Result::kFail, protocol::AckCode::kStorageFailure, error.what());
     return;
   }
-  if (stored) {
-    answer_all(Result::kSuccess, protocol::AckCode::kOk, nullptr);
-  } else {
-    answer_all(Result::kFail, protocol::AckCode::kBettingClosed, kBettingClosed);
+  switch (outcome) {
+    case storage::StoreOutcome::kStored:
+      stored_ += staged_bets;
+      next_position_ = stored_;
+      answer_all(Result::kSuccess, protocol::AckCode::kOk, nullptr);
+      break;
+    case storage::StoreOutcome::kClosed:
+      answer_all(Result::kFail, protocol::AckCode::kBettingClosed, kBettingClosed);
+      break;
+    case storage::StoreOutcome::kOutOfPlace:
+      // Another connection of this agency stored bets meanwhile: this one's view is stale.
+      answer_all(Result::kFail, protocol::AckCode::kOutOfPlace, kStreamMoved);
+      ended_ = true;
+      break;
   }
+}
+
+void LotterySession::on_batch_out_of_place(const protocol::Batch& batch) {
+  // The staged batches come first.
+  store_staged_batches();
+  if (ended_) return;
+  const auto refuse_batch = [&](protocol::AckCode code, const std::string& error) {
+    logging::error(Event("apuesta_recibida", Result::kFail)
+                       .with("cantidad", batch.bets.size())
+                       .with("agency", *agency_)
+                       .with("error", error));
+    acknowledge(code);
+  };
+  // What the file holds now: another connection of the agency may have stored meanwhile.
+  storage::StreamState stream;
+  try {
+    stream = bets_file_.stream_state(*agency_);
+  } catch (const std::exception& error) {
+    refuse_batch(protocol::AckCode::kStorageFailure, error.what());
+    return;
+  }
+  stored_ = stream.position;
+  next_position_ = stored_;
+  // A closed stream takes nothing, wherever the batch says it goes.
+  if (stream.closed) {
+    refuse_batch(protocol::AckCode::kBettingClosed, kBettingClosed);
+    return;
+  }
+  const std::uint64_t end = batch.first_position + batch.bets.size();
+  if (end <= stored_) {
+    logging::info(Event("apuesta_repetida", Result::kSuccess)
+                      .with("cantidad", batch.bets.size())
+                      .with("agency", *agency_)
+                      .with("posicion", batch.first_position));
+    acknowledge(protocol::AckCode::kOk);
+    return;
+  }
+  if (batch.first_position == stored_ && end <= UINT32_MAX) {
+    // Where the stream ends after all: stored like any batch in place.
+    on(batch);
+    return;
+  }
+  refuse_batch(protocol::AckCode::kOutOfPlace, "the batch starts at position " + std::to_string(batch.first_position) +
+                                                   " but the agency's stored bets end at " + std::to_string(stored_));
+  // After a gap the batches behind this one are out of place too: the client starts over.
+  ended_ = true;
 }
 
 void LotterySession::acknowledge(protocol::AckCode code, std::uint16_t bet_index) {
@@ -123,7 +181,7 @@ void LotterySession::on(const protocol::Hello& hello) {
                      hello.agency);
       return;
     }
-    acknowledge(protocol::AckCode::kOk);
+    channel_.post(protocol::Resume{static_cast<std::uint32_t>(stored_)});
     return;
   }
   const auto position = members_.position_of(hello.agency);
@@ -131,10 +189,22 @@ void LotterySession::on(const protocol::Hello& hello) {
     refuse_and_end(protocol::AckCode::kUnknownAgency, "not one of the round's agencies", hello.agency);
     return;
   }
+  storage::StreamState stream;
+  try {
+    stream = bets_file_.stream_state(hello.agency);
+  } catch (const std::exception& error) {
+    logging::error(Event("identify", Result::kFail).with("agency", hello.agency).with("error", error.what()));
+    acknowledge(protocol::AckCode::kStorageFailure);
+    ended_ = true;
+    return;
+  }
   agency_ = hello.agency;
   position_ = *position;
+  stored_ = stream.position;
+  next_position_ = stored_;
   channel_.connection().set_deadline(std::nullopt);
-  acknowledge(protocol::AckCode::kOk);
+  // stored_ fits: no batch ending past UINT32_MAX is stored (on(Batch)).
+  channel_.post(protocol::Resume{static_cast<std::uint32_t>(stored_)});
 }
 
 void LotterySession::on(const protocol::SingleBet& single) {
@@ -152,7 +222,8 @@ void LotterySession::on(const protocol::SingleBet& single) {
     return;
   }
   try {
-    if (!bets_file_.store(std::span(&bet, 1), [this] { return still_betting(); })) {
+    // A single bet is outside the agency's numbered stream of batches.
+    if (bets_file_.store(std::span(&bet, 1), {*agency_, std::nullopt, 0}) == storage::StoreOutcome::kClosed) {
       fail(protocol::AckCode::kBettingClosed, kBettingClosed);
       return;
     }
@@ -178,18 +249,26 @@ void LotterySession::on(const protocol::Batch& batch) {
       return;
     }
   }
+  // Positions are 32-bit on the wire: a batch that would end past them cannot be numbered.
+  if (batch.first_position != next_position_ || next_position_ + batch.bets.size() > UINT32_MAX) {
+    on_batch_out_of_place(batch);
+    return;
+  }
   // Stored with the batches received after it and before the channel waits (run()): one
   // write and one lock for all of them, and each Ack still only once its rows are written.
   bets_file_.stage(batch.bets);
   staged_batches_.push_back(batch.bets.size());
+  next_position_ += batch.bets.size();
 }
 
 void LotterySession::on(const protocol::Finished&) {
   if (!identified_as(std::nullopt)) return;
-  // Under the lock every store takes: a batch of this agency is either stored before it
-  // finished, or refused after; none can slip in between, in this process or another.
+  // Under the lock every store takes: a batch of this agency is either stored before its
+  // stream closed, or refused after; none can slip in between, in this process or another.
+  // The stream is closed on disk first, so that a restarted server finds every agency
+  // the barrier counted finished.
   auto outcome = draw::DrawBarrier::Finish::kAlreadyFinished;
-  bets_file_.run_exclusively([&] { outcome = barrier_.finish(position_); });
+  bets_file_.close_stream(*agency_, [&] { outcome = barrier_.finish(position_); });
   logging::debug(Event("agency_finished", Result::kSuccess).with("agency", *agency_));
   if (outcome == draw::DrawBarrier::Finish::kHeldTheDraw) {
     // No bet can enter the file any more: the draw's winners are fixed, so record them now.

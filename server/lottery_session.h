@@ -16,6 +16,10 @@ namespace tp0::server {
 
 struct LotterySettings {
   std::string storage_path;
+  // When a stored batch is acknowledged (SERVER_DURABILITY).
+  storage::Durability durability = storage::Durability::kProcess;
+  // The bets file's journal as read so far, shared by the server's processes (optional).
+  storage::JournalState* journal_state = nullptr;
   // How long a new connection has to introduce itself with a whole Hello.
   std::chrono::milliseconds hello_timeout{3000};
   // Where a winners query that comes before the draw goes. Given (process mode), the
@@ -35,10 +39,13 @@ struct LotterySettings {
 // The round's rules are enforced here, whatever the peer sends: only the round's
 // agencies are served (anything else is refused at its first message and the
 // connection ends); a connection speaks for the agency of its Hello only; an agency's
-// bets count only until it finishes (checked under the bets file's lock, so that a
-// store and a Finished of any process are in one order); winners are read from the
-// draw's record, the same for every answer. Other requests that break the protocol get
-// an Ack with an error code; malformed frames end the conversation with ProtocolError.
+// bets count only until it finishes (its stream in the bets file is closed, under the
+// lock every store takes, so that a store and a Finished of any process are in one
+// order); each batch is stored once, where its position says: a batch the file already
+// holds is acknowledged and not stored again, one that would leave a gap or store part
+// of one twice is refused and ends the conversation; winners are read from the draw's
+// record, the same for every answer. Other requests that break the protocol get an Ack
+// with an error code; malformed frames end the conversation with ProtocolError.
 class LotterySession {
  public:
   LotterySession(protocol::Channel& channel, draw::DrawBarrier& barrier, const draw::Membership& members,
@@ -64,8 +71,9 @@ class LotterySession {
 
   // Stores the batches staged by on(Batch) with one write, then logs and acknowledges each.
   void store_staged_batches();
-  // The check every store makes under the bets file's lock: the agency still bets.
-  bool still_betting();
+  // Answers a batch that does not start at next_position_: acknowledged if the file
+  // already holds all of it, else refused with kOutOfPlace, ending the conversation.
+  void on_batch_out_of_place(const protocol::Batch& batch);
   void acknowledge(protocol::AckCode code, std::uint16_t bet_index = 0);
   // Acknowledges with an error code, after storing and answering the staged batches.
   void refuse(protocol::AckCode code, std::uint16_t bet_index = 0);
@@ -83,6 +91,8 @@ class LotterySession {
   LotterySettings settings_;
   std::optional<std::uint32_t> agency_;
   std::uint32_t position_ = 0;  // agency_'s position in the round, once identified
+  std::uint64_t stored_ = 0;         // how many of agency_'s bets the bets file holds
+  std::uint64_t next_position_ = 0;  // where the next batch must start: stored_ and the staged
   bool ended_ = false;
   bool handed_over_ = false;
   storage::BetsFileWriter bets_file_;

@@ -8,6 +8,8 @@
 #include <cstring>
 #include <exception>
 #include <optional>
+#include <stdexcept>
+#include <string>
 #include <vector>
 
 #include "common/logging/logging.h"
@@ -53,7 +55,8 @@ class Server {
       : config_(config),
         listener_(net::TcpListener::listen(config.ip, config.port, config.listen_backlog)),
         members_(config.agency_ids),
-        barrier_(members_.size()) {
+        barrier_(members_.size()),
+        journal_state_(members_.size() + 1) {
     if (config_.mode == ServerMode::kLottery && config_.concurrency == Concurrency::kProcess) {
       handback_.emplace();
       allow_a_descriptor_per_agency();
@@ -63,10 +66,11 @@ class Server {
   int run();
 
  private:
-  // A round lives as long as the server: the draw's state is in memory that dies with
-  // it. So a bets file already there is a previous round's, set aside (see README
-  // "Guarantees") before any agency can add to the new one.
+  // Before any agency is served: with SERVER_ROUND=resume, takes up the round on disk
+  // where it was (the journal says which agencies finished, and so whether the draw is
+  // held); with new, sets the files of any previous round aside. See README "The round".
   void start_round();
+  void resume_round();
   // Waits until a connection can be accepted. Returns false when shutting down.
   bool wait_for_connection();
   // Forks the process that holds the connections waiting for the draw (waiting_room.h).
@@ -90,6 +94,9 @@ class Server {
   net::TcpListener listener_;
   draw::Membership members_;
   draw::DrawBarrier barrier_;
+  // Every connection's writer reads the journal from where this says, not from its start:
+  // the round's agencies and stream 0, which the journal's first entry names.
+  storage::SharedJournalState journal_state_;
   ChildProcesses children_;
   std::optional<Handback> handback_;  // process mode, lottery
 };
@@ -154,6 +161,10 @@ void Server::open_waiting_room() {
 }
 
 void Server::start_round() {
+  if (config_.round == config::RoundStart::kResume) {
+    resume_round();
+    return;
+  }
   if (const auto previous = storage::archive_previous_round(config_.storage_path)) {
     logging::info(Event("archive_bets", Result::kSuccess)
                       .with("file", config_.storage_path)
@@ -161,6 +172,37 @@ void Server::start_round() {
                       .with("uncommitted_bytes_dropped", previous->bytes_dropped));
   }
   draw::remove_draw_record(config_.storage_path);
+}
+
+void Server::resume_round() {
+  const storage::Recovery found = storage::recover(config_.storage_path);
+  std::uint32_t finished = 0;
+  std::uint64_t streamed_bets = 0;
+  for (const auto& [agency, stream] : found.streams) {
+    // Stream 0 holds no agency's bets: the journal's first entry names it.
+    if (agency == 0) continue;
+    const auto position = members_.position_of(agency);
+    if (!position) {
+      throw std::runtime_error("the round in " + config_.storage_path + " has bets of agency " +
+                               std::to_string(agency) +
+                               ", which is not one of this server's agencies (SERVER_AGENCIES, SERVER_AGENCY_IDS): "
+                               "start it with those of that round, or start a new round with SERVER_ROUND=new");
+    }
+    streamed_bets += stream.position;
+    if (stream.closed) {
+      barrier_.finish(*position);
+      ++finished;
+    }
+  }
+  // A draw's record belongs to a held draw only: one left by a step the recovery undid goes.
+  if (!barrier_.drawn()) draw::remove_draw_record(config_.storage_path);
+  logging::info(Event("resume_round", Result::kSuccess)
+                    .with("file", config_.storage_path)
+                    .with("bets", streamed_bets)
+                    .with("agencies_finished", finished)
+                    .with("drawn", barrier_.drawn() ? "yes" : "no")
+                    .with("steps_dropped", found.entries_dropped)
+                    .with("uncommitted_bytes_dropped", found.bytes_dropped));
 }
 
 bool Server::at_child_limit() {
@@ -203,6 +245,9 @@ void Server::serve_in_child(net::Connection& connection) {
 LotterySettings Server::lottery_settings() {
   LotterySettings settings;
   settings.storage_path = config_.storage_path;
+  settings.durability = config_.durability == config::Durability::kMachine ? storage::Durability::kMachine
+                                                                            : storage::Durability::kProcess;
+  settings.journal_state = &journal_state_;
   settings.hello_timeout = config_.hello_timeout;
   if (handback_) {
     settings.hand_over_until_draw = [this](std::uint32_t agency, const net::Connection& connection) {

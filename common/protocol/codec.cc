@@ -54,6 +54,7 @@ void put_batch(WireWriter& out, const Batch& batch) {
   if (batch.bets.size() > UINT16_MAX) throw std::length_error("batch of too many bets");
   out.u8(static_cast<std::uint8_t>(MessageType::kBatch));
   out.u32(batch.agency);
+  out.u32(batch.first_position);
   out.u16(static_cast<std::uint16_t>(batch.bets.size()));
   for (const auto& bet : batch.bets) put_bet(out, bet);
 }
@@ -88,6 +89,9 @@ void put_body(WireWriter& out, const Message& message) {
           for (const auto& document : m.documents) out.short_string(document);
         } else if constexpr (std::is_same_v<T, NotReady>) {
           out.u8(static_cast<std::uint8_t>(MessageType::kNotReady));
+        } else if constexpr (std::is_same_v<T, Resume>) {
+          out.u8(static_cast<std::uint8_t>(MessageType::kResume));
+          out.u32(m.stored);
         } else {
           static_assert(AlwaysFalse<T>::value, "every message type needs an encoding");
         }
@@ -96,7 +100,7 @@ void put_body(WireWriter& out, const Message& message) {
 }
 
 AckCode ack_code(std::uint8_t value) {
-  if (value > static_cast<std::uint8_t>(AckCode::kBettingClosed)) {
+  if (value > static_cast<std::uint8_t>(AckCode::kOutOfPlace)) {
     throw ProtocolError("unknown acknowledgement code " + std::to_string(value));
   }
   return static_cast<AckCode>(value);
@@ -157,6 +161,7 @@ Message decode(std::span<const std::byte> body) {
     case MessageType::kBatch: {
       Batch batch;
       batch.agency = in.u32("agency");
+      batch.first_position = in.u32("first_position");
       batch.bets.resize(read_count(in, "bet count", kMinBetBytes));
       for (auto& bet : batch.bets) get_bet(in, batch.agency, bet);
       message = std::move(batch);
@@ -185,6 +190,9 @@ Message decode(std::span<const std::byte> body) {
     }
     case MessageType::kNotReady:
       message = NotReady{};
+      break;
+    case MessageType::kResume:
+      message = Resume{in.u32("stored")};
       break;
     default:
       throw ProtocolError("unknown message type " + std::to_string(type));

@@ -11,8 +11,9 @@
 
 namespace tp0::protocol {
 
-// Bytes a Batch frame takes before its first bet: frame header, type, agency, count.
-inline constexpr std::size_t kBatchOverheadBytes = kFrameHeaderBytes + 1 + 4 + 2;
+// Bytes a Batch frame takes before its first bet: frame header, type, agency, first
+// position, count.
+inline constexpr std::size_t kBatchOverheadBytes = kFrameHeaderBytes + 1 + 4 + 4 + 2;
 
 // Bytes one bet adds to a Bet or Batch message.
 std::size_t encoded_size(const lottery::Bet& bet);

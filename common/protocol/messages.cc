@@ -4,7 +4,7 @@ namespace tp0::protocol {
 
 const char* name_of(const Message& message) {
   static constexpr const char* kNames[] = {"Hello",    "Bet",          "Batch",   "Ack",
-                                           "Finished", "WinnersQuery", "Winners", "NotReady"};
+                                           "Finished", "WinnersQuery", "Winners", "NotReady", "Resume"};
   return kNames[message.index()];
 }
 

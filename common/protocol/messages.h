@@ -19,6 +19,7 @@ enum class MessageType : std::uint8_t {
   kWinnersQuery = 6,
   kWinners = 7,
   kNotReady = 8,
+  kResume = 9,
 };
 
 // What the server answers to Hello, Bet, Batch and Finished (and to a WinnersQuery it refuses).
@@ -34,6 +35,10 @@ enum class AckCode : std::uint8_t {
                            // server closes the connection
   kBettingClosed = 7,      // the agency has said it finished (or the draw is held): its bets
                            // no longer enter the round; nothing of the message was stored
+  kOutOfPlace = 8,         // the batch does not start where the agency's stored bets end (a
+                           // gap, or bets stored in part): nothing was stored; the server
+                           // closes the connection, and the client resumes where the answer
+                           // to its next Hello says
 };
 
 // Client -> server, first message of a lottery conversation: which agency is speaking.
@@ -50,8 +55,12 @@ struct SingleBet {
 };
 
 // Client -> server: several bets of one agency, stored all together or not at all.
+// `first_position` numbers the agency's bets: how many of them come before this batch in
+// its stream (32 bits: an agency sends at most 4,294,967,295 bets). A batch the server
+// already holds is acknowledged without being stored again.
 struct Batch {
   std::uint32_t agency = 0;
+  std::uint32_t first_position = 0;
   std::vector<lottery::Bet> bets;
   bool operator==(const Batch&) const = default;
 };
@@ -88,7 +97,15 @@ struct NotReady {
   bool operator==(const NotReady&) const = default;
 };
 
-using Message = std::variant<Hello, SingleBet, Batch, Ack, Finished, WinnersQuery, Winners, NotReady>;
+// Server -> client, the answer to an accepted Hello: how many of the agency's bets the
+// server holds, so the position its next batch starts at (a client that reconnects after
+// a lost connection or a server restart resumes there).
+struct Resume {
+  std::uint32_t stored = 0;
+  bool operator==(const Resume&) const = default;
+};
+
+using Message = std::variant<Hello, SingleBet, Batch, Ack, Finished, WinnersQuery, Winners, NotReady, Resume>;
 
 // A short name for logs and errors ("Batch", "Ack", ...).
 const char* name_of(const Message& message);

@@ -13,8 +13,8 @@
 #include "common/sys/file_io.h"
 #include "common/sys/system_error.h"
 #include "common/sys/unique_fd.h"
-#include "server/storage/commit_record.h"
 #include "server/storage/decimal.h"
+#include "server/storage/journal.h"
 
 namespace tp0::storage {
 namespace {
@@ -41,27 +41,48 @@ std::uint64_t file_size(int fd, const std::string& path) {
   return static_cast<std::uint64_t>(info.st_size);
 }
 
+void cut_file(int fd, std::uint64_t length, const std::string& what) {
+  if (sys::retry_on_eintr([&] { return ::ftruncate(fd, static_cast<off_t>(length)); }) == -1) {
+    throw sys::last_error(what);
+  }
+}
+
+// Reads `length` bytes of `fd` from `offset` into `bytes`; fewer at the end of the file.
+void read_at(int fd, std::uint64_t offset, std::uint64_t length, std::string& bytes, const std::string& path) {
+  bytes.resize(length);
+  std::size_t done = 0;
+  while (done < length) {
+    const ssize_t received = sys::retry_on_eintr([&] {
+      return ::pread(fd, bytes.data() + done, length - done, static_cast<off_t>(offset + done));
+    });
+    if (received == -1) throw sys::last_error("read bets file " + path);
+    if (received == 0) break;
+    done += static_cast<std::size_t>(received);
+  }
+  bytes.resize(done);
+}
+
 // Returns the committed length of the bets file open as `fd`, first cutting the rows a
-// writer that died left past it. A file without a record yet is committed as it is, and
-// the record is written before any row is appended, so that a writer dying in its first
-// append leaves a record to cut back to. REQUIRES: the exclusive lock is held.
-std::uint64_t cut_to_committed(int fd, const std::string& path, CommitRecord& record) {
+// writer that died left past it. A file that the journal has no entry for yet is
+// committed as it is, by a first entry written before any row is appended, so that a
+// writer dying in its first append leaves an entry to cut back to. REQUIRES: the
+// exclusive lock is held, and `journal` has caught up under it.
+std::uint64_t cut_to_committed(int fd, const std::string& path, Journal& journal) {
   const std::uint64_t size = file_size(fd, path);
-  const std::optional<std::uint64_t> committed = record.read();
-  if (!committed) {
-    record.write(size);
+  if (journal.entries() == 0) {
+    std::string rows;
+    read_at(fd, 0, size, rows, path);
+    journal.append({JournalEntry::Kind::kStored, 0, 0, size, rows_checksum(rows)});
     return size;
   }
-  if (size < *committed) {
-    throw std::runtime_error("bets file " + path + " holds " + std::to_string(size) +
-                             " bytes but " + record.path() + " says " + std::to_string(*committed) +
+  const std::uint64_t committed = journal.committed_length();
+  if (size < committed) {
+    throw std::runtime_error("bets file " + path + " holds " + std::to_string(size) + " bytes but " +
+                             journal.path() + " says " + std::to_string(committed) +
                              " were stored: the file was cut by something else");
   }
-  if (size > *committed &&
-      sys::retry_on_eintr([&] { return ::ftruncate(fd, static_cast<off_t>(*committed)); }) == -1) {
-    throw sys::last_error("cut uncommitted rows from " + path);
-  }
-  return *committed;
+  if (size > committed) cut_file(fd, committed, "cut uncommitted rows from " + path);
+  return committed;
 }
 
 }  // namespace
@@ -73,75 +94,156 @@ void store_bets(const std::string& path, std::span<const lottery::Bet> bets) {
 
 void BetsFileWriter::stage(std::span<const lottery::Bet> bets) { append_rows(bets, rows_); }
 
-bool BetsFileWriter::store(std::span<const lottery::Bet> bets, const Admission& admit) {
+StoreOutcome BetsFileWriter::store(std::span<const lottery::Bet> bets, const StreamAppend& append) {
   stage(bets);
-  return store_staged(admit);
+  return store_staged(append);
 }
 
-bool BetsFileWriter::store_staged(const Admission& admit) {
-  if (rows_.empty()) return true;
+StoreOutcome BetsFileWriter::store_staged(const StreamAppend& append) {
+  if (rows_.empty()) return StoreOutcome::kStored;
   // Staged rows are written by this call or by none: a failed or refused store does not
   // leave them for the next one.
-  bool stored = false;
+  StoreOutcome outcome = StoreOutcome::kStored;
   try {
-    stored = append_staged(admit);
+    outcome = append_staged(append);
   } catch (...) {
     rows_.clear();
     throw;
   }
   rows_.clear();
-  return stored;
-}
-
-void BetsFileWriter::run_exclusively(const std::function<void()>& step) {
-  open_once();
-  const sys::FileLock lock(fd_.get(), sys::FileLock::Mode::kExclusive, path_);
-  step();
+  return outcome;
 }
 
 void BetsFileWriter::open_once() {
-  if (record_) return;
+  if (journal_) return;
   sys::UniqueFd fd = open_for_append(path_);
-  CommitRecord record = CommitRecord::open_for_update(path_);
+  Journal journal = Journal::open_for_update(path_, shared_);
   fd_ = std::move(fd);
-  record_.emplace(std::move(record));
+  journal_.emplace(std::move(journal));
 }
 
-bool BetsFileWriter::append_staged(const Admission& admit) {
+std::uint64_t BetsFileWriter::catch_up() {
+  journal_->catch_up();
+  return cut_to_committed(fd_.get(), path_, *journal_);
+}
+
+StoreOutcome BetsFileWriter::append_staged(const StreamAppend& append) {
+  open_once();
+  {
+    const sys::FileLock lock(fd_.get(), sys::FileLock::Mode::kExclusive, path_);
+    const std::uint64_t committed = catch_up();
+    const StreamState stream = journal_->stream(append.stream);
+    if (stream.closed) return StoreOutcome::kClosed;
+    if (append.from && stream.position != *append.from) return StoreOutcome::kOutOfPlace;
+    const std::uint64_t position = append.from ? *append.from + append.count : stream.position;
+    try {
+      sys::write_all(fd_.get(), rows_, "append bets to " + path_);
+      journal_->append({JournalEntry::Kind::kStored, append.stream, position, committed + rows_.size(),
+                        rows_checksum(rows_)});
+    } catch (...) {
+      // Still under the lock, so nobody has appended after our partial rows.
+      cut_file(fd_.get(), committed, "undo partial append to " + path_);
+      throw;
+    }
+  }
+  make_durable();
+  return StoreOutcome::kStored;
+}
+
+bool BetsFileWriter::close_stream(std::uint32_t stream, const std::function<void()>& then) {
+  open_once();
+  bool closed_now = false;
+  {
+    const sys::FileLock lock(fd_.get(), sys::FileLock::Mode::kExclusive, path_);
+    const std::uint64_t committed = catch_up();
+    const StreamState state = journal_->stream(stream);
+    if (!state.closed) {
+      journal_->append({JournalEntry::Kind::kClosed, stream, state.position, committed, rows_checksum({})});
+      closed_now = true;
+    }
+    if (then) then();
+  }
+  if (closed_now) make_durable();
+  return closed_now;
+}
+
+void BetsFileWriter::make_durable() {
+  if (durability_ != Durability::kMachine) return;
+  // The rows first, then the entries that commit them; recover() checks each entry's rows
+  // anyway, since the kernel may write the two files' pages in any order before this.
+  if (sys::retry_on_eintr([&] { return ::fdatasync(fd_.get()); }) == -1) throw sys::last_error("sync " + path_);
+  journal_->sync();
+}
+
+StreamState BetsFileWriter::stream_state(std::uint32_t stream) {
   open_once();
   const sys::FileLock lock(fd_.get(), sys::FileLock::Mode::kExclusive, path_);
-  if (admit && !admit()) return false;
-  const std::uint64_t committed = cut_to_committed(fd_.get(), path_, *record_);
-  try {
-    sys::write_all(fd_.get(), rows_, "append bets to " + path_);
-    record_->write(committed + rows_.size());
-  } catch (...) {
-    // Still under the lock, so nobody has appended after our partial rows.
-    if (sys::retry_on_eintr([&] { return ::ftruncate(fd_.get(), static_cast<off_t>(committed)); }) == -1) {
-      throw sys::last_error("undo partial append to " + path_);
+  catch_up();
+  return journal_->stream(stream);
+}
+
+Recovery recover(const std::string& path) {
+  Recovery recovery;
+  sys::UniqueFd fd(sys::retry_on_eintr([&] { return ::open(path.c_str(), O_RDWR | O_CLOEXEC); }));
+  if (!fd) {
+    if (errno != ENOENT) throw sys::last_error("open bets file " + path);
+    Journal orphan = Journal::open_for_reading(path);
+    orphan.catch_up();
+    if (orphan.entries() > 0) {
+      throw std::runtime_error("journal " + orphan.path() + " describes bets file " + path +
+                               ", which is missing: it was removed by something else");
     }
-    throw;
+    return recovery;
   }
-  return true;
+  const sys::FileLock lock(fd.get(), sys::FileLock::Mode::kExclusive, path);
+  Journal journal = Journal::open_for_update(path);
+  const std::vector<JournalEntry> entries = journal.read_all();
+  // Keeps the entries up to the first whose rows the file does not hold as written.
+  std::uint64_t kept = 0;
+  std::uint64_t length = 0;
+  std::string rows;
+  for (const JournalEntry& entry : entries) {
+    if (entry.kind == JournalEntry::Kind::kStored) {
+      if (entry.committed_length < length) break;
+      read_at(fd.get(), length, entry.committed_length - length, rows, path);
+      if (rows.size() != entry.committed_length - length || rows_checksum(rows) != entry.rows_checksum) break;
+      length = entry.committed_length;
+    }
+    ++kept;
+  }
+  recovery.entries_dropped = entries.size() - kept;
+  if (recovery.entries_dropped > 0) {
+    journal.cut_to(kept);
+  } else {
+    journal.catch_up();
+  }
+  const std::uint64_t size = file_size(fd.get(), path);
+  if (journal.entries() > 0 && size > length) {
+    recovery.bytes_dropped = size - length;
+    cut_file(fd.get(), length, "cut uncommitted rows from " + path);
+  }
+  recovery.streams = journal.streams();
+  return recovery;
 }
 
 std::optional<PreviousRound> archive_previous_round(const std::string& path) {
   sys::UniqueFd fd(sys::retry_on_eintr([&] { return ::open(path.c_str(), O_WRONLY | O_CLOEXEC); }));
-  const std::string record_path = CommitRecord::path_for(path);
+  const std::string journal_path = Journal::path_for(path);
   if (!fd) {
     if (errno != ENOENT) throw sys::last_error("open bets file " + path);
-    // A record without its file describes nothing.
-    if (::unlink(record_path.c_str()) == -1 && errno != ENOENT) {
-      throw sys::last_error("remove commit record " + record_path);
+    // A journal without its file describes nothing.
+    if (::unlink(journal_path.c_str()) == -1 && errno != ENOENT) {
+      throw sys::last_error("remove journal " + journal_path);
     }
     return std::nullopt;
   }
   PreviousRound round;
   {
     const sys::FileLock lock(fd.get(), sys::FileLock::Mode::kExclusive, path);
-    CommitRecord record = CommitRecord::open_for_update(path);
+    Journal journal = Journal::open_for_update(path);
+    journal.catch_up();
     const std::uint64_t size = file_size(fd.get(), path);
-    round.bytes_dropped = size - cut_to_committed(fd.get(), path, record);
+    round.bytes_dropped = size - cut_to_committed(fd.get(), path, journal);
   }
   // link() refuses an existing name, so an older archive is never overwritten.
   for (unsigned n = 1;; ++n) {
@@ -149,8 +251,12 @@ std::optional<PreviousRound> archive_previous_round(const std::string& path) {
     if (::link(path.c_str(), round.archived_as.c_str()) == 0) break;
     if (errno != EEXIST) throw sys::last_error("archive bets file " + path + " as " + round.archived_as);
   }
+  // The journal goes beside its archive, which stays one whole round to read.
+  const std::string archived_journal = Journal::path_for(round.archived_as);
+  if (::rename(journal_path.c_str(), archived_journal.c_str()) == -1) {
+    throw sys::last_error("archive journal " + journal_path + " as " + archived_journal);
+  }
   if (::unlink(path.c_str()) == -1) throw sys::last_error("remove bets file " + path);
-  if (::unlink(record_path.c_str()) == -1) throw sys::last_error("remove commit record " + record_path);
   return round;
 }
 
@@ -161,9 +267,10 @@ BetsFileReader::BetsFileReader(const std::string& path) : path_(path) {
     throw sys::last_error("open bets file " + path);
   }
   lock_.emplace(fd.get(), sys::FileLock::Mode::kShared, path);
-  const std::optional<std::uint64_t> committed = CommitRecord::open_for_reading(path).read();
-  // A file without a record was never written by store_bets(): all of it counts.
-  committed_ = committed ? *committed : file_size(fd.get(), path);
+  Journal journal = Journal::open_for_reading(path);
+  journal.catch_up();
+  // A file the journal has no entry for was never written by store_bets(): all of it counts.
+  committed_ = journal.entries() > 0 ? journal.committed_length() : file_size(fd.get(), path);
   reader_.emplace(std::move(fd), path, committed_);
 }
 

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <span>
 #include <string>
@@ -11,24 +12,49 @@
 #include "common/lottery/bet.h"
 #include "common/sys/file_lock.h"
 #include "common/sys/unique_fd.h"
-#include "server/storage/commit_record.h"
+#include "server/storage/journal.h"
 
 namespace tp0::storage {
 
 // The bets file: one CSV row per bet, `agency,first_name,last_name,document,birthdate,number`,
 // readable by any RFC 4180 reader. These are the course's store_bets / load_bets, made
-// safe for several processes sharing one file through flock(2), and for processes killed
-// at any moment through the commit record beside it (commit_record.h).
+// safe for several processes sharing one file through flock(2), for processes killed at
+// any moment through the journal beside it (journal.h), and exactly once per writer's
+// stream: rows are stored as the continuation of a numbered stream of bets, and the
+// stream's new position is committed by the same journal entry as the rows.
 
-// Appends one row per bet, all or nothing. The rows are serialised first; then, under an
-// exclusive lock, rows left past the committed length by a writer that died are cut, the
-// new rows are written and the commit record is moved past them. If a write fails the
-// file is cut back to the committed length; if this process dies before the record is
-// updated, the next writer, every reader and archive_previous_round() ignore the rows.
-// Returns once every byte is in the file and committed: it then survives a crash of this
-// process (there is no fsync, so surviving a crash of the machine is not promised).
-// Throws std::system_error naming the path on failure, std::runtime_error when the file
-// is shorter than its commit record says (something else cut it).
+// Where staged rows go in their stream.
+struct StreamAppend {
+  std::uint32_t stream = 0;
+  // The stream's position the rows must start at; nullopt for rows outside the stream's
+  // numbering, which neither need a position nor move it.
+  std::optional<std::uint64_t> from;
+  std::uint64_t count = 0;  // how far the rows move the stream (when `from` is given)
+};
+
+// When a store returns, and so when the server may acknowledge it.
+enum class Durability {
+  kProcess,  // once written: it survives a crash of any process, not of the machine
+  kMachine,  // once written and on disk (fdatasync of the file and its journal): it survives
+             // a crash of the machine too
+};
+
+enum class StoreOutcome {
+  kStored,      // written and committed
+  kClosed,      // the stream is closed: nothing was written
+  kOutOfPlace,  // the stream is not at `from` (stored before, or a gap): nothing was written
+};
+
+// Appends one row per bet, all or nothing, outside any stream's numbering (stream 0).
+// The rows are serialised first; then, under an exclusive lock, rows left past the
+// committed length by a writer that died are cut, the new rows are written and an entry
+// committing them is appended to the journal. If a write fails the file is cut back to
+// the committed length; if this process dies before the entry is written, the next
+// writer, every reader and recover() ignore the rows. Returns once every byte is in the
+// file and committed: it then survives a crash of this process (surviving a crash of the
+// machine takes BetsFileWriter's Durability::kMachine). Throws std::system_error naming
+// the path on failure, std::runtime_error when the file is shorter than its journal says
+// (something else cut it).
 void store_bets(const std::string& path, std::span<const lottery::Bet> bets);
 
 // The bets file held open for many appends, such as one connection's batches: each
@@ -37,47 +63,80 @@ void store_bets(const std::string& path, std::span<const lottery::Bet> bets);
 // The file is opened by the first store, in the process that writes: flock belongs to the
 // open file description, so a descriptor inherited across fork would share the lock, not
 // exclude.
+//
+// With Durability::kMachine each store and close waits for the disk after it has released
+// the lock, so that writers of other processes go on meanwhile: rows staged together share
+// one write and one sync, and the syncs of concurrent writers are served by the same
+// flushes of the kernel (group commit).
 class BetsFileWriter {
  public:
-  explicit BetsFileWriter(std::string path) : path_(std::move(path)) {}
-
-  // A condition checked once the exclusive lock is held, before anything is written: a
-  // store it refuses writes nothing. Nothing else can store between the check and the
-  // write, which is what lets the caller tie a rule of its own to what the file holds.
-  using Admission = std::function<bool()>;
+  // `shared`, when given, is the journal's state that the writers of all the processes of
+  // one server share (see SharedJournalState); it must outlive the writer.
+  explicit BetsFileWriter(std::string path, Durability durability = Durability::kProcess,
+                          JournalState* shared = nullptr)
+      : path_(std::move(path)), durability_(durability), shared_(shared) {}
 
   // Serialises `bets` as rows for the next store_staged().
   void stage(std::span<const lottery::Bet> bets);
 
   // Appends every row staged since the last call, all or nothing, as store_bets() does,
-  // and unstages them even when it throws or is refused. Returns false, having written
-  // nothing, when `admit` (if given) refused. Throws what store_bets() throws, and
-  // std::system_error naming the file the first call could not open.
-  bool store_staged(const Admission& admit = nullptr);
+  // as the continuation of `append.stream` at `append.from`, and unstages them even when
+  // it throws or writes nothing. The stream is checked under the exclusive lock, so that
+  // nothing can store between the check and the write. Throws what store_bets() throws,
+  // and std::system_error naming the file the first call could not open.
+  StoreOutcome store_staged(const StreamAppend& append);
 
-  // stage(bets), then store_staged(admit).
-  bool store(std::span<const lottery::Bet> bets, const Admission& admit = nullptr);
+  // stage(bets), then store_staged(append).
+  StoreOutcome store(std::span<const lottery::Bet> bets, const StreamAppend& append = {});
 
-  // Runs `step` under the exclusive lock that every store of every process takes, so
-  // that no store happens while it runs. REQUIRES: `step` stores nothing through this
-  // file (flock would not let a second description of it lock). Throws what opening and
-  // locking the file throw, and what `step` throws.
-  void run_exclusively(const std::function<void()>& step);
+  // Closes `stream`: no more of its rows are stored, by any process, from the moment its
+  // journal entry is written. Then runs `then` still under the exclusive lock, so that
+  // what it does and every store of every process are in one order. Closing a closed
+  // stream writes nothing (`then` still runs). Returns true for the call that closed it.
+  // REQUIRES: `then` stores nothing through this file. Throws what store_bets() throws,
+  // and what `then` throws.
+  bool close_stream(std::uint32_t stream, const std::function<void()>& then = nullptr);
+
+  // The stream's state as committed now. Throws what store_bets() throws.
+  StreamState stream_state(std::uint32_t stream);
 
   // Rows are staged and not yet stored.
   bool has_staged() const { return !rows_.empty(); }
 
  private:
-  // Opens the file and its commit record, the first time only.
+  // Opens the file and its journal, the first time only.
   void open_once();
-  // Appends rows_ as store_bets() appends its rows, if `admit` lets it.
-  bool append_staged(const Admission& admit);
+  // Under the exclusive lock: reads the journal's new entries and cuts rows a writer that
+  // died left past the committed length; returns that length.
+  std::uint64_t catch_up();
+  // Appends rows_ as store_bets() appends its rows, if the stream takes them.
+  StoreOutcome append_staged(const StreamAppend& append);
+  // With Durability::kMachine, waits until what this writer wrote is on disk.
+  void make_durable();
 
   std::string path_;
-  sys::UniqueFd fd_;                    // both open once a store has begun
-  std::optional<CommitRecord> record_;
+  Durability durability_;
+  JournalState* shared_;
+  sys::UniqueFd fd_;                // both open once a store has begun
+  std::optional<Journal> journal_;
   std::string rows_;  // staged; kept between stores to reuse its capacity
 };
+
+// What a server resuming a round finds on disk.
+struct Recovery {
+  std::map<std::uint32_t, StreamState> streams;  // as the kept entries say
+  std::uint64_t entries_dropped = 0;  // steps whose rows the file did not hold whole
+  std::uint64_t bytes_dropped = 0;    // rows cut from the file's end, committed by no entry
+};
+
+// Makes the bets file and its journal agree, for a server that resumes the round they
+// hold: every entry's rows are checked against its checksum, and from the first entry
+// whose rows the file does not hold as written (after a crash of the machine, an entry
+// may reach the disk before its rows), that entry and the later ones are dropped; the
+// file is then cut to the committed length. A missing bets file holds no bets.
+// REQUIRES: no other process uses `path` yet. Throws std::system_error or
+// std::runtime_error naming the file.
+Recovery recover(const std::string& path);
 
 // What a restarted server found of the round a previous run left behind.
 struct PreviousRound {
@@ -86,9 +145,10 @@ struct PreviousRound {
 };
 
 // Starts a new round on `path`: if a bets file is there, cuts it to its committed length
-// and moves it to the first free `<path>.<n>` (n = 1, 2, ...), so that the previous
-// round's bets are kept but never counted twice or mixed with the new round's. Returns
-// nullopt when there was no bets file. REQUIRES: no other process uses `path` yet.
+// and moves it to the first free `<path>.<n>` (n = 1, 2, ...), its journal beside it as
+// `<path>.<n>.journal`, so that the previous round's bets are kept but never counted
+// twice or mixed with the new round's. Returns nullopt when there was no bets file.
+// REQUIRES: no other process uses `path` yet.
 // Throws std::system_error or std::runtime_error naming the file.
 std::optional<PreviousRound> archive_previous_round(const std::string& path);
 

@@ -75,7 +75,8 @@ TEST_F(ConfigClient, EnvironmentOverridesEveryKey) {
           {"CLI_BATCH_MAXAMOUNT", "146"},
           {"CLI_MODE", "ECHO"},
           {"CLI_DATA_FILE", "other.csv"},
-          {"CLI_WINNERS_LOGDELAY", "1s"}};
+          {"CLI_WINNERS_LOGDELAY", "1s"},
+          {"CLI_SERVER_PATIENCE", "2m"}};
   const ClientConfig config = load_yaml(kFullYaml);
   EXPECT_EQ(config.id, 9u);
   EXPECT_EQ(config.server_address, "[::1]:4000");
@@ -86,6 +87,7 @@ TEST_F(ConfigClient, EnvironmentOverridesEveryKey) {
   EXPECT_EQ(config.mode, ClientMode::kEcho);
   EXPECT_EQ(config.data_file, "other.csv");
   EXPECT_EQ(config.winners_log_delay, 1s);
+  EXPECT_EQ(config.server_patience, 120s);
 }
 
 TEST_F(ConfigClient, EnvironmentOverridesOnlyWhatItSets) {
@@ -110,6 +112,7 @@ TEST_F(ConfigClient, DefaultsApplyWhenFileIsMissing) {
   EXPECT_EQ(config.mode, ClientMode::kLottery);
   EXPECT_EQ(config.data_file, "./agency.csv");
   EXPECT_EQ(config.winners_log_delay, 0ns) << "natively the winners are logged as they arrive";
+  EXPECT_EQ(config.server_patience, 60s);
   EXPECT_FALSE(config.bet.has_value());
 }
 
@@ -189,6 +192,8 @@ const std::vector<BadValue>& bad_values() {
       {"loop.period", "CLI_LOOP_PERIOD", "99999999999h"},
       {"winners.logDelay", "CLI_WINNERS_LOGDELAY", "1"},
       {"winners.logDelay", "CLI_WINNERS_LOGDELAY", "-1s"},
+      {"server.patience", "CLI_SERVER_PATIENCE", "0s"},
+      {"server.patience", "CLI_SERVER_PATIENCE", "soon"},
       {"log.level", "CLI_LOG_LEVEL", "LOUD"},
       {"log.level", "CLI_LOG_LEVEL", "WARN"},
       {"batch.maxAmount", "CLI_BATCH_MAXAMOUNT", "0"},

@@ -67,7 +67,8 @@ TEST_F(ConfigServer, EnvironmentOverridesEveryKey) {
           {"SERVER_MODE", "LOTTERY"},     {"SERVER_CONCURRENCY", "Process"},
           {"SERVER_AGENCIES", "10000"},   {"STORAGE_FILEPATH", "other.csv"},
           {"SERVER_IDLE_TIMEOUT", "1us"}, {"SERVER_MAX_CHILDREN", "2"},
-          {"SERVER_HELLO_TIMEOUT", "2500us"}};
+          {"SERVER_HELLO_TIMEOUT", "2500us"}, {"SERVER_ROUND", "New"},
+          {"SERVER_DURABILITY", "MACHINE"}};
   const ServerConfig config = load_ini(kFullIni);
   EXPECT_EQ(config.port, 0);
   EXPECT_EQ(config.ip, "127.0.0.1");
@@ -80,6 +81,8 @@ TEST_F(ConfigServer, EnvironmentOverridesEveryKey) {
   EXPECT_EQ(config.idle_timeout, 1ms);  // rounded up, never to zero
   EXPECT_EQ(config.hello_timeout, 3ms);  // rounded up
   EXPECT_EQ(config.max_children, 2u);
+  EXPECT_EQ(config.round, RoundStart::kNew);
+  EXPECT_EQ(config.durability, Durability::kMachine);
 }
 
 // A process lottery server spends one child on its waiting room, so it needs a second
@@ -121,6 +124,8 @@ TEST_F(ConfigServer, DefaultsApplyWhenFileIsMissing) {
   EXPECT_EQ(config.idle_timeout, 30s);
   EXPECT_EQ(config.hello_timeout, 3s);
   EXPECT_EQ(config.max_children, 64u);
+  EXPECT_EQ(config.round, RoundStart::kResume) << "a restarted server goes on with its round";
+  EXPECT_EQ(config.durability, Durability::kProcess);
 }
 
 TEST_F(ConfigServer, DefaultMembersMatchLoadedDefaults) {
@@ -327,6 +332,8 @@ const std::vector<BadValue>& bad_values() {
       {"LOGGING_LEVEL", "LOUD"},
       {"SERVER_MODE", "x"},
       {"SERVER_CONCURRENCY", "threads"},
+      {"SERVER_ROUND", "restart"},
+      {"SERVER_DURABILITY", "disk"},
       {"SERVER_AGENCIES", "-1"},
       {"SERVER_AGENCIES", "10001"},
       {"SERVER_IDLE_TIMEOUT", "0s"},

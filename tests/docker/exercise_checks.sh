@@ -256,6 +256,56 @@ check_lottery() {
   fi
 }
 
+# Exercise 8: the server's container killed in the middle of a round is started again by
+# Docker (restart: on-failure) and resumes it; its clients reconnect, and every agency gets
+# its winners with every bet stored once. The fifth agency starts only after the restart,
+# so the kill certainly lands before the draw, while four agencies wait for it.
+check_server_crash() {
+  rm -f "$project"/.data/agency-*.csv
+  local id
+  for id in 1 2 3 4 5; do write_agency_file "$project/.data/agency-$id.csv" $((300 + 11 * id)) "$id"; done
+  generate 5
+  compose up -d server client1 client2 client3 client4 > "$scratch/up.log" 2>&1 || { cat "$scratch/up.log"; fail "up"; return; }
+  follow_logs
+  for id in 1 2 3 4; do wait_for_lines "client$id" "action: apuestas_enviadas | result: success" || true; done
+  local pid
+  pid=$(docker inspect -f '{{.State.Pid}}' server)
+  kill -KILL "$pid"
+  local deadline=$((SECONDS + kWait))
+  until [ "$(docker inspect -f '{{.RestartCount}} {{.State.Running}}' server 2> /dev/null)" = "1 true" ] &&
+    docker logs server 2>&1 | grep -q "action: resume_round | result: success"; do
+    [ $SECONDS -lt $deadline ] || break
+    sleep 0.2
+  done
+  if docker logs server 2>&1 | grep -q "action: resume_round | result: success"; then
+    pass "killed mid-round, the server was started again and resumed: $(docker logs server 2>&1 | grep -o 'action: resume_round.*' | tail -1)"
+  else
+    fail "the killed server was not started again with its round: $(docker inspect -f '{{.RestartCount}} {{.State.Status}}' server)"
+  fi
+  # A new stream, after the fifth agency's container has started, follows all of them.
+  stop_following
+  compose up -d client5 > "$scratch/up.log" 2>&1 || { cat "$scratch/up.log"; fail "up client5"; return; }
+  follow_logs
+  for id in 1 2 3 4 5; do
+    expect_exit_zero "client$id" "server crash"
+    local expected answer
+    expected=$(winners_in "$project/.data/agency-$id.csv")
+    answer=$(lines_of "client$id" | grep "action: consulta_ganadores | result: success" | field_of cant_ganadores)
+    if [ "$answer" = "$expected" ]; then pass "server crash: client$id got its $expected winners"; else fail "server crash: client$id answered '$answer', expected $expected"; fi
+    expect_no_fail_lines "client$id" "server crash"
+  done
+  # Every row of every agency file, once, and nothing else.
+  local stored expected_rows
+  stored=$(docker exec server cat /tp0/bets.csv | sort)
+  expected_rows=$(for id in 1 2 3 4 5; do sed "s/^/$id,/" "$project/.data/agency-$id.csv"; done | sort)
+  if [ "$stored" = "$expected_rows" ]; then
+    pass "server crash: the bets file holds the $(grep -c . <<< "$expected_rows") bets of the agency files, each once"
+  else
+    fail "server crash: the bets file differs from the agency files ($(grep -c . <<< "$stored") rows, $(grep -c . <<< "$expected_rows") expected; $(sort <<< "$stored" | uniq -d | wc -l) repeated)"
+  fi
+  reset_docker
+}
+
 case $exercise in
   1) check_echo_loops ;;
   2) check_config_edits ;;
@@ -263,7 +313,8 @@ case $exercise in
   4) check_graceful_stops ;;
   5) check_single_bet ;;
   6) check_batches ;;
-  7 | 8) check_lottery ;;
+  7) check_lottery ;;
+  8) check_lottery; check_server_crash ;;
   *) fail "no exercise $exercise" ;;
 esac
 finish

@@ -136,15 +136,21 @@ has_lines() { [ "$(count_lines "$1" "$2")" -ge "${3:-1}" ]; }  # <container> <te
 wait_for_lines() { wait_until has_lines "$@"; }
 
 # The exit code of container $1 as the stream reports it: `<name> exited with code N`.
+stream_has_exit() { stream | grep -qE -- "$1 exited with code [0-9]+"; }
 exit_code_of() {
-  wait_until stream_has "$1 exited with code" > /dev/null || return 1
-  stream | sed -n "s/.*$1 exited with code \([0-9]*\).*/\1/p" | head -1
+  wait_until stream_has_exit "$1" > /dev/null || return 1
+  stream | sed -nE "s/.*$1 exited with code ([0-9]+).*/\1/p" | head -1
 }
 
 expect_exit_zero() {  # <container> <what>
   local code
   code=$(exit_code_of "$1") || code="(no exit in the log stream)"
-  if [ "$code" = 0 ]; then pass "$2: $1 exited with code 0"; else fail "$2: $1 exited with code $code"; fi
+  if [ "$code" = 0 ]; then
+    pass "$2: $1 exited with code 0"
+  else
+    fail "$2: $1 exited with code $code"
+    stream | grep -n "exited with code" | cat -A
+  fi
 }
 
 expect_no_fail_lines() {  # <container> <what>

@@ -47,6 +47,7 @@ check_output() {
       [ "$(grep -c -- '- CLI_WINNERS_LOGDELAY=1s$' "$file")" = "$clients" ] || problems+=("not every client logs its winners 1 s late")
     fi
     grep -q 'container_name: server$' "$file" && grep -q 'image: server:latest' "$file" || problems+=("no server container")
+    grep -q '^    restart: on-failure$' <<< "$config" || problems+=("the server is not restarted when it crashes")
     for ((id = 1; id <= clients; id++)); do
       grep -q "container_name: client$id\$" "$file" && grep -q "CLI_ID=$id\$" "$file" &&
         grep -q "\./\.data/agency-$id\.csv:" "$file" || problems+=("client$id incomplete")

@@ -22,6 +22,11 @@ Process& Cluster::start_server(Environment environment) {
   return *server_;
 }
 
+Process& Cluster::restart_server(Environment environment) {
+  environment.emplace("SERVER_PORT", std::to_string(port_));
+  return start_server(std::move(environment));
+}
+
 Process& Cluster::start_client(std::uint32_t id, Environment environment) {
   environment.emplace("CLI_ID", std::to_string(id));
   environment.emplace("CLI_SERVER_ADDRESS", "127.0.0.1:" + std::to_string(port_));

@@ -23,6 +23,8 @@ class Cluster {
   // kernel, DEBUG logs, bets file in the directory) and waits until it listens. Called
   // again, it starts a new server in place of the first (which must have exited).
   Process& start_server(Environment environment);
+  // Starts the server again, after the previous one ended, on the same files and port.
+  Process& restart_server(Environment environment);
 
   // Starts bin/client number `id` against the server, with `environment` on top of
   // defaults (DEBUG logs).

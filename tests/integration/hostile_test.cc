@@ -128,8 +128,8 @@ TEST_P(HostilePeers, BatchWithOneInvalidBetIsRefusedWholeAndNothingIsStored) {
   {
     RawPeer peer(cluster_.port());
     peer.send(protocol::Hello{1});
-    ASSERT_EQ(peer.receive(), protocol::Message(Ack{AckCode::kOk, 0}));
-    protocol::Batch batch{1, {}};
+    ASSERT_EQ(peer.receive(), protocol::Message(protocol::Resume{0}));
+    protocol::Batch batch{1, 0, {}};
     for (int i = 0; i < 6; ++i) batch.bets.push_back(valid_bet(1, i));
     batch.bets[4].birthdate = "1990-02-30";
     peer.send(batch);
@@ -141,12 +141,65 @@ TEST_P(HostilePeers, BatchWithOneInvalidBetIsRefusedWholeAndNothingIsStored) {
   expect_normal_agency_served();
 }
 
+// Positions make every batch land once: sent twice, even pipelined behind itself, it is
+// acknowledged and stored once; past a gap, or overlapping stored bets, it is refused and
+// the connection ends; the next Hello says where the agency's stream ends.
+TEST_P(HostilePeers, TheSameBatchTwiceIsStoredOnceAndAGapOrAnOverlapIsRefused) {
+  auto& server = start_server({{"SERVER_AGENCIES", "2"}});
+  const auto batch_at = [](std::uint32_t position, int first) {
+    protocol::Batch batch{2, position, {}};
+    for (int i = 0; i < 3; ++i) batch.bets.push_back(valid_bet(2, first + i));
+    return batch;
+  };
+  const auto hello = [&](RawPeer& peer, std::uint32_t stored) {
+    peer.send(protocol::Hello{2});
+    ASSERT_EQ(peer.receive(), protocol::Message(protocol::Resume{stored}));
+  };
+  {
+    RawPeer peer(cluster_.port());
+    hello(peer, 0);
+    auto twice = frame_of(batch_at(0, 0));
+    const auto again = frame_of(batch_at(0, 0));
+    twice.insert(twice.end(), again.begin(), again.end());
+    peer.send_bytes(twice);
+    EXPECT_EQ(peer.receive(), protocol::Message(Ack{AckCode::kOk, 0}));
+    EXPECT_EQ(peer.receive(), protocol::Message(Ack{AckCode::kOk, 0})) << "the copy right behind it";
+    peer.send(batch_at(0, 0));
+    EXPECT_EQ(peer.receive(), protocol::Message(Ack{AckCode::kOk, 0})) << "the copy on its own";
+    peer.send(batch_at(5, 100));
+    EXPECT_EQ(peer.receive(), protocol::Message(Ack{AckCode::kOutOfPlace, 0})) << "a gap";
+    EXPECT_TRUE(peer.closed_by_server());
+  }
+  {
+    RawPeer peer(cluster_.port());
+    hello(peer, 3);
+    peer.send(batch_at(2, 200));
+    EXPECT_EQ(peer.receive(), protocol::Message(Ack{AckCode::kOutOfPlace, 0})) << "overlapping";
+    EXPECT_TRUE(peer.closed_by_server());
+  }
+  {
+    RawPeer peer(cluster_.port());
+    hello(peer, 3);
+    peer.send(batch_at(3, 300));
+    EXPECT_EQ(peer.receive(), protocol::Message(Ack{AckCode::kOk, 0}));
+    peer.send(protocol::Finished{});
+    EXPECT_EQ(peer.receive(), protocol::Message(Ack{AckCode::kOk, 0}));
+  }
+  std::vector<std::string> expected;
+  for (const int i : {0, 1, 2, 300, 301, 302}) expected.push_back(std::to_string(20000000 + i) + "," + std::to_string(i));
+  EXPECT_EQ(bet_keys_in_bets_file(cluster_.bets_path(), 2), expected);
+  EXPECT_EQ(server.lines_containing("action: apuesta_repetida | result: success | cantidad: 3 | agency: 2").size(), 2u)
+      << server.output();
+  EXPECT_EQ(server.lines_containing("action: apuesta_recibida | result: success").size(), 2u);
+  expect_normal_agency_served();
+}
+
 TEST_P(HostilePeers, FinishedTwiceFromOneAgencyCountsOnce) {
   auto& server = start_server({{"SERVER_AGENCIES", "2"}});
   for (int connection = 0; connection < 2; ++connection) {
     RawPeer peer(cluster_.port());
     peer.send(protocol::Hello{2});
-    ASSERT_EQ(peer.receive(), protocol::Message(Ack{AckCode::kOk, 0}));
+    ASSERT_EQ(peer.receive(), protocol::Message(protocol::Resume{0}));
     for (int repeat = 0; repeat < 2; ++repeat) {
       peer.send(protocol::Finished{});
       ASSERT_EQ(peer.receive(), protocol::Message(Ack{AckCode::kOk, 0}));
@@ -164,7 +217,7 @@ TEST_P(HostilePeers, QueriesForAnotherAgencyOrWithoutBetsLeakNothing) {
   const auto ask = [&](std::uint32_t hello, std::uint32_t query) {
     RawPeer peer(cluster_.port());
     peer.send(protocol::Hello{hello});
-    EXPECT_EQ(peer.receive(), protocol::Message(Ack{AckCode::kOk, 0}));
+    EXPECT_EQ(peer.receive(), protocol::Message(protocol::Resume{0}));
     peer.send(protocol::WinnersQuery{query});
     return peer.receive();
   };
@@ -173,7 +226,7 @@ TEST_P(HostilePeers, QueriesForAnotherAgencyOrWithoutBetsLeakNothing) {
     // Agency 2 finishes without a bet.
     RawPeer peer(cluster_.port());
     peer.send(protocol::Hello{2});
-    EXPECT_EQ(peer.receive(), protocol::Message(Ack{AckCode::kOk, 0}));
+    EXPECT_EQ(peer.receive(), protocol::Message(protocol::Resume{0}));
     peer.send(protocol::Finished{});
     EXPECT_EQ(peer.receive(), protocol::Message(Ack{AckCode::kOk, 0}));
   }

@@ -22,8 +22,9 @@ using protocol::AckCode;
 constexpr std::chrono::seconds kPatience{20};
 constexpr std::size_t kBatchBets = 5;
 
-protocol::Batch batch_of(std::uint32_t agency, std::size_t first_document, std::size_t bets) {
-  protocol::Batch batch{agency, {}};
+// `bets` bets of `agency`, documents from `first_document` on, at `position` in its stream.
+protocol::Batch batch_of(std::uint32_t agency, std::size_t first_document, std::size_t bets, std::uint32_t position) {
+  protocol::Batch batch{agency, position, {}};
   for (std::size_t i = 0; i < bets; ++i) {
     batch.bets.push_back(lottery::Bet{agency, "Ana", "Paz", std::to_string(first_document + i), "1990-01-01", 1});
   }
@@ -51,7 +52,7 @@ TEST(ClientPipelining, SendsAWindowOfBatchesAheadOfTheirAcks) {
   protocol::Channel channel(std::move(*connection));
 
   ASSERT_EQ(channel.receive_expected("Hello"), protocol::Message(protocol::Hello{1}));
-  channel.send(Ack{AckCode::kOk, 0});
+  channel.send(protocol::Resume{0});
   std::size_t bets = 0;
   for (std::size_t i = 0; i < client::LotteryClient::kBatchesInFlight; ++i) {
     const auto message = channel.receive_expected("a batch sent ahead of its Ack");
@@ -92,15 +93,21 @@ TEST(ServerPipelining, AnswersBatchesSentBackToBackInOrderEachStoredOrRefusedAlo
   auto& server = cluster.start_server({{"SERVER_CONCURRENCY", "process"}});
   RawPeer peer(cluster.port());
   std::vector<std::byte> stream = frame_of(protocol::Hello{kAgency});
+  std::uint32_t position = 0;
   for (std::size_t i = 0; i < kBatches; ++i) {
-    protocol::Batch batch = batch_of(kAgency, i * 100, 3);
-    if (i == kInvalid) batch.bets[2].birthdate = "1990-13-01";
+    protocol::Batch batch = batch_of(kAgency, i * 100, 3, position);
+    // A refused batch takes no place in the stream: the next one starts where it did.
+    if (i == kInvalid) {
+      batch.bets[2].birthdate = "1990-13-01";
+    } else {
+      position += 3;
+    }
     const auto frame = frame_of(batch);
     stream.insert(stream.end(), frame.begin(), frame.end());
   }
   peer.send_bytes(stream);
 
-  EXPECT_EQ(peer.receive(), protocol::Message(Ack{AckCode::kOk, 0}));
+  EXPECT_EQ(peer.receive(), protocol::Message(protocol::Resume{0}));
   for (std::size_t i = 0; i < kBatches; ++i) {
     const Ack expected = i == kInvalid ? Ack{AckCode::kInvalidBet, 2} : Ack{AckCode::kOk, 0};
     EXPECT_EQ(peer.receive(), protocol::Message(expected)) << "batch " << i;
@@ -126,7 +133,7 @@ TEST(ServerPipelining, BatchesBeforeAMalformedFrameAreStillStored) {
   auto& server = cluster.start_server({{"SERVER_CONCURRENCY", "process"}});
   RawPeer peer(cluster.port());
   std::vector<std::byte> stream = frame_of(protocol::Hello{kAgency});
-  const auto batch = frame_of(batch_of(kAgency, 0, 3));
+  const auto batch = frame_of(batch_of(kAgency, 0, 3, 0));
   stream.insert(stream.end(), batch.begin(), batch.end());
   const std::byte empty_frame[] = {std::byte{0}, std::byte{0}, std::byte{0}, std::byte{0}};
   stream.insert(stream.end(), std::begin(empty_frame), std::end(empty_frame));

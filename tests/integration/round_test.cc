@@ -22,14 +22,16 @@ using protocol::Message;
 
 const Message kOk = Ack{AckCode::kOk, 0};
 const Message kBettingClosed = Ack{AckCode::kBettingClosed, 0};
+const Message kNothingStoredYet = protocol::Resume{0};
 
 lottery::Bet bet_of(std::uint32_t agency, int i, std::uint16_t number) {
   return lottery::Bet{agency, "Ana", "Paz", std::to_string(30000000 + i), "1990-05-17", number};
 }
 
-// `count` bets of `agency`, the first `winners` of them on the winning number.
+// `count` bets of `agency`, the first `winners` of them on the winning number, as the
+// first batch of its stream.
 protocol::Batch batch_of(std::uint32_t agency, int count, int winners = 0, int first = 0) {
-  protocol::Batch batch{agency, {}};
+  protocol::Batch batch{agency, 0, {}};
   for (int i = 0; i < count; ++i) {
     batch.bets.push_back(bet_of(agency, first + i, i < winners ? lottery::kWinningNumber : 1));
   }
@@ -50,7 +52,8 @@ class Round : public ::testing::TestWithParam<const char*> {
   std::unique_ptr<RawPeer> introduce(std::uint32_t agency) {
     auto peer = std::make_unique<RawPeer>(cluster_.port());
     peer->send(protocol::Hello{agency});
-    EXPECT_EQ(peer->receive(), kOk) << "Hello of agency " << agency;
+    const auto answer = peer->receive();
+    EXPECT_TRUE(answer && std::holds_alternative<protocol::Resume>(*answer)) << "Hello of agency " << agency;
     return peer;
   }
 
@@ -168,7 +171,7 @@ TEST_P(Round, AConnectionSpeaksForTheAgencyOfItsHelloOnly) {
   {
     auto peer = introduce(1);
     peer->send(protocol::Hello{1});
-    EXPECT_EQ(peer->receive(), kOk) << "saying the same Hello again is harmless";
+    EXPECT_EQ(peer->receive(), kNothingStoredYet) << "saying the same Hello again is harmless";
     peer->send(protocol::WinnersQuery{2});
     EXPECT_EQ(peer->receive(), wrong_agency);
     EXPECT_TRUE(peer->closed_by_server());
@@ -212,24 +215,38 @@ TEST_P(Round, BetsOfAnAgencyThatFinishedAreRefusedOnAnyConnection) {
   EXPECT_EQ(peer->receive(), Message(protocol::Winners{true, {"30000000"}}));
 }
 
-// The project's client, run again for an agency that already finished, is refused at its
-// first batch, says why, and exits 1; nothing of its second run is stored.
-TEST_P(Round, TheClientOfAnAgencyThatFinishedIsToldBettingIsClosed) {
+// The project's client run again for an agency that already finished: with the same file
+// it resumes past the bets the server holds, sends none of them again and waits for its
+// winners; with bets added to the file, those are refused, it says why and exits 1.
+TEST_P(Round, TheClientOfAnAgencyThatFinishedResumesOrIsToldBettingIsClosed) {
   start_server(2);
   start_agency(1);
   await_finished(1);
-  // A second client of agency 1, beside the first (which waits for the draw).
-  Process again(TP0_CLIENT_BIN,
-                {{"CLI_ID", "1"},
-                 {"CLI_SERVER_ADDRESS", "127.0.0.1:" + std::to_string(cluster_.port())},
-                 {"CLI_DATA_FILE", cluster_.dir().file("agency-1.csv")}},
-                cluster_.dir().path(), cluster_.dir().file("client1-again.log"));
-  ASSERT_EQ(again.wait_exit(kRunTimeout), 1) << again.output();
-  EXPECT_NE(again.output().find("betting is closed"), std::string::npos) << again.output();
+  const auto run_again = [&](const std::string& data_file, const std::string& log) {
+    return std::make_unique<Process>(TP0_CLIENT_BIN,
+                                     Environment{{"CLI_ID", "1"},
+                                                 {"CLI_SERVER_ADDRESS", "127.0.0.1:" + std::to_string(cluster_.port())},
+                                                 {"CLI_DATA_FILE", data_file},
+                                                 {"CLI_BATCH_MAXAMOUNT", "25"}},
+                                     cluster_.dir().path(), cluster_.dir().file(log));
+  };
+  // Beside the first run, which waits for the draw: the file with one more bet.
+  const std::string longer = cluster_.dir().file("agency-1-longer.csv");
+  write_file(longer, read_file(cluster_.dir().file("agency-1.csv")) + "Ana,Paz,39999999,1990-05-17,7574\n");
+  auto more = run_again(longer, "client1-more.log");
+  ASSERT_EQ(more->wait_exit(kRunTimeout), 1) << more->output();
+  EXPECT_NE(more->output().find("betting is closed"), std::string::npos) << more->output();
+  EXPECT_TRUE(more->output().find("apuestas_almacenadas: 60") != std::string::npos) << more->output();
   start_agency(2);
   expect_served(2);
   expect_served(1);
-  EXPECT_EQ(bets_per_agency(cluster_.bets_path())[1], 60u) << "the second run stored bets";
+  // After the draw, the same file once more.
+  auto same = run_again(cluster_.dir().file("agency-1.csv"), "client1-same.log");
+  ASSERT_EQ(same->wait_exit(kRunTimeout), 0) << same->output();
+  EXPECT_EQ(same->lines_containing("action: resume | result: success | apuestas_almacenadas: 60").size(), 1u);
+  EXPECT_EQ(same->lines_containing("action: consulta_ganadores | result: success | cant_ganadores: 2").size(), 1u);
+  EXPECT_TRUE(same->lines_containing("action: batch_enviado").empty()) << "a stored bet was sent again";
+  EXPECT_EQ(bets_per_agency(cluster_.bets_path())[1], 60u) << "the later runs stored bets";
 }
 
 TEST_P(Round, AfterTheDrawNoBetEntersAndEveryAnswerIsTheSameBytes) {
@@ -318,7 +335,7 @@ TEST_P(Round, AgenciesWaitingForTheDrawLeaveRoomForTheLastOne) {
     while (true) {
       peer->send(protocol::Hello{agency});
       const auto answer = peer->receive();
-      if (answer == kOk) break;
+      if (answer == kNothingStoredYet) break;
       ASSERT_EQ(answer, Message(Ack{AckCode::kServerBusy, 0}));
       peer = std::make_unique<RawPeer>(cluster_.port());
     }

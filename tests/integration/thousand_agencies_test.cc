@@ -26,7 +26,7 @@ constexpr int kBetsPerAgency = 100;
 std::size_t winners_of(std::uint32_t agency) { return agency % 4; }
 
 protocol::Batch bets_of(std::uint32_t agency) {
-  protocol::Batch batch{agency, {}};
+  protocol::Batch batch{agency, 0, {}};
   for (int i = 0; i < kBetsPerAgency; ++i) {
     const bool wins = static_cast<std::size_t>(i) < winners_of(agency);
     batch.bets.push_back(lottery::Bet{agency, "Ana", "Paz", std::to_string(agency * 1000 + i), "1990-05-17",
@@ -41,7 +41,7 @@ std::unique_ptr<RawPeer> introduce(std::uint16_t port, std::uint32_t agency) {
     auto peer = std::make_unique<RawPeer>(port);
     peer->send(protocol::Hello{agency});
     const auto answer = peer->receive();
-    if (answer == Message(Ack{AckCode::kOk, 0})) return peer;
+    if (answer && std::holds_alternative<protocol::Resume>(*answer)) return peer;
     if (answer != Message(Ack{AckCode::kServerBusy, 0})) throw std::runtime_error("Hello refused");
     std::this_thread::sleep_for(std::chrono::milliseconds(5));  // the retry pause the client uses
   }

@@ -31,22 +31,25 @@ std::vector<std::byte> body_of(const Message& message) {
 }
 
 std::vector<Message> one_of_each() {
-  Batch batch{7, {}};
+  Batch batch{7, 0, {}};
   for (int i = 0; i < 40; ++i) batch.bets.push_back(sample_bet(7, i));
   return {Hello{42},
           SingleBet{sample_bet(3, 7574)},
           batch,
-          Batch{9, {}},
+          Batch{9, 4'000'000'000u, {}},
           Ack{AckCode::kInvalidBet, 17},
           Ack{AckCode::kOk, 0},
           Ack{AckCode::kServerBusy, 0},
           Ack{AckCode::kUnknownAgency, 0},
           Ack{AckCode::kBettingClosed, 0},
+          Ack{AckCode::kOutOfPlace, 0},
           Finished{},
           WinnersQuery{5},
           Winners{false, {"30904465", "00000007"}},
           Winners{true, {}},
-          NotReady{}};
+          NotReady{},
+          Resume{0},
+          Resume{4'294'967'295u}};
 }
 
 TEST(ProtocolCodec, EveryMessageSurvivesARoundTrip) {
@@ -57,9 +60,9 @@ TEST(ProtocolCodec, EveryMessageSurvivesARoundTrip) {
 }
 
 TEST(ProtocolCodec, ABatchEncodesTheSameAsItselfOrAsAMessage) {
-  Batch batch{7, {}};
+  Batch batch{7, 146, {}};
   for (int i = 0; i < 40; ++i) batch.bets.push_back(sample_bet(7, i));
-  for (const Batch& each : {batch, Batch{9, {}}}) {
+  for (const Batch& each : {batch, Batch{9, 0, {}}}) {
     std::vector<std::byte> direct;
     std::vector<std::byte> as_message;
     encode(each, direct);
@@ -70,8 +73,8 @@ TEST(ProtocolCodec, ABatchEncodesTheSameAsItselfOrAsAMessage) {
 
 TEST(ProtocolCodec, BetSizeMatchesTheBytesABatchGrowsBy) {
   const auto bet = sample_bet(1, 5);
-  const auto empty = body_of(Batch{1, {}});
-  const auto one = body_of(Batch{1, {bet}});
+  const auto empty = body_of(Batch{1, 0, {}});
+  const auto one = body_of(Batch{1, 0, {bet}});
   EXPECT_EQ(one.size() - empty.size(), encoded_size(bet));
   EXPECT_EQ(empty.size() + kFrameHeaderBytes, kBatchOverheadBytes);
 }
@@ -98,13 +101,13 @@ TEST(ProtocolCodec, UnknownTypeAndAckCodeAreRejected) {
   auto ack = body_of(Ack{AckCode::kOk, 0});
   ack[1] = std::byte{99};
   EXPECT_THROW(decode(ack), ProtocolError);
-  ack[1] = std::byte{8};  // the first code after kBettingClosed
+  ack[1] = std::byte{9};  // the first code after kOutOfPlace
   EXPECT_THROW(decode(ack), ProtocolError);
 }
 
 TEST(ProtocolCodec, HostileCountIsRejectedWithoutAllocatingForIt) {
-  auto body = body_of(Batch{1, {}});
-  body[5] = std::byte{0xFF};  // count = 0xFF00 bets announced, no bytes behind it
+  auto body = body_of(Batch{1, 0, {}});
+  body[9] = std::byte{0xFF};  // count = 0xFF00 bets announced, no bytes behind it
   EXPECT_THROW(decode(body), ProtocolError);
 }
 
@@ -114,7 +117,7 @@ TEST(ProtocolCodec, RandomGarbageNeverDecodesSilentlyWrongOrCrashes) {
   for (int round = 0; round < 20000; ++round) {
     std::vector<std::byte> body(1 + random() % 64);
     for (auto& b : body) b = static_cast<std::byte>(random());
-    body[0] = static_cast<std::byte>(1 + random() % 8);
+    body[0] = static_cast<std::byte>(1 + random() % 9);
     try {
       const Message message = decode(body);
       // Whatever decodes must encode back to the very same bytes.
@@ -127,7 +130,7 @@ TEST(ProtocolCodec, RandomGarbageNeverDecodesSilentlyWrongOrCrashes) {
 }
 
 TEST(ProtocolCodec, BatchOverTheFrameLimitIsRefused) {
-  Batch batch{1, {}};
+  Batch batch{1, 0, {}};
   for (int i = 0; i < 400; ++i) batch.bets.push_back(sample_bet(1, i));
   std::vector<std::byte> out{std::byte{1}};
   EXPECT_THROW(encode(batch, out), std::length_error);

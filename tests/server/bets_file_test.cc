@@ -317,7 +317,7 @@ TEST(StorageBetsFileWriter, StagedBatchesAreWrittenOnlyByTheStoreAndTogether) {
   writer.stage(std::vector<lottery::Bet>{bet(1, "3", 3)});
   EXPECT_TRUE(writer.has_staged());
   EXPECT_EQ(size_of(path), -1) << "staging opened or wrote the file";
-  writer.store_staged();
+  EXPECT_EQ(writer.store_staged({}), StoreOutcome::kStored);
   EXPECT_FALSE(writer.has_staged());
   EXPECT_EQ(load_all(path),
             (std::vector<lottery::Bet>{bet(1, "1", 1), bet(1, "2", 2), bet(1, "3", 3)}));
@@ -335,7 +335,7 @@ TEST(StorageBetsFileWriter, AFailedStoreDropsItsStagedRowsAndLeavesTheFileAsItWa
     writer.stage(std::vector<lottery::Bet>{bet(2, "small", 2)});
     writer.stage(bets_of_agency(2, 500));
     try {
-      writer.store_staged();
+      writer.store_staged({});
       return 1;
     } catch (const std::system_error& error) {
       if (error.code() != std::errc::file_too_large) return 3;
@@ -349,50 +349,122 @@ TEST(StorageBetsFileWriter, AFailedStoreDropsItsStagedRowsAndLeavesTheFileAsItWa
   EXPECT_EQ(load_all(path), (std::vector<lottery::Bet>{bet(1, "1", 1), bet(3, "3", 3)}));
 }
 
-TEST(StorageBetsFileWriter, ARefusedAdmissionWritesNothingAndUnstages) {
+TEST(StorageBetsFileWriter, AClosedStreamTakesNoMoreRowsAndUnstagesThem) {
   testing::TempDir dir;
   const std::string path = dir.file("bets.csv");
   BetsFileWriter writer(path);
-  ASSERT_TRUE(writer.store(std::vector<lottery::Bet>{bet(1, "1", 1)}, [] { return true; }));
+  ASSERT_EQ(writer.store(std::vector<lottery::Bet>{bet(1, "1", 1)}, {1, 0, 1}), StoreOutcome::kStored);
+  EXPECT_TRUE(writer.close_stream(1));
+  EXPECT_FALSE(BetsFileWriter(path).close_stream(1)) << "closed twice";
   const std::string before = testing::read_file(path);
   writer.stage(std::vector<lottery::Bet>{bet(1, "2", 2), bet(1, "3", 3)});
-  EXPECT_FALSE(writer.store_staged([] { return false; }));
+  EXPECT_EQ(writer.store_staged({1, 1, 2}), StoreOutcome::kClosed);
   EXPECT_FALSE(writer.has_staged());
+  EXPECT_EQ(writer.store(std::vector<lottery::Bet>{bet(1, "4", 4)}, {1, std::nullopt, 0}), StoreOutcome::kClosed)
+      << "rows outside the numbering are refused too";
   EXPECT_EQ(testing::read_file(path), before);
-  EXPECT_TRUE(writer.store(std::vector<lottery::Bet>{bet(1, "4", 4)}));
-  EXPECT_EQ(load_all(path), (std::vector<lottery::Bet>{bet(1, "1", 1), bet(1, "4", 4)}));
+  EXPECT_EQ(writer.stream_state(1).position, 1u);
+  EXPECT_TRUE(writer.stream_state(1).closed);
+  // Other streams go on.
+  EXPECT_EQ(writer.store(std::vector<lottery::Bet>{bet(2, "5", 5)}, {2, 0, 1}), StoreOutcome::kStored);
+  EXPECT_EQ(load_all(path), (std::vector<lottery::Bet>{bet(1, "1", 1), bet(2, "5", 5)}));
 }
 
-// The admission check and run_exclusively() steps of two processes are one order: a
-// process that closes the file to a rule in a step (here, writing a marker file) is
-// never overtaken by a store of another process whose check saw it open.
-TEST(StorageBetsFileWriter, AdmissionIsCheckedUnderTheLockThatRunExclusivelyHolds) {
+// Rows are stored as the continuation of their stream, where it ends, or not at all: the
+// same rows again, or rows past a gap, write nothing. Positions are the journal's, so a
+// writer opened later, in any process, sees them.
+TEST(StorageBetsFileWriter, RowsContinueTheirStreamOnlyWhereItEnds) {
   testing::TempDir dir;
   const std::string path = dir.file("bets.csv");
-  const std::string closed = dir.file("closed");
+  BetsFileWriter writer(path);
+  const auto first = bets_of_agency(1, 3);
+  ASSERT_EQ(writer.store(first, {1, 0, 3}), StoreOutcome::kStored);
+  const std::string after_first = testing::read_file(path);
+  EXPECT_EQ(writer.store(first, {1, 0, 3}), StoreOutcome::kOutOfPlace) << "the same rows twice";
+  EXPECT_EQ(writer.store(first, {1, 4, 3}), StoreOutcome::kOutOfPlace) << "a gap";
+  EXPECT_EQ(writer.store(first, {1, 2, 3}), StoreOutcome::kOutOfPlace) << "overlapping the stored rows";
+  EXPECT_EQ(testing::read_file(path), after_first);
+  EXPECT_FALSE(writer.has_staged());
+
+  EXPECT_EQ(BetsFileWriter(path).stream_state(1).position, 3u);
+  EXPECT_EQ(BetsFileWriter(path).stream_state(2).position, 0u) << "each stream is its own";
+  ASSERT_EQ(BetsFileWriter(path).store(bets_of_agency(2, 2), {2, 0, 2}), StoreOutcome::kStored);
+  ASSERT_EQ(writer.store(bets_of_agency(1, 2), {1, 3, 2}), StoreOutcome::kStored)
+      << "a writer sees what another stored meanwhile";
+  EXPECT_EQ(writer.stream_state(1).position, 5u);
+  EXPECT_EQ(writer.stream_state(2).position, 2u);
+  EXPECT_EQ(writer.store(std::vector<lottery::Bet>{bet(1, "x", 1)}, {1, std::nullopt, 0}), StoreOutcome::kStored)
+      << "rows outside the numbering need no position";
+  EXPECT_EQ(writer.stream_state(1).position, 5u) << "and do not move it";
+  EXPECT_EQ(load_all(path).size(), 8u);
+}
+
+// The writers of several processes sharing one state read only what others appended since
+// it last took an entry in: each sees the others' stores, and one without the state (or a
+// state that starts late) catches up from the journal itself.
+TEST(StorageSharedJournalState, WritersOfSeveralProcessesSeeEachOthersStores) {
+  testing::TempDir dir;
+  const std::string path = dir.file("bets.csv");
+  ASSERT_EQ(BetsFileWriter(path).store(bets_of_agency(1, 3), {1, 0, 3}), StoreOutcome::kStored);
+  SharedJournalState state(4);
+  EXPECT_EQ(state.entries(), 0u) << "nothing taken in before the first writer";
+  const pid_t other = ::fork();
+  if (other == 0) {
+    BetsFileWriter writer(path, Durability::kProcess, &state);
+    const bool stored = writer.store(bets_of_agency(1, 2), {1, 3, 2}) == StoreOutcome::kStored &&
+                        writer.store(bets_of_agency(2, 4), {2, 0, 4}) == StoreOutcome::kStored;
+    ::_exit(stored ? 0 : 1);
+  }
+  ASSERT_EQ(exit_code_of(other), 0);
+  EXPECT_EQ(state.entries(), 4u) << "the first entry, one store here, two there";
+  EXPECT_EQ(state.stream(1).position, 5u);
+  EXPECT_EQ(state.stream(2).position, 4u);
+  BetsFileWriter writer(path, Durability::kProcess, &state);
+  EXPECT_EQ(writer.store(bets_of_agency(1, 1), {1, 3, 1}), StoreOutcome::kOutOfPlace) << "stale position";
+  EXPECT_EQ(writer.store(bets_of_agency(1, 1), {1, 5, 1}), StoreOutcome::kStored);
+  EXPECT_TRUE(writer.close_stream(2));
+  EXPECT_TRUE(state.stream(2).closed);
+  // A writer of its own reads the whole journal and agrees.
+  EXPECT_EQ(BetsFileWriter(path).stream_state(1).position, 6u);
+  EXPECT_TRUE(BetsFileWriter(path).stream_state(2).closed);
+  EXPECT_EQ(load_all(path).size(), 10u);
+}
+
+TEST(StorageSharedJournalState, AStreamBeyondItsRoomIsAnError) {
+  SharedJournalState state(1);
+  std::uint32_t taken = 0;
+  try {
+    for (;; ++taken) state.apply({JournalEntry::Kind::kStored, taken, 1, 0, 0});
+  } catch (const std::length_error& error) {
+    EXPECT_NE(std::string(error.what()).find("no room"), std::string::npos) << error.what();
+  }
+  EXPECT_GE(taken, 1u);
+  EXPECT_EQ(state.entries(), taken) << "the refused entry was not counted";
+  for (std::uint32_t stream = 0; stream < taken; ++stream) EXPECT_EQ(state.stream(stream).position, 1u);
+}
+
+// close_stream() and the stores of another process are one order: a store that finds the
+// stream open is written before the close, and none after it.
+TEST(StorageBetsFileWriter, ACloseAndTheStoresOfAnotherProcessAreOneOrder) {
+  testing::TempDir dir;
+  const std::string path = dir.file("bets.csv");
   const pid_t storer = ::fork();
   if (storer == 0) {
     BetsFileWriter writer(path);
-    int refused = 0;
-    for (int i = 0; i < 1000000 && refused == 0; ++i) {
-      if (!writer.store(std::vector<lottery::Bet>{bet(1, std::to_string(i), 1)},
-                        [&] { return size_of(closed) == -1; })) {
-        ++refused;
-      }
+    for (std::uint64_t i = 0; i < 1000000; ++i) {
+      const auto outcome = writer.store(std::vector<lottery::Bet>{bet(1, std::to_string(i), 1)}, {1, i, 1});
+      if (outcome != StoreOutcome::kStored) ::_exit(outcome == StoreOutcome::kClosed ? 0 : 1);
     }
-    ::_exit(refused == 1 ? 0 : 1);
+    ::_exit(2);
   }
   std::uint64_t length_when_closed = 0;
-  // Wait for a few stores, then close the file to the rule in one exclusive step.
+  // Wait for a few stores, then close the stream, noting the file's length under the lock.
   while (committed_length(path) < 200) std::this_thread::yield();
-  BetsFileWriter(path).run_exclusively([&] {
-    testing::write_file(closed, "");
-    length_when_closed = size_of(path);
-  });
+  BetsFileWriter(path).close_stream(1, [&] { length_when_closed = static_cast<std::uint64_t>(size_of(path)); });
   int status = 0;
   ASSERT_EQ(::waitpid(storer, &status, 0), storer);
   ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "the storer was never refused";
-  EXPECT_EQ(committed_length(path), length_when_closed) << "a store landed after the file was closed";
+  EXPECT_EQ(committed_length(path), length_when_closed) << "a store landed after the stream was closed";
 }
 
 }  // namespace

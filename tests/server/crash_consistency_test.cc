@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <csignal>
+#include <functional>
 #include <random>
 #include <stdexcept>
 #include <string>
@@ -11,7 +12,7 @@
 #include <vector>
 
 #include "server/storage/bets_file.h"
-#include "server/storage/commit_record.h"
+#include "server/storage/journal.h"
 #include "tests/support/process.h"
 #include "tests/support/seed.h"
 
@@ -140,17 +141,97 @@ TEST(StorageCrashConsistency, AFileCutShorterThanItsRecordIsRefusedNotExtended) 
   }
 }
 
-TEST(StorageCrashConsistency, AForeignRecordIsAnErrorNamingIt) {
+// A journal whose entries are damaged where later ones are whole was not left by a crash.
+TEST(StorageCrashConsistency, ADamagedJournalIsAnErrorNamingIt) {
   testing::TempDir dir;
   const std::string path = dir.file("bets.csv");
   store_bets(path, batch_number(0));
-  testing::write_file(CommitRecord::path_for(path), "lots\n");
+  store_bets(path, batch_number(1));
+  std::string journal = testing::read_file(Journal::path_for(path));
+  ASSERT_EQ(journal.size(), 3 * Journal::kEntryBytes) << "the first entry, then one per store";
+  journal[Journal::kEntryBytes + 9] ^= 1;
+  testing::write_file(Journal::path_for(path), journal);
+  for (const auto& use : std::vector<std::function<void()>>{[&] { load_all(path); },
+                                                            [&] { store_bets(path, batch_number(2)); },
+                                                            [&] { recover(path); }}) {
+    try {
+      use();
+      ADD_FAILURE() << "went past a damaged entry";
+    } catch (const std::runtime_error& error) {
+      EXPECT_NE(std::string(error.what()).find(Journal::path_for(path)), std::string::npos) << error.what();
+    }
+  }
+}
+
+// What a crash can leave at the journal's end, an entry torn or never written, is read as
+// a step that did not happen, and the next store writes over it.
+TEST(StorageCrashConsistency, ATornLastEntryIsIgnoredThenReplaced) {
+  testing::TempDir dir;
+  const std::string path = dir.file("bets.csv");
+  store_bets(path, batch_number(0));
+  const std::string journal = testing::read_file(Journal::path_for(path));
+  for (const std::string& torn : {std::string(Journal::kEntryBytes, '\0'), std::string(20, '\x7f'),
+                                  journal.substr(journal.size() - Journal::kEntryBytes, 31)}) {
+    testing::write_file(Journal::path_for(path), journal + torn);
+    testing::write_file(path, testing::read_file(path) + "1,Ana,Pérez,99,1990-01-31,75\n");
+    expect_whole_batches_in_order(load_all(path), "reader");
+  }
+  store_bets(path, batch_number(1));
+  expect_whole_batches_in_order(load_all(path), "after the next store");
+  EXPECT_EQ(load_all(path).size(), 2u * kBetsPerBatch);
+  EXPECT_EQ(testing::read_file(Journal::path_for(path)).size(), 3 * Journal::kEntryBytes);
+}
+
+// A crash of the machine can leave an entry on disk whose rows never got there. recover()
+// drops that step and every later one, and cuts the rows nothing commits any more.
+TEST(StorageRecovery, StepsWhoseRowsTheFileDoesNotHoldAreDropped) {
+  testing::TempDir dir;
+  const std::string path = dir.file("bets.csv");
+  BetsFileWriter writer(path);
+  ASSERT_EQ(writer.store(batch_number(0), {1, 0, kBetsPerBatch}), StoreOutcome::kStored);
+  ASSERT_EQ(writer.store(batch_number(1), {2, 0, kBetsPerBatch}), StoreOutcome::kStored);
+  writer.close_stream(2);
+  const std::string two_batches = testing::read_file(path);
+  ASSERT_EQ(writer.store(batch_number(2), {1, kBetsPerBatch, kBetsPerBatch}), StoreOutcome::kStored);
+  ASSERT_TRUE(writer.close_stream(1));
+
+  // Intact: nothing to do.
+  Recovery intact = recover(path);
+  EXPECT_EQ(intact.entries_dropped, 0u);
+  EXPECT_EQ(intact.bytes_dropped, 0u);
+  EXPECT_EQ(intact.streams[1].position, 2u * kBetsPerBatch);
+  EXPECT_TRUE(intact.streams[1].closed);
+  EXPECT_TRUE(intact.streams[2].closed);
+
+  // The third batch's rows reached the disk as zeros, and half of them only.
+  const std::string third = testing::read_file(path).substr(two_batches.size());
+  testing::write_file(path, two_batches + std::string(third.size() / 2, '\0'));
+  const Recovery recovered = recover(path);
+  EXPECT_EQ(recovered.entries_dropped, 2u) << "the third batch's step and the close after it";
+  EXPECT_EQ(recovered.bytes_dropped, third.size() / 2);
+  EXPECT_EQ(recovered.streams.at(1).position, static_cast<std::uint64_t>(kBetsPerBatch));
+  EXPECT_FALSE(recovered.streams.at(1).closed);
+  EXPECT_TRUE(recovered.streams.at(2).closed);
+  EXPECT_EQ(testing::read_file(path), two_batches);
+  EXPECT_EQ(load_all(path).size(), 2u * kBetsPerBatch);
+  // The round goes on from there.
+  EXPECT_EQ(BetsFileWriter(path).store(batch_number(2), {1, kBetsPerBatch, kBetsPerBatch}), StoreOutcome::kStored);
+}
+
+TEST(StorageRecovery, NoFilesIsAnEmptyRoundAndAJournalWithoutItsFileIsAnError) {
+  testing::TempDir dir;
+  const std::string path = dir.file("bets.csv");
+  const Recovery empty = recover(path);
+  EXPECT_TRUE(empty.streams.empty());
+  EXPECT_EQ(size_of(path), 0u) << "recover() creates no bets file";
+
+  store_bets(path, batch_number(0));
+  ASSERT_EQ(::unlink(path.c_str()), 0);
   try {
-    load_all(path);
-    FAIL() << "read past a record that means nothing";
+    recover(path);
+    FAIL() << "a journal without its bets file was taken for an empty round";
   } catch (const std::runtime_error& error) {
-    EXPECT_NE(std::string(error.what()).find(CommitRecord::path_for(path)), std::string::npos)
-        << error.what();
+    EXPECT_NE(std::string(error.what()).find("missing"), std::string::npos) << error.what();
   }
 }
 
@@ -167,7 +248,8 @@ TEST(StorageNewRound, PreviousBetsFileIsSetAsideUnderTheFirstFreeNumber) {
   EXPECT_EQ(first->bytes_dropped, 0u);
   EXPECT_EQ(testing::read_file(path + ".1"), first_round);
   EXPECT_TRUE(load_all(path).empty()) << "the new round starts empty";
-  EXPECT_NE(::access(CommitRecord::path_for(path).c_str(), F_OK), 0) << "the old record went too";
+  EXPECT_NE(::access(Journal::path_for(path).c_str(), F_OK), 0) << "the old journal went too";
+  EXPECT_EQ(::access(Journal::path_for(path + ".1").c_str(), F_OK), 0) << "beside its archive";
 
   store_bets(path, batch_number(1));
   const auto second = archive_previous_round(path);
