@@ -6,14 +6,19 @@
 // calling process instead, the TP0_KILL_BEFORE_COMMIT-th time that process commits rows.
 // Once per round: the process first creates the file TP0_KILL_MARKER, which the test
 // waits for, and does nothing if it is already there.
+//
+// The interposed functions take the parameter names of glibc's declarations, which other
+// headers bring in: reserved identifiers, but the ones those declarations use.
 #include <dlfcn.h>
-#include <fcntl.h>
-#include <unistd.h>
+#include <sys/types.h>
 
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
+#include <string>
+#include <system_error>
 
 namespace {
 
@@ -27,22 +32,20 @@ bool commits_rows(int fd, const void* data, std::size_t size) {
   if (size != kEntryBytes) return false;
   const auto* entry = static_cast<const unsigned char*>(data);
   if (entry[0] != kStored || (entry[4] | entry[5] | entry[6] | entry[7]) == 0) return false;
-  char link[64];
-  char path[4096];
-  std::snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
-  const ssize_t length = ::readlink(link, path, sizeof path);
-  const auto suffix = static_cast<ssize_t>(sizeof kJournalSuffix - 1);
-  return length > suffix && std::memcmp(path + length - suffix, kJournalSuffix, sizeof kJournalSuffix - 1) == 0;
+  std::error_code error;
+  const std::string path = std::filesystem::read_symlink("/proc/self/fd/" + std::to_string(fd), error).string();
+  return !error && path.ends_with(kJournalSuffix);
 }
 
 void die_if_due(int fd, const void* data, std::size_t size) {
   const char* nth = std::getenv("TP0_KILL_BEFORE_COMMIT");
   const char* marker = std::getenv("TP0_KILL_MARKER");
   if (nth == nullptr || marker == nullptr || !commits_rows(fd, data, size)) return;
-  if (++commits_seen != std::atoi(nth)) return;
-  const int made = ::open(marker, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0644);
-  if (made == -1) return;  // a process of this round died here already
-  ::close(made);
+  if (++commits_seen != std::strtol(nth, nullptr, 10)) return;
+  // "x": created here or not at all, so only one process of the round dies.
+  std::FILE* made = std::fopen(marker, "wx");
+  if (made == nullptr) return;
+  std::fclose(made);
   std::raise(SIGKILL);
 }
 
@@ -53,14 +56,16 @@ Function real(const char* name) {
 
 }  // namespace
 
-extern "C" ssize_t pwrite(int fd, const void* data, std::size_t size, off_t offset) {
-  die_if_due(fd, data, size);
+// NOLINTNEXTLINE(bugprone-reserved-identifier,cert-dcl37-c,cert-dcl51-cpp): glibc's names
+extern "C" ssize_t pwrite(int __fd, const void* __buf, std::size_t __n, off_t __offset) {
+  die_if_due(__fd, __buf, __n);
   static const auto next = real<ssize_t (*)(int, const void*, std::size_t, off_t)>("pwrite");
-  return next(fd, data, size, offset);
+  return next(__fd, __buf, __n, __offset);
 }
 
-extern "C" ssize_t pwrite64(int fd, const void* data, std::size_t size, off64_t offset) {
-  die_if_due(fd, data, size);
+// NOLINTNEXTLINE(bugprone-reserved-identifier,cert-dcl37-c,cert-dcl51-cpp): glibc's names
+extern "C" ssize_t pwrite64(int __fd, const void* __buf, std::size_t __n, off64_t __offset) {
+  die_if_due(__fd, __buf, __n);
   static const auto next = real<ssize_t (*)(int, const void*, std::size_t, off64_t)>("pwrite64");
-  return next(fd, data, size, offset);
+  return next(__fd, __buf, __n, __offset);
 }
