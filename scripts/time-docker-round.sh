@@ -4,7 +4,8 @@
 #   containers  until the last container has started (make's image check, the network,
 #               creating and starting the containers)
 #   delay       until the first client program logs: the rest of x-client-start's wait
-#   round       until the last consulta_ganadores: the lottery itself
+#   round       until the last consulta_ganadores: the lottery itself, and the
+#               CLI_WINNERS_LOGDELAY its clients wait before they log their winners
 # The agencies are .data/agency-K.csv as they stand (`make data` fills them, from the course's
 # data set when .data/dataset.zip is there). Each run ends with `make docker-compose-down`.
 # Usage: scripts/time-docker-round.sh [runs, default 3]
