@@ -94,6 +94,42 @@ class ServerKilled : public ::testing::TestWithParam<std::tuple<const char*, con
     }));
   }
 
+  // Starts the project's client of every agency against the cluster's server.
+  static std::vector<Process*> start_agencies(Cluster& cluster) {
+    std::vector<Process*> clients;
+    for (std::uint32_t id = 1; id <= kAgencies; ++id) {
+      clients.push_back(&cluster.start_client(id, {{"CLI_DATA_FILE", agency_file(id)},
+                                                   {"CLI_BATCH_MAXAMOUNT", std::to_string(kBatchBets)},
+                                                   {"CLI_LOG_LEVEL", "INFO"}}));
+    }
+    return clients;
+  }
+
+  // Waits for every client: each exits 0, with its own winners and no failure logged, and
+  // the bets file holds each agency's file, in order, once, and no other row. Returns the
+  // bets checked.
+  static std::size_t expect_round_complete(Cluster& cluster, const std::vector<Process*>& clients) {
+    std::size_t rows = 0;
+    for (std::uint32_t id = 1; id <= kAgencies; ++id) {
+      Process& client = *clients[id - 1];
+      EXPECT_EQ(client.wait_exit(kRunTimeout), 0) << client.output();
+      EXPECT_EQ(client.lines_containing("action: consulta_ganadores | result: success | cant_ganadores: " +
+                                        std::to_string(winners_of(id)))
+                    .size(),
+                1u)
+          << client.output();
+      EXPECT_TRUE(client.lines_containing("result: fail").empty()) << client.output();
+      const auto stored = bet_keys_in_bets_file(cluster.bets_path(), id);
+      EXPECT_EQ(stored, agency_bets_[id - 1]) << "agency " << id << ": " << stored.size() << " stored of "
+                                              << agency_bets_[id - 1].size();
+      rows += stored.size();
+    }
+    std::size_t all_rows = 0;
+    for (const auto& [agency, count] : bets_per_agency(cluster.bets_path())) all_rows += count;
+    EXPECT_EQ(all_rows, rows) << "rows of no agency of the round";
+    return rows;
+  }
+
   static TempDir* data_dir_;
   static std::vector<std::vector<std::string>> agency_bets_;
 };
@@ -148,12 +184,7 @@ TEST_P(ServerKilled, AtRandomMomentsTheRoundResumesAndEveryBetIsStoredOnce) {
                                          {"SERVER_DURABILITY", durability},
                                          {"SERVER_AGENCIES", std::to_string(kAgencies)}};
     Process* server = &cluster.start_server(server_environment);
-    std::vector<Process*> clients;
-    for (std::uint32_t id = 1; id <= kAgencies; ++id) {
-      clients.push_back(&cluster.start_client(id, {{"CLI_DATA_FILE", agency_file(id)},
-                                                   {"CLI_BATCH_MAXAMOUNT", std::to_string(kBatchBets)},
-                                                   {"CLI_LOG_LEVEL", "INFO"}}));
-    }
+    const std::vector<Process*> clients = start_agencies(cluster);
     const auto round_over = [&] {
       return std::none_of(clients.begin(), clients.end(), [](Process* client) { return client->running(); });
     };
@@ -179,27 +210,8 @@ TEST_P(ServerKilled, AtRandomMomentsTheRoundResumesAndEveryBetIsStoredOnce) {
       // Rows the new server had to cut: the kill fell between a batch's rows and their commit.
       if (field_of(resumed[0], "uncommitted_bytes_dropped") != "0") ++kills_between_rows_and_commit;
     }
-    for (std::uint32_t id = 1; id <= kAgencies; ++id) {
-      Process& client = *clients[id - 1];
-      ASSERT_EQ(client.wait_exit(kRunTimeout), 0) << client.output();
-      EXPECT_EQ(client.lines_containing("action: consulta_ganadores | result: success | cant_ganadores: " +
-                                        std::to_string(winners_of(id)))
-                    .size(),
-                1u)
-          << client.output();
-      EXPECT_TRUE(client.lines_containing("result: fail").empty()) << client.output();
-    }
-    std::size_t rows = 0;
-    for (std::uint32_t id = 1; id <= kAgencies; ++id) {
-      const auto stored = bet_keys_in_bets_file(cluster.bets_path(), id);
-      ASSERT_EQ(stored, agency_bets_[id - 1]) << "agency " << id << ": " << stored.size() << " stored of "
-                                              << agency_bets_[id - 1].size();
-      rows += stored.size();
-    }
-    std::size_t all_rows = 0;
-    for (const auto& [agency, count] : bets_per_agency(cluster.bets_path())) all_rows += count;
-    ASSERT_EQ(all_rows, rows) << "rows of no agency of the round";
-    bets_checked += rows;
+    bets_checked += expect_round_complete(cluster, clients);
+    if (::testing::Test::HasFailure()) return;
   }
   std::string phases;
   for (const auto& [phase, count] : kills_per_phase) phases += " " + phase + ": " + std::to_string(count) + ";";
@@ -297,12 +309,7 @@ TEST_P(KilledBetweenRowsAndCommit, TheRowsAreCutAndTheRoundGoesOn) {
                                   {"TP0_KILL_BEFORE_COMMIT", std::to_string(2 + random() % 40)},
                                   {"TP0_KILL_MARKER", marker}};
     Process* server = &cluster.start_server(environment);
-    std::vector<Process*> clients;
-    for (std::uint32_t id = 1; id <= kAgencies; ++id) {
-      clients.push_back(&cluster.start_client(id, {{"CLI_DATA_FILE", agency_file(id)},
-                                                   {"CLI_BATCH_MAXAMOUNT", std::to_string(kBatchBets)},
-                                                   {"CLI_LOG_LEVEL", "INFO"}}));
-    }
+    const std::vector<Process*> clients = start_agencies(cluster);
     const auto deadline = std::chrono::steady_clock::now() + kRunTimeout;
     while (::access(marker.c_str(), F_OK) != 0) {
       ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "no process died before a commit";
@@ -315,16 +322,9 @@ TEST_P(KilledBetweenRowsAndCommit, TheRowsAreCutAndTheRoundGoesOn) {
       ASSERT_EQ(resumed.size(), 1u) << server->output();
       EXPECT_NE(field_of(resumed[0], "uncommitted_bytes_dropped"), "0") << "the rows written before the kill";
     }
-    for (std::uint32_t id = 1; id <= kAgencies; ++id) {
-      Process& client = *clients[id - 1];
-      ASSERT_EQ(client.wait_exit(kRunTimeout), 0) << client.output();
-      EXPECT_EQ(client.lines_containing("action: consulta_ganadores | result: success | cant_ganadores: " +
-                                        std::to_string(winners_of(id)))
-                    .size(),
-                1u);
-      ASSERT_EQ(bet_keys_in_bets_file(cluster.bets_path(), id), agency_bets_[id - 1]) << "agency " << id;
-    }
+    expect_round_complete(cluster, clients);
     EXPECT_TRUE(server->running()) << server->output();
+    if (::testing::Test::HasFailure()) return;
   }
 }
 
