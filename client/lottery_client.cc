@@ -35,9 +35,6 @@ class StartOver : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// Reconnection pauses: from the first to the longest, doubling.
-constexpr std::chrono::milliseconds kFirstReconnectPause{50};
-constexpr std::chrono::milliseconds kLongestReconnectPause{1000};
 
 const char* describe(protocol::AckCode code) {
   switch (code) {
@@ -78,8 +75,7 @@ lottery::Bet bet_from_settings(const config::BetSettings& settings, std::uint32_
 
 void LotteryClient::open_session() {
   const auto patience = std::chrono::duration_cast<std::chrono::milliseconds>(config_.server_patience);
-  const auto give_up = std::chrono::steady_clock::now() + patience;
-  auto pause = kFirstRetryPause;
+  Backoff backoff(kFirstRetryPause, kLongestRetryPause, patience);
   while (true) {
     channel_.emplace(connect_with_retry(config_.server_address, patience));
     if (!first_connected_at_) first_connected_at_ = std::chrono::system_clock::now();
@@ -98,15 +94,14 @@ void LotteryClient::open_session() {
     }
     // A busy server read nothing from us; like one still starting, it is worth waiting for.
     close_session();
-    if (std::chrono::steady_clock::now() + pause > give_up) {
+    if (backoff.exhausted()) {
       throw LotteryError("server " + config_.server_address + " stayed busy for " +
                          config::format_duration(config_.server_patience));
     }
     logging::info(Event("connect", Result::kInProgress)
                       .with("server_address", config_.server_address)
                       .with("error", "server busy"));
-    if (!sys::sleep_unless_shutdown(pause)) throw net::ShutdownRequested();
-    pause = std::min(pause * 2, kLongestRetryPause);
+    backoff.wait();
   }
 }
 
@@ -182,8 +177,8 @@ void LotteryClient::await_oldest_batch() {
 }
 
 void LotteryClient::with_reconnects(const std::function<void()>& step) {
-  std::optional<std::chrono::steady_clock::time_point> give_up;
-  auto pause = kFirstReconnectPause;
+  // Made at the first loss: the patience counts from there.
+  std::optional<Backoff> backoff;
   while (true) {
     std::string lost;
     try {
@@ -198,17 +193,15 @@ void LotteryClient::with_reconnects(const std::function<void()>& step) {
     if (channel_) channel_->connection().close_quietly();
     channel_.reset();
     in_flight_.clear();
-    const auto now = std::chrono::steady_clock::now();
-    if (!give_up) give_up = now + config_.server_patience;
-    if (now + pause > *give_up) {
+    if (!backoff) backoff.emplace(kFirstReconnectPause, kLongestReconnectPause, config_.server_patience);
+    if (backoff->exhausted()) {
       throw LotteryError("lost the server for longer than " + config::format_duration(config_.server_patience) +
                          " (server.patience): " + lost);
     }
     logging::info(Event("connect", Result::kInProgress)
                       .with("server_address", config_.server_address)
                       .with("error", "connection lost, resuming: " + lost));
-    if (!sys::sleep_unless_shutdown(pause)) throw net::ShutdownRequested();
-    pause = std::min(pause * 2, kLongestReconnectPause);
+    backoff->wait();
   }
 }
 
@@ -274,15 +267,15 @@ void LotteryClient::fetch_winners_once(std::vector<std::string>& winners) {
   channel_->send(protocol::Finished{});
   expect_ack("Finished");
 
-  auto pause = kFirstRetryPause;
+  // Asked again until the draw is held, however long: the other agencies decide when.
+  Backoff retry(kFirstRetryPause, kLongestRetryPause);
   while (true) {
     channel_->send(protocol::WinnersQuery{config_.id});
     protocol::Message reply = channel_->receive_expected("Winners");
     if (std::holds_alternative<protocol::NotReady>(reply)) {
       // Give the connection back so that a sequential server can serve the others.
       close_session();
-      if (!sys::sleep_unless_shutdown(pause)) throw net::ShutdownRequested();
-      pause = std::min(pause * 2, kLongestRetryPause);
+      retry.wait();
       open_session();
       continue;
     }

@@ -9,28 +9,24 @@
 #include "common/sys/signals.h"
 
 namespace tp0::client {
-namespace {
-
-constexpr std::chrono::milliseconds kFirstPause{50};
-constexpr std::chrono::milliseconds kLongestPause{1000};
-
-}  // namespace
+void Backoff::wait() {
+  if (!sys::sleep_unless_shutdown(pause_)) throw net::ShutdownRequested();
+  pause_ = std::min(pause_ * 2, longest_);
+}
 
 net::Connection connect_with_retry(const std::string& address, std::chrono::milliseconds patience) {
   const net::HostPort server = net::split_host_port(address);
-  const auto give_up = std::chrono::steady_clock::now() + patience;
-  auto pause = kFirstPause;
+  Backoff backoff(kFirstReconnectPause, kLongestReconnectPause, patience);
   while (true) {
     try {
       return net::connect_to(server.host, server.port);
     } catch (const net::NetError& error) {
-      if (std::chrono::steady_clock::now() + pause > give_up) throw;
+      if (backoff.exhausted()) throw;
       logging::info(logging::Event("connect", logging::Result::kInProgress)
                         .with("server_address", address)
                         .with("error", error.what()));
     }
-    if (!sys::sleep_unless_shutdown(pause)) throw net::ShutdownRequested();
-    pause = std::min(pause * 2, kLongestPause);
+    backoff.wait();
   }
 }
 
