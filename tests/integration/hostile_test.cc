@@ -262,6 +262,31 @@ INSTANTIATE_TEST_SUITE_P(Concurrency, HostilePeers, ::testing::Values("sequentia
 
 // Process mode only: a sequential server serves one connection at a time by design and
 // leaves the others in the backlog.
+// Two connections of one agency at once: what one stores moves the stream under the
+// other, whose batch, numbered from its own Hello, is refused (code 8, connection ended)
+// instead of stored twice; its next Hello says where the stream now ends.
+TEST(HostilePeersProcess, TwoConnectionsOfOneAgencyCannotStoreTheSameBetsTwice) {
+  Cluster cluster;
+  cluster.start_server({{"SERVER_CONCURRENCY", "process"}, {"SERVER_AGENCIES", "1"}});
+  protocol::Batch batch{1, 0, {}};
+  for (int i = 0; i < 4; ++i) batch.bets.push_back(valid_bet(1, i));
+  RawPeer first(cluster.port());
+  RawPeer second(cluster.port());
+  for (RawPeer* peer : {&first, &second}) {
+    peer->send(protocol::Hello{1});
+    ASSERT_EQ(peer->receive(), protocol::Message(protocol::Resume{0}));
+  }
+  first.send(batch);
+  ASSERT_EQ(first.receive(), protocol::Message(Ack{AckCode::kOk, 0}));
+  second.send(batch);
+  EXPECT_EQ(second.receive(), protocol::Message(Ack{AckCode::kOutOfPlace, 0}));
+  EXPECT_TRUE(second.closed_by_server());
+  RawPeer third(cluster.port());
+  third.send(protocol::Hello{1});
+  EXPECT_EQ(third.receive(), protocol::Message(protocol::Resume{4}));
+  EXPECT_EQ(bet_keys_in_bets_file(cluster.bets_path(), 1).size(), 4u) << "stored twice";
+}
+
 TEST(HostilePeersProcess, ConnectionsBeyondTheChildLimitAreRefusedNeverForked) {
   constexpr int kLimit = 3;
   constexpr int kSurplus = 5;
