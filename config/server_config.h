@@ -8,6 +8,7 @@
 
 #include "config/config_error.h"
 #include "config/environment.h"
+#include "server/storage/durability.h"
 
 namespace tp0::config {
 
@@ -15,9 +16,7 @@ enum class ServerMode { kEcho, kLottery };
 enum class Concurrency { kSequential, kProcess };
 // What a lottery server does with a round it finds on disk (a bets file and its journal).
 enum class RoundStart { kResume, kNew };
-// When a stored batch is acknowledged: once written (it survives a crash of the server's
-// processes) or once on disk (fdatasync: it survives a crash of the machine).
-enum class Durability { kProcess, kMachine };
+using storage::Durability;
 
 // "echo" or "lottery".
 std::string_view to_string(ServerMode mode);

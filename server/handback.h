@@ -32,7 +32,7 @@ class Handback {
   // closes its own descriptor (the room holds another). Throws std::system_error on failure.
   void hand_over(std::uint32_t agency, const net::Connection& connection);
   // Connection side. Tells the waiting room that the draw is held. Failure only delays
-  // the room, which also looks at the barrier now and then, so it is not reported.
+  // the room, which also looks at the round now and then, so it is not reported.
   void announce_draw();
   // Closes the room's end: in every process but the waiting room.
   void close_room_end() { room_end_.reset(); }
@@ -42,7 +42,7 @@ class Handback {
   // Waiting-room side. The descriptor to poll for messages.
   int room_fd() const { return room_end_.get(); }
   // Waiting-room side. Reads every message waiting, without blocking: the connections
-  // handed over (a draw announcement carries none; the room looks at the barrier itself).
+  // handed over (a draw announcement carries none; the room looks at the round itself).
   // Once every connection end is closed (the server is gone) it returns what it read.
   // Throws std::system_error on a failure other than there being nothing to read.
   std::vector<Waiting> receive();

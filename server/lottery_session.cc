@@ -20,13 +20,11 @@ constexpr const char* kStreamMoved = "another connection of the agency stored be
 
 }  // namespace
 
-LotterySession::LotterySession(protocol::Channel& channel, draw::DrawBarrier& barrier,
-                               const draw::Membership& members, LotterySettings settings)
+LotterySession::LotterySession(protocol::Channel& channel, round::Round& round, LotterySettings settings)
     : channel_(channel),
-      barrier_(barrier),
-      members_(members),
+      round_(round),
       settings_(std::move(settings)),
-      bets_file_(settings_.storage_path, settings_.durability, settings_.journal_state) {}
+      bets_file_(settings_.storage_path, round_.streams(), settings_.durability) {}
 
 void LotterySession::run() {
   // Until it has said which agency it is, a connection is only a cost: it must do so soon.
@@ -37,6 +35,8 @@ void LotterySession::run() {
       if (!message) break;
       // Answers keep the order of requests: batches staged before anything else is answered.
       if (!std::holds_alternative<protocol::Batch>(*message)) store_staged_batches();
+      // A refusal that ended the conversation ends it for what came behind it too.
+      if (ended_) break;
       std::visit([this](const auto& m) { on(m); }, *message);
       // Everything received is stored and answered before the channel waits for more.
       if (!channel_.has_message()) store_staged_batches();
@@ -70,7 +70,7 @@ void LotterySession::store_staged_batches() {
   next_position_ = stored_;
   auto outcome = storage::StoreOutcome::kStored;
   try {
-    outcome = bets_file_.store_staged({*agency_, stored_, staged_bets});
+    outcome = bets_file_.store_staged({*agency_, stored_});
   } catch (const std::exception& error) {
     answer_all(Result::kFail, protocol::AckCode::kStorageFailure, error.what());
     return;
@@ -84,6 +84,7 @@ void LotterySession::store_staged_batches() {
     case storage::StoreOutcome::kClosed:
       answer_all(Result::kFail, protocol::AckCode::kBettingClosed, kBettingClosed);
       break;
+    case storage::StoreOutcome::kHeld:
     case storage::StoreOutcome::kOutOfPlace:
       // Another connection of this agency stored bets meanwhile: this one's view is stale.
       answer_all(Result::kFail, protocol::AckCode::kOutOfPlace, kStreamMoved);
@@ -103,39 +104,44 @@ void LotterySession::on_batch_out_of_place(const protocol::Batch& batch) {
                        .with("error", error));
     acknowledge(code);
   };
+  auto outcome = storage::StoreOutcome::kOutOfPlace;
+  // Positions are 32-bit on the wire: a batch that would end past them cannot be numbered.
+  if (batch.first_position + batch.bets.size() <= UINT32_MAX) {
+    try {
+      outcome = bets_file_.store(batch.bets, {*agency_, batch.first_position});
+    } catch (const std::exception& error) {
+      refuse_batch(protocol::AckCode::kStorageFailure, error.what());
+      return;
+    }
+  }
   // What the file holds now: another connection of the agency may have stored meanwhile.
-  storage::StreamState stream;
-  try {
-    stream = bets_file_.stream_state(*agency_);
-  } catch (const std::exception& error) {
-    refuse_batch(protocol::AckCode::kStorageFailure, error.what());
-    return;
+  const std::uint64_t stream_end = round_.streams().stream(*agency_).position;
+  switch (outcome) {
+    case storage::StoreOutcome::kStored:
+      logging::info(Event("apuesta_recibida", Result::kSuccess).with("cantidad", batch.bets.size()));
+      acknowledge(protocol::AckCode::kOk);
+      break;
+    case storage::StoreOutcome::kHeld:
+      logging::info(Event("apuesta_repetida", Result::kSuccess)
+                        .with("cantidad", batch.bets.size())
+                        .with("agency", *agency_)
+                        .with("posicion", batch.first_position));
+      acknowledge(protocol::AckCode::kOk);
+      break;
+    case storage::StoreOutcome::kClosed:
+      refuse_batch(protocol::AckCode::kBettingClosed, kBettingClosed);
+      break;
+    case storage::StoreOutcome::kOutOfPlace:
+      refuse_batch(protocol::AckCode::kOutOfPlace,
+                   "the batch at position " + std::to_string(batch.first_position) +
+                       " is not where the agency's stored bets end (" + std::to_string(stream_end) +
+                       ") nor the batch held there");
+      // After a gap the batches behind this one are out of place too: the client starts over.
+      ended_ = true;
+      break;
   }
-  stored_ = stream.position;
+  stored_ = stream_end;
   next_position_ = stored_;
-  // A closed stream takes nothing, wherever the batch says it goes.
-  if (stream.closed) {
-    refuse_batch(protocol::AckCode::kBettingClosed, kBettingClosed);
-    return;
-  }
-  const std::uint64_t end = batch.first_position + batch.bets.size();
-  if (end <= stored_) {
-    logging::info(Event("apuesta_repetida", Result::kSuccess)
-                      .with("cantidad", batch.bets.size())
-                      .with("agency", *agency_)
-                      .with("posicion", batch.first_position));
-    acknowledge(protocol::AckCode::kOk);
-    return;
-  }
-  if (batch.first_position == stored_ && end <= UINT32_MAX) {
-    // Where the stream ends after all: stored like any batch in place.
-    on(batch);
-    return;
-  }
-  refuse_batch(protocol::AckCode::kOutOfPlace, "the batch starts at position " + std::to_string(batch.first_position) +
-                                                   " but the agency's stored bets end at " + std::to_string(stored_));
-  // After a gap the batches behind this one are out of place too: the client starts over.
-  ended_ = true;
 }
 
 void LotterySession::acknowledge(protocol::AckCode code, std::uint16_t bet_index) {
@@ -181,28 +187,28 @@ void LotterySession::on(const protocol::Hello& hello) {
                      hello.agency);
       return;
     }
-    channel_.post(protocol::Resume{static_cast<std::uint32_t>(stored_)});
+    resume();
     return;
   }
-  const auto position = members_.position_of(hello.agency);
-  if (!position) {
+  if (!round_.position_of(hello.agency)) {
     refuse_and_end(protocol::AckCode::kUnknownAgency, "not one of the round's agencies", hello.agency);
     return;
   }
-  storage::StreamState stream;
+  agency_ = hello.agency;
+  channel_.connection().set_deadline(std::nullopt);
+  resume();
+}
+
+void LotterySession::resume() {
   try {
-    stream = bets_file_.stream_state(hello.agency);
+    stored_ = bets_file_.stream_state(*agency_).position;
   } catch (const std::exception& error) {
-    logging::error(Event("identify", Result::kFail).with("agency", hello.agency).with("error", error.what()));
+    logging::error(Event("identify", Result::kFail).with("agency", *agency_).with("error", error.what()));
     acknowledge(protocol::AckCode::kStorageFailure);
     ended_ = true;
     return;
   }
-  agency_ = hello.agency;
-  position_ = *position;
-  stored_ = stream.position;
   next_position_ = stored_;
-  channel_.connection().set_deadline(std::nullopt);
   // stored_ fits: no batch ending past UINT32_MAX is stored (on(Batch)).
   channel_.post(protocol::Resume{static_cast<std::uint32_t>(stored_)});
 }
@@ -223,7 +229,7 @@ void LotterySession::on(const protocol::SingleBet& single) {
   }
   try {
     // A single bet is outside the agency's numbered stream of batches.
-    if (bets_file_.store(std::span(&bet, 1), {*agency_, std::nullopt, 0}) == storage::StoreOutcome::kClosed) {
+    if (bets_file_.store(std::span(&bet, 1), {*agency_, std::nullopt}) == storage::StoreOutcome::kClosed) {
       fail(protocol::AckCode::kBettingClosed, kBettingClosed);
       return;
     }
@@ -249,7 +255,6 @@ void LotterySession::on(const protocol::Batch& batch) {
       return;
     }
   }
-  // Positions are 32-bit on the wire: a batch that would end past them cannot be numbered.
   if (batch.first_position != next_position_ || next_position_ + batch.bets.size() > UINT32_MAX) {
     on_batch_out_of_place(batch);
     return;
@@ -265,12 +270,9 @@ void LotterySession::on(const protocol::Finished&) {
   if (!identified_as(std::nullopt)) return;
   // Under the lock every store takes: a batch of this agency is either stored before its
   // stream closed, or refused after; none can slip in between, in this process or another.
-  // The stream is closed on disk first, so that a restarted server finds every agency
-  // the barrier counted finished.
-  auto outcome = draw::DrawBarrier::Finish::kAlreadyFinished;
-  bets_file_.close_stream(*agency_, [&] { outcome = barrier_.finish(position_); });
+  bets_file_.close_stream(*agency_);
   logging::debug(Event("agency_finished", Result::kSuccess).with("agency", *agency_));
-  if (outcome == draw::DrawBarrier::Finish::kHeldTheDraw) {
+  if (round_.claim_the_draw()) {
     // No bet can enter the file any more: the draw's winners are fixed, so record them now.
     draw::record_draw(settings_.storage_path, [this] { announce_draw(); });
     if (settings_.on_draw) settings_.on_draw();
@@ -280,7 +282,7 @@ void LotterySession::on(const protocol::Finished&) {
 
 void LotterySession::on(const protocol::WinnersQuery& query) {
   if (!identified_as(query.agency)) return;
-  if (barrier_.drawn()) {
+  if (round_.drawn()) {
     answer_winners();
     return;
   }
@@ -312,7 +314,8 @@ void LotterySession::on(const Unexpected& message) {
   logging::warning(Event("receive_message", Result::kFail)
                        .with("ip", channel_.connection().peer())
                        .with("error", std::string("unexpected ") + protocol::name_of(message)));
-  acknowledge(protocol::AckCode::kUnexpectedMessage);
+  refuse(protocol::AckCode::kUnexpectedMessage);
+  ended_ = true;
 }
 
 }  // namespace tp0::server

@@ -8,8 +8,7 @@
 #include <vector>
 
 #include "common/protocol/channel.h"
-#include "server/draw/draw_barrier.h"
-#include "server/draw/membership.h"
+#include "server/round/round.h"
 #include "server/storage/bets_file.h"
 
 namespace tp0::server {
@@ -18,8 +17,6 @@ struct LotterySettings {
   std::string storage_path;
   // When a stored batch is acknowledged (SERVER_DURABILITY).
   storage::Durability durability = storage::Durability::kProcess;
-  // The bets file's journal as read so far, shared by the server's processes (optional).
-  storage::JournalState* journal_state = nullptr;
   // How long a new connection has to introduce itself with a whole Hello.
   std::chrono::milliseconds hello_timeout{3000};
   // Where a winners query that comes before the draw goes. Given (process mode), the
@@ -36,20 +33,19 @@ struct LotterySettings {
 // bets file), Finished, and WinnersQuery. Logs the course's lines (apuesta_almacenada,
 // apuesta_recibida, sorteo).
 //
-// The round's rules are enforced here, whatever the peer sends: only the round's
-// agencies are served (anything else is refused at its first message and the
-// connection ends); a connection speaks for the agency of its Hello only; an agency's
-// bets count only until it finishes (its stream in the bets file is closed, under the
-// lock every store takes, so that a store and a Finished of any process are in one
-// order); each batch is stored once, where its position says: a batch the file already
-// holds is acknowledged and not stored again, one that would leave a gap or store part
-// of one twice is refused and ends the conversation; winners are read from the draw's
-// record, the same for every answer. Other requests that break the protocol get an Ack
-// with an error code; malformed frames end the conversation with ProtocolError.
+// The conversation's side of the round's rules (round.h), whatever the peer sends: only
+// the round's agencies are served (anything else is refused at its first message and
+// the connection ends); a connection speaks for the agency of its Hello only; a Hello
+// is answered with where the agency's stream ends now, whichever connection stored it;
+// each batch is stored once, where its position says: a batch the journal holds there
+// is acknowledged and not stored again, one that would leave a gap or differs from what
+// is held is refused and ends the conversation; winners are read from the draw's record,
+// the same for every answer. Any other message that breaks the protocol is refused
+// with an Ack error code and ends the conversation: nothing received after it is
+// served. Malformed frames end the conversation with ProtocolError.
 class LotterySession {
  public:
-  LotterySession(protocol::Channel& channel, draw::DrawBarrier& barrier, const draw::Membership& members,
-                 LotterySettings settings);
+  LotterySession(protocol::Channel& channel, round::Round& round, LotterySettings settings);
 
   // Returns normally when the client closed the connection between messages, or the
   // session ended it (a peer that broke the round's rules, a connection handed over).
@@ -71,9 +67,12 @@ class LotterySession {
 
   // Stores the batches staged by on(Batch) with one write, then logs and acknowledges each.
   void store_staged_batches();
-  // Answers a batch that does not start at next_position_: acknowledged if the file
-  // already holds all of it, else refused with kOutOfPlace, ending the conversation.
+  // Answers a batch that does not start at next_position_: stored if the stream ends
+  // there after all, acknowledged if the journal holds that very batch there, else
+  // refused with kOutOfPlace, ending the conversation.
   void on_batch_out_of_place(const protocol::Batch& batch);
+  // Reads where the agency's stream ends now and answers Resume with it.
+  void resume();
   void acknowledge(protocol::AckCode code, std::uint16_t bet_index = 0);
   // Acknowledges with an error code, after storing and answering the staged batches.
   void refuse(protocol::AckCode code, std::uint16_t bet_index = 0);
@@ -86,11 +85,9 @@ class LotterySession {
   void announce_draw();
 
   protocol::Channel& channel_;
-  draw::DrawBarrier& barrier_;
-  const draw::Membership& members_;
+  round::Round& round_;
   LotterySettings settings_;
   std::optional<std::uint32_t> agency_;
-  std::uint32_t position_ = 0;  // agency_'s position in the round, once identified
   std::uint64_t stored_ = 0;         // how many of agency_'s bets the bets file holds
   std::uint64_t next_position_ = 0;  // where the next batch must start: stored_ and the staged
   bool ended_ = false;

@@ -19,7 +19,7 @@ namespace {
 using logging::Event;
 using logging::Result;
 
-// How often the room looks at the barrier while it holds connections, in case the child
+// How often the room looks at the round while it holds connections, in case the child
 // that held the draw died before it could say so.
 constexpr int kDrawCheckMilliseconds = 1000;
 
@@ -43,7 +43,7 @@ void answer(std::uint32_t agency, net::Connection connection, const draw::Record
 
 }  // namespace
 
-int run_waiting_room(Handback& handback, draw::DrawBarrier& barrier, const std::string& storage_path,
+int run_waiting_room(Handback& handback, round::Round& round, const std::string& storage_path,
                      std::chrono::milliseconds idle_timeout) {
   std::map<std::uint32_t, net::Connection> waiting;
   while (!sys::signals::shutdown_requested()) {
@@ -51,7 +51,7 @@ int run_waiting_room(Handback& handback, draw::DrawBarrier& barrier, const std::
       connection.set_idle_timeout(idle_timeout);
       waiting.insert_or_assign(agency, std::move(connection));
     }
-    if (!waiting.empty() && barrier.drawn()) {
+    if (!waiting.empty() && round.drawn()) {
       // Read once for everyone waiting: the record never changes.
       const auto winners =
           draw::recorded_winners(storage_path, [] { logging::info(Event("sorteo", Result::kSuccess)); });

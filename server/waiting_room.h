@@ -3,7 +3,7 @@
 #include <chrono>
 #include <string>
 
-#include "server/draw/draw_barrier.h"
+#include "server/round/round.h"
 #include "server/handback.h"
 
 namespace tp0::server {
@@ -17,12 +17,12 @@ namespace tp0::server {
 // the draw's record, one write and a close, in this one process: no fork per answer.
 //
 // It learns of the draw from the child that held it (Handback::announce_draw) and, in
-// case that child died first, by looking at the barrier every second while it holds
-// connections (which also repairs the barrier if its mutex owner died).
+// case that child died first, by looking at the round every second while it holds
+// connections (which also repairs the round's table if its mutex owner died).
 //
 // Returns the process's exit code once SIGTERM or SIGINT asked it to stop, after closing
 // and logging each connection still waiting.
-int run_waiting_room(Handback& handback, draw::DrawBarrier& barrier, const std::string& storage_path,
+int run_waiting_room(Handback& handback, round::Round& round, const std::string& storage_path,
                      std::chrono::milliseconds idle_timeout);
 
 }  // namespace tp0::server

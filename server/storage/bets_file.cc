@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <stdexcept>
+#include <string_view>
 #include <utility>
 
 #include "common/csv/writer.h"
@@ -62,26 +63,34 @@ void read_at(int fd, std::uint64_t offset, std::uint64_t length, std::string& by
   bytes.resize(done);
 }
 
-// Returns the committed length of the bets file open as `fd`, first cutting the rows a
-// writer that died left past it. A file that the journal has no entry for yet is
-// committed as it is, by a first entry written before any row is appended, so that a
-// writer dying in its first append leaves an entry to cut back to. REQUIRES: the
-// exclusive lock is held, and `journal` has caught up under it.
-std::uint64_t cut_to_committed(int fd, const std::string& path, Journal& journal) {
-  const std::uint64_t size = file_size(fd, path);
-  if (journal.entries() == 0) {
-    std::string rows;
-    read_at(fd, 0, size, rows, path);
-    journal.append({JournalEntry::Kind::kStored, 0, 0, size, rows_checksum(rows)});
-    return size;
-  }
-  const std::uint64_t committed = journal.committed_length();
+// Cuts the rows past `committed` from the bets file open as `fd`, of `size` bytes: a
+// writer that died left them. Throws when the file is shorter than its journal says.
+void cut_uncommitted(int fd, const std::string& path, std::uint64_t size, std::uint64_t committed,
+                     const Journal& journal) {
   if (size < committed) {
     throw std::runtime_error("bets file " + path + " holds " + std::to_string(size) + " bytes but " +
                              journal.path() + " says " + std::to_string(committed) +
                              " were stored: the file was cut by something else");
   }
   if (size > committed) cut_file(fd, committed, "cut uncommitted rows from " + path);
+}
+
+// Returns the committed length of the bets file open as `fd`, first cutting the rows a
+// writer that died left past it. A file that the journal has no entry for yet is
+// committed as it is, by a first entry written before any row is appended, so that a
+// writer dying in its first append leaves an entry to cut back to. REQUIRES: the
+// exclusive lock is held, and `streams` has caught up with `journal` under it.
+std::uint64_t cut_to_committed(int fd, const std::string& path, Journal& journal, StreamTable& streams) {
+  const std::uint64_t size = file_size(fd, path);
+  if (streams.entries() == 0) {
+    std::string rows;
+    read_at(fd, 0, size, rows, path);
+    const JournalEntry first{JournalEntry::Kind::kStored, 0, 0, size, rows_checksum(rows)};
+    journal.append(std::span(&first, 1), streams);
+    return size;
+  }
+  const std::uint64_t committed = streams.committed_length();
+  cut_uncommitted(fd, path, size, committed, journal);
   return committed;
 }
 
@@ -89,10 +98,14 @@ std::uint64_t cut_to_committed(int fd, const std::string& path, Journal& journal
 
 void store_bets(const std::string& path, std::span<const lottery::Bet> bets) {
   if (bets.empty()) return;
-  BetsFileWriter(path).store(bets);
+  StreamTable no_streams({});
+  BetsFileWriter(path, no_streams).store(bets);
 }
 
-void BetsFileWriter::stage(std::span<const lottery::Bet> bets) { append_rows(bets, rows_); }
+void BetsFileWriter::stage(std::span<const lottery::Bet> bets) {
+  append_rows(bets, rows_);
+  staged_.push_back({rows_.size(), bets.size()});
+}
 
 StoreOutcome BetsFileWriter::store(std::span<const lottery::Bet> bets, const StreamAppend& append) {
   stage(bets);
@@ -100,7 +113,6 @@ StoreOutcome BetsFileWriter::store(std::span<const lottery::Bet> bets, const Str
 }
 
 StoreOutcome BetsFileWriter::store_staged(const StreamAppend& append) {
-  if (rows_.empty()) return StoreOutcome::kStored;
   // Staged rows are written by this call or by none: a failed or refused store does not
   // leave them for the next one.
   StoreOutcome outcome = StoreOutcome::kStored;
@@ -108,41 +120,57 @@ StoreOutcome BetsFileWriter::store_staged(const StreamAppend& append) {
     outcome = append_staged(append);
   } catch (...) {
     rows_.clear();
+    staged_.clear();
     throw;
   }
   rows_.clear();
+  staged_.clear();
   return outcome;
 }
 
 void BetsFileWriter::open_once() {
   if (journal_) return;
   sys::UniqueFd fd = open_for_append(path_);
-  Journal journal = Journal::open_for_update(path_, shared_);
+  Journal journal = Journal::open_for_update(path_);
   fd_ = std::move(fd);
   journal_.emplace(std::move(journal));
 }
 
 std::uint64_t BetsFileWriter::catch_up() {
-  journal_->catch_up();
-  return cut_to_committed(fd_.get(), path_, *journal_);
+  journal_->catch_up(streams_);
+  return cut_to_committed(fd_.get(), path_, *journal_, streams_);
 }
 
 StoreOutcome BetsFileWriter::append_staged(const StreamAppend& append) {
+  // Rows outside any numbering have nothing to check: no rows, nothing to do.
+  if (rows_.empty() && !append.from) return StoreOutcome::kStored;
   open_once();
   {
     const sys::FileLock lock(fd_.get(), sys::FileLock::Mode::kExclusive, path_);
-    const std::uint64_t committed = catch_up();
-    const StreamState stream = journal_->stream(append.stream);
+    std::uint64_t committed = catch_up();
+    const StreamState stream = streams_.stream(append.stream);
     if (stream.closed) return StoreOutcome::kClosed;
-    if (append.from && stream.position != *append.from) return StoreOutcome::kOutOfPlace;
-    const std::uint64_t position = append.from ? *append.from + append.count : stream.position;
+    if (append.from && stream.position != *append.from) {
+      return holds_staged(append.stream, *append.from) ? StoreOutcome::kHeld : StoreOutcome::kOutOfPlace;
+    }
+    if (rows_.empty()) return StoreOutcome::kStored;
+    std::vector<JournalEntry> entries;
+    std::uint64_t position = stream.position;
+    std::size_t begin = 0;
+    for (const StagedBatch& batch : staged_) {
+      if (append.from) position += batch.bets;
+      committed += batch.end - begin;
+      entries.push_back({JournalEntry::Kind::kStored, append.stream, position, committed,
+                         rows_checksum(std::string_view(rows_).substr(begin, batch.end - begin))});
+      begin = batch.end;
+    }
+    const std::uint64_t before = committed - rows_.size();
     try {
       sys::write_all(fd_.get(), rows_, "append bets to " + path_);
-      journal_->append({JournalEntry::Kind::kStored, append.stream, position, committed + rows_.size(),
-                        rows_checksum(rows_)});
+      journal_->append(entries, streams_);
     } catch (...) {
       // Still under the lock, so nobody has appended after our partial rows.
-      cut_file(fd_.get(), committed, "undo partial append to " + path_);
+      cut_file(fd_.get(), before, "undo partial append to " + path_);
       throw;
     }
   }
@@ -150,18 +178,37 @@ StoreOutcome BetsFileWriter::append_staged(const StreamAppend& append) {
   return StoreOutcome::kStored;
 }
 
-bool BetsFileWriter::close_stream(std::uint32_t stream, const std::function<void()>& then) {
+bool BetsFileWriter::holds_staged(std::uint32_t stream, std::uint64_t from) const {
+  std::size_t next = 0;        // the staged batch to match next
+  std::size_t begin = 0;       // where its rows begin in rows_
+  std::uint64_t position = 0;  // the stream's position before the entry read
+  for (const JournalEntry& entry : journal_->read_all()) {
+    if (entry.stream != stream || entry.kind != JournalEntry::Kind::kStored) continue;
+    const std::uint64_t before = std::exchange(position, entry.stream_position);
+    if (before < from) continue;
+    // The journal holds no step that starts at `from`: the batch cuts across one.
+    if (before > from && next == 0) return false;
+    const StagedBatch& batch = staged_[next];
+    const std::string_view rows = std::string_view(rows_).substr(begin, batch.end - begin);
+    if (entry.stream_position != before + batch.bets || entry.rows_checksum != rows_checksum(rows)) return false;
+    begin = batch.end;
+    if (++next == staged_.size()) return true;
+  }
+  return false;
+}
+
+bool BetsFileWriter::close_stream(std::uint32_t stream) {
   open_once();
   bool closed_now = false;
   {
     const sys::FileLock lock(fd_.get(), sys::FileLock::Mode::kExclusive, path_);
     const std::uint64_t committed = catch_up();
-    const StreamState state = journal_->stream(stream);
+    const StreamState state = streams_.stream(stream);
     if (!state.closed) {
-      journal_->append({JournalEntry::Kind::kClosed, stream, state.position, committed, rows_checksum({})});
+      const JournalEntry entry{JournalEntry::Kind::kClosed, stream, state.position, committed, rows_checksum({})};
+      journal_->append(std::span(&entry, 1), streams_);
       closed_now = true;
     }
-    if (then) then();
   }
   if (closed_now) make_durable();
   return closed_now;
@@ -179,17 +226,16 @@ StreamState BetsFileWriter::stream_state(std::uint32_t stream) {
   open_once();
   const sys::FileLock lock(fd_.get(), sys::FileLock::Mode::kExclusive, path_);
   catch_up();
-  return journal_->stream(stream);
+  return streams_.stream(stream);
 }
 
-Recovery recover(const std::string& path) {
+Recovery recover(const std::string& path, StreamTable& streams) {
   Recovery recovery;
   sys::UniqueFd fd(sys::retry_on_eintr([&] { return ::open(path.c_str(), O_RDWR | O_CLOEXEC); }));
   if (!fd) {
     if (errno != ENOENT) throw sys::last_error("open bets file " + path);
     Journal orphan = Journal::open_for_reading(path);
-    orphan.catch_up();
-    if (orphan.entries() > 0) {
+    if (orphan.committed_length()) {
       throw std::runtime_error("journal " + orphan.path() + " describes bets file " + path +
                                ", which is missing: it was removed by something else");
     }
@@ -213,16 +259,15 @@ Recovery recover(const std::string& path) {
   }
   recovery.entries_dropped = entries.size() - kept;
   if (recovery.entries_dropped > 0) {
-    journal.cut_to(kept);
+    journal.cut_to(kept, streams);
   } else {
-    journal.catch_up();
+    journal.catch_up(streams);
   }
   const std::uint64_t size = file_size(fd.get(), path);
-  if (journal.entries() > 0 && size > length) {
+  if (streams.entries() > 0 && size > length) {
     recovery.bytes_dropped = size - length;
     cut_file(fd.get(), length, "cut uncommitted rows from " + path);
   }
-  recovery.streams = journal.streams();
   return recovery;
 }
 
@@ -241,9 +286,11 @@ std::optional<PreviousRound> archive_previous_round(const std::string& path) {
   {
     const sys::FileLock lock(fd.get(), sys::FileLock::Mode::kExclusive, path);
     Journal journal = Journal::open_for_update(path);
-    journal.catch_up();
+    // The previous round's streams are of no interest here, only its committed length.
     const std::uint64_t size = file_size(fd.get(), path);
-    round.bytes_dropped = size - cut_to_committed(fd.get(), path, journal);
+    const std::uint64_t committed = journal.committed_length().value_or(size);
+    cut_uncommitted(fd.get(), path, size, committed, journal);
+    round.bytes_dropped = size - committed;
   }
   // link() refuses an existing name, so an older archive is never overwritten.
   for (unsigned n = 1;; ++n) {
@@ -267,10 +314,8 @@ BetsFileReader::BetsFileReader(const std::string& path) : path_(path) {
     throw sys::last_error("open bets file " + path);
   }
   lock_.emplace(fd.get(), sys::FileLock::Mode::kShared, path);
-  Journal journal = Journal::open_for_reading(path);
-  journal.catch_up();
   // A file the journal has no entry for was never written by store_bets(): all of it counts.
-  committed_ = journal.entries() > 0 ? journal.committed_length() : file_size(fd.get(), path);
+  committed_ = Journal::open_for_reading(path).committed_length().value_or(file_size(fd.get(), path));
   reader_.emplace(std::move(fd), path, committed_);
 }
 

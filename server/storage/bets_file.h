@@ -12,6 +12,7 @@
 #include "common/lottery/bet.h"
 #include "common/sys/file_lock.h"
 #include "common/sys/unique_fd.h"
+#include "server/storage/durability.h"
 #include "server/storage/journal.h"
 
 namespace tp0::storage {
@@ -29,20 +30,13 @@ struct StreamAppend {
   // The stream's position the rows must start at; nullopt for rows outside the stream's
   // numbering, which neither need a position nor move it.
   std::optional<std::uint64_t> from;
-  std::uint64_t count = 0;  // how far the rows move the stream (when `from` is given)
-};
-
-// When a store returns, and so when the server may acknowledge it.
-enum class Durability {
-  kProcess,  // once written: it survives a crash of any process, not of the machine
-  kMachine,  // once written and on disk (fdatasync of the file and its journal): it survives
-             // a crash of the machine too
 };
 
 enum class StoreOutcome {
   kStored,      // written and committed
+  kHeld,        // every staged batch is the one the journal holds at its place: nothing written
   kClosed,      // the stream is closed: nothing was written
-  kOutOfPlace,  // the stream is not at `from` (stored before, or a gap): nothing was written
+  kOutOfPlace,  // the stream is not at `from` (a gap, or other rows where it holds some): nothing written
 };
 
 // Appends one row per bet, all or nothing, outside any stream's numbering (stream 0).
@@ -70,40 +64,43 @@ void store_bets(const std::string& path, std::span<const lottery::Bet> bets);
 // flushes of the kernel (group commit).
 class BetsFileWriter {
  public:
-  // `shared`, when given, is the journal's state that the writers of all the processes of
-  // one server share (see SharedJournalState); it must outlive the writer.
-  explicit BetsFileWriter(std::string path, Durability durability = Durability::kProcess,
-                          JournalState* shared = nullptr)
-      : path_(std::move(path)), durability_(durability), shared_(shared) {}
+  // `streams` is the journal's state that the writers of all the processes of one server
+  // share (StreamTable); it must outlive the writer.
+  BetsFileWriter(std::string path, StreamTable& streams, Durability durability = Durability::kProcess)
+      : path_(std::move(path)), durability_(durability), streams_(streams) {}
 
-  // Serialises `bets` as rows for the next store_staged().
+  // Serialises `bets` as rows for the next store_staged(): one batch, committed by a
+  // journal entry of its own even when stored together with others.
   void stage(std::span<const lottery::Bet> bets);
 
-  // Appends every row staged since the last call, all or nothing, as store_bets() does,
+  // Appends every batch staged since the last call, all or nothing, as store_bets() does,
   // as the continuation of `append.stream` at `append.from`, and unstages them even when
   // it throws or writes nothing. The stream is checked under the exclusive lock, so that
-  // nothing can store between the check and the write. Throws what store_bets() throws,
-  // and std::system_error naming the file the first call could not open.
+  // nothing can store between the check and the write; batches sent again are recognised
+  // by their rows (kHeld), not by their place alone. Throws what store_bets() throws, and
+  // std::system_error naming the file the first call could not open.
   StoreOutcome store_staged(const StreamAppend& append);
 
   // stage(bets), then store_staged(append).
   StoreOutcome store(std::span<const lottery::Bet> bets, const StreamAppend& append = {});
 
   // Closes `stream`: no more of its rows are stored, by any process, from the moment its
-  // journal entry is written. Then runs `then` still under the exclusive lock, so that
-  // what it does and every store of every process are in one order. Closing a closed
-  // stream writes nothing (`then` still runs). Returns true for the call that closed it.
-  // REQUIRES: `then` stores nothing through this file. Throws what store_bets() throws,
-  // and what `then` throws.
-  bool close_stream(std::uint32_t stream, const std::function<void()>& then = nullptr);
+  // journal entry is written. Closing a closed stream writes nothing. Returns true for
+  // the call that closed it. Throws what store_bets() throws.
+  bool close_stream(std::uint32_t stream);
 
   // The stream's state as committed now. Throws what store_bets() throws.
   StreamState stream_state(std::uint32_t stream);
 
   // Rows are staged and not yet stored.
-  bool has_staged() const { return !rows_.empty(); }
+  bool has_staged() const { return !staged_.empty(); }
 
  private:
+  struct StagedBatch {
+    std::size_t end = 0;     // where its rows end in rows_
+    std::uint64_t bets = 0;  // how far it moves its stream
+  };
+
   // Opens the file and its journal, the first time only.
   void open_once();
   // Under the exclusive lock: reads the journal's new entries and cuts rows a writer that
@@ -111,20 +108,23 @@ class BetsFileWriter {
   std::uint64_t catch_up();
   // Appends rows_ as store_bets() appends its rows, if the stream takes them.
   StoreOutcome append_staged(const StreamAppend& append);
+  // True when the journal holds, for `stream` from position `from` on, one entry per
+  // staged batch with its bets and its rows. REQUIRES: under the lock.
+  bool holds_staged(std::uint32_t stream, std::uint64_t from) const;
   // With Durability::kMachine, waits until what this writer wrote is on disk.
   void make_durable();
 
   std::string path_;
   Durability durability_;
-  JournalState* shared_;
-  sys::UniqueFd fd_;                // both open once a store has begun
+  StreamTable& streams_;
+  sys::UniqueFd fd_;  // both open once a store has begun
   std::optional<Journal> journal_;
   std::string rows_;  // staged; kept between stores to reuse its capacity
+  std::vector<StagedBatch> staged_;
 };
 
 // What a server resuming a round finds on disk.
 struct Recovery {
-  std::map<std::uint32_t, StreamState> streams;  // as the kept entries say
   std::uint64_t entries_dropped = 0;  // steps whose rows the file did not hold whole
   std::uint64_t bytes_dropped = 0;    // rows cut from the file's end, committed by no entry
 };
@@ -133,10 +133,11 @@ struct Recovery {
 // hold: every entry's rows are checked against its checksum, and from the first entry
 // whose rows the file does not hold as written (after a crash of the machine, an entry
 // may reach the disk before its rows), that entry and the later ones are dropped; the
-// file is then cut to the committed length. A missing bets file holds no bets.
-// REQUIRES: no other process uses `path` yet. Throws std::system_error or
-// std::runtime_error naming the file.
-Recovery recover(const std::string& path);
+// file is then cut to the committed length, and `streams` takes in the kept entries. A
+// missing bets file holds no bets. REQUIRES: no other process uses `path` yet, `streams`
+// has taken in nothing. Throws std::system_error or std::runtime_error naming the file,
+// UnknownStream for bets of a stream `streams` has no row for.
+Recovery recover(const std::string& path, StreamTable& streams);
 
 // What a restarted server found of the round a previous run left behind.
 struct PreviousRound {

@@ -77,25 +77,21 @@ std::uint32_t rows_checksum(std::string_view rows) {
 
 std::string Journal::path_for(const std::string& bets_path) { return bets_path + ".journal"; }
 
-Journal::Journal(sys::UniqueFd fd, std::string path, JournalState* shared)
-    : fd_(std::move(fd)),
-      path_(std::move(path)),
-      own_(shared == nullptr ? std::make_unique<LocalJournalState>() : nullptr),
-      state_(shared == nullptr ? own_.get() : shared) {}
+Journal::Journal(sys::UniqueFd fd, std::string path) : fd_(std::move(fd)), path_(std::move(path)) {}
 
-Journal Journal::open_for_update(const std::string& bets_path, JournalState* shared) {
+Journal Journal::open_for_update(const std::string& bets_path) {
   std::string path = path_for(bets_path);
   sys::UniqueFd fd(
       sys::retry_on_eintr([&] { return ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644); }));
   if (!fd) throw sys::last_error("open journal " + path);
-  return Journal(std::move(fd), std::move(path), shared);
+  return Journal(std::move(fd), std::move(path));
 }
 
 Journal Journal::open_for_reading(const std::string& bets_path) {
   std::string path = path_for(bets_path);
   sys::UniqueFd fd(sys::retry_on_eintr([&] { return ::open(path.c_str(), O_RDONLY | O_CLOEXEC); }));
   if (!fd && errno != ENOENT) throw sys::last_error("open journal " + path);
-  return Journal(std::move(fd), std::move(path), nullptr);
+  return Journal(std::move(fd), std::move(path));
 }
 
 bool Journal::read_entries(std::uint64_t first, const std::function<void(const JournalEntry&)>& visit) const {
@@ -126,8 +122,8 @@ bool Journal::read_entries(std::uint64_t first, const std::function<void(const J
   }
 }
 
-void Journal::catch_up() {
-  torn_end_ = read_entries(state_->entries(), [this](const JournalEntry& entry) { state_->apply(entry); });
+void Journal::catch_up(StreamTable& table) {
+  torn_end_ = read_entries(table.entries(), [&](const JournalEntry& entry) { table.apply(entry); });
 }
 
 std::vector<JournalEntry> Journal::read_all() const {
@@ -136,135 +132,52 @@ std::vector<JournalEntry> Journal::read_all() const {
   return entries;
 }
 
-StreamState LocalJournalState::stream(std::uint32_t stream) const {
-  const auto found = streams_.find(stream);
-  return found == streams_.end() ? StreamState{} : found->second;
+std::optional<std::uint64_t> Journal::committed_length() const {
+  std::optional<std::uint64_t> length;
+  read_entries(0, [&](const JournalEntry& entry) { length = entry.committed_length; });
+  return length;
 }
 
-void LocalJournalState::apply(const JournalEntry& entry) {
-  committed_length_ = entry.committed_length;
-  StreamState& state = streams_[entry.stream];
-  state.position = entry.stream_position;
-  if (entry.kind == JournalEntry::Kind::kClosed) state.closed = true;
-  ++entries_;
-}
-
-void LocalJournalState::clear() {
-  entries_ = 0;
-  committed_length_ = 0;
-  streams_.clear();
-}
-
-// Every field is written by one aligned store, and `entries` last: a process that dies in
-// apply() leaves the entry to be taken in again, which changes nothing twice.
-struct SharedJournalState::Header {
-  std::uint64_t entries;
-  std::uint64_t committed_length;
-  std::uint64_t capacity;  // slots, a power of two
-};
-
-struct SharedJournalState::Slot {
-  std::uint64_t key;  // the stream + 1; 0 for an empty slot
-  std::uint64_t position;
-  std::uint64_t closed;
-};
-
-namespace {
-
-std::uint64_t capacity_for(std::uint32_t streams) {
-  std::uint64_t capacity = 16;
-  while (capacity < 2 * static_cast<std::uint64_t>(streams) + 2) capacity *= 2;
-  return capacity;
-}
-
-}  // namespace
-
-SharedJournalState::SharedJournalState(std::uint32_t streams)
-    : mapping_(sizeof(Header) + capacity_for(streams) * sizeof(Slot)) {
-  header().capacity = capacity_for(streams);
-}
-
-SharedJournalState::Header& SharedJournalState::header() const { return *static_cast<Header*>(mapping_.data()); }
-
-SharedJournalState::Slot* SharedJournalState::slots() const {
-  return reinterpret_cast<Slot*>(static_cast<char*>(mapping_.data()) + sizeof(Header));
-}
-
-SharedJournalState::Slot* SharedJournalState::find(std::uint32_t stream) const {
-  const std::uint64_t key = static_cast<std::uint64_t>(stream) + 1;
-  const std::uint64_t mask = header().capacity - 1;
-  // Fibonacci hashing spreads consecutive agency numbers over the table.
-  std::uint64_t index = (key * 0x9E3779B97F4A7C15ULL) & mask;
-  for (std::uint64_t probes = 0; probes <= mask; ++probes, index = (index + 1) & mask) {
-    Slot& slot = slots()[index];
-    if (slot.key == key || slot.key == 0) return &slot;
+void Journal::append(std::span<const JournalEntry> entries, StreamTable& table) {
+  std::vector<unsigned char> bytes;
+  bytes.reserve(entries.size() * kEntryBytes);
+  for (const JournalEntry& entry : entries) {
+    const EntryBytes encoded = encode(entry);
+    bytes.insert(bytes.end(), encoded.begin(), encoded.end());
   }
-  return nullptr;
-}
-
-std::uint64_t SharedJournalState::entries() const { return header().entries; }
-
-std::uint64_t SharedJournalState::committed_length() const { return header().committed_length; }
-
-StreamState SharedJournalState::stream(std::uint32_t stream) const {
-  const Slot* slot = find(stream);
-  if (slot == nullptr || slot->key == 0) return {};
-  return {slot->position, slot->closed != 0};
-}
-
-void SharedJournalState::apply(const JournalEntry& entry) {
-  Slot* slot = find(entry.stream);
-  if (slot == nullptr) {
-    throw std::length_error("stream " + std::to_string(entry.stream) + ": the shared journal state has no room left (" +
-                            std::to_string(header().capacity) + " streams)");
-  }
-  slot->key = static_cast<std::uint64_t>(entry.stream) + 1;
-  slot->position = entry.stream_position;
-  if (entry.kind == JournalEntry::Kind::kClosed) slot->closed = 1;
-  header().committed_length = entry.committed_length;
-  ++header().entries;
-}
-
-void SharedJournalState::clear() {
-  const std::uint64_t capacity = header().capacity;
-  std::fill_n(static_cast<char*>(mapping_.data()), mapping_.size(), char{0});
-  header().capacity = capacity;
-}
-
-void Journal::append(const JournalEntry& entry) {
-  const EntryBytes bytes = encode(entry);
-  const auto offset = static_cast<off_t>(state_->entries() * kEntryBytes);
-  // A torn end left by a crash goes first, so that the new entry follows the valid ones.
-  if (torn_end_) {
+  const auto offset = static_cast<off_t>(table.entries() * kEntryBytes);
+  const auto cut_back = [&](const char* why) {
     if (sys::retry_on_eintr([&] { return ::ftruncate(fd_.get(), offset); }) == -1) {
-      throw sys::last_error("cut the torn end of journal " + path_);
+      throw sys::last_error(std::string(why) + " journal " + path_);
     }
+  };
+  // A torn end left by a crash goes first, so that the new entries follow the valid ones.
+  if (torn_end_) {
+    cut_back("cut the torn end of");
     torn_end_ = false;
   }
   const ssize_t written =
       sys::retry_on_eintr([&] { return ::pwrite(fd_.get(), bytes.data(), bytes.size(), offset); });
   if (written == -1) throw sys::last_error("append to journal " + path_);
   if (written != static_cast<ssize_t>(bytes.size())) {
-    // Nothing counts of an entry written in part: cut it, so that the file ends whole.
-    if (sys::retry_on_eintr([&] { return ::ftruncate(fd_.get(), offset); }) == -1) {
-      throw sys::last_error("undo a short append to journal " + path_);
-    }
+    // Nothing counts of entries written in part: cut them, so that the file ends whole.
+    cut_back("undo a short append to");
     throw std::runtime_error("append to journal " + path_ + ": short write");
   }
-  state_->apply(entry);
+  for (const JournalEntry& entry : entries) table.apply(entry);
 }
 
 void Journal::sync() {
   if (sys::retry_on_eintr([&] { return ::fdatasync(fd_.get()); }) == -1) throw sys::last_error("sync journal " + path_);
 }
 
-void Journal::cut_to(std::uint64_t entries) {
+void Journal::cut_to(std::uint64_t entries, StreamTable& table) {
   if (sys::retry_on_eintr([&] { return ::ftruncate(fd_.get(), static_cast<off_t>(entries * kEntryBytes)); }) == -1) {
     throw sys::last_error("cut journal " + path_);
   }
   // What was read is read again, up to the new end.
-  state_->clear();
-  catch_up();
+  table.clear();
+  catch_up(table);
 }
 
 }  // namespace tp0::storage

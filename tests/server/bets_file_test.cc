@@ -15,6 +15,7 @@
 #include <thread>
 #include <vector>
 
+#include "tests/server/own_writer.h"
 #include "tests/support/process.h"
 
 namespace tp0::storage {
@@ -205,7 +206,7 @@ TEST(StorageBetsFile, TwoProcessesStoringAtOnceNeverTearOrInterleaveBatches) {
   // Writer 1 opens the file for each batch (store_bets); writer 2 keeps one
   // BetsFileWriter open throughout, as a server connection does.
   const auto write_batches = [&](std::uint32_t writer) {
-    std::optional<BetsFileWriter> held_open;
+    std::optional<OwnWriter> held_open;
     if (writer == 2) held_open.emplace(path);
     for (int b = 0; b < kBatches; ++b) {
       std::vector<lottery::Bet> batch;
@@ -312,7 +313,7 @@ TEST(StorageBetsFile, FailedStoreLeavesTheFileAsItWas) {
 TEST(StorageBetsFileWriter, StagedBatchesAreWrittenOnlyByTheStoreAndTogether) {
   testing::TempDir dir;
   const std::string path = dir.file("bets.csv");
-  BetsFileWriter writer(path);
+  OwnWriter writer(path);
   writer.stage(std::vector<lottery::Bet>{bet(1, "1", 1), bet(1, "2", 2)});
   writer.stage(std::vector<lottery::Bet>{bet(1, "3", 3)});
   EXPECT_TRUE(writer.has_staged());
@@ -331,7 +332,7 @@ TEST(StorageBetsFileWriter, AFailedStoreDropsItsStagedRowsAndLeavesTheFileAsItWa
 
   // As in FailedStoreLeavesTheFileAsItWas: the file size limit makes the write fail part way.
   const int code = exit_code_with_file_size_limit(before.size() + 1000, [&] {
-    BetsFileWriter writer(path);
+    OwnWriter writer(path);
     writer.stage(std::vector<lottery::Bet>{bet(2, "small", 2)});
     writer.stage(bets_of_agency(2, 500));
     try {
@@ -352,21 +353,21 @@ TEST(StorageBetsFileWriter, AFailedStoreDropsItsStagedRowsAndLeavesTheFileAsItWa
 TEST(StorageBetsFileWriter, AClosedStreamTakesNoMoreRowsAndUnstagesThem) {
   testing::TempDir dir;
   const std::string path = dir.file("bets.csv");
-  BetsFileWriter writer(path);
-  ASSERT_EQ(writer.store(std::vector<lottery::Bet>{bet(1, "1", 1)}, {1, 0, 1}), StoreOutcome::kStored);
+  OwnWriter writer(path);
+  ASSERT_EQ(writer.store(std::vector<lottery::Bet>{bet(1, "1", 1)}, {1, 0}), StoreOutcome::kStored);
   EXPECT_TRUE(writer.close_stream(1));
-  EXPECT_FALSE(BetsFileWriter(path).close_stream(1)) << "closed twice";
+  EXPECT_FALSE(OwnWriter(path).close_stream(1)) << "closed twice";
   const std::string before = testing::read_file(path);
   writer.stage(std::vector<lottery::Bet>{bet(1, "2", 2), bet(1, "3", 3)});
-  EXPECT_EQ(writer.store_staged({1, 1, 2}), StoreOutcome::kClosed);
+  EXPECT_EQ(writer.store_staged({1, 1}), StoreOutcome::kClosed);
   EXPECT_FALSE(writer.has_staged());
-  EXPECT_EQ(writer.store(std::vector<lottery::Bet>{bet(1, "4", 4)}, {1, std::nullopt, 0}), StoreOutcome::kClosed)
+  EXPECT_EQ(writer.store(std::vector<lottery::Bet>{bet(1, "4", 4)}, {1, std::nullopt}), StoreOutcome::kClosed)
       << "rows outside the numbering are refused too";
   EXPECT_EQ(testing::read_file(path), before);
   EXPECT_EQ(writer.stream_state(1).position, 1u);
   EXPECT_TRUE(writer.stream_state(1).closed);
   // Other streams go on.
-  EXPECT_EQ(writer.store(std::vector<lottery::Bet>{bet(2, "5", 5)}, {2, 0, 1}), StoreOutcome::kStored);
+  EXPECT_EQ(writer.store(std::vector<lottery::Bet>{bet(2, "5", 5)}, {2, 0}), StoreOutcome::kStored);
   EXPECT_EQ(load_all(path), (std::vector<lottery::Bet>{bet(1, "1", 1), bet(2, "5", 5)}));
 }
 
@@ -376,71 +377,93 @@ TEST(StorageBetsFileWriter, AClosedStreamTakesNoMoreRowsAndUnstagesThem) {
 TEST(StorageBetsFileWriter, RowsContinueTheirStreamOnlyWhereItEnds) {
   testing::TempDir dir;
   const std::string path = dir.file("bets.csv");
-  BetsFileWriter writer(path);
+  OwnWriter writer(path);
   const auto first = bets_of_agency(1, 3);
-  ASSERT_EQ(writer.store(first, {1, 0, 3}), StoreOutcome::kStored);
+  ASSERT_EQ(writer.store(first, {1, 0}), StoreOutcome::kStored);
   const std::string after_first = testing::read_file(path);
-  EXPECT_EQ(writer.store(first, {1, 0, 3}), StoreOutcome::kOutOfPlace) << "the same rows twice";
-  EXPECT_EQ(writer.store(first, {1, 4, 3}), StoreOutcome::kOutOfPlace) << "a gap";
-  EXPECT_EQ(writer.store(first, {1, 2, 3}), StoreOutcome::kOutOfPlace) << "overlapping the stored rows";
+  EXPECT_EQ(writer.store(first, {1, 0}), StoreOutcome::kHeld) << "the same rows twice";
+  auto other = first;
+  other[1].document = "another";
+  EXPECT_EQ(writer.store(other, {1, 0}), StoreOutcome::kOutOfPlace) << "other rows where some are held";
+  EXPECT_EQ(writer.store(std::span(first).first(2), {1, 0}), StoreOutcome::kOutOfPlace) << "part of a batch held";
+  EXPECT_EQ(writer.store(first, {1, 4}), StoreOutcome::kOutOfPlace) << "a gap";
+  EXPECT_EQ(writer.store(first, {1, 2}), StoreOutcome::kOutOfPlace) << "overlapping the stored rows";
   EXPECT_EQ(testing::read_file(path), after_first);
   EXPECT_FALSE(writer.has_staged());
 
-  EXPECT_EQ(BetsFileWriter(path).stream_state(1).position, 3u);
-  EXPECT_EQ(BetsFileWriter(path).stream_state(2).position, 0u) << "each stream is its own";
-  ASSERT_EQ(BetsFileWriter(path).store(bets_of_agency(2, 2), {2, 0, 2}), StoreOutcome::kStored);
-  ASSERT_EQ(writer.store(bets_of_agency(1, 2), {1, 3, 2}), StoreOutcome::kStored)
+  EXPECT_EQ(OwnWriter(path).stream_state(1).position, 3u);
+  EXPECT_EQ(OwnWriter(path).stream_state(2).position, 0u) << "each stream is its own";
+  ASSERT_EQ(OwnWriter(path).store(bets_of_agency(2, 2), {2, 0}), StoreOutcome::kStored);
+  ASSERT_EQ(writer.store(bets_of_agency(1, 2), {1, 3}), StoreOutcome::kStored)
       << "a writer sees what another stored meanwhile";
   EXPECT_EQ(writer.stream_state(1).position, 5u);
   EXPECT_EQ(writer.stream_state(2).position, 2u);
-  EXPECT_EQ(writer.store(std::vector<lottery::Bet>{bet(1, "x", 1)}, {1, std::nullopt, 0}), StoreOutcome::kStored)
+  EXPECT_EQ(writer.store(std::vector<lottery::Bet>{bet(1, "x", 1)}, {1, std::nullopt}), StoreOutcome::kStored)
       << "rows outside the numbering need no position";
   EXPECT_EQ(writer.stream_state(1).position, 5u) << "and do not move it";
   EXPECT_EQ(load_all(path).size(), 8u);
 }
 
-// The writers of several processes sharing one state read only what others appended since
-// it last took an entry in: each sees the others' stores, and one without the state (or a
-// state that starts late) catches up from the journal itself.
-TEST(StorageSharedJournalState, WritersOfSeveralProcessesSeeEachOthersStores) {
+// The writers of several processes sharing one table read only what others appended since
+// it last took an entry in: each sees the others' stores, and one with a table of its own
+// (or a table that starts late) catches up from the journal itself.
+TEST(StorageStreamTable, WritersOfSeveralProcessesSeeEachOthersStores) {
   testing::TempDir dir;
   const std::string path = dir.file("bets.csv");
-  ASSERT_EQ(BetsFileWriter(path).store(bets_of_agency(1, 3), {1, 0, 3}), StoreOutcome::kStored);
-  SharedJournalState state(4);
-  EXPECT_EQ(state.entries(), 0u) << "nothing taken in before the first writer";
+  ASSERT_EQ(OwnWriter(path).store(bets_of_agency(1, 3), {1, 0}), StoreOutcome::kStored);
+  StreamTable shared({1, 2});
+  EXPECT_EQ(shared.entries(), 0u) << "nothing taken in before the first writer";
   const pid_t other = ::fork();
   if (other == 0) {
-    BetsFileWriter writer(path, Durability::kProcess, &state);
-    const bool stored = writer.store(bets_of_agency(1, 2), {1, 3, 2}) == StoreOutcome::kStored &&
-                        writer.store(bets_of_agency(2, 4), {2, 0, 4}) == StoreOutcome::kStored;
+    BetsFileWriter writer(path, shared);
+    const bool stored = writer.store(bets_of_agency(1, 2), {1, 3}) == StoreOutcome::kStored &&
+                        writer.store(bets_of_agency(2, 4), {2, 0}) == StoreOutcome::kStored;
     ::_exit(stored ? 0 : 1);
   }
   ASSERT_EQ(exit_code_of(other), 0);
-  EXPECT_EQ(state.entries(), 4u) << "the first entry, one store here, two there";
-  EXPECT_EQ(state.stream(1).position, 5u);
-  EXPECT_EQ(state.stream(2).position, 4u);
-  BetsFileWriter writer(path, Durability::kProcess, &state);
-  EXPECT_EQ(writer.store(bets_of_agency(1, 1), {1, 3, 1}), StoreOutcome::kOutOfPlace) << "stale position";
-  EXPECT_EQ(writer.store(bets_of_agency(1, 1), {1, 5, 1}), StoreOutcome::kStored);
+  EXPECT_EQ(shared.entries(), 4u) << "the first entry, one store here, two there";
+  EXPECT_EQ(shared.stream(1).position, 5u);
+  EXPECT_EQ(shared.stream(2).position, 4u);
+  BetsFileWriter writer(path, shared);
+  EXPECT_EQ(writer.store(bets_of_agency(1, 1), {1, 3}), StoreOutcome::kOutOfPlace) << "stale position";
+  EXPECT_EQ(writer.store(bets_of_agency(1, 1), {1, 5}), StoreOutcome::kStored);
   EXPECT_TRUE(writer.close_stream(2));
-  EXPECT_TRUE(state.stream(2).closed);
+  EXPECT_TRUE(shared.stream(2).closed);
+  EXPECT_EQ(shared.closed_count(), 1u);
   // A writer of its own reads the whole journal and agrees.
-  EXPECT_EQ(BetsFileWriter(path).stream_state(1).position, 6u);
-  EXPECT_TRUE(BetsFileWriter(path).stream_state(2).closed);
+  EXPECT_EQ(OwnWriter(path).stream_state(1).position, 6u);
+  EXPECT_TRUE(OwnWriter(path).stream_state(2).closed);
   EXPECT_EQ(load_all(path).size(), 10u);
 }
 
-TEST(StorageSharedJournalState, AStreamBeyondItsRoomIsAnError) {
-  SharedJournalState state(1);
-  std::uint32_t taken = 0;
-  try {
-    for (;; ++taken) state.apply({JournalEntry::Kind::kStored, taken, 1, 0, 0});
-  } catch (const std::length_error& error) {
-    EXPECT_NE(std::string(error.what()).find("no room"), std::string::npos) << error.what();
-  }
-  EXPECT_GE(taken, 1u);
-  EXPECT_EQ(state.entries(), taken) << "the refused entry was not counted";
-  for (std::uint32_t stream = 0; stream < taken; ++stream) EXPECT_EQ(state.stream(stream).position, 1u);
+// Batches stored together by one write are committed by one entry each, so that each can
+// be recognised when it is sent again on its own.
+TEST(StorageBetsFileWriter, BatchesStoredTogetherAreEachRecognisedWhenSentAgain) {
+  testing::TempDir dir;
+  const std::string path = dir.file("bets.csv");
+  OwnWriter writer(path);
+  const auto bets = bets_of_agency(1, 5);
+  writer.stage(std::span(bets).first(2));
+  writer.stage(std::span(bets).subspan(2));
+  ASSERT_EQ(writer.store_staged({1, 0}), StoreOutcome::kStored);
+  const std::string stored = testing::read_file(path);
+  EXPECT_EQ(writer.store(std::span(bets).subspan(2), {1, 2}), StoreOutcome::kHeld);
+  EXPECT_EQ(writer.store(std::span(bets).first(2), {1, 0}), StoreOutcome::kHeld);
+  EXPECT_EQ(writer.store(std::span(bets).subspan(1, 2), {1, 1}), StoreOutcome::kOutOfPlace) << "across two";
+  EXPECT_EQ(writer.store(bets, {1, 0}), StoreOutcome::kOutOfPlace) << "two batches sent as one";
+  EXPECT_EQ(testing::read_file(path), stored);
+}
+
+TEST(StorageStreamTable, AnEntryOfAStreamWithoutARowIsAnErrorAndNotTakenIn) {
+  StreamTable table({1, 5});
+  table.apply({JournalEntry::Kind::kStored, 0, 0, 10, 0});
+  table.apply({JournalEntry::Kind::kStored, 5, 2, 20, 0});
+  EXPECT_THROW(table.apply({JournalEntry::Kind::kStored, 4, 1, 30, 0}), UnknownStream);
+  EXPECT_EQ(table.entries(), 2u) << "the refused entry was not counted";
+  EXPECT_EQ(table.committed_length(), 20u);
+  EXPECT_EQ(table.stream(5).position, 2u);
+  EXPECT_EQ(table.stream(4).position, 0u);
+  EXPECT_EQ(table.index_of(5), 1u) << "rows are in the order of their ids";
 }
 
 // close_stream() and the stores of another process are one order: a store that finds the
@@ -450,21 +473,26 @@ TEST(StorageBetsFileWriter, ACloseAndTheStoresOfAnotherProcessAreOneOrder) {
   const std::string path = dir.file("bets.csv");
   const pid_t storer = ::fork();
   if (storer == 0) {
-    BetsFileWriter writer(path);
+    OwnWriter writer(path);
     for (std::uint64_t i = 0; i < 1000000; ++i) {
-      const auto outcome = writer.store(std::vector<lottery::Bet>{bet(1, std::to_string(i), 1)}, {1, i, 1});
+      const auto outcome = writer.store(std::vector<lottery::Bet>{bet(1, std::to_string(i), 1)}, {1, i});
       if (outcome != StoreOutcome::kStored) ::_exit(outcome == StoreOutcome::kClosed ? 0 : 1);
     }
     ::_exit(2);
   }
-  std::uint64_t length_when_closed = 0;
-  // Wait for a few stores, then close the stream, noting the file's length under the lock.
+  // Wait for a few stores, then close the stream.
   while (committed_length(path) < 200) std::this_thread::yield();
-  BetsFileWriter(path).close_stream(1, [&] { length_when_closed = static_cast<std::uint64_t>(size_of(path)); });
+  OwnWriter(path).close_stream(1);
   int status = 0;
   ASSERT_EQ(::waitpid(storer, &status, 0), storer);
   ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "the storer was never refused";
-  EXPECT_EQ(committed_length(path), length_when_closed) << "a store landed after the stream was closed";
+  // The closing entry names the file's length when it was written, under the lock.
+  std::optional<std::uint64_t> length_when_closed;
+  for (const JournalEntry& entry : Journal::open_for_reading(path).read_all()) {
+    if (entry.kind == JournalEntry::Kind::kClosed) length_when_closed = entry.committed_length;
+  }
+  ASSERT_TRUE(length_when_closed);
+  EXPECT_EQ(committed_length(path), *length_when_closed) << "a store landed after the stream was closed";
 }
 
 }  // namespace

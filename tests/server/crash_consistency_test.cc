@@ -13,6 +13,7 @@
 
 #include "server/storage/bets_file.h"
 #include "server/storage/journal.h"
+#include "tests/server/own_writer.h"
 #include "tests/support/process.h"
 #include "tests/support/seed.h"
 
@@ -116,7 +117,7 @@ TEST(StorageCrashConsistency, RowsPastTheCommittedLengthAreIgnoredThenCutByTheNe
 TEST(StorageCrashConsistency, AWriterHeldOpenCutsRowsAnotherWriterLeftUncommitted) {
   testing::TempDir dir;
   const std::string path = dir.file("bets.csv");
-  BetsFileWriter survivor(path);
+  OwnWriter survivor(path);
   survivor.store(batch_number(0));
   const std::string committed = testing::read_file(path);
   testing::write_file(path, committed + "1,Ana,Pérez,99,1990-01-31,75\n1,Ana,Pé");
@@ -153,7 +154,10 @@ TEST(StorageCrashConsistency, ADamagedJournalIsAnErrorNamingIt) {
   testing::write_file(Journal::path_for(path), journal);
   for (const auto& use : std::vector<std::function<void()>>{[&] { load_all(path); },
                                                             [&] { store_bets(path, batch_number(2)); },
-                                                            [&] { recover(path); }}) {
+                                                            [&] {
+                                                              StreamTable streams({1});
+                                                              recover(path, streams);
+                                                            }}) {
     try {
       use();
       ADD_FAILURE() << "went past a damaged entry";
@@ -187,48 +191,53 @@ TEST(StorageCrashConsistency, ATornLastEntryIsIgnoredThenReplaced) {
 TEST(StorageRecovery, StepsWhoseRowsTheFileDoesNotHoldAreDropped) {
   testing::TempDir dir;
   const std::string path = dir.file("bets.csv");
-  BetsFileWriter writer(path);
-  ASSERT_EQ(writer.store(batch_number(0), {1, 0, kBetsPerBatch}), StoreOutcome::kStored);
-  ASSERT_EQ(writer.store(batch_number(1), {2, 0, kBetsPerBatch}), StoreOutcome::kStored);
+  OwnWriter writer(path);
+  ASSERT_EQ(writer.store(batch_number(0), {1, 0}), StoreOutcome::kStored);
+  ASSERT_EQ(writer.store(batch_number(1), {2, 0}), StoreOutcome::kStored);
   writer.close_stream(2);
   const std::string two_batches = testing::read_file(path);
-  ASSERT_EQ(writer.store(batch_number(2), {1, kBetsPerBatch, kBetsPerBatch}), StoreOutcome::kStored);
+  ASSERT_EQ(writer.store(batch_number(2), {1, kBetsPerBatch}), StoreOutcome::kStored);
   ASSERT_TRUE(writer.close_stream(1));
 
   // Intact: nothing to do.
-  Recovery intact = recover(path);
+  StreamTable intact_streams({1, 2});
+  Recovery intact = recover(path, intact_streams);
   EXPECT_EQ(intact.entries_dropped, 0u);
   EXPECT_EQ(intact.bytes_dropped, 0u);
-  EXPECT_EQ(intact.streams[1].position, 2u * kBetsPerBatch);
-  EXPECT_TRUE(intact.streams[1].closed);
-  EXPECT_TRUE(intact.streams[2].closed);
+  EXPECT_EQ(intact_streams.stream(1).position, 2u * kBetsPerBatch);
+  EXPECT_TRUE(intact_streams.stream(1).closed);
+  EXPECT_TRUE(intact_streams.stream(2).closed);
 
   // The third batch's rows reached the disk as zeros, and half of them only.
   const std::string third = testing::read_file(path).substr(two_batches.size());
   testing::write_file(path, two_batches + std::string(third.size() / 2, '\0'));
-  const Recovery recovered = recover(path);
+  StreamTable streams({1, 2});
+  const Recovery recovered = recover(path, streams);
   EXPECT_EQ(recovered.entries_dropped, 2u) << "the third batch's step and the close after it";
   EXPECT_EQ(recovered.bytes_dropped, third.size() / 2);
-  EXPECT_EQ(recovered.streams.at(1).position, static_cast<std::uint64_t>(kBetsPerBatch));
-  EXPECT_FALSE(recovered.streams.at(1).closed);
-  EXPECT_TRUE(recovered.streams.at(2).closed);
+  EXPECT_EQ(streams.stream(1).position, static_cast<std::uint64_t>(kBetsPerBatch));
+  EXPECT_FALSE(streams.stream(1).closed);
+  EXPECT_TRUE(streams.stream(2).closed);
+  EXPECT_EQ(streams.closed_count(), 1u);
   EXPECT_EQ(testing::read_file(path), two_batches);
   EXPECT_EQ(load_all(path).size(), 2u * kBetsPerBatch);
   // The round goes on from there.
-  EXPECT_EQ(BetsFileWriter(path).store(batch_number(2), {1, kBetsPerBatch, kBetsPerBatch}), StoreOutcome::kStored);
+  EXPECT_EQ(OwnWriter(path).store(batch_number(2), {1, kBetsPerBatch}), StoreOutcome::kStored);
 }
 
 TEST(StorageRecovery, NoFilesIsAnEmptyRoundAndAJournalWithoutItsFileIsAnError) {
   testing::TempDir dir;
   const std::string path = dir.file("bets.csv");
-  const Recovery empty = recover(path);
-  EXPECT_TRUE(empty.streams.empty());
+  StreamTable streams({1});
+  const Recovery empty = recover(path, streams);
+  EXPECT_EQ(streams.entries(), 0u);
+  EXPECT_EQ(empty.entries_dropped, 0u);
   EXPECT_EQ(size_of(path), 0u) << "recover() creates no bets file";
 
   store_bets(path, batch_number(0));
   ASSERT_EQ(::unlink(path.c_str()), 0);
   try {
-    recover(path);
+    recover(path, streams);
     FAIL() << "a journal without its bets file was taken for an empty round";
   } catch (const std::runtime_error& error) {
     EXPECT_NE(std::string(error.what()).find("missing"), std::string::npos) << error.what();

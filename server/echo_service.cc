@@ -1,4 +1,4 @@
-#include "server/echo_session.h"
+#include "server/echo_service.h"
 
 #include <span>
 #include <string>
@@ -13,12 +13,14 @@ constexpr std::size_t kMaxLineBytes = 8192;
 
 }  // namespace
 
-void serve_echo(net::Connection& connection) {
+bool EchoService::serve(net::Connection& connection) {
   const std::string line = net::read_line(connection, kMaxLineBytes);
   logging::info(logging::Event("receive_message", logging::Result::kSuccess)
                     .with("ip", connection.peer())
                     .with("msg", std::string_view(line).substr(0, line.find_first_of("\r\n"))));
   connection.write_all(std::as_bytes(std::span(line)));
+  connection.close();
+  return false;
 }
 
 }  // namespace tp0::server

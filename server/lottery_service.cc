@@ -1,0 +1,110 @@
+#include "server/lottery_service.h"
+
+#include <sys/resource.h>
+
+#include <vector>
+
+#include "common/logging/logging.h"
+#include "common/protocol/codec.h"
+#include "common/sys/signals.h"
+#include "server/draw/draw_record.h"
+#include "server/waiting_room.h"
+
+namespace tp0::server {
+namespace {
+
+using logging::Event;
+using logging::Result;
+
+void announce_draw() { logging::info(Event("sorteo", Result::kSuccess)); }
+
+// The waiting room holds a connection for every agency waiting for the draw, up to
+// SERVER_AGENCIES of them: the usual soft limit of 1,024 descriptors is raised to the
+// hard limit, which any process may do.
+void allow_a_descriptor_per_agency() {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &limit);
+  }
+}
+
+}  // namespace
+
+LotteryService::LotteryService(const config::ServerConfig& config) : config_(config), round_(config.agency_ids) {
+  settings_.storage_path = config.storage_path;
+  settings_.durability = config.durability;
+  settings_.hello_timeout = config.hello_timeout;
+  if (config.concurrency == config::Concurrency::kProcess) {
+    handback_.emplace();
+    allow_a_descriptor_per_agency();
+    settings_.hand_over_until_draw = [this](std::uint32_t agency, const net::Connection& connection) {
+      handback_->hand_over(agency, connection);
+    };
+    settings_.on_draw = [this] { handback_->announce_draw(); };
+  }
+}
+
+void LotteryService::start(ChildProcesses& children) {
+  if (config_.round == config::RoundStart::kResume) {
+    resume_round();
+  } else {
+    start_new_round();
+  }
+  // No agency has to finish (SERVER_AGENCIES=0): the draw is held at start, over no bets.
+  // A resumed round that was drawn has its record, or its first answer makes it.
+  if (round_.claim_the_draw()) draw::record_draw(config_.storage_path, announce_draw);
+  if (!handback_) return;
+  const pid_t pid = children.spawn([&] {
+    handback_->close_connection_end();
+    return run_waiting_room(*handback_, round_, config_.storage_path, config_.idle_timeout);
+  });
+  // The room holds its end; connection children keep the other, inherited from here.
+  handback_->close_room_end();
+  logging::info(Event("open_waiting_room", Result::kSuccess).with("pid", pid));
+}
+
+void LotteryService::start_new_round() {
+  if (const auto previous = storage::archive_previous_round(config_.storage_path)) {
+    logging::info(Event("archive_bets", Result::kSuccess)
+                      .with("file", config_.storage_path)
+                      .with("archived_as", previous->archived_as)
+                      .with("uncommitted_bytes_dropped", previous->bytes_dropped));
+  }
+  draw::remove_draw_record(config_.storage_path);
+}
+
+void LotteryService::resume_round() {
+  const round::Round::Resumed found = round_.resume(config_.storage_path);
+  // A draw's record belongs to a held draw only: one left by a step the recovery undid goes.
+  if (!round_.drawn()) draw::remove_draw_record(config_.storage_path);
+  logging::info(Event("resume_round", Result::kSuccess)
+                    .with("file", config_.storage_path)
+                    .with("bets", found.bets)
+                    .with("agencies_finished", round_.finished_count())
+                    .with("drawn", round_.drawn() ? "yes" : "no")
+                    .with("steps_dropped", found.recovery.entries_dropped)
+                    .with("uncommitted_bytes_dropped", found.recovery.bytes_dropped));
+}
+
+bool LotteryService::serve(net::Connection& connection) {
+  protocol::Channel channel(std::move(connection));
+  LotterySession session(channel, round_, settings_);
+  session.run();
+  if (session.handed_over()) return true;
+  channel.connection().close();
+  return false;
+}
+
+void LotteryService::refuse(net::Connection& connection) {
+  std::vector<std::byte> frame;
+  protocol::encode(protocol::Ack{protocol::AckCode::kServerBusy, 0}, frame);
+  connection.write_all(frame);
+}
+
+void LotteryService::shut_down() {
+  round_.release();
+  logging::info(Event("release_shared_memory", Result::kSuccess));
+}
+
+}  // namespace tp0::server

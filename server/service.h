@@ -1,0 +1,32 @@
+#pragma once
+
+#include "common/net/connection.h"
+#include "server/child_processes.h"
+
+namespace tp0::server {
+
+// What the server does with its connections: echo or the lottery, chosen once at start.
+// The accept loop (server.cc) knows nothing else of it: it accepts, forks or not, refuses
+// at the child limit, reaps, and calls these.
+class Service {
+ public:
+  virtual ~Service() = default;
+
+  // In the parent, before the first connection: whatever the service needs running
+  // (the lottery's round taken up, its waiting room forked among `children`).
+  virtual void start(ChildProcesses& children) = 0;
+
+  // Serves one conversation, in the process that owns `connection` (the parent, or a
+  // child forked for it), and closes it. Returns true when the connection was handed to
+  // another process instead. Throws NetError, ProtocolError or ShutdownRequested.
+  virtual bool serve(net::Connection& connection) = 0;
+
+  // Turns away a connection the server has no room for, before it is closed: the lottery
+  // tells its client the server is busy. Never blocks. Throws NetError.
+  virtual void refuse(net::Connection& connection) = 0;
+
+  // In the parent, once the children are gone: releases what start() made, logging each.
+  virtual void shut_down() = 0;
+};
+
+}  // namespace tp0::server

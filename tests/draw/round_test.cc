@@ -1,0 +1,86 @@
+#include "server/round/round.h"
+
+#include <gtest/gtest.h>
+
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "server/storage/bets_file.h"
+#include "tests/support/process.h"
+
+namespace tp0::round {
+namespace {
+
+std::vector<lottery::Bet> bets_of(std::uint32_t agency, int count) {
+  std::vector<lottery::Bet> bets;
+  for (int i = 0; i < count; ++i) bets.push_back({agency, "Ana", "Pérez", std::to_string(i), "1990-01-31", 7574});
+  return bets;
+}
+
+TEST(Round, OnlyTheRoundsAgenciesHaveAPosition) {
+  const Round round({12, 3, 7});
+  EXPECT_EQ(round.size(), 3u);
+  EXPECT_EQ(round.position_of(3), 0u);
+  EXPECT_EQ(round.position_of(7), 1u);
+  EXPECT_EQ(round.position_of(12), 2u);
+  for (const std::uint32_t outsider : {0u, 1u, 4u, 13u, 4294967295u}) {
+    EXPECT_FALSE(round.position_of(outsider).has_value()) << outsider;
+  }
+}
+
+TEST(Round, TheDrawIsHeldWhenTheLastDistinctMemberFinishesAndClaimedOnce) {
+  testing::TempDir dir;
+  const std::string path = dir.file("bets.csv");
+  Round round({3, 7, 12});
+  storage::BetsFileWriter writer(path, round.streams());
+  ASSERT_EQ(writer.store(bets_of(3, 2), {3, 0}), storage::StoreOutcome::kStored);
+  EXPECT_TRUE(writer.close_stream(3));
+  EXPECT_FALSE(writer.close_stream(3)) << "finishing again changes nothing";
+  EXPECT_TRUE(writer.close_stream(7));
+  EXPECT_EQ(round.finished_count(), 2u);
+  EXPECT_FALSE(round.drawn());
+  EXPECT_FALSE(round.claim_the_draw()) << "claimed before the last member finished";
+  EXPECT_EQ(writer.store(bets_of(3, 1), {3, 2}), storage::StoreOutcome::kClosed) << "a finished member bets";
+  EXPECT_TRUE(writer.close_stream(12));
+  EXPECT_TRUE(round.drawn());
+  EXPECT_TRUE(round.claim_the_draw());
+  EXPECT_FALSE(round.claim_the_draw());
+}
+
+TEST(Round, ARoundOfNoAgenciesIsDrawnAtOnce) {
+  Round round({});
+  EXPECT_TRUE(round.drawn());
+  EXPECT_TRUE(round.claim_the_draw());
+}
+
+TEST(Round, ResumedFromTheJournalItKnowsWhoFinishedAndHowManyBetsAreStored) {
+  testing::TempDir dir;
+  const std::string path = dir.file("bets.csv");
+  {
+    Round before({1, 2});
+    storage::BetsFileWriter writer(path, before.streams());
+    ASSERT_EQ(writer.store(bets_of(1, 3), {1, 0}), storage::StoreOutcome::kStored);
+    ASSERT_EQ(writer.store(bets_of(2, 4), {2, 0}), storage::StoreOutcome::kStored);
+    ASSERT_TRUE(writer.close_stream(2));
+  }
+  Round resumed({1, 2});
+  const Round::Resumed found = resumed.resume(path);
+  EXPECT_EQ(found.bets, 7u);
+  EXPECT_EQ(resumed.finished_count(), 1u);
+  EXPECT_FALSE(resumed.drawn());
+  EXPECT_EQ(resumed.streams().stream(1).position, 3u);
+
+  Round other({1, 3});
+  try {
+    other.resume(path);
+    FAIL() << "a round of other agencies was taken up";
+  } catch (const std::runtime_error& error) {
+    const std::string what = error.what();
+    EXPECT_NE(what.find("agency 2"), std::string::npos) << what;
+    EXPECT_NE(what.find("SERVER_ROUND=new"), std::string::npos) << what;
+  }
+}
+
+}  // namespace
+}  // namespace tp0::round
