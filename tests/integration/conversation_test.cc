@@ -1,0 +1,172 @@
+// Scripted peers that break the conversation's rules at the exact step each rule guards:
+// a refusal that ends the conversation ends it for whatever was sent behind it, a Hello
+// says where the agency's stream ends now, a batch sent again is acknowledged only if it
+// is the batch held there, and a finished agency's empty batch is refused like any other.
+#include <gtest/gtest.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "tests/integration/agency_data.h"
+#include "tests/integration/cluster.h"
+#include "tests/integration/raw_peer.h"
+
+namespace tp0::testing {
+namespace {
+
+using protocol::Ack;
+using protocol::AckCode;
+using protocol::Message;
+
+protocol::Batch batch_of(std::uint32_t agency, std::uint32_t position, int first, int count = 4) {
+  protocol::Batch batch{agency, position, {}};
+  for (int i = first; i < first + count; ++i) {
+    batch.bets.push_back({agency, "Ana", "Paz", std::to_string(30000000 + i), "1990-05-17", 7574});
+  }
+  return batch;
+}
+
+// Frames of `messages` as one write, so that the server reads them together.
+std::vector<std::byte> frames_of(const std::vector<Message>& messages) {
+  std::vector<std::byte> bytes;
+  for (const Message& message : messages) {
+    const auto frame = frame_of(message);
+    bytes.insert(bytes.end(), frame.begin(), frame.end());
+  }
+  return bytes;
+}
+
+void introduce(RawPeer& peer, std::uint32_t agency, std::uint32_t stored) {
+  peer.send(protocol::Hello{agency});
+  ASSERT_EQ(peer.receive(), Message(protocol::Resume{stored}));
+}
+
+class Conversation : public ::testing::TestWithParam<const char*> {
+ protected:
+  Process& start_server(Environment environment = {}) {
+    environment.emplace("SERVER_CONCURRENCY", GetParam());
+    environment.emplace("SERVER_AGENCIES", "2");
+    return cluster_.start_server(environment);
+  }
+
+  Cluster cluster_;
+};
+
+// Only the server sends these: a peer that starts with one is refused and ended at once,
+// and nothing it sent behind it is served (a sequential server goes on to the next).
+TEST_P(Conversation, AFirstMessageOnlyTheServerSendsEndsTheConversation) {
+  auto& server = start_server();
+  const std::vector<Message> server_only = {Ack{AckCode::kOk, 0}, protocol::Winners{true, {"1"}},
+                                            protocol::NotReady{}, protocol::Resume{0}};
+  for (const Message& first : server_only) {
+    RawPeer peer(cluster_.port());
+    peer.send_bytes(frames_of({first, protocol::Hello{1}, batch_of(1, 0, 0)}));
+    EXPECT_EQ(peer.receive(), Message(Ack{AckCode::kUnexpectedMessage, 0})) << protocol::name_of(first);
+    EXPECT_TRUE(peer.closed_by_server()) << protocol::name_of(first);
+  }
+  EXPECT_TRUE(bets_per_agency(cluster_.bets_path()).empty()) << "a batch behind the refusal was stored";
+  RawPeer honest(cluster_.port());
+  introduce(honest, 1, 0);
+  honest.send(batch_of(1, 0, 0));
+  EXPECT_EQ(honest.receive(), Message(Ack{AckCode::kOk, 0}));
+  EXPECT_EQ(server.lines_containing("action: receive_message | result: fail").size(), server_only.size());
+}
+
+TEST_P(Conversation, AnEmptyBatchOfAFinishedAgencyIsRefused) {
+  auto& server = start_server();
+  RawPeer peer(cluster_.port());
+  introduce(peer, 1, 0);
+  peer.send(batch_of(1, 0, 0));
+  EXPECT_EQ(peer.receive(), Message(Ack{AckCode::kOk, 0}));
+  peer.send(protocol::Finished{});
+  EXPECT_EQ(peer.receive(), Message(Ack{AckCode::kOk, 0}));
+  peer.send(batch_of(1, 4, 0, 0));
+  EXPECT_EQ(peer.receive(), Message(Ack{AckCode::kBettingClosed, 0}));
+  EXPECT_EQ(server.lines_containing("action: apuesta_recibida | result: fail | cantidad: 0").size(), 1u)
+      << server.output();
+  EXPECT_TRUE(server.lines_containing("apuesta_recibida | result: success | cantidad: 0").empty());
+}
+
+// A batch at a position the journal holds is acknowledged only if it is the batch held
+// there; other bets at that place are refused, and the conversation ends with nothing
+// served behind them: here a Finished, which would have closed the agency's stream.
+TEST_P(Conversation, OtherBetsWhereSomeAreHeldAreRefusedAndWhatFollowsIsNotServed) {
+  auto& server = start_server();
+  {
+    RawPeer peer(cluster_.port());
+    introduce(peer, 1, 0);
+    peer.send(batch_of(1, 0, 0));
+    EXPECT_EQ(peer.receive(), Message(Ack{AckCode::kOk, 0}));
+    peer.send(batch_of(1, 0, 0));
+    EXPECT_EQ(peer.receive(), Message(Ack{AckCode::kOk, 0})) << "the same batch again";
+    peer.send_bytes(frames_of({batch_of(1, 0, 100), protocol::Finished{}}));
+    EXPECT_EQ(peer.receive(), Message(Ack{AckCode::kOutOfPlace, 0})) << "other bets at position 0";
+    EXPECT_TRUE(peer.closed_by_server()) << "the Finished behind it was answered";
+  }
+  EXPECT_EQ(bet_keys_in_bets_file(cluster_.bets_path(), 1).size(), 4u);
+  EXPECT_TRUE(server.lines_containing("action: agency_finished").empty()) << server.output();
+  RawPeer again(cluster_.port());
+  introduce(again, 1, 4);
+  again.send(batch_of(1, 4, 4));
+  EXPECT_EQ(again.receive(), Message(Ack{AckCode::kOk, 0})) << "the agency was closed by a message never served";
+}
+
+INSTANTIATE_TEST_SUITE_P(Concurrency, Conversation, ::testing::Values("sequential", "process"));
+
+// Two connections of one agency at once need a server that serves them at once: process
+// mode (a sequential one serves one connection after the other, so no view goes stale).
+class TwoConnectionsOfOneAgency : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    cluster_.start_server({{"SERVER_CONCURRENCY", "process"}, {"SERVER_AGENCIES", "2"}});
+    RawPeer first(cluster_.port());
+    second_.emplace(cluster_.port());
+    introduce(first, 1, 0);
+    introduce(*second_, 1, 0);
+    // The first stores; the second's view of the stream is now stale.
+    first.send(batch_of(1, 0, 0));
+    ASSERT_EQ(first.receive(), Message(Ack{AckCode::kOk, 0}));
+  }
+
+  Cluster cluster_;
+  std::optional<RawPeer> second_;
+};
+
+TEST_F(TwoConnectionsOfOneAgency, ASecondHelloSaysWhereTheStreamEndsNow) {
+  second_->send(protocol::Hello{1});
+  EXPECT_EQ(second_->receive(), Message(protocol::Resume{4}));
+  second_->send(batch_of(1, 4, 4));
+  EXPECT_EQ(second_->receive(), Message(Ack{AckCode::kOk, 0}));
+  EXPECT_EQ(bet_keys_in_bets_file(cluster_.bets_path(), 1).size(), 8u);
+}
+
+// The stale batch is refused when it is stored, together with what came with it; no
+// message behind it is served, whatever it is.
+TEST_F(TwoConnectionsOfOneAgency, NothingBehindABatchRefusedAsOutOfPlaceIsServed) {
+  const std::vector<Message> behind = {protocol::Finished{}, protocol::SingleBet{batch_of(1, 0, 50, 1).bets[0]},
+                                       protocol::Hello{1}, protocol::WinnersQuery{1}};
+  second_->send_bytes(frames_of({batch_of(1, 0, 100), behind[0]}));
+  EXPECT_EQ(second_->receive(), Message(Ack{AckCode::kOutOfPlace, 0}));
+  EXPECT_TRUE(second_->closed_by_server()) << "the Finished behind it was answered";
+  for (std::size_t i = 1; i < behind.size(); ++i) {
+    const auto stream_end = static_cast<std::uint32_t>(4 * i);
+    RawPeer stale(cluster_.port());
+    introduce(stale, 1, stream_end);
+    // Another connection stores meanwhile, so this one's view goes stale too.
+    RawPeer mover(cluster_.port());
+    introduce(mover, 1, stream_end);
+    mover.send(batch_of(1, stream_end, static_cast<int>(stream_end)));
+    ASSERT_EQ(mover.receive(), Message(Ack{AckCode::kOk, 0}));
+    stale.send_bytes(frames_of({batch_of(1, stream_end, 200), behind[i]}));
+    EXPECT_EQ(stale.receive(), Message(Ack{AckCode::kOutOfPlace, 0})) << protocol::name_of(behind[i]);
+    EXPECT_TRUE(stale.closed_by_server()) << protocol::name_of(behind[i]) << " behind it was answered";
+  }
+  auto& server = cluster_.server();
+  EXPECT_TRUE(server.lines_containing("action: agency_finished").empty()) << server.output();
+  EXPECT_TRUE(server.lines_containing("action: apuesta_almacenada").empty()) << server.output();
+  EXPECT_EQ(bet_keys_in_bets_file(cluster_.bets_path(), 1).size(), 16u);
+}
+
+}  // namespace
+}  // namespace tp0::testing
