@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <optional>
@@ -14,66 +13,10 @@
 namespace tp0::storage {
 namespace {
 
-using EntryBytes = std::array<unsigned char, Journal::kEntryBytes>;
-// Bytes 0-27 hold the entry, 28-31 their checksum.
-constexpr std::size_t kChecksumOffset = 28;
 // Entries read per pread(2) while catching up.
 constexpr std::size_t kEntriesPerRead = 256;
 
-constexpr std::uint32_t kFnvOffsetBasis = 2166136261u;
-constexpr std::uint32_t kFnvPrime = 16777619u;
-
-std::uint32_t fnv1a(const unsigned char* data, std::size_t size) {
-  std::uint32_t hash = kFnvOffsetBasis;
-  for (std::size_t i = 0; i < size; ++i) {
-    hash ^= data[i];
-    hash *= kFnvPrime;
-  }
-  return hash;
-}
-
-// Little-endian whatever the host, so that a journal reads the same on any machine.
-template <typename Unsigned>
-void put(EntryBytes& bytes, std::size_t offset, Unsigned value) {
-  for (std::size_t i = 0; i < sizeof(Unsigned); ++i) {
-    bytes[offset + i] = static_cast<unsigned char>(value >> (8 * i));
-  }
-}
-template <typename Unsigned>
-Unsigned get(const unsigned char* bytes, std::size_t offset) {
-  Unsigned value = 0;
-  for (std::size_t i = 0; i < sizeof(Unsigned); ++i) {
-    value |= static_cast<Unsigned>(static_cast<Unsigned>(bytes[offset + i]) << (8 * i));
-  }
-  return value;
-}
-
-EntryBytes encode(const JournalEntry& entry) {
-  EntryBytes bytes{};
-  bytes[0] = static_cast<unsigned char>(entry.kind);
-  put<std::uint32_t>(bytes, 4, entry.stream);
-  put<std::uint64_t>(bytes, 8, entry.stream_position);
-  put<std::uint64_t>(bytes, 16, entry.committed_length);
-  put<std::uint32_t>(bytes, 24, entry.rows_checksum);
-  put<std::uint32_t>(bytes, kChecksumOffset, fnv1a(bytes.data(), kChecksumOffset));
-  return bytes;
-}
-
-// The entry in `bytes`, or nullopt when they are not one encode() wrote.
-std::optional<JournalEntry> decode(const unsigned char* bytes) {
-  if (get<std::uint32_t>(bytes, kChecksumOffset) != fnv1a(bytes, kChecksumOffset)) return std::nullopt;
-  const auto kind = static_cast<JournalEntry::Kind>(bytes[0]);
-  if (kind != JournalEntry::Kind::kStored && kind != JournalEntry::Kind::kClosed) return std::nullopt;
-  if (bytes[1] != 0 || bytes[2] != 0 || bytes[3] != 0) return std::nullopt;
-  return JournalEntry{kind, get<std::uint32_t>(bytes, 4), get<std::uint64_t>(bytes, 8),
-                      get<std::uint64_t>(bytes, 16), get<std::uint32_t>(bytes, 24)};
-}
-
 }  // namespace
-
-std::uint32_t rows_checksum(std::string_view rows) {
-  return fnv1a(reinterpret_cast<const unsigned char*>(rows.data()), rows.size());
-}
 
 std::string Journal::path_for(const std::string& bets_path) { return bets_path + ".journal"; }
 
@@ -107,7 +50,7 @@ bool Journal::read_entries(std::uint64_t first, const std::function<void(const J
     const std::size_t whole = static_cast<std::size_t>(received) / kEntryBytes;
     const bool partial_entry_at_end = static_cast<std::size_t>(received) % kEntryBytes != 0;
     for (std::size_t i = 0; i < whole; ++i, ++index) {
-      const auto entry = decode(buffer.data() + i * kEntryBytes);
+      const auto entry = decode_entry(buffer.data() + i * kEntryBytes);
       if (!entry) {
         if (!invalid) invalid = index;
         continue;
@@ -142,7 +85,7 @@ void Journal::append(std::span<const JournalEntry> entries, StreamTable& table) 
   std::vector<unsigned char> bytes;
   bytes.reserve(entries.size() * kEntryBytes);
   for (const JournalEntry& entry : entries) {
-    const EntryBytes encoded = encode(entry);
+    const JournalEntryBytes encoded = encode_entry(entry);
     bytes.insert(bytes.end(), encoded.begin(), encoded.end());
   }
   const auto offset = static_cast<off_t>(table.entries() * kEntryBytes);

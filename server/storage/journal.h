@@ -9,27 +9,10 @@
 #include <vector>
 
 #include "common/sys/unique_fd.h"
+#include "server/storage/journal_format.h"
 #include "server/storage/stream_table.h"
 
 namespace tp0::storage {
-
-// One step of the bets file's history, appended once the step is whole.
-struct JournalEntry {
-  enum class Kind : std::uint8_t {
-    kStored = 1,  // rows were appended: the file's committed length moved on
-    kClosed = 2,  // the stream was closed; the file did not change
-  };
-  Kind kind = Kind::kStored;
-  std::uint32_t stream = 0;
-  std::uint64_t stream_position = 0;   // the stream's position after this step
-  std::uint64_t committed_length = 0;  // the bets file's committed length after it
-  std::uint32_t rows_checksum = 0;     // rows_checksum() of the rows this step appended
-};
-
-// The checksum a kStored entry keeps of its rows (32-bit FNV-1a): recovery after a crash of
-// the machine compares it with the rows the file holds, and drops the steps whose rows
-// never reached the disk.
-std::uint32_t rows_checksum(std::string_view rows);
 
 // The file `<bets file>.journal`: the bets file's commit log. A step of the bets file is
 // committed when its entry is in the journal: the rows past the last entry's committed
@@ -37,13 +20,14 @@ std::uint32_t rows_checksum(std::string_view rows);
 // stream, how far it has been stored and whether it is closed, so that the rows and the
 // stream's position are committed by one write.
 //
-// Each entry is kEntryBytes bytes at a multiple of kEntryBytes, so that none spans two
-// pages: a process killed while appending leaves each entry whole or absent. Each carries a checksum of itself: after a crash of the machine, a torn or
-// never-written last entry is recognised and ignored, like a step that did not happen.
+// Entries are laid out as journal_format.h says, each carrying a checksum of itself, so
+// that a process killed while appending leaves each entry whole or absent, and after a
+// crash of the machine a torn or never-written last entry is recognised and ignored,
+// like a step that did not happen.
 // Callers hold the bets file's lock around every use.
 class Journal {
  public:
-  static constexpr std::size_t kEntryBytes = 32;
+  static constexpr std::size_t kEntryBytes = kJournalEntryBytes;
 
   // The journal's path for the bets file at `bets_path`.
   static std::string path_for(const std::string& bets_path);
