@@ -20,12 +20,16 @@ setup-docker:
 	bash scripts/install-deps.sh docker
 
 # Compiles natively into bin/server and bin/client, first installing what compiling needs.
+# Each program is copied beside the old one, then renamed over it: one started from bin/
+# goes on running its own file.
 build:
 	bash scripts/install-deps.sh build
 	cmake -S . -B build/release -DCMAKE_BUILD_TYPE=Release -DTP0_BUILD_TESTS=OFF
 	cmake --build build/release -j$(JOBS) --target server client
 	mkdir -p bin
-	cp build/release/server/server build/release/client/client bin/
+	for program in server client; do \
+	  cp build/release/$$program/$$program bin/$$program.new && mv -f bin/$$program.new bin/$$program || exit 1; \
+	done
 
 # Everything CI runs, in one ctest run: unit, integration and Docker tests built with
 # warnings as errors under AddressSanitizer and UndefinedBehaviorSanitizer, then the
