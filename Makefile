@@ -2,7 +2,7 @@ SHELL := /bin/bash
 JOBS ?= $(shell nproc)
 
 COMPOSE_FILE ?= docker-compose-dev.yaml
-COMPOSE := bash docker/compose.sh -f $(COMPOSE_FILE)
+COMPOSE := docker compose -f $(COMPOSE_FILE)
 # One agency file per client service in the compose file.
 COMPOSE_AGENCIES = $(shell grep -c '^  client[0-9]*:$$' $(COMPOSE_FILE))
 

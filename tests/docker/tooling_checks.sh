@@ -31,7 +31,7 @@ check_output() {
     local file="$scratch/compose-$clients.yaml" problems=()
     "$repo/generar-compose.sh" "$file" "$clients"
     local config
-    config=$(cd "$scratch" && bash "$repo/docker/compose.sh" -f "$file" config 2>&1) || problems+=("compose rejects it: $config")
+    config=$(cd "$scratch" && docker compose -f "$file" config 2>&1) || problems+=("compose rejects it: $config")
     grep -qx 'name: tp0' "$file" || problems+=("no 'name: tp0'")
     grep -q 'subnet: 172.25.125.0/24' <<< "$config" || problems+=("no subnet 172.25.125.0/24")
     grep -q "SERVER_AGENCIES=$clients\$" "$file" || problems+=("server not told $clients agencies")
