@@ -194,7 +194,7 @@ check_batches() {
     if [ "$total" = "$rows" ] && { [ "$short" = 0 ] || { [ "$short" = 1 ] && [ "$last" != "$max_amount" ]; }; }; then
       pass "$rows bets, maxAmount $max_amount: $count batches summing to $total, all full but the last"
     else
-      fail "$rows bets, maxAmount $max_amount: batches $(echo $sizes) sum to $total"
+      fail "$rows bets, maxAmount $max_amount: batches ${sizes//$'\n'/ } sum to $total"
     fi
     expect_no_fail_lines server "$rows bets"
     reset_docker

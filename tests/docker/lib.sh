@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Helpers for the Docker end-to-end checks, which drive the project as the course's suite
 # does: a checkout of an exercise's branch, its own build and compose commands (Compose
 # v2), and one `docker compose logs -f` per run whose stream every wait and assertion reads.
@@ -66,7 +67,9 @@ reset_docker() {
     compose stop -t 1 > /dev/null 2>&1 || true
     compose down --remove-orphans > /dev/null 2>&1 || true
   fi
-  docker rm -f server $(docker ps -aq --filter name='^client[0-9]+$') > /dev/null 2>&1 || true
+  local clients
+  mapfile -t clients < <(docker ps -aq --filter name='^client[0-9]+$')
+  docker rm -f server "${clients[@]}" > /dev/null 2>&1 || true
   docker network rm tp0_testing_net > /dev/null 2>&1 || true
 }
 
