@@ -273,11 +273,11 @@ check_server_crash() {
   kill -KILL "$pid"
   local deadline=$((SECONDS + kWait))
   until [ "$(docker inspect -f '{{.RestartCount}} {{.State.Running}}' server 2> /dev/null)" = "1 true" ] &&
-    docker logs server 2>&1 | grep -q "action: resume_round | result: success"; do
+    grep -q "action: resume_round | result: success" <(docker logs server 2>&1); do
     [ $SECONDS -lt $deadline ] || break
     sleep 0.2
   done
-  if docker logs server 2>&1 | grep -q "action: resume_round | result: success"; then
+  if grep -q "action: resume_round | result: success" <(docker logs server 2>&1); then
     pass "killed mid-round, the server was started again and resumed: $(docker logs server 2>&1 | grep -o 'action: resume_round.*' | tail -1)"
   else
     fail "the killed server was not started again with its round: $(docker inspect -f '{{.RestartCount}} {{.State.Status}}' server)"
