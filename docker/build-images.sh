@@ -21,15 +21,12 @@ toolchain_image=tp0-toolchain:latest
 
 log() { echo "build-images: $*" >&2; }
 
+# The Dockerfiles differ only in their PROGRAM, so either one tells.
 pinned_base_image() {
-  local server client
-  server=$(sed -n 's/^ARG DEBIAN_IMAGE=//p' "$root/server/Dockerfile")
-  client=$(sed -n 's/^ARG DEBIAN_IMAGE=//p' "$root/client/Dockerfile")
-  if [ -z "$server" ] || [ "$server" != "$client" ]; then
-    log "server/Dockerfile and client/Dockerfile must pin the same DEBIAN_IMAGE ('$server', '$client')"
-    exit 1
-  fi
-  echo "$server"
+  local image
+  image=$(sed -n 's/^ARG DEBIAN_IMAGE=//p' "$root/server/Dockerfile")
+  [ -n "$image" ] || { log "server/Dockerfile pins no DEBIAN_IMAGE"; exit 1; }
+  echo "$image"
 }
 
 have_image() { docker image inspect "$1" > /dev/null 2>&1; }
