@@ -34,7 +34,7 @@ have_image() { docker image inspect "$1" > /dev/null 2>&1; }
 # Makes image `tag` from Debian `suite` (minimal variant) plus `packages`, by debootstrap.
 bootstrap_image() {
   local tag=$1 suite=$2 packages=$3
-  command -v debootstrap > /dev/null || { log "debootstrap is missing (make setup installs it)"; exit 1; }
+  command -v debootstrap > /dev/null || { log "debootstrap is missing (make docker-image installs it)"; exit 1; }
   local rootfs
   rootfs=$(mktemp -d /tmp/tp0-rootfs-XXXXXX)
   # shellcheck disable=SC2064  # the path is fixed now, on purpose
