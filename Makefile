@@ -2,24 +2,34 @@ SHELL := /bin/bash
 JOBS ?= $(shell nproc)
 
 COMPOSE_FILE ?= docker-compose-dev.yaml
-COMPOSE := bash docker/compose.sh -f $(COMPOSE_FILE)
+COMPOSE := docker compose -f $(COMPOSE_FILE)
 # One agency file per client service in the compose file.
 COMPOSE_AGENCIES = $(shell grep -c '^  client[0-9]*:$$' $(COMPOSE_FILE))
 
-.PHONY: setup build test memcheck fuzz tidy bench profile run data clean docker-image docker-compose-up \
-	docker-compose-down docker-compose-logs exercise-branches
+.PHONY: setup setup-native setup-docker build test memcheck fuzz tidy bench profile run data clean \
+	docker-image docker-compose-up docker-compose-down docker-compose-logs exercise-branches
 
-# Installs every dependency from Debian's packages.
+# Installs every dependency from Debian's packages, Compose v2 included.
 setup:
 	bash scripts/install-deps.sh
+# What the native tests and tools need; what the Docker targets need (the docker command
+# itself is only checked, in one line).
+setup-native:
+	bash scripts/install-deps.sh build data host
+setup-docker:
+	bash scripts/install-deps.sh docker
 
 # Compiles natively into bin/server and bin/client, first installing what compiling needs.
+# Each program is copied beside the old one, then renamed over it: one started from bin/
+# goes on running its own file.
 build:
 	bash scripts/install-deps.sh build
 	cmake -S . -B build/release -DCMAKE_BUILD_TYPE=Release -DTP0_BUILD_TESTS=OFF
 	cmake --build build/release -j$(JOBS) --target server client
 	mkdir -p bin
-	cp build/release/server/server build/release/client/client bin/
+	for program in server client; do \
+	  cp build/release/$$program/$$program bin/$$program.new && mv -f bin/$$program.new bin/$$program || exit 1; \
+	done
 
 # Everything CI runs, in one ctest run: unit, integration and Docker tests built with
 # warnings as errors under AddressSanitizer and UndefinedBehaviorSanitizer, then the
@@ -32,49 +42,51 @@ test: setup
 	ctest --test-dir build/test --output-on-failure -j$(JOBS)
 
 # The tools on their own (each is also a ctest test, label `tools`).
-memcheck: setup
+memcheck: setup-native
 	bash scripts/memcheck.sh
-fuzz: setup
+fuzz: setup-native
 	bash scripts/run-fuzzers.sh $(FUZZ_SECONDS)
-tidy: setup
+tidy: setup-native
 	bash scripts/run-clang-tidy.sh
 
 # The benchmark, natively on loopback (no Docker): prints the table and writes
 # docs/benchmark.txt and docs/benchmark.png. BENCH_FLAGS=--quick for a short try.
-bench: setup
+bench: setup-native
 	bash scripts/bench.sh $(BENCH_FLAGS)
 
 # Where the CPU goes in the benchmark's rounds (perf): writes docs/profile.txt.
-profile: setup
+profile: setup-native
 	bash scripts/profile.sh
 
 # Makes sure .data/ holds agency files 1 to AGENCIES (default 5), keeping those already
 # there; missing ones come from .data/dataset.zip when it is there, else are generated.
 AGENCIES ?= 5
 data:
+	bash scripts/install-deps.sh data
 	bash scripts/prepare-data.sh $(AGENCIES)
 
 # Builds server:latest and client:latest (and, once, the base images they start from).
-docker-image:
+docker-image: setup-docker
 	bash docker/build-images.sh
 
-docker-compose-up: docker-image
-	bash scripts/prepare-data.sh $(COMPOSE_AGENCIES)
+# The data target, run for it, fills one agency file per client service.
+docker-compose-up: AGENCIES = $(COMPOSE_AGENCIES)
+docker-compose-up: docker-image data
 	$(COMPOSE) up -d
 
-docker-compose-down:
+docker-compose-down: setup-docker
 	$(COMPOSE) stop -t 1
 	$(COMPOSE) down
 
-docker-compose-logs:
+docker-compose-logs: setup-docker
 	$(COMPOSE) logs -f
 
 # Creates or refreshes the local branches ej1 ... ej8 from main, one commit each.
 exercise-branches:
 	bash docker/exercise-branches.sh
 
-# Sets up, builds, and runs the server and one client per agency file on 127.0.0.1.
-run: setup build data
+# Builds, and runs the server and one client per agency file on 127.0.0.1: no Docker.
+run: build data
 	bash scripts/run-local.sh
 
 clean:

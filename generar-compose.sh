@@ -45,11 +45,11 @@ if ! [[ $exercise =~ ^[1-8]$ ]]; then
 fi
 
 case $exercise in
-  1 | 2 | 3 | 4) server_mode=echo;    concurrency=sequential; client_mode=echo ;;
-  5)             server_mode=lottery; concurrency=sequential; client_mode=bet ;;
-  6)             server_mode=lottery; concurrency=sequential; client_mode=batch ;;
-  7)             server_mode=lottery; concurrency=sequential; client_mode=lottery ;;
-  8)             server_mode=lottery; concurrency=process;    client_mode=lottery ;;
+  1 | 2 | 3 | 4) server_mode="echo";    concurrency="sequential"; client_mode="echo" ;;
+  5)             server_mode="lottery"; concurrency="sequential"; client_mode="bet" ;;
+  6)             server_mode="lottery"; concurrency="sequential"; client_mode="batch" ;;
+  7)             server_mode="lottery"; concurrency="sequential"; client_mode="lottery" ;;
+  8)             server_mode="lottery"; concurrency="process";    client_mode="lottery" ;;
 esac
 reads_agency_file=false
 if [ "$client_mode" = batch ] || [ "$client_mode" = lottery ]; then reads_agency_file=true; fi

@@ -20,6 +20,7 @@ netcat_image_ready() {
 }
 
 # nc gives up after 3 s without traffic; timeout bounds the whole container run.
+# shellcheck disable=SC2016  # the container's sh expands the arguments
 ask_server() {
   timeout 10 docker run --rm --network "$network" "$image" \
     sh -c 'printf "%s\n" "$1" | nc -w 3 "$2" "$3"' check "$message" "$host" "$port" 2> /dev/null

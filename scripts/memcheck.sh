@@ -17,7 +17,7 @@ cmake --build "$build_dir" -j"$(nproc)" --target server client >/dev/null
 work=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
 valgrind=(valgrind --quiet --error-exitcode=99 --leak-check=full
-  --errors-for-leak-kinds=definite,indirect --log-file="$work/valgrind-%p.log")
+  "--errors-for-leak-kinds=definite,indirect" --log-file="$work/valgrind-%p.log")
 
 # Deterministic agency files: every 50th bet chose the winning number.
 for id in $(seq 1 "$agencies"); do

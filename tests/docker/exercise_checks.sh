@@ -194,7 +194,7 @@ check_batches() {
     if [ "$total" = "$rows" ] && { [ "$short" = 0 ] || { [ "$short" = 1 ] && [ "$last" != "$max_amount" ]; }; }; then
       pass "$rows bets, maxAmount $max_amount: $count batches summing to $total, all full but the last"
     else
-      fail "$rows bets, maxAmount $max_amount: batches $(echo $sizes) sum to $total"
+      fail "$rows bets, maxAmount $max_amount: batches ${sizes//$'\n'/ } sum to $total"
     fi
     expect_no_fail_lines server "$rows bets"
     reset_docker
@@ -273,11 +273,11 @@ check_server_crash() {
   kill -KILL "$pid"
   local deadline=$((SECONDS + kWait))
   until [ "$(docker inspect -f '{{.RestartCount}} {{.State.Running}}' server 2> /dev/null)" = "1 true" ] &&
-    docker logs server 2>&1 | grep -q "action: resume_round | result: success"; do
+    grep -q "action: resume_round | result: success" <(docker logs server 2>&1); do
     [ $SECONDS -lt $deadline ] || break
     sleep 0.2
   done
-  if docker logs server 2>&1 | grep -q "action: resume_round | result: success"; then
+  if grep -q "action: resume_round | result: success" <(docker logs server 2>&1); then
     pass "killed mid-round, the server was started again and resumed: $(docker logs server 2>&1 | grep -o 'action: resume_round.*' | tail -1)"
   else
     fail "the killed server was not started again with its round: $(docker inspect -f '{{.RestartCount}} {{.State.Status}}' server)"

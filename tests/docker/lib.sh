@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Helpers for the Docker end-to-end checks, which drive the project as the course's suite
 # does: a checkout of an exercise's branch, its own build and compose commands (Compose
 # v2), and one `docker compose logs -f` per run whose stream every wait and assertion reads.
@@ -66,7 +67,9 @@ reset_docker() {
     compose stop -t 1 > /dev/null 2>&1 || true
     compose down --remove-orphans > /dev/null 2>&1 || true
   fi
-  docker rm -f server $(docker ps -aq --filter name='^client[0-9]+$') > /dev/null 2>&1 || true
+  local clients
+  mapfile -t clients < <(docker ps -aq --filter name='^client[0-9]+$')
+  docker rm -f server "${clients[@]}" > /dev/null 2>&1 || true
   docker network rm tp0_testing_net > /dev/null 2>&1 || true
 }
 
@@ -128,7 +131,9 @@ wait_until() {
     sleep 0.2
   done
 }
-stream_has() { stream | grep -qF -- "$1"; }
+# grep -q reads a process substitution, never a pipe: under pipefail, a writer still
+# writing when grep -q exits at its match would fail the pipeline (status 141).
+stream_has() { grep -qF -- "$1" <(stream); }
 stream_until() { stream | awk -v text="$1" '{ print } index($0, text) { exit }'; }  # <text>
 has_lines() { [ "$(count_lines "$1" "$2")" -ge "${3:-1}" ]; }  # <container> <text> [count]
 
@@ -136,7 +141,7 @@ has_lines() { [ "$(count_lines "$1" "$2")" -ge "${3:-1}" ]; }  # <container> <te
 wait_for_lines() { wait_until has_lines "$@"; }
 
 # The exit code of container $1 as the stream reports it: `<name> exited with code N`.
-stream_has_exit() { stream | grep -qE -- "$1 exited with code [0-9]+"; }
+stream_has_exit() { grep -qE -- "$1 exited with code [0-9]+" <(stream); }
 exit_code_of() {
   wait_until stream_has_exit "$1" > /dev/null || return 1
   stream | sed -nE "s/.*$1 exited with code ([0-9]+).*/\1/p" | head -1
@@ -154,7 +159,7 @@ expect_exit_zero() {  # <container> <what>
 }
 
 expect_no_fail_lines() {  # <container> <what>
-  if lines_of "$1" | grep -q 'result: fail'; then
+  if grep -q 'result: fail' <(lines_of "$1"); then
     fail "$2: $1 logged a failure:"
     lines_of "$1" | grep 'result: fail' | head -5
   else
