@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "config/config_error.h"
+#include "common/text/decimal.h"
 #include "config/duration.h"
 
 namespace tp0::config::settings {
@@ -78,20 +79,12 @@ std::string quote(std::string_view text) {
 
 std::uint64_t parse_integer(const Name& name, const std::string& text, std::uint64_t min,
                             std::uint64_t max) {
-  const auto problem = [&] {
-    return quote(text) + " is not a whole number from " + std::to_string(min) + " to " +
-           std::to_string(max);
-  };
-  if (text.empty()) fail(name, problem());
-  std::uint64_t value = 0;
-  for (const char c : text) {
-    if (c < '0' || c > '9') fail(name, problem());
-    const auto digit = static_cast<std::uint64_t>(c - '0');
-    if (digit > max || value > (max - digit) / 10) fail(name, problem());  // value*10+digit > max
-    value = value * 10 + digit;
+  const auto value = text::parse_decimal<std::uint64_t>(text);
+  if (!value || *value < min || *value > max) {
+    fail(name, quote(text) + " is not a whole number from " + std::to_string(min) + " to " +
+                   std::to_string(max));
   }
-  if (value < min) fail(name, problem());
-  return value;
+  return *value;
 }
 
 std::chrono::nanoseconds parse_duration_at_least(const Name& name, const std::string& text,
