@@ -1,13 +1,14 @@
 #include "config/settings.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <memory>
 #include <stdexcept>
 
-#include "config/config_error.h"
 #include "common/text/decimal.h"
+#include "config/config_error.h"
 #include "config/duration.h"
 
 namespace tp0::config::settings {
@@ -16,11 +17,8 @@ namespace {
 char to_lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
 
 bool equal_ignoring_case(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (to_lower(a[i]) != to_lower(b[i])) return false;
-  }
-  return true;
+  return std::equal(a.begin(), a.end(), b.begin(), b.end(),
+                    [](char x, char y) { return to_lower(x) == to_lower(y); });
 }
 
 struct FileCloser {
@@ -103,16 +101,12 @@ std::chrono::nanoseconds parse_duration_at_least(const Name& name, const std::st
   return value;
 }
 
-std::string parse_log_level(const Name& name, const std::string& text) {
-  static constexpr std::string_view kLevels[] = {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"};
-  for (const std::string_view level : kLevels) {
-    if (equal_ignoring_case(text, level)) return std::string(level);
-  }
-  fail(name, quote(text) + " is not one of DEBUG, INFO, WARNING, ERROR, CRITICAL");
+logging::Level parse_log_level(const Name& name, const std::string& text) {
+  return static_cast<logging::Level>(parse_choice(name, text, logging::kLevelNames));
 }
 
 std::size_t parse_choice(const Name& name, const std::string& text,
-                         std::initializer_list<std::string_view> choices) {
+                         std::span<const std::string_view> choices) {
   std::size_t index = 0;
   std::string listed;
   for (const std::string_view choice : choices) {
