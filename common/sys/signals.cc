@@ -1,6 +1,5 @@
 #include "common/sys/signals.h"
 
-#include <poll.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -9,6 +8,7 @@
 
 #include "common/sys/system_error.h"
 #include "common/sys/unique_fd.h"
+#include "common/sys/wait.h"
 
 namespace tp0::sys {
 namespace {
@@ -100,36 +100,19 @@ void drain_wake_fd() {
 }  // namespace signals
 
 WaitResult wait_for(int fd, short events, std::optional<std::chrono::milliseconds> timeout) {
-  using Clock = std::chrono::steady_clock;
-  const auto deadline = timeout ? Clock::now() + *timeout : Clock::time_point::max();
-  while (true) {
-    if (signals::shutdown_requested()) return WaitResult::kShutdown;
-    int wait_ms = -1;
-    if (timeout) {
-      const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now());
-      if (left.count() <= 0) return WaitResult::kTimeout;
-      wait_ms = static_cast<int>(left.count());
-    }
-    pollfd fds[2] = {{fd, events, 0}, {signals::wake_fd(), POLLIN, 0}};
-    const int ready = ::poll(fds, 2, wait_ms);
-    if (ready == -1) {
-      if (errno == EINTR) continue;
-      throw last_error("poll");
-    }
-    if (fds[1].revents != 0) signals::drain_wake_fd();
-    if (signals::shutdown_requested()) return WaitResult::kShutdown;
-    if (fds[0].revents != 0) return WaitResult::kReady;
+  const Deadline deadline = timeout ? Deadline(std::chrono::steady_clock::now() + *timeout) : std::nullopt;
+  pollfd watched{fd, events, 0};
+  while (!signals::shutdown_requested()) {
+    if (!wait_until({&watched, 1}, deadline)) return WaitResult::kTimeout;
+    if (watched.revents != 0 && !signals::shutdown_requested()) return WaitResult::kReady;
   }
+  return WaitResult::kShutdown;
 }
 
 bool sleep_unless_shutdown(std::chrono::milliseconds duration) {
-  using Clock = std::chrono::steady_clock;
-  const auto deadline = Clock::now() + duration;
+  const Deadline deadline = std::chrono::steady_clock::now() + duration;
   while (!signals::shutdown_requested()) {
-    const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now());
-    if (left.count() <= 0) return true;
-    pollfd wake{signals::wake_fd(), POLLIN, 0};
-    if (::poll(&wake, 1, static_cast<int>(left.count())) > 0) signals::drain_wake_fd();
+    if (!wait_until({}, deadline)) return true;
   }
   return false;
 }
