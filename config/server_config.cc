@@ -150,12 +150,6 @@ std::string_view to_string(Concurrency concurrency) {
   return kConcurrencyNames.at(static_cast<std::size_t>(concurrency));
 }
 
-std::string_view to_string(RoundStart start) { return start == RoundStart::kResume ? "resume" : "new"; }
-
-std::string_view to_string(Durability durability) {
-  return durability == Durability::kProcess ? "process" : "machine";
-}
-
 ServerConfig load_server_config(const std::string& ini_path, const Environment& env) {
   const Sources sources(parse_ini_file(ini_path), env);
   ServerConfig config;

@@ -24,10 +24,6 @@ enum class Durability { kProcess, kMachine };
 std::string_view to_string(ServerMode mode);
 // "sequential" or "process".
 std::string_view to_string(Concurrency concurrency);
-// "resume" or "new".
-std::string_view to_string(RoundStart start);
-// "process" or "machine".
-std::string_view to_string(Durability durability);
 
 // Every setting of the server. Each is read from the [DEFAULT] section of config.ini
 // and from the environment variable of the same name; the member initializers are the
