@@ -23,6 +23,14 @@ Pipe& self_pipe() {
   return pipe;
 }
 
+// Makes the self-pipe readable. Async-signal-safe.
+void wake_waits() {
+  const int fd = g_wake_write_fd;
+  const char byte = 1;
+  // A full pipe already guarantees a wake-up, so a failed write needs no handling.
+  if (fd >= 0) [[maybe_unused]] const ssize_t written = ::write(fd, &byte, 1);
+}
+
 void on_signal(int signal_number) {
   const int saved_errno = errno;
   if (signal_number == SIGCHLD) {
@@ -30,12 +38,7 @@ void on_signal(int signal_number) {
   } else if (g_shutdown_signal == 0) {
     g_shutdown_signal = signal_number;
   }
-  const int fd = g_wake_write_fd;
-  if (fd >= 0) {
-    const char byte = 1;
-    // A full pipe already guarantees a wake-up, so a failed write needs no handling.
-    [[maybe_unused]] const ssize_t written = ::write(fd, &byte, 1);
-  }
+  wake_waits();
   errno = saved_errno;
 }
 
@@ -43,10 +46,7 @@ void open_self_pipe() {
   Pipe fresh = make_pipe(/*nonblocking=*/true);
   g_wake_write_fd = fresh.write_end.get();
   self_pipe() = std::move(fresh);
-  if (g_shutdown_signal != 0) {
-    const char byte = 1;
-    [[maybe_unused]] const ssize_t written = ::write(g_wake_write_fd, &byte, 1);
-  }
+  if (g_shutdown_signal != 0) wake_waits();
 }
 
 void handle(int signal_number) {
