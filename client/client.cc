@@ -43,7 +43,7 @@ int run_client(const config::ClientConfig& config) {
                     .with("server_address", config.server_address)
                     .with("loop_amount", config.loop_amount)
                     .with("loop_period", config::format_duration(config.loop_period))
-                    .with("log_level", config.log_level));
+                    .with("log_level", logging::level_name(config.log_level)));
   if (config.mode == ClientMode::kEcho) {
     EchoClient client(config);
     return run_mode(client, config, [&] { client.run(); });

@@ -16,7 +16,7 @@ int main() {
     return 1;
   }
   try {
-    logging::init(logging::parse_level(settings.log_level));
+    logging::init(settings.log_level);
     sys::signals::install();
     return client::run_client(settings);
   } catch (const std::exception& error) {

@@ -39,3 +39,12 @@ function(tp0_test name)
   include(GoogleTest)
   gtest_discover_tests(${name} DISCOVERY_TIMEOUT 30 PROPERTIES TIMEOUT 300)
 endfunction()
+
+# tp0_header_library(<name> DEPS ...) creates the header-only tp0_<name> with the alias tp0::<name>.
+function(tp0_header_library name)
+  cmake_parse_arguments(ARG "" "" "DEPS" ${ARGN})
+  add_library(tp0_${name} INTERFACE)
+  add_library(tp0::${name} ALIAS tp0_${name})
+  target_include_directories(tp0_${name} INTERFACE ${PROJECT_SOURCE_DIR})
+  target_link_libraries(tp0_${name} INTERFACE ${ARG_DEPS})
+endfunction()

@@ -1,5 +1,6 @@
 #include "config/client_config.h"
 
+#include <array>
 #include <limits>
 #include <stdexcept>
 #include <utility>
@@ -30,6 +31,9 @@ constexpr Name kLastName{"", "APELLIDO"};
 constexpr Name kDocument{"", "DOCUMENTO"};
 constexpr Name kBirthdate{"", "NACIMIENTO"};
 constexpr Name kNumber{"", "NUMERO"};
+
+// ClientMode's names, in the order of its enumerators.
+constexpr std::array<std::string_view, 4> kModeNames{"echo", "bet", "batch", "lottery"};
 
 constexpr std::uint64_t kMaxUint32 = std::numeric_limits<std::uint32_t>::max();
 
@@ -114,19 +118,7 @@ BetSettings load_bet(const Sources& sources) {
 
 }  // namespace
 
-std::string_view to_string(ClientMode mode) {
-  switch (mode) {
-    case ClientMode::kEcho:
-      return "echo";
-    case ClientMode::kBet:
-      return "bet";
-    case ClientMode::kBatch:
-      return "batch";
-    case ClientMode::kLottery:
-      return "lottery";
-  }
-  return "unknown";
-}
+std::string_view to_string(ClientMode mode) { return kModeNames.at(static_cast<std::size_t>(mode)); }
 
 ClientConfig load_client_config(const std::string& yaml_path, const Environment& env) {
   const Sources sources(parse_yaml_file(yaml_path), env);
@@ -158,9 +150,7 @@ ClientConfig load_client_config(const std::string& yaml_path, const Environment&
     config.batch_max_amount = parse_uint32(kBatchMaxAmount, *text, 1);
   }
   if (auto text = sources.lookup(kMode)) {
-    // Same order as the enumerators.
-    const std::size_t index = settings::parse_choice(kMode, *text, {"echo", "bet", "batch", "lottery"});
-    config.mode = static_cast<ClientMode>(index);
+    config.mode = static_cast<ClientMode>(settings::parse_choice(kMode, *text, kModeNames));
   }
   if (auto text = sources.lookup(kDataFile)) {
     config.data_file = settings::require_non_empty(kDataFile, *text);

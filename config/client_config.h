@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 
+#include "common/logging/logging.h"
 #include "config/config_error.h"
 #include "config/duration.h"
 #include "config/environment.h"
@@ -44,7 +45,7 @@ struct ClientConfig {
   std::chrono::nanoseconds server_patience = std::chrono::seconds(60);  // server.patience / CLI_SERVER_PATIENCE
   std::uint32_t loop_amount = 5;                    // loop.amount / CLI_LOOP_AMOUNT
   std::chrono::nanoseconds loop_period = std::chrono::seconds(5);  // loop.period / CLI_LOOP_PERIOD
-  std::string log_level = "INFO";                   // log.level / CLI_LOG_LEVEL, upper-case
+  logging::Level log_level = logging::Level::kInfo;  // log.level / CLI_LOG_LEVEL
   std::uint32_t batch_max_amount = kDefaultBatchMaxAmount;  // batch.maxAmount / CLI_BATCH_MAXAMOUNT
   ClientMode mode = ClientMode::kLottery;           // mode / CLI_MODE
   std::string data_file = "./agency.csv";           // data.file / CLI_DATA_FILE

@@ -3,6 +3,7 @@
 #include <ini.h>
 
 #include <algorithm>
+#include <array>
 #include <limits>
 #include <map>
 #include <optional>
@@ -29,6 +30,12 @@ constexpr Name kMaxChildren{"SERVER_MAX_CHILDREN", "SERVER_MAX_CHILDREN"};
 constexpr Name kHelloTimeout{"SERVER_HELLO_TIMEOUT", "SERVER_HELLO_TIMEOUT"};
 constexpr Name kRound{"SERVER_ROUND", "SERVER_ROUND"};
 constexpr Name kDurability{"SERVER_DURABILITY", "SERVER_DURABILITY"};
+
+// Each enumeration's names, in the order of its enumerators.
+constexpr std::array<std::string_view, 2> kServerModeNames{"echo", "lottery"};
+constexpr std::array<std::string_view, 2> kConcurrencyNames{"sequential", "process"};
+constexpr std::array<std::string_view, 2> kRoundStartNames{"resume", "new"};
+constexpr std::array<std::string_view, 2> kDurabilityNames{"process", "machine"};
 
 constexpr std::size_t kMaxAgencyIds = 10000;
 
@@ -137,30 +144,10 @@ class Sources {
 
 }  // namespace
 
-std::string_view to_string(ServerMode mode) {
-  switch (mode) {
-    case ServerMode::kEcho:
-      return "echo";
-    case ServerMode::kLottery:
-      return "lottery";
-  }
-  return "unknown";
-}
+std::string_view to_string(ServerMode mode) { return kServerModeNames.at(static_cast<std::size_t>(mode)); }
 
 std::string_view to_string(Concurrency concurrency) {
-  switch (concurrency) {
-    case Concurrency::kSequential:
-      return "sequential";
-    case Concurrency::kProcess:
-      return "process";
-  }
-  return "unknown";
-}
-
-std::string_view to_string(RoundStart start) { return start == RoundStart::kResume ? "resume" : "new"; }
-
-std::string_view to_string(Durability durability) {
-  return durability == Durability::kProcess ? "process" : "machine";
+  return kConcurrencyNames.at(static_cast<std::size_t>(concurrency));
 }
 
 ServerConfig load_server_config(const std::string& ini_path, const Environment& env) {
@@ -179,12 +166,10 @@ ServerConfig load_server_config(const std::string& ini_path, const Environment& 
     config.logging_level = settings::parse_log_level(kLoggingLevel, *text);
   }
   if (auto text = sources.lookup(kMode)) {
-    // Same order as the enumerators.
-    config.mode = static_cast<ServerMode>(settings::parse_choice(kMode, *text, {"echo", "lottery"}));
+    config.mode = static_cast<ServerMode>(settings::parse_choice(kMode, *text, kServerModeNames));
   }
   if (auto text = sources.lookup(kConcurrency)) {
-    config.concurrency = static_cast<Concurrency>(
-        settings::parse_choice(kConcurrency, *text, {"sequential", "process"}));
+    config.concurrency = static_cast<Concurrency>(settings::parse_choice(kConcurrency, *text, kConcurrencyNames));
   }
   const std::optional<std::string> agencies_text = sources.lookup(kAgencies);
   if (agencies_text) {
@@ -222,10 +207,10 @@ ServerConfig load_server_config(const std::string& ini_path, const Environment& 
         settings::parse_integer(kMaxChildren, *text, 1, std::numeric_limits<std::uint32_t>::max()));
   }
   if (auto text = sources.lookup(kRound)) {
-    config.round = static_cast<RoundStart>(settings::parse_choice(kRound, *text, {"resume", "new"}));
+    config.round = static_cast<RoundStart>(settings::parse_choice(kRound, *text, kRoundStartNames));
   }
   if (auto text = sources.lookup(kDurability)) {
-    config.durability = static_cast<Durability>(settings::parse_choice(kDurability, *text, {"process", "machine"}));
+    config.durability = static_cast<Durability>(settings::parse_choice(kDurability, *text, kDurabilityNames));
   }
   if (config.mode == ServerMode::kLottery && config.concurrency == Concurrency::kProcess && config.max_children < 2) {
     settings::fail(kMaxChildren, "must be at least 2 for a process lottery server: one child holds the "

@@ -6,6 +6,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/logging/logging.h"
 #include "config/config_error.h"
 #include "config/environment.h"
 #include "server/storage/durability.h"
@@ -22,10 +23,6 @@ using storage::Durability;
 std::string_view to_string(ServerMode mode);
 // "sequential" or "process".
 std::string_view to_string(Concurrency concurrency);
-// "resume" or "new".
-std::string_view to_string(RoundStart start);
-// "process" or "machine".
-std::string_view to_string(Durability durability);
 
 // Every setting of the server. Each is read from the [DEFAULT] section of config.ini
 // and from the environment variable of the same name; the member initializers are the
@@ -34,7 +31,7 @@ struct ServerConfig {
   std::uint16_t port = 12345;                  // SERVER_PORT, 0 lets the OS choose (tests)
   std::string ip = "server";                   // SERVER_IP, non-empty
   int listen_backlog = 5;                      // SERVER_LISTEN_BACKLOG, >= 1
-  std::string logging_level = "INFO";          // LOGGING_LEVEL, upper-case
+  logging::Level logging_level = logging::Level::kInfo;  // LOGGING_LEVEL
   ServerMode mode = ServerMode::kLottery;      // SERVER_MODE
   Concurrency concurrency = Concurrency::kProcess;  // SERVER_CONCURRENCY
   // SERVER_AGENCIES, 0..10000 (0: draw at start): how many agencies must finish before

@@ -1,11 +1,13 @@
 #include "config/settings.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <memory>
 #include <stdexcept>
 
+#include "common/text/decimal.h"
 #include "config/config_error.h"
 #include "config/duration.h"
 
@@ -15,11 +17,8 @@ namespace {
 char to_lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
 
 bool equal_ignoring_case(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (to_lower(a[i]) != to_lower(b[i])) return false;
-  }
-  return true;
+  return std::equal(a.begin(), a.end(), b.begin(), b.end(),
+                    [](char x, char y) { return to_lower(x) == to_lower(y); });
 }
 
 struct FileCloser {
@@ -78,20 +77,12 @@ std::string quote(std::string_view text) {
 
 std::uint64_t parse_integer(const Name& name, const std::string& text, std::uint64_t min,
                             std::uint64_t max) {
-  const auto problem = [&] {
-    return quote(text) + " is not a whole number from " + std::to_string(min) + " to " +
-           std::to_string(max);
-  };
-  if (text.empty()) fail(name, problem());
-  std::uint64_t value = 0;
-  for (const char c : text) {
-    if (c < '0' || c > '9') fail(name, problem());
-    const auto digit = static_cast<std::uint64_t>(c - '0');
-    if (digit > max || value > (max - digit) / 10) fail(name, problem());  // value*10+digit > max
-    value = value * 10 + digit;
+  const auto value = text::parse_decimal<std::uint64_t>(text);
+  if (!value || *value < min || *value > max) {
+    fail(name, quote(text) + " is not a whole number from " + std::to_string(min) + " to " +
+                   std::to_string(max));
   }
-  if (value < min) fail(name, problem());
-  return value;
+  return *value;
 }
 
 std::chrono::nanoseconds parse_duration_at_least(const Name& name, const std::string& text,
@@ -110,16 +101,12 @@ std::chrono::nanoseconds parse_duration_at_least(const Name& name, const std::st
   return value;
 }
 
-std::string parse_log_level(const Name& name, const std::string& text) {
-  static constexpr std::string_view kLevels[] = {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"};
-  for (const std::string_view level : kLevels) {
-    if (equal_ignoring_case(text, level)) return std::string(level);
-  }
-  fail(name, quote(text) + " is not one of DEBUG, INFO, WARNING, ERROR, CRITICAL");
+logging::Level parse_log_level(const Name& name, const std::string& text) {
+  return static_cast<logging::Level>(parse_choice(name, text, logging::kLevelNames));
 }
 
 std::size_t parse_choice(const Name& name, const std::string& text,
-                         std::initializer_list<std::string_view> choices) {
+                         std::span<const std::string_view> choices) {
   std::size_t index = 0;
   std::string listed;
   for (const std::string_view choice : choices) {

@@ -2,10 +2,12 @@
 
 #include <chrono>
 #include <cstdint>
-#include <initializer_list>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
+
+#include "common/logging/logging.h"
 
 // Helpers shared by the client and server loaders: turning the raw text of one setting
 // into a typed value, or into a ConfigError naming that setting. Not part of the
@@ -44,12 +46,12 @@ std::uint64_t parse_integer(const Name& name, const std::string& text, std::uint
 std::chrono::nanoseconds parse_duration_at_least(const Name& name, const std::string& text,
                                                  std::chrono::nanoseconds min);
 
-// One of DEBUG, INFO, WARNING, ERROR, CRITICAL in any case; returned upper-case.
-std::string parse_log_level(const Name& name, const std::string& text);
+// One of DEBUG, INFO, WARNING, ERROR, CRITICAL in any case.
+logging::Level parse_log_level(const Name& name, const std::string& text);
 
-// The index in `choices` (lower-case words) of `text`, compared case-insensitively.
+// The index in `choices` of `text`, compared case-insensitively.
 std::size_t parse_choice(const Name& name, const std::string& text,
-                         std::initializer_list<std::string_view> choices);
+                         std::span<const std::string_view> choices);
 
 // `text` itself, rejecting an empty value.
 std::string require_non_empty(const Name& name, const std::string& text);

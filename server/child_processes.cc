@@ -1,6 +1,5 @@
 #include "server/child_processes.h"
 
-#include <poll.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -12,6 +11,7 @@
 #include "common/logging/logging.h"
 #include "common/sys/signals.h"
 #include "common/sys/system_error.h"
+#include "common/sys/wait.h"
 
 namespace tp0::server {
 namespace {
@@ -75,17 +75,10 @@ std::size_t ChildProcesses::terminate_all(std::chrono::milliseconds grace) {
   const std::size_t count = pids_.size();
   for (const pid_t pid : pids_) ::kill(pid, SIGTERM);
 
-  using Clock = std::chrono::steady_clock;
-  const auto deadline = Clock::now() + grace;
+  const sys::Deadline deadline = std::chrono::steady_clock::now() + grace;
   reap();
-  while (!pids_.empty()) {
-    const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now());
-    if (left.count() <= 0) break;
-    // SIGCHLD writes to the self-pipe, so this wakes as soon as a child exits.
-    pollfd wake{sys::signals::wake_fd(), POLLIN, 0};
-    if (::poll(&wake, 1, static_cast<int>(left.count())) > 0) sys::signals::drain_wake_fd();
-    reap();
-  }
+  // SIGCHLD wakes the wait as soon as a child exits.
+  while (!pids_.empty() && sys::wait_until({}, deadline)) reap();
   for (const pid_t pid : pids_) ::kill(pid, SIGKILL);
   while (!pids_.empty()) {
     int status = 0;

@@ -16,12 +16,12 @@ int main() {
     return 1;
   }
   try {
-    logging::init(logging::parse_level(settings.logging_level));
+    logging::init(settings.logging_level);
     sys::signals::install();
     logging::debug(logging::Event("config", logging::Result::kSuccess)
                        .with("port", settings.port)
                        .with("listen_backlog", settings.listen_backlog)
-                       .with("logging_level", settings.logging_level));
+                       .with("logging_level", logging::level_name(settings.logging_level)));
     return server::run_server(settings);
   } catch (const std::exception& error) {
     logging::error(logging::Event("server", logging::Result::kFail).with("error", error.what()));

@@ -4,43 +4,22 @@
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
-#include <algorithm>
 #include <array>
-#include <cctype>
 #include <memory>
-#include <stdexcept>
-#include <string>
 
 namespace tp0::logging {
 namespace {
 
-struct LevelName {
-  std::string_view name;
-  Level level;
-  spdlog::level::level_enum spdlog_level;
-};
-
-// The course prints Python's level names, which differ from spdlog's ("warning", not "warn").
-constexpr std::array<LevelName, 5> kLevels{{
-    {"DEBUG", Level::kDebug, spdlog::level::debug},
-    {"INFO", Level::kInfo, spdlog::level::info},
-    {"WARNING", Level::kWarning, spdlog::level::warn},
-    {"ERROR", Level::kError, spdlog::level::err},
-    {"CRITICAL", Level::kCritical, spdlog::level::critical},
-}};
+// In the order of Level's enumerators, as kLevelNames, whose names differ from spdlog's
+// ("warning", not "warn").
+constexpr std::array<spdlog::level::level_enum, kLevelNames.size()> kSpdlogLevels{
+    spdlog::level::debug, spdlog::level::info, spdlog::level::warn, spdlog::level::err, spdlog::level::critical};
 
 std::string_view name_of(spdlog::level::level_enum level) {
-  for (const auto& entry : kLevels) {
-    if (entry.spdlog_level == level) return entry.name;
+  for (std::size_t i = 0; i < kSpdlogLevels.size(); ++i) {
+    if (kSpdlogLevels[i] == level) return kLevelNames[i];
   }
   return level == spdlog::level::trace ? "TRACE" : "NOTSET";
-}
-
-spdlog::level::level_enum spdlog_level_of(Level level) {
-  for (const auto& entry : kLevels) {
-    if (entry.level == level) return entry.spdlog_level;
-  }
-  throw std::invalid_argument("unknown log level " + std::to_string(static_cast<int>(level)));
 }
 
 // Prints the level name upper-case and padded to 8 columns, as Python's "%(levelname)-8s".
@@ -60,24 +39,13 @@ class LevelNameFlag final : public spdlog::custom_flag_formatter {
 
 }  // namespace
 
-Level parse_level(std::string_view name) {
-  std::string upper(name);
-  std::transform(upper.begin(), upper.end(), upper.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-  for (const auto& entry : kLevels) {
-    if (entry.name == upper) return entry.level;
-  }
-  throw std::invalid_argument("unknown log level \"" + std::string(name) +
-                              "\" (expected DEBUG, INFO, WARNING, ERROR or CRITICAL)");
-}
-
 void init(Level level) {
   auto logger = std::make_shared<spdlog::logger>(
       "tp0", std::make_shared<spdlog::sinks::stdout_sink_st>());
   auto formatter = std::make_unique<spdlog::pattern_formatter>();
   formatter->add_flag<LevelNameFlag>('*').set_pattern("%Y-%m-%d %H:%M:%S %* %v");
   logger->set_formatter(std::move(formatter));
-  logger->set_level(spdlog_level_of(level));
+  logger->set_level(kSpdlogLevels.at(static_cast<std::size_t>(level)));
   logger->flush_on(spdlog::level::trace);
   spdlog::set_default_logger(std::move(logger));
 }

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <array>
+#include <cstddef>
 #include <string_view>
 
 #include "common/logging/event.h"
@@ -9,9 +11,11 @@ namespace tp0::logging {
 
 enum class Level { kDebug, kInfo, kWarning, kError, kCritical };
 
-// Parses DEBUG, INFO, WARNING, ERROR or CRITICAL, in any case.
-// Throws std::invalid_argument for anything else.
-Level parse_level(std::string_view name);
+// The levels' names, in the order of the enumerators: the course's (Python's), which the
+// log prints and the settings accept in any case.
+inline constexpr std::array<std::string_view, 5> kLevelNames{"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"};
+
+inline std::string_view level_name(Level level) { return kLevelNames.at(static_cast<std::size_t>(level)); }
 
 // Makes the log write to stdout as
 //   2024-08-21 22:11:15 INFO     action: ...

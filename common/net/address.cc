@@ -1,7 +1,8 @@
 #include "common/net/address.h"
 
-#include <charconv>
 #include <stdexcept>
+
+#include "common/text/decimal.h"
 
 namespace tp0::net {
 
@@ -19,9 +20,8 @@ HostPort split_host_port(std::string_view address) {
   }
   if (host.empty()) throw std::invalid_argument("\"" + std::string(address) + "\" has no host");
 
-  unsigned value = 0;
-  const auto [end, error] = std::from_chars(port.data(), port.data() + port.size(), value);
-  if (error != std::errc() || end != port.data() + port.size() || value == 0 || value > 65535) {
+  const auto number = text::parse_decimal<std::uint16_t>(port);
+  if (!number || *number == 0) {
     throw std::invalid_argument("\"" + std::string(address) + "\" does not end in a port from 1 to 65535");
   }
   return HostPort{std::string(host), std::string(port)};

@@ -2,7 +2,6 @@
 
 #include <poll.h>
 #include <sys/socket.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -57,12 +56,7 @@ void Connection::wait(short events, const char* doing) {
 void Connection::write_all(std::span<const std::byte> data) {
   while (!data.empty()) {
     if (sys::signals::shutdown_requested()) throw ShutdownRequested();
-    ssize_t sent = ::send(fd_.get(), data.data(), data.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
-    if (sent == -1 && errno == ENOTSOCK) {
-      // Not a socket (tests use pipes too): write() may block, so wait first.
-      wait(POLLOUT, "send to");
-      sent = ::write(fd_.get(), data.data(), data.size());
-    }
+    const ssize_t sent = ::send(fd_.get(), data.data(), data.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
     if (sent == -1) {
       if (errno == EAGAIN || errno == EWOULDBLOCK) {
         wait(POLLOUT, "send to");
@@ -78,11 +72,7 @@ void Connection::write_all(std::span<const std::byte> data) {
 std::size_t Connection::read_some(std::span<std::byte> out) {
   while (true) {
     if (sys::signals::shutdown_requested()) throw ShutdownRequested();
-    ssize_t received = ::recv(fd_.get(), out.data(), out.size(), MSG_DONTWAIT);
-    if (received == -1 && errno == ENOTSOCK) {
-      wait(POLLIN, "receive from");
-      received = ::read(fd_.get(), out.data(), out.size());
-    }
+    const ssize_t received = ::recv(fd_.get(), out.data(), out.size(), MSG_DONTWAIT);
     if (received >= 0) return static_cast<std::size_t>(received);
     if (errno == EAGAIN || errno == EWOULDBLOCK) {
       wait(POLLIN, "receive from");
@@ -92,24 +82,6 @@ std::size_t Connection::read_some(std::span<std::byte> out) {
     if (errno == ECONNRESET) return 0;
     throw NetError("receive from " + peer_ + ": " + std::strerror(errno));
   }
-}
-
-void Connection::read_exact(std::span<std::byte> out) {
-  const std::size_t wanted = out.size();
-  while (!out.empty()) {
-    const std::size_t received = read_some(out);
-    if (received == 0) {
-      throw PeerClosed(peer_ + " closed the connection after " +
-                       std::to_string(wanted - out.size()) + " of " + std::to_string(wanted) +
-                       " bytes");
-    }
-    out = out.subspan(received);
-  }
-}
-
-bool Connection::peer_hung_up() const {
-  pollfd watched{fd_.get(), POLLRDHUP, 0};
-  return ::poll(&watched, 1, 0) == 1 && (watched.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0;
 }
 
 void Connection::close() {

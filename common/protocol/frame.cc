@@ -4,6 +4,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "common/coding/coding.h"
 #include "common/net/errors.h"
 #include "common/protocol/errors.h"
 
@@ -21,20 +22,8 @@ void end_frame(std::vector<std::byte>& out, std::size_t start) {
     throw std::length_error("frame body of " + std::to_string(body) +
                             " bytes is outside 1.." + std::to_string(kMaxBodyBytes));
   }
-  for (std::size_t i = 0; i < kFrameHeaderBytes; ++i) {
-    out[start + i] = static_cast<std::byte>(body >> (8 * (kFrameHeaderBytes - 1 - i)));
-  }
+  coding::put_big_endian<std::uint32_t>(out.data() + start, static_cast<std::uint32_t>(body));
 }
-
-namespace {
-
-std::uint32_t body_length(std::span<const std::byte> header) {
-  std::uint32_t length = 0;
-  for (const std::byte b : header) length = length << 8 | std::to_integer<std::uint32_t>(b);
-  return length;
-}
-
-}  // namespace
 
 bool FrameReader::fill(net::Connection& connection, std::size_t size, bool end_allowed) {
   if (end_ - begin_ >= size) return true;
@@ -60,12 +49,12 @@ bool FrameReader::fill(net::Connection& connection, std::size_t size, bool end_a
 bool FrameReader::has_frame() const {
   const std::size_t buffered = end_ - begin_;
   if (buffered < kFrameHeaderBytes) return false;
-  return buffered - kFrameHeaderBytes >= body_length(std::span(buffer_).subspan(begin_, kFrameHeaderBytes));
+  return buffered - kFrameHeaderBytes >= coding::get_big_endian<std::uint32_t>(buffer_.data() + begin_);
 }
 
 std::optional<std::span<const std::byte>> FrameReader::next(net::Connection& connection) {
   if (!fill(connection, kFrameHeaderBytes, /*end_allowed=*/true)) return std::nullopt;
-  const std::uint32_t length = body_length(std::span(buffer_).subspan(begin_, kFrameHeaderBytes));
+  const std::uint32_t length = coding::get_big_endian<std::uint32_t>(buffer_.data() + begin_);
   if (length == 0 || length > kMaxBodyBytes) {
     throw ProtocolError("frame from " + connection.peer() + " announces " +
                         std::to_string(length) + " bytes; the limit is 1.." +

@@ -2,22 +2,16 @@
 
 #include <stdexcept>
 
+#include "common/coding/coding.h"
 #include "common/protocol/errors.h"
 
 namespace tp0::protocol {
 
 void WireWriter::u8(std::uint8_t value) { out_.push_back(std::byte{value}); }
 
-void WireWriter::u16(std::uint16_t value) {
-  out_.push_back(static_cast<std::byte>(value >> 8));
-  out_.push_back(static_cast<std::byte>(value));
-}
+void WireWriter::u16(std::uint16_t value) { coding::put_big_endian<std::uint16_t>(grow(2), value); }
 
-void WireWriter::u32(std::uint32_t value) {
-  for (int shift = 24; shift >= 0; shift -= 8) {
-    out_.push_back(static_cast<std::byte>(value >> shift));
-  }
-}
+void WireWriter::u32(std::uint32_t value) { coding::put_big_endian<std::uint32_t>(grow(4), value); }
 
 void WireWriter::short_string(std::string_view text) {
   if (text.size() > 255) {
@@ -31,6 +25,11 @@ void WireWriter::short_string(std::string_view text) {
 void WireWriter::fixed(std::string_view text) {
   const auto* bytes = reinterpret_cast<const std::byte*>(text.data());
   out_.insert(out_.end(), bytes, bytes + text.size());
+}
+
+std::byte* WireWriter::grow(std::size_t size) {
+  out_.resize(out_.size() + size);
+  return out_.data() + out_.size() - size;
 }
 
 std::span<const std::byte> WireReader::take(const char* field, std::size_t size) {
@@ -49,15 +48,11 @@ std::uint8_t WireReader::u8(const char* field) {
 }
 
 std::uint16_t WireReader::u16(const char* field) {
-  const auto bytes = take(field, 2);
-  return static_cast<std::uint16_t>(std::to_integer<unsigned>(bytes[0]) << 8 |
-                                    std::to_integer<unsigned>(bytes[1]));
+  return coding::get_big_endian<std::uint16_t>(take(field, 2).data());
 }
 
 std::uint32_t WireReader::u32(const char* field) {
-  std::uint32_t value = 0;
-  for (const std::byte b : take(field, 4)) value = value << 8 | std::to_integer<std::uint32_t>(b);
-  return value;
+  return coding::get_big_endian<std::uint32_t>(take(field, 4).data());
 }
 
 void WireReader::short_string(const char* field, std::string& out) {

@@ -24,6 +24,9 @@ class WireWriter {
   void fixed(std::string_view text);
 
  private:
+  // Appends `size` bytes and returns the first, for the caller to fill.
+  std::byte* grow(std::size_t size);
+
   std::vector<std::byte>& out_;
 };
 

@@ -1,6 +1,5 @@
 #include "common/sys/signals.h"
 
-#include <poll.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -9,6 +8,7 @@
 
 #include "common/sys/system_error.h"
 #include "common/sys/unique_fd.h"
+#include "common/sys/wait.h"
 
 namespace tp0::sys {
 namespace {
@@ -23,6 +23,14 @@ Pipe& self_pipe() {
   return pipe;
 }
 
+// Makes the self-pipe readable. Async-signal-safe.
+void wake_waits() {
+  const int fd = g_wake_write_fd;
+  const char byte = 1;
+  // A full pipe already guarantees a wake-up, so a failed write needs no handling.
+  if (fd >= 0) [[maybe_unused]] const ssize_t written = ::write(fd, &byte, 1);
+}
+
 void on_signal(int signal_number) {
   const int saved_errno = errno;
   if (signal_number == SIGCHLD) {
@@ -30,12 +38,7 @@ void on_signal(int signal_number) {
   } else if (g_shutdown_signal == 0) {
     g_shutdown_signal = signal_number;
   }
-  const int fd = g_wake_write_fd;
-  if (fd >= 0) {
-    const char byte = 1;
-    // A full pipe already guarantees a wake-up, so a failed write needs no handling.
-    [[maybe_unused]] const ssize_t written = ::write(fd, &byte, 1);
-  }
+  wake_waits();
   errno = saved_errno;
 }
 
@@ -43,10 +46,7 @@ void open_self_pipe() {
   Pipe fresh = make_pipe(/*nonblocking=*/true);
   g_wake_write_fd = fresh.write_end.get();
   self_pipe() = std::move(fresh);
-  if (g_shutdown_signal != 0) {
-    const char byte = 1;
-    [[maybe_unused]] const ssize_t written = ::write(g_wake_write_fd, &byte, 1);
-  }
+  if (g_shutdown_signal != 0) wake_waits();
 }
 
 void handle(int signal_number) {
@@ -100,36 +100,19 @@ void drain_wake_fd() {
 }  // namespace signals
 
 WaitResult wait_for(int fd, short events, std::optional<std::chrono::milliseconds> timeout) {
-  using Clock = std::chrono::steady_clock;
-  const auto deadline = timeout ? Clock::now() + *timeout : Clock::time_point::max();
-  while (true) {
-    if (signals::shutdown_requested()) return WaitResult::kShutdown;
-    int wait_ms = -1;
-    if (timeout) {
-      const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now());
-      if (left.count() <= 0) return WaitResult::kTimeout;
-      wait_ms = static_cast<int>(left.count());
-    }
-    pollfd fds[2] = {{fd, events, 0}, {signals::wake_fd(), POLLIN, 0}};
-    const int ready = ::poll(fds, 2, wait_ms);
-    if (ready == -1) {
-      if (errno == EINTR) continue;
-      throw last_error("poll");
-    }
-    if (fds[1].revents != 0) signals::drain_wake_fd();
-    if (signals::shutdown_requested()) return WaitResult::kShutdown;
-    if (fds[0].revents != 0) return WaitResult::kReady;
+  const Deadline deadline = timeout ? Deadline(std::chrono::steady_clock::now() + *timeout) : std::nullopt;
+  pollfd watched{fd, events, 0};
+  while (!signals::shutdown_requested()) {
+    if (!wait_until({&watched, 1}, deadline)) return WaitResult::kTimeout;
+    if (watched.revents != 0 && !signals::shutdown_requested()) return WaitResult::kReady;
   }
+  return WaitResult::kShutdown;
 }
 
 bool sleep_unless_shutdown(std::chrono::milliseconds duration) {
-  using Clock = std::chrono::steady_clock;
-  const auto deadline = Clock::now() + duration;
+  const Deadline deadline = std::chrono::steady_clock::now() + duration;
   while (!signals::shutdown_requested()) {
-    const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now());
-    if (left.count() <= 0) return true;
-    pollfd wake{signals::wake_fd(), POLLIN, 0};
-    if (::poll(&wake, 1, static_cast<int>(left.count())) > 0) signals::drain_wake_fd();
+    if (!wait_until({}, deadline)) return true;
   }
   return false;
 }

@@ -14,7 +14,7 @@
 #include "common/sys/file_io.h"
 #include "common/sys/system_error.h"
 #include "common/sys/unique_fd.h"
-#include "server/storage/decimal.h"
+#include "common/text/decimal.h"
 #include "server/storage/journal.h"
 
 namespace tp0::storage {
@@ -328,7 +328,7 @@ bool BetsFileReader::next(lottery::Bet& bet) {
     fail("expected " + std::to_string(kFieldsPerRow) + " fields, found " +
          std::to_string(fields_.size()));
   }
-  const auto agency = parse_decimal<std::uint32_t>(fields_[0]);
+  const auto agency = text::parse_decimal<std::uint32_t>(fields_[0]);
   if (!agency) fail("agency \"" + fields_[0] + "\" is not a number");
   const auto number = lottery::parse_number(fields_[5]);
   if (!number) {

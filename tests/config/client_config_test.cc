@@ -58,7 +58,7 @@ TEST_F(ConfigClient, ReadsEveryKeyFromFile) {
   EXPECT_EQ(config.server_address, "lottery.example:9000");
   EXPECT_EQ(config.loop_amount, 7u);
   EXPECT_EQ(config.loop_period, 250ms);
-  EXPECT_EQ(config.log_level, "DEBUG");
+  EXPECT_EQ(config.log_level, logging::Level::kDebug);
   EXPECT_EQ(config.batch_max_amount, 20u);
   EXPECT_EQ(config.mode, ClientMode::kBatch);
   EXPECT_EQ(config.data_file, "/data/agency-3.csv");
@@ -82,7 +82,7 @@ TEST_F(ConfigClient, EnvironmentOverridesEveryKey) {
   EXPECT_EQ(config.server_address, "[::1]:4000");
   EXPECT_EQ(config.loop_amount, 0u);
   EXPECT_EQ(config.loop_period, 90s);
-  EXPECT_EQ(config.log_level, "WARNING");
+  EXPECT_EQ(config.log_level, logging::Level::kWarning);
   EXPECT_EQ(config.batch_max_amount, 146u);
   EXPECT_EQ(config.mode, ClientMode::kEcho);
   EXPECT_EQ(config.data_file, "other.csv");
@@ -106,7 +106,7 @@ TEST_F(ConfigClient, DefaultsApplyWhenFileIsMissing) {
   EXPECT_EQ(config.server_address, "server:12345");
   EXPECT_EQ(config.loop_amount, 5u);
   EXPECT_EQ(config.loop_period, 5s);
-  EXPECT_EQ(config.log_level, "INFO");
+  EXPECT_EQ(config.log_level, logging::Level::kInfo);
   EXPECT_EQ(config.batch_max_amount, kDefaultBatchMaxAmount);
   EXPECT_EQ(config.batch_max_amount, 146u);
   EXPECT_EQ(config.mode, ClientMode::kLottery);
@@ -133,7 +133,7 @@ TEST_F(ConfigClient, EmptyFileIsAllDefaults) {
 TEST_F(ConfigClient, YamlNullCountsAsUnset) {
   const ClientConfig config = load_yaml("id: 2\nloop:\n  period: ~\nlog:\n");
   EXPECT_EQ(config.loop_period, 5s);
-  EXPECT_EQ(config.log_level, "INFO");
+  EXPECT_EQ(config.log_level, logging::Level::kInfo);
 }
 
 TEST_F(ConfigClient, MissingIdIsAnError) {

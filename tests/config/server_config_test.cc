@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -50,7 +51,7 @@ TEST_F(ConfigServer, ReadsEveryKeyFromFile) {
   EXPECT_EQ(config.port, 4000);
   EXPECT_EQ(config.ip, "0.0.0.0");
   EXPECT_EQ(config.listen_backlog, 50);
-  EXPECT_EQ(config.logging_level, "DEBUG");
+  EXPECT_EQ(config.logging_level, logging::Level::kDebug);
   EXPECT_EQ(config.mode, ServerMode::kEcho);
   EXPECT_EQ(config.concurrency, Concurrency::kSequential);
   EXPECT_EQ(config.agencies, 3u);
@@ -73,7 +74,7 @@ TEST_F(ConfigServer, EnvironmentOverridesEveryKey) {
   EXPECT_EQ(config.port, 0);
   EXPECT_EQ(config.ip, "127.0.0.1");
   EXPECT_EQ(config.listen_backlog, 1);
-  EXPECT_EQ(config.logging_level, "CRITICAL");
+  EXPECT_EQ(config.logging_level, logging::Level::kCritical);
   EXPECT_EQ(config.mode, ServerMode::kLottery);
   EXPECT_EQ(config.concurrency, Concurrency::kProcess);
   EXPECT_EQ(config.agencies, 10000u);
@@ -115,7 +116,7 @@ TEST_F(ConfigServer, DefaultsApplyWhenFileIsMissing) {
   EXPECT_EQ(config.port, 12345);
   EXPECT_EQ(config.ip, "server");
   EXPECT_EQ(config.listen_backlog, 5);
-  EXPECT_EQ(config.logging_level, "INFO");
+  EXPECT_EQ(config.logging_level, logging::Level::kInfo);
   EXPECT_EQ(config.mode, ServerMode::kLottery);
   EXPECT_EQ(config.concurrency, Concurrency::kProcess);
   EXPECT_EQ(config.agencies, 5u);
@@ -142,6 +143,20 @@ TEST_F(ConfigServer, KeysAreCaseInsensitiveAndOtherSectionsIgnored) {
       "[other]\nSERVER_AGENCIES = 0\n");
   EXPECT_EQ(config.port, 7000);
   EXPECT_EQ(config.agencies, 5u);
+}
+
+TEST_F(ConfigServer, LoggingLevelIsOneOfTheCoursesNamesInAnyCase) {
+  const std::pair<const char*, logging::Level> levels[] = {
+      {"debug", logging::Level::kDebug}, {"INFO", logging::Level::kInfo},
+      {"Warning", logging::Level::kWarning}, {"ERROR", logging::Level::kError},
+      {"critical", logging::Level::kCritical}};
+  for (const auto& [text, level] : levels) {
+    env_ = {{"LOGGING_LEVEL", text}};
+    EXPECT_EQ(load_ini("").logging_level, level) << text;
+  }
+  env_ = {{"LOGGING_LEVEL", "WARN"}};
+  expect_error(dir_.write("config.ini", ""),
+               {"invalid setting LOGGING_LEVEL: \"WARN\" is not one of DEBUG, INFO, WARNING, ERROR, CRITICAL"});
 }
 
 TEST_F(ConfigServer, EmptyFileIsAllDefaults) { EXPECT_EQ(load_ini("").port, 12345); }
