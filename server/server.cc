@@ -13,6 +13,7 @@
 #include "common/net/errors.h"
 #include "common/net/tcp.h"
 #include "common/sys/signals.h"
+#include "common/sys/wait.h"
 #include "server/child_processes.h"
 #include "server/echo_service.h"
 #include "server/lottery_service.h"
@@ -91,13 +92,9 @@ bool Server::wait_for_connection() {
   while (true) {
     if (sys::signals::consume_child_exited()) children_.reap();
     if (sys::signals::shutdown_requested()) return false;
-    pollfd fds[2] = {{listener_->fd(), POLLIN, 0}, {sys::signals::wake_fd(), POLLIN, 0}};
-    if (::poll(fds, 2, -1) == -1) {
-      if (errno == EINTR) continue;
-      throw net::NetError(std::string("poll listener: ") + std::strerror(errno));
-    }
-    if (fds[1].revents != 0) sys::signals::drain_wake_fd();
-    if (fds[0].revents != 0 && !sys::signals::shutdown_requested()) return true;
+    pollfd listener{listener_->fd(), POLLIN, 0};
+    sys::wait_until({&listener, 1}, std::nullopt);
+    if (listener.revents != 0 && !sys::signals::shutdown_requested()) return true;
   }
 }
 

@@ -1,16 +1,12 @@
 #include "server/waiting_room.h"
 
-#include <poll.h>
-
-#include <cerrno>
-#include <cstring>
 #include <map>
 
 #include "common/logging/logging.h"
 #include "common/protocol/channel.h"
 #include "common/protocol/codec.h"
 #include "common/sys/signals.h"
-#include "common/sys/system_error.h"
+#include "common/sys/wait.h"
 #include "server/draw/draw_record.h"
 
 namespace tp0::server {
@@ -21,7 +17,7 @@ using logging::Result;
 
 // How often the room looks at the round while it holds connections, in case the child
 // that held the draw died before it could say so.
-constexpr int kDrawCheckMilliseconds = 1000;
+constexpr std::chrono::milliseconds kDrawCheckInterval{1000};
 
 void answer(std::uint32_t agency, net::Connection connection, const draw::RecordedWinners& winners) {
   const std::string peer = connection.peer();
@@ -58,14 +54,12 @@ int run_waiting_room(Handback& handback, round::Round& round, const std::string&
       for (auto& [agency, connection] : waiting) answer(agency, std::move(connection), winners);
       waiting.clear();
     }
-    pollfd fds[2] = {{handback.room_fd(), POLLIN, 0}, {sys::signals::wake_fd(), POLLIN, 0}};
-    if (::poll(fds, 2, waiting.empty() ? -1 : kDrawCheckMilliseconds) == -1 && errno != EINTR) {
-      throw sys::last_error("poll the waiting room");
-    }
-    if (fds[1].revents != 0) sys::signals::drain_wake_fd();
+    pollfd room{handback.room_fd(), POLLIN, 0};
+    sys::wait_until({&room, 1}, waiting.empty() ? sys::Deadline()
+                                                : std::chrono::steady_clock::now() + kDrawCheckInterval);
     // No process holds a connection end any more: the server died without a SIGTERM
     // reaching here (its death signal does, normally). Nothing can come or be answered.
-    if ((fds[0].revents & POLLHUP) != 0) break;
+    if ((room.revents & POLLHUP) != 0) break;
   }
   for (auto& [agency, connection] : waiting) {
     logging::info(Event("close_connection", Result::kSuccess)
