@@ -1,0 +1,139 @@
+// The conversation's logic in one process: a LotterySession on one end of a socket pair,
+// the test speaking the protocol on the other, and the round and the bets file its own.
+#include "server/lottery_session.h"
+
+#include <gtest/gtest.h>
+
+#include <optional>
+#include <thread>
+#include <vector>
+
+#include "common/logging/logging.h"
+#include "server/draw/draw_record.h"
+#include "tests/support/process.h"
+#include "tests/support/socket_pair.h"
+
+namespace tp0::server {
+namespace {
+
+using protocol::Ack;
+using protocol::AckCode;
+using protocol::Message;
+
+protocol::Batch batch_of(std::uint32_t agency, std::uint32_t position, int count, std::uint16_t number = 1) {
+  protocol::Batch batch{agency, position, {}};
+  for (int i = 0; i < count; ++i) {
+    batch.bets.push_back({agency, "Ana", "Paz", std::to_string(position + i), "1990-05-17", number});
+  }
+  return batch;
+}
+
+// One session of a round of agencies 1 and 2, served on a thread of the test.
+class Session : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { logging::init(logging::Level::kCritical); }
+
+  // Serves one connection until it ends; the test's end is peer_.
+  void start(LotterySettings settings = {}) {
+    settings.storage_path = dir_.file("bets.csv");
+    auto sockets = testing::make_socket_pair();
+    peer_.emplace(net::Connection(std::move(sockets.remote), "server"));
+    server_ = std::thread([this, settings, local = std::move(sockets.local)]() mutable {
+      protocol::Channel channel(std::move(local));
+      LotterySession session(channel, round_, settings);
+      session.run();
+      handed_over_ = session.handed_over();
+    });
+  }
+
+  Message ask(const Message& message) {
+    peer_->send(message);
+    return peer_->receive_expected("an answer");
+  }
+
+  // Closes the test's end and waits for the session to return.
+  void end() {
+    peer_.reset();
+    server_.join();
+  }
+
+  void TearDown() override {
+    if (server_.joinable()) end();
+  }
+
+  testing::TempDir dir_;
+  round::Round round_{{1, 2}};
+  std::optional<protocol::Channel> peer_;
+  std::thread server_;
+  bool handed_over_ = false;
+};
+
+TEST_F(Session, AWholeConversationStoresEachBatchOnceAndAnswersTheAgencysWinners) {
+  start();
+  EXPECT_EQ(ask(protocol::Hello{1}), Message(protocol::Resume{0}));
+  // Two batches back to back: stored together, acknowledged each, in order.
+  peer_->post(batch_of(1, 0, 3, 7574));
+  peer_->post(batch_of(1, 3, 2));
+  peer_->flush();
+  EXPECT_EQ(peer_->receive_expected("ack"), Message(Ack{AckCode::kOk, 0}));
+  EXPECT_EQ(peer_->receive_expected("ack"), Message(Ack{AckCode::kOk, 0}));
+  EXPECT_EQ(ask(batch_of(1, 3, 2)), Message(Ack{AckCode::kOk, 0})) << "the second batch again";
+  EXPECT_EQ(ask(protocol::Hello{1}), Message(protocol::Resume{5}));
+  EXPECT_EQ(ask(protocol::Finished{}), Message(Ack{AckCode::kOk, 0}));
+  EXPECT_EQ(round_.finished_count(), 1u);
+  EXPECT_EQ(ask(protocol::WinnersQuery{1}), Message(protocol::NotReady{})) << "no waiting room: ask again later";
+  EXPECT_EQ(ask(batch_of(1, 5, 1)), Message(Ack{AckCode::kBettingClosed, 0}));
+  end();
+  EXPECT_EQ(round_.streams().stream(1).position, 5u);
+  EXPECT_EQ(storage::committed_length(dir_.file("bets.csv")) > 0, true);
+  std::size_t stored = 0;
+  storage::load_bets(dir_.file("bets.csv"), [&](const lottery::Bet&) { ++stored; });
+  EXPECT_EQ(stored, 5u);
+}
+
+TEST_F(Session, TheLastFinishedHoldsTheDrawAndTheAnswerIsOnlyTheAgencysWinners) {
+  {
+    storage::BetsFileWriter other(dir_.file("bets.csv"), round_.streams());
+    ASSERT_EQ(other.store(batch_of(2, 0, 4, 7574).bets, {2, 0}), storage::StoreOutcome::kStored);
+    ASSERT_TRUE(other.close_stream(2));
+  }
+  int draws = 0;
+  LotterySettings settings;
+  settings.on_draw = [&] { ++draws; };
+  start(settings);
+  EXPECT_EQ(ask(protocol::Hello{1}), Message(protocol::Resume{0}));
+  EXPECT_EQ(ask(batch_of(1, 0, 2, 7574)), Message(Ack{AckCode::kOk, 0}));
+  EXPECT_EQ(ask(protocol::Finished{}), Message(Ack{AckCode::kOk, 0}));
+  EXPECT_EQ(draws, 1);
+  EXPECT_TRUE(round_.drawn());
+  EXPECT_EQ(ask(protocol::WinnersQuery{1}), Message(protocol::Winners{true, {"0", "1"}}));
+  EXPECT_EQ(ask(protocol::Finished{}), Message(Ack{AckCode::kOk, 0})) << "finishing again is harmless";
+  EXPECT_EQ(draws, 1) << "the draw was held twice";
+}
+
+TEST_F(Session, BeforeTheDrawAQueryIsHandedOverAndTheSessionEnds) {
+  std::optional<std::uint32_t> handed;
+  LotterySettings settings;
+  settings.hand_over_until_draw = [&](std::uint32_t agency, const net::Connection&) { handed = agency; };
+  start(settings);
+  EXPECT_EQ(ask(protocol::Hello{2}), Message(protocol::Resume{0}));
+  peer_->send(protocol::WinnersQuery{2});
+  server_.join();
+  EXPECT_TRUE(handed_over_);
+  EXPECT_EQ(handed, 2u);
+}
+
+TEST_F(Session, AConnectionSpeaksForOneMemberOnly) {
+  start();
+  EXPECT_EQ(ask(protocol::Hello{3}), Message(Ack{AckCode::kUnknownAgency, 0}));
+  EXPECT_FALSE(peer_->receive()) << "the conversation went on";
+  end();
+  start();
+  EXPECT_EQ(ask(protocol::Hello{1}), Message(protocol::Resume{0}));
+  EXPECT_EQ(ask(batch_of(2, 0, 1)), Message(Ack{AckCode::kWrongAgency, 0}));
+  EXPECT_FALSE(peer_->receive()) << "the conversation went on";
+  EXPECT_EQ(round_.streams().stream(2).position, 0u);
+}
+
+}  // namespace
+}  // namespace tp0::server
