@@ -145,11 +145,13 @@ TEST(ShutdownProcess, WhileRefusingConnectionsAtTheChildLimit) {
   }
 }
 
-// SIGTERM while agencies wait for the draw: their connections, held by the parent, are
-// closed and logged one by one.
+// SIGTERM while agencies wait for the draw: their connections, held by the waiting room,
+// are closed and logged one by one.
 TEST(ShutdownProcess, WhileAgenciesWaitForTheDraw) {
   Cluster cluster;
   auto& server = cluster.start_server({{"SERVER_CONCURRENCY", "process"}, {"SERVER_AGENCIES", "3"}});
+  const int room = std::stoi(field_of(server.lines_containing("action: open_waiting_room")[0], "pid"));
+  const std::size_t room_descriptors = open_descriptors_of(room);
   std::vector<std::unique_ptr<RawPeer>> waiting;
   for (std::uint32_t agency = 1; agency <= 2; ++agency) {
     waiting.push_back(std::make_unique<RawPeer>(cluster.port()));
@@ -158,6 +160,13 @@ TEST(ShutdownProcess, WhileAgenciesWaitForTheDraw) {
     waiting.back()->send(protocol::WinnersQuery{agency});
   }
   ASSERT_TRUE(server.wait_for_lines("action: hand_back_connection", 2, kRunTimeout)) << server.output();
+  // A child's line says the connection has left it; the room holds it once it has read it
+  // from the socket between them, a descriptor more.
+  const auto deadline = std::chrono::steady_clock::now() + kRunTimeout;
+  while (open_descriptors_of(room) < room_descriptors + 2) {
+    ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "the waiting room did not take the connections";
+    std::this_thread::yield();
+  }
   expect_clean_stop(server);
   EXPECT_EQ(server.lines_containing("waiting_for: draw").size(), 2u) << server.output();
   for (auto& peer : waiting) EXPECT_TRUE(peer->closed_by_server());
