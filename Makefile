@@ -6,7 +6,7 @@ COMPOSE := bash docker/compose.sh -f $(COMPOSE_FILE)
 # One agency file per client service in the compose file.
 COMPOSE_AGENCIES = $(shell grep -c '^  client[0-9]*:$$' $(COMPOSE_FILE))
 
-.PHONY: setup build test memcheck fuzz tidy bench profile run data clean docker-image docker-compose-up \
+.PHONY: setup build check test memcheck fuzz tidy bench profile run data clean docker-image docker-compose-up \
 	docker-compose-down docker-compose-logs exercise-branches
 
 # Installs every dependency from Debian's packages.
@@ -20,6 +20,15 @@ build:
 	cmake --build build/release -j$(JOBS) --target server client
 	mkdir -p bin
 	cp build/release/server/server build/release/client/client bin/
+
+# The inner loop, in about two minutes: the unit and integration tests built as for
+# `make test`, without the labels `docker`, `tools` and `slow` (the full kill runs, whose
+# short runs stay in), then shellcheck over the scripts when scripts/shellcheck.sh is there.
+check: setup
+	cmake -S . -B build/test -DCMAKE_BUILD_TYPE=Debug -DTP0_SANITIZE=ON -DTP0_WARNINGS_AS_ERRORS=ON
+	cmake --build build/test -j$(JOBS)
+	ctest --test-dir build/test --output-on-failure -j$(JOBS) -LE 'docker|tools|slow'
+	if [ -f scripts/shellcheck.sh ]; then bash scripts/shellcheck.sh; fi
 
 # Everything CI runs, in one ctest run: unit, integration and Docker tests built with
 # warnings as errors under AddressSanitizer and UndefinedBehaviorSanitizer, then the
