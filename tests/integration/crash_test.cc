@@ -73,7 +73,7 @@ int kill_rounds() {
 }
 
 // Each concurrency setting, with each durability setting.
-class ServerKilled : public ::testing::TestWithParam<std::tuple<const char*, const char*>> {
+class ServerKilled : public ::testing::TestWithParam<std::tuple<std::string, std::string>> {
  protected:
   // The agency files of the course's data set, or when it is missing generated ones of
   // the same size, each as its bets in order.
