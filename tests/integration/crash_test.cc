@@ -179,7 +179,7 @@ Moment draw_moment(std::mt19937& random, std::uint32_t phase, bool sequential) {
 TEST_P(ServerKilled, AtRandomMomentsTheRoundResumesAndEveryBetIsStoredOnce) {
   const int rounds = kill_rounds();
   const auto [concurrency, durability] = GetParam();
-  const bool sequential = std::string(concurrency) == "sequential";
+  const bool sequential = concurrency == "sequential";
   std::mt19937 random(static_cast<std::mt19937::result_type>(test_seed()));
   // Each round's first kill goes to the phases in turn from this one, so that any four
   // rounds hit every phase, and fewer hit those the seed picks.
@@ -236,7 +236,7 @@ INSTANTIATE_TEST_SUITE_P(ConcurrencyAndDurability, ServerKilled,
                          ::testing::Combine(::testing::Values("sequential", "process"),
                                             ::testing::Values("process", "machine")),
                          [](const auto& settings) {
-                           return std::string(std::get<0>(settings.param)) + "_durability_" + std::get<1>(settings.param);
+                           return std::get<0>(settings.param) + "_durability_" + std::get<1>(settings.param);
                          });
 
 class ClientKilled : public ::testing::TestWithParam<const char*> {};
@@ -304,7 +304,7 @@ class KilledBetweenRowsAndCommit : public ServerKilled {};
 TEST_P(KilledBetweenRowsAndCommit, TheRowsAreCutAndTheRoundGoesOn) {
   const int runs = kill_rounds();
   const auto [concurrency, durability] = GetParam();
-  const bool sequential = std::string(concurrency) == "sequential";
+  const bool sequential = concurrency == "sequential";
   std::mt19937 random(static_cast<std::mt19937::result_type>(test_seed()));
   for (int run = 0; run < runs; ++run) {
     SCOPED_TRACE("run " + std::to_string(run));
@@ -340,7 +340,7 @@ TEST_P(KilledBetweenRowsAndCommit, TheRowsAreCutAndTheRoundGoesOn) {
 
 INSTANTIATE_TEST_SUITE_P(Concurrency, KilledBetweenRowsAndCommit,
                          ::testing::Combine(::testing::Values("sequential", "process"), ::testing::Values("process")),
-                         [](const auto& settings) { return std::string(std::get<0>(settings.param)); });
+                         [](const auto& settings) { return std::get<0>(settings.param); });
 
 // A server restarted on a round of other agencies does not serve it: it says so and how
 // to start a new round, which is then a setting away and keeps the old round aside.
