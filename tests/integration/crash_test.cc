@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <csignal>
+#include <cstdlib>
 #include <map>
 #include <random>
 #include <string>
@@ -64,8 +65,15 @@ void kill_server_and_its_children(Process& server) {
   }
 }
 
+// How many rounds each kill test plays: TP0_KILL_ROUNDS, else 2. Their `slow`
+// registrations (tests/integration/CMakeLists.txt) play more.
+int kill_rounds() {
+  const char* given = std::getenv("TP0_KILL_ROUNDS");
+  return given != nullptr && *given != '\0' ? std::stoi(given) : 2;
+}
+
 // Each concurrency setting, with each durability setting.
-class ServerKilled : public ::testing::TestWithParam<std::tuple<const char*, const char*>> {
+class ServerKilled : public ::testing::TestWithParam<std::tuple<std::string, std::string>> {
  protected:
   // The agency files of the course's data set, or when it is missing generated ones of
   // the same size, each as its bets in order.
@@ -169,15 +177,18 @@ Moment draw_moment(std::mt19937& random, std::uint32_t phase, bool sequential) {
 // and exits 0 with its own winners, and the bets file holds every bet of the agency files
 // exactly once, in each agency's order, and nothing else. Set TP0_SEED to replay.
 TEST_P(ServerKilled, AtRandomMomentsTheRoundResumesAndEveryBetIsStoredOnce) {
-  constexpr int kRounds = 20;
+  const int rounds = kill_rounds();
   const auto [concurrency, durability] = GetParam();
-  const bool sequential = std::string(concurrency) == "sequential";
+  const bool sequential = concurrency == "sequential";
   std::mt19937 random(static_cast<std::mt19937::result_type>(test_seed()));
+  // Each round's first kill goes to the phases in turn from this one, so that any four
+  // rounds hit every phase, and fewer hit those the seed picks.
+  const auto first_phase = static_cast<std::uint32_t>(random() % kPhases);
   std::map<std::string, int> kills_per_phase;
   int kills = 0;
   int kills_between_rows_and_commit = 0;
   std::size_t bets_checked = 0;
-  for (int round = 0; round < kRounds; ++round) {
+  for (int round = 0; round < rounds; ++round) {
     SCOPED_TRACE("round " + std::to_string(round));
     Cluster cluster;
     const Environment server_environment{{"SERVER_CONCURRENCY", concurrency},
@@ -190,8 +201,7 @@ TEST_P(ServerKilled, AtRandomMomentsTheRoundResumesAndEveryBetIsStoredOnce) {
     };
     const int kills_this_round = 1 + static_cast<int>(random() % 3);
     for (int kill = 0; kill < kills_this_round; ++kill) {
-      // Each round's first kill goes to the phases in turn, so that every phase is hit.
-      const auto phase = kill == 0 ? static_cast<std::uint32_t>(round) % kPhases
+      const auto phase = kill == 0 ? (first_phase + static_cast<std::uint32_t>(round)) % kPhases
                                    : static_cast<std::uint32_t>(random() % kPhases);
       const Moment moment = draw_moment(random, phase, sequential);
       const auto deadline = std::chrono::steady_clock::now() + kRunTimeout;
@@ -219,14 +229,14 @@ TEST_P(ServerKilled, AtRandomMomentsTheRoundResumesAndEveryBetIsStoredOnce) {
   RecordProperty("bets_checked", static_cast<int>(bets_checked));
   std::printf("%d rounds, %d kills (%s %d of them between a batch's rows and their commit), %zu bets checked: "
               "0 lost, 0 stored twice\n",
-              kRounds, kills, phases.c_str(), kills_between_rows_and_commit, bets_checked);
+              rounds, kills, phases.c_str(), kills_between_rows_and_commit, bets_checked);
 }
 
 INSTANTIATE_TEST_SUITE_P(ConcurrencyAndDurability, ServerKilled,
                          ::testing::Combine(::testing::Values("sequential", "process"),
                                             ::testing::Values("process", "machine")),
                          [](const auto& settings) {
-                           return std::string(std::get<0>(settings.param)) + "_durability_" + std::get<1>(settings.param);
+                           return std::get<0>(settings.param) + "_durability_" + std::get<1>(settings.param);
                          });
 
 class ClientKilled : public ::testing::TestWithParam<const char*> {};
@@ -292,11 +302,11 @@ TEST_P(ClientKilled, MidIngestOnlyItsOwnConversationEnds) {
 class KilledBetweenRowsAndCommit : public ServerKilled {};
 
 TEST_P(KilledBetweenRowsAndCommit, TheRowsAreCutAndTheRoundGoesOn) {
-  constexpr int kRuns = 5;
+  const int runs = kill_rounds();
   const auto [concurrency, durability] = GetParam();
-  const bool sequential = std::string(concurrency) == "sequential";
+  const bool sequential = concurrency == "sequential";
   std::mt19937 random(static_cast<std::mt19937::result_type>(test_seed()));
-  for (int run = 0; run < kRuns; ++run) {
+  for (int run = 0; run < runs; ++run) {
     SCOPED_TRACE("run " + std::to_string(run));
     Cluster cluster;
     const std::string marker = cluster.dir().file("killed-before-commit");
@@ -330,7 +340,7 @@ TEST_P(KilledBetweenRowsAndCommit, TheRowsAreCutAndTheRoundGoesOn) {
 
 INSTANTIATE_TEST_SUITE_P(Concurrency, KilledBetweenRowsAndCommit,
                          ::testing::Combine(::testing::Values("sequential", "process"), ::testing::Values("process")),
-                         [](const auto& settings) { return std::string(std::get<0>(settings.param)); });
+                         [](const auto& settings) { return std::get<0>(settings.param); });
 
 // A server restarted on a round of other agencies does not serve it: it says so and how
 // to start a new round, which is then a setting away and keeps the old round aside.

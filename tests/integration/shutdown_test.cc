@@ -8,6 +8,7 @@
 
 #include "tests/integration/agency_data.h"
 #include "tests/integration/cluster.h"
+#include "tests/integration/pausing_relay.h"
 #include "tests/integration/raw_peer.h"
 #include "tests/support/seed.h"
 
@@ -18,23 +19,30 @@ constexpr std::uint32_t kAgencies = 3;
 // 1,500 batches of 20 per agency: far more than the 200 a test lets pass before it stops
 // the server.
 constexpr std::size_t kBetsPerAgency = 30'000;
-// 15,000 batches for the agency whose client is stopped after at most 100: its ingest must
-// outlast the test's reaction, which on a loaded machine took longer than 1,400 batches.
-constexpr std::size_t kVictimBets = 300'000;
+// 150 batches of 20 for the agency whose client is stopped: more than the 100 its relay
+// passes on at most, and the 4 more that the client sends before it waits for an answer.
+constexpr std::size_t kVictimBets = 3'000;
 
 class Shutdown : public ::testing::TestWithParam<const char*> {
  protected:
-  // Starts a server and kAgencies lottery clients, agency 1 with `first_agency_bets` bets
-  // and the others with kBetsPerAgency, sent in batches of 20 so that the ingest lasts
-  // long enough to be interrupted.
-  void start_ingest(Cluster& cluster, std::size_t first_agency_bets = kBetsPerAgency) {
+  void start_server(Cluster& cluster) {
     cluster.start_server({{"SERVER_CONCURRENCY", GetParam()},
                           {"SERVER_AGENCIES", std::to_string(kAgencies)}});
-    for (std::uint32_t id = 1; id <= kAgencies; ++id) {
-      const auto data = write_agency_file(cluster.dir().file("agency-" + std::to_string(id) + ".csv"),
-                                          id, id == 1 ? first_agency_bets : kBetsPerAgency, 2);
-      cluster.start_client(id, {{"CLI_DATA_FILE", data.path}, {"CLI_BATCH_MAXAMOUNT", "20"}});
-    }
+  }
+
+  // Starts the lottery client of agency `id` with `bets` bets, sent in batches of 20 so
+  // that the ingest lasts long enough to be interrupted, and `environment` on top.
+  Process& start_agency(Cluster& cluster, std::uint32_t id, std::size_t bets, Environment environment = {}) {
+    const auto data = write_agency_file(cluster.dir().file("agency-" + std::to_string(id) + ".csv"), id, bets, 2);
+    environment.emplace("CLI_DATA_FILE", data.path);
+    environment.emplace("CLI_BATCH_MAXAMOUNT", "20");
+    return cluster.start_client(id, environment);
+  }
+
+  // Starts a server and kAgencies lottery clients of kBetsPerAgency bets each.
+  void start_ingest(Cluster& cluster) {
+    start_server(cluster);
+    for (std::uint32_t id = 1; id <= kAgencies; ++id) start_agency(cluster, id, kBetsPerAgency);
   }
 
   std::mt19937 random_{static_cast<std::mt19937::result_type>(test_seed())};
@@ -61,27 +69,39 @@ TEST_P(Shutdown, ServerStopsCleanlyAtARandomMomentOfTheIngest) {
   }
 }
 
+// Agency 1's client reaches the server through a relay that passes on its Hello and a
+// random number of batches, then half of the next: the client, answered for each batch
+// passed on, is waiting for the next answer when SIGTERM lands, mid-ingest however fast
+// or slow the machine.
 TEST_P(Shutdown, ClientStopsCleanlyAtARandomMomentAndOthersAreUnaffected) {
   Cluster cluster;
-  start_ingest(cluster, kVictimBets);
-  auto& victim = cluster.client(1);
+  start_server(cluster);
   const std::size_t batches = 1 + random_() % 100;
-  ASSERT_TRUE(victim.wait_for_lines("action: batch_enviado", batches, kRunTimeout)) << victim.output();
+  PausingRelay relay(cluster.port(), 1 + batches);
+  auto& victim =
+      start_agency(cluster, 1, kVictimBets, {{"CLI_SERVER_ADDRESS", "127.0.0.1:" + std::to_string(relay.port())}});
+  for (std::uint32_t id = 2; id <= kAgencies; ++id) start_agency(cluster, id, kBetsPerAgency);
+  ASSERT_TRUE(victim.wait_for_lines("action: batch_enviado", batches, kRunTimeout))
+      << victim.output() << "relay: " << relay.error();
   victim.send_signal(SIGTERM);
   ASSERT_EQ(victim.wait_exit(kRunTimeout), 0) << victim.output();
   ASSERT_TRUE(victim.lines_containing("action: apuestas_enviadas").empty()) << "the signal came after the ingest";
+  EXPECT_EQ(victim.lines_containing("action: batch_enviado").size(), batches) << "the relay passed on more";
   EXPECT_EQ(victim.lines_containing("action: close_connection | result: success").size(), 1u) << victim.output();
   EXPECT_EQ(victim.lines_containing("action: close_file | result: success").size(), 1u) << victim.output();
+  auto& server = cluster.server();
+  EXPECT_TRUE(server.wait_for_line("closed the connection in the middle of a frame", kRunTimeout))
+      << server.output();
 
   // The others finish their ingest; the draw cannot happen without agency 1, so they are
   // still waiting for it, which SIGTERM must end cleanly too.
-  auto& server = cluster.server();
   ASSERT_TRUE(server.wait_for_lines("action: agency_finished", kAgencies - 1, kRunTimeout)) << server.output();
   for (std::uint32_t id = 2; id <= kAgencies; ++id) {
     cluster.client(id).send_signal(SIGTERM);
     EXPECT_EQ(cluster.client(id).wait_exit(kRunTimeout), 0) << cluster.client(id).output();
   }
   const auto stored = bets_per_agency(cluster.bets_path());
+  EXPECT_EQ(stored.at(1), batches * 20) << "the batches passed on are stored, the half one is not";
   for (std::uint32_t id = 2; id <= kAgencies; ++id) EXPECT_EQ(stored.at(id), kBetsPerAgency);
   server.send_signal(SIGTERM);
   EXPECT_EQ(server.wait_exit(kRunTimeout), 0) << server.output();
@@ -145,11 +165,13 @@ TEST(ShutdownProcess, WhileRefusingConnectionsAtTheChildLimit) {
   }
 }
 
-// SIGTERM while agencies wait for the draw: their connections, held by the parent, are
-// closed and logged one by one.
+// SIGTERM while agencies wait for the draw: their connections, held by the waiting room,
+// are closed and logged one by one.
 TEST(ShutdownProcess, WhileAgenciesWaitForTheDraw) {
   Cluster cluster;
   auto& server = cluster.start_server({{"SERVER_CONCURRENCY", "process"}, {"SERVER_AGENCIES", "3"}});
+  const int room = std::stoi(field_of(server.lines_containing("action: open_waiting_room")[0], "pid"));
+  const std::size_t room_descriptors = open_descriptors_of(room);
   std::vector<std::unique_ptr<RawPeer>> waiting;
   for (std::uint32_t agency = 1; agency <= 2; ++agency) {
     waiting.push_back(std::make_unique<RawPeer>(cluster.port()));
@@ -158,6 +180,13 @@ TEST(ShutdownProcess, WhileAgenciesWaitForTheDraw) {
     waiting.back()->send(protocol::WinnersQuery{agency});
   }
   ASSERT_TRUE(server.wait_for_lines("action: hand_back_connection", 2, kRunTimeout)) << server.output();
+  // A child's line says the connection has left it; the room holds it once it has read it
+  // from the socket between them, a descriptor more.
+  const auto deadline = std::chrono::steady_clock::now() + kRunTimeout;
+  while (open_descriptors_of(room) < room_descriptors + 2) {
+    ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "the waiting room did not take the connections";
+    std::this_thread::yield();
+  }
   expect_clean_stop(server);
   EXPECT_EQ(server.lines_containing("waiting_for: draw").size(), 2u) << server.output();
   for (auto& peer : waiting) EXPECT_TRUE(peer->closed_by_server());
