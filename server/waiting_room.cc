@@ -61,6 +61,8 @@ int run_waiting_room(Handback& handback, round::Round& round, const std::string&
     // reaching here (its death signal does, normally). Nothing can come or be answered.
     if ((room.revents & POLLHUP) != 0) break;
   }
+  // Connections handed over just before the stop are closed and logged like the others.
+  for (auto& [agency, connection] : handback.receive()) waiting.insert_or_assign(agency, std::move(connection));
   for (auto& [agency, connection] : waiting) {
     logging::info(Event("close_connection", Result::kSuccess)
                       .with("ip", connection.peer())
