@@ -94,24 +94,6 @@ std::size_t Connection::read_some(std::span<std::byte> out) {
   }
 }
 
-void Connection::read_exact(std::span<std::byte> out) {
-  const std::size_t wanted = out.size();
-  while (!out.empty()) {
-    const std::size_t received = read_some(out);
-    if (received == 0) {
-      throw PeerClosed(peer_ + " closed the connection after " +
-                       std::to_string(wanted - out.size()) + " of " + std::to_string(wanted) +
-                       " bytes");
-    }
-    out = out.subspan(received);
-  }
-}
-
-bool Connection::peer_hung_up() const {
-  pollfd watched{fd_.get(), POLLRDHUP, 0};
-  return ::poll(&watched, 1, 0) == 1 && (watched.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0;
-}
-
 void Connection::close() {
   try {
     fd_.close();

@@ -42,17 +42,9 @@ class Connection {
   // Returns 0 when the peer has closed its side.
   std::size_t read_some(std::span<std::byte> out);
 
-  // Reads exactly out.size() bytes. Throws PeerClosed if the peer closes first.
-  void read_exact(std::span<std::byte> out);
-
-  // True once the peer has closed or reset its side, which a process that is not
-  // reading (waiting for something else) would otherwise not notice. Never blocks.
-  bool peer_hung_up() const;
-
   // The peer's address as shown in logs (an IP address for TCP).
   const std::string& peer() const { return peer_; }
   int fd() const { return fd_.get(); }
-  bool is_open() const { return fd_.valid(); }
 
   // Closes the socket now; errors are reported as NetError.
   void close();
