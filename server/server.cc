@@ -53,6 +53,8 @@ class Server {
  public:
   explicit Server(const config::ServerConfig& config)
       : config_(config),
+        durability_(config.durability == config::Durability::kMachine ? storage::Durability::kMachine
+                                                                     : storage::Durability::kProcess),
         listener_(net::TcpListener::listen(config.ip, config.port, config.listen_backlog)),
         members_(config.agency_ids),
         barrier_(members_.size()),
@@ -91,6 +93,7 @@ class Server {
   void shut_down();
 
   const config::ServerConfig& config_;
+  const storage::Durability durability_;
   net::TcpListener listener_;
   draw::Membership members_;
   draw::DrawBarrier barrier_;
@@ -111,7 +114,7 @@ int Server::run() {
                     .with("concurrency", config::to_string(config_.concurrency)));
   if (config_.mode == ServerMode::kLottery && barrier_.drawn()) {
     // No agency has to finish (SERVER_AGENCIES=0): the draw is held at start, over no bets.
-    draw::record_draw(config_.storage_path, [] { logging::info(Event("sorteo", Result::kSuccess)); });
+    draw::record_draw(config_.storage_path, durability_, [] { logging::info(Event("sorteo", Result::kSuccess)); });
   }
   while (true) {
     logging::info(Event("accept_connections", Result::kInProgress));
@@ -153,7 +156,7 @@ void Server::open_waiting_room() {
   const pid_t pid = children_.spawn([&] {
     listener_.close();
     handback_->close_connection_end();
-    return run_waiting_room(*handback_, barrier_, config_.storage_path, config_.idle_timeout);
+    return run_waiting_room(*handback_, barrier_, config_.storage_path, durability_, config_.idle_timeout);
   });
   // The room holds its end; connection children keep the other, inherited from here.
   handback_->close_room_end();
@@ -245,8 +248,7 @@ void Server::serve_in_child(net::Connection& connection) {
 LotterySettings Server::lottery_settings() {
   LotterySettings settings;
   settings.storage_path = config_.storage_path;
-  settings.durability = config_.durability == config::Durability::kMachine ? storage::Durability::kMachine
-                                                                            : storage::Durability::kProcess;
+  settings.durability = durability_;
   settings.journal_state = &journal_state_;
   settings.hello_timeout = config_.hello_timeout;
   if (handback_) {

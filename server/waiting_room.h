@@ -5,6 +5,7 @@
 
 #include "server/draw/draw_barrier.h"
 #include "server/handback.h"
+#include "server/storage/bets_file.h"
 
 namespace tp0::server {
 
@@ -23,6 +24,6 @@ namespace tp0::server {
 // Returns the process's exit code once SIGTERM or SIGINT asked it to stop, after closing
 // and logging each connection still waiting.
 int run_waiting_room(Handback& handback, draw::DrawBarrier& barrier, const std::string& storage_path,
-                     std::chrono::milliseconds idle_timeout);
+                     storage::Durability durability, std::chrono::milliseconds idle_timeout);
 
 }  // namespace tp0::server
