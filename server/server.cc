@@ -26,6 +26,7 @@
 #include "server/lottery_session.h"
 #include "server/waiting_room.h"
 #include "server/storage/bets_file.h"
+#include "server/storage/round_files.h"
 
 namespace tp0::server {
 namespace {
@@ -166,15 +167,17 @@ void Server::open_waiting_room() {
 void Server::start_round() {
   if (config_.round == config::RoundStart::kResume) {
     resume_round();
-    return;
+  } else {
+    if (const auto previous = storage::archive_previous_round(config_.storage_path, durability_)) {
+      logging::info(Event("archive_bets", Result::kSuccess)
+                        .with("file", config_.storage_path)
+                        .with("archived_as", previous->archived_as)
+                        .with("uncommitted_bytes_dropped", previous->bytes_dropped));
+    }
+    draw::remove_draw_record(config_.storage_path);
   }
-  if (const auto previous = storage::archive_previous_round(config_.storage_path)) {
-    logging::info(Event("archive_bets", Result::kSuccess)
-                      .with("file", config_.storage_path)
-                      .with("archived_as", previous->archived_as)
-                      .with("uncommitted_bytes_dropped", previous->bytes_dropped));
-  }
-  draw::remove_draw_record(config_.storage_path);
+  // Also makes a removed draw record's absence durable, before any bet is acknowledged.
+  storage::create_round_files(config_.storage_path, durability_);
 }
 
 void Server::resume_round() {

@@ -226,40 +226,6 @@ Recovery recover(const std::string& path) {
   return recovery;
 }
 
-std::optional<PreviousRound> archive_previous_round(const std::string& path) {
-  sys::UniqueFd fd(sys::retry_on_eintr([&] { return ::open(path.c_str(), O_WRONLY | O_CLOEXEC); }));
-  const std::string journal_path = Journal::path_for(path);
-  if (!fd) {
-    if (errno != ENOENT) throw sys::last_error("open bets file " + path);
-    // A journal without its file describes nothing.
-    if (::unlink(journal_path.c_str()) == -1 && errno != ENOENT) {
-      throw sys::last_error("remove journal " + journal_path);
-    }
-    return std::nullopt;
-  }
-  PreviousRound round;
-  {
-    const sys::FileLock lock(fd.get(), sys::FileLock::Mode::kExclusive, path);
-    Journal journal = Journal::open_for_update(path);
-    journal.catch_up();
-    const std::uint64_t size = file_size(fd.get(), path);
-    round.bytes_dropped = size - cut_to_committed(fd.get(), path, journal);
-  }
-  // link() refuses an existing name, so an older archive is never overwritten.
-  for (unsigned n = 1;; ++n) {
-    round.archived_as = path + "." + std::to_string(n);
-    if (::link(path.c_str(), round.archived_as.c_str()) == 0) break;
-    if (errno != EEXIST) throw sys::last_error("archive bets file " + path + " as " + round.archived_as);
-  }
-  // The journal goes beside its archive, which stays one whole round to read.
-  const std::string archived_journal = Journal::path_for(round.archived_as);
-  if (::rename(journal_path.c_str(), archived_journal.c_str()) == -1) {
-    throw sys::last_error("archive journal " + journal_path + " as " + archived_journal);
-  }
-  if (::unlink(path.c_str()) == -1) throw sys::last_error("remove bets file " + path);
-  return round;
-}
-
 BetsFileReader::BetsFileReader(const std::string& path) : path_(path) {
   sys::UniqueFd fd(sys::retry_on_eintr([&] { return ::open(path.c_str(), O_RDONLY | O_CLOEXEC); }));
   if (!fd) {

@@ -138,20 +138,6 @@ struct Recovery {
 // std::runtime_error naming the file.
 Recovery recover(const std::string& path);
 
-// What a restarted server found of the round a previous run left behind.
-struct PreviousRound {
-  std::string archived_as;          // where the bets file was moved
-  std::uint64_t bytes_dropped = 0;  // uncommitted rows cut from its end
-};
-
-// Starts a new round on `path`: if a bets file is there, cuts it to its committed length
-// and moves it to the first free `<path>.<n>` (n = 1, 2, ...), its journal beside it as
-// `<path>.<n>.journal`, so that the previous round's bets are kept but never counted
-// twice or mixed with the new round's. Returns nullopt when there was no bets file.
-// REQUIRES: no other process uses `path` yet.
-// Throws std::system_error or std::runtime_error naming the file.
-std::optional<PreviousRound> archive_previous_round(const std::string& path);
-
 // Streams the committed bets back in file order, under a shared lock held for the
 // reader's whole life, so no store_bets() can run in between. A file that does not exist
 // yet holds no bets.

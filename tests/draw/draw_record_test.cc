@@ -8,6 +8,7 @@
 
 #include "server/storage/bets_file.h"
 #include "server/storage/journal.h"
+#include "server/storage/round_files.h"
 #include "tests/support/process.h"
 
 namespace tp0::draw {
@@ -82,7 +83,7 @@ TEST(DrawRecord, ANewRoundNeverSeesThePreviousRoundsWinners) {
   const std::string path = dir.file("bets.csv");
   storage::store_bets(path, std::vector<lottery::Bet>{bet(1, "13", 7574)});
   ASSERT_EQ(recorded_winners(path, kProcess, [] {}).of(1), (Documents{"13"}));
-  ASSERT_TRUE(storage::archive_previous_round(path).has_value());
+  ASSERT_TRUE(storage::archive_previous_round(path, kProcess).has_value());
   remove_draw_record(path);
   struct stat info {};
   EXPECT_EQ(::stat(dir.file("bets.csv.draw").c_str(), &info), -1);
