@@ -196,6 +196,10 @@ Recovery recover(const std::string& path) {
     return recovery;
   }
   const sys::FileLock lock(fd.get(), sys::FileLock::Mode::kExclusive, path);
+  if (::access(Journal::path_for(path).c_str(), F_OK) == -1 && file_size(fd.get(), path) > 0) {
+    throw std::runtime_error("bets file " + path + " holds bets but has no journal " + Journal::path_for(path) +
+                             ": its round cannot be resumed; start a new round with SERVER_ROUND=new");
+  }
   Journal journal = Journal::open_for_update(path);
   const std::vector<JournalEntry> entries = journal.read_all();
   // Keeps the entries up to the first whose rows the file does not hold as written.

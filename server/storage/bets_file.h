@@ -133,8 +133,9 @@ struct Recovery {
 // hold: every entry's rows are checked against its checksum, and from the first entry
 // whose rows the file does not hold as written (after a crash of the machine, an entry
 // may reach the disk before its rows), that entry and the later ones are dropped; the
-// file is then cut to the committed length. A missing bets file holds no bets.
-// REQUIRES: no other process uses `path` yet. Throws std::system_error or
+// file is then cut to the committed length. A missing bets file holds no bets; one that
+// holds bets without a journal beside it is refused, since nothing says which of its rows
+// were committed. REQUIRES: no other process uses `path` yet. Throws std::system_error or
 // std::runtime_error naming the file.
 Recovery recover(const std::string& path);
 

@@ -64,6 +64,35 @@ TEST(StorageRoundFiles, ArchivingStoppedAtAnyStepIsCompletedByTheNextWithoutMixi
   }
 }
 
+TEST(StorageRoundFiles, ABetsFileWithoutJournalIsRefusedForResumingAndSetAsideByANewRound) {
+  testing::TempDir dir;
+  const std::string path = dir.file("bets.csv");
+  testing::write_file(path, "1,Ana,Paz,30000000,1990-01-31,7574\n");
+  try {
+    recover(path);
+    FAIL() << "bets nothing says were committed were resumed";
+  } catch (const std::runtime_error& error) {
+    const std::string message = error.what();
+    EXPECT_NE(message.find(path), std::string::npos) << message;
+    EXPECT_NE(message.find("SERVER_ROUND=new"), std::string::npos) << message;
+    EXPECT_EQ(message.find('\n'), std::string::npos) << "one line: " << message;
+  }
+  EXPECT_FALSE(exists(Journal::path_for(path))) << "the refusal changed the round";
+
+  const auto archived = archive_previous_round(path, Durability::kProcess);
+  ASSERT_TRUE(archived.has_value());
+  EXPECT_EQ(archived->archived_as, path + ".1");
+  EXPECT_EQ(rows_in(path + ".1"), 1u);
+  EXPECT_FALSE(exists(path));
+}
+
+TEST(StorageRoundFiles, AnEmptyBetsFileWithoutJournalResumesAsAnEmptyRound) {
+  testing::TempDir dir;
+  const std::string path = dir.file("bets.csv");
+  testing::write_file(path, "");
+  EXPECT_TRUE(recover(path).streams.empty());
+}
+
 TEST(StorageRoundFiles, ARoundStartsWithBothFilesAndTheJournalsFirstEntry) {
   for (const Durability durability : {Durability::kProcess, Durability::kMachine}) {
     testing::TempDir dir;
