@@ -137,6 +137,28 @@ TEST(RoundFilesKilled, BeforeEachStepOfArchivingNoBetOfThePreviousRoundEntersThe
   }
 }
 
+// Bets nothing says were committed are no round to resume: the server refuses to start,
+// in one line naming the file and the way out, which then sets them aside.
+TEST(RoundFilesStart, ABetsFileWithoutItsJournalIsRefusedForResumingAndArchivedByANewRound) {
+  Cluster cluster;
+  const std::string bets = cluster.bets_path();
+  write_file(bets, "1,Ana,Paz,30000000,1990-01-31,7574\n");
+  EXPECT_THROW(cluster.start_server({{"SERVER_AGENCIES", "1"}}), std::runtime_error);
+  ASSERT_EQ(cluster.server().wait_exit(kRunTimeout), 1);
+  const auto refusals = cluster.server().lines_containing("result: fail");
+  ASSERT_EQ(refusals.size(), 1u) << cluster.server().output();
+  EXPECT_NE(refusals[0].find(bets), std::string::npos) << refusals[0];
+  EXPECT_NE(refusals[0].find("SERVER_ROUND=new"), std::string::npos) << refusals[0];
+  EXPECT_FALSE(exists(bets + ".journal")) << "the refused start changed the round";
+
+  Process& renewed = cluster.restart_server({{"SERVER_AGENCIES", "1"}, {"SERVER_ROUND", "new"}});
+  const auto archived = renewed.lines_containing("action: archive_bets | result: success");
+  ASSERT_EQ(archived.size(), 1u) << renewed.output();
+  EXPECT_EQ(field_of(archived[0], "archived_as"), bets + ".1");
+  EXPECT_EQ(bets_per_agency(bets + ".1")[1], 1u);
+  EXPECT_TRUE(bets_per_agency(bets).empty());
+}
+
 // Each concurrency setting.
 class DrawRecordKilled : public ::testing::TestWithParam<const char*> {};
 
