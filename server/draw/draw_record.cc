@@ -75,7 +75,8 @@ std::string write_scratch_record(const std::string& bets_path, storage::Durabili
     while (reader.next_with_number(lottery::kWinningNumber, bet)) {
       if (lottery::has_won(bet)) csv::append_record(rows, {std::to_string(bet.agency), bet.document});
     }
-    csv::append_record(content, {std::to_string(reader.committed_bytes()), std::to_string(storage::rows_checksum(rows))});
+    csv::append_record(content,
+                       {std::to_string(reader.committed_bytes()), std::to_string(storage::rows_checksum(rows))});
     content += rows;
   }
   std::string scratch = scratch_path(bets_path);

@@ -53,7 +53,8 @@ TEST(DrawRecord, AnEmptyRoundHasAnEmptyRecord) {
   const std::string path = dir.file("never-written.csv");
   EXPECT_TRUE(recorded_winners(path, kProcess, [] {}).of(1).empty());
   // The committed length, then the checksum of no rows.
-  EXPECT_EQ(testing::read_file(dir.file("never-written.csv.draw")), "0," + std::to_string(storage::rows_checksum("")) + "\n");
+  EXPECT_EQ(testing::read_file(dir.file("never-written.csv.draw")),
+            "0," + std::to_string(storage::rows_checksum("")) + "\n");
 }
 
 // What a crash of the machine can leave of a record renamed before its bytes reached the

@@ -133,7 +133,8 @@ extern "C" int rename(const char* __old, const char* __new) noexcept {
   return next(__old, __new);
 }
 
-extern "C" int renameat2(int __oldfd, const char* __old, int __newfd, const char* __new, unsigned int __flags) noexcept {
+extern "C" int renameat2(int __oldfd, const char* __old, int __newfd, const char* __new,
+                         unsigned int __flags) noexcept {
   die_if_aimed("renameat2", [&] { return __old; });
   static const auto next = real<int (*)(int, const char*, int, const char*, unsigned int)>("renameat2");
   return next(__oldfd, __old, __newfd, __new, __flags);
