@@ -1,12 +1,16 @@
 #include "config/settings.h"
 
+#include <fcntl.h>
+
 #include <algorithm>
 #include <cerrno>
-#include <cstdio>
 #include <cstring>
-#include <memory>
 #include <stdexcept>
+#include <system_error>
 
+#include "common/sys/file_io.h"
+#include "common/sys/system_error.h"
+#include "common/sys/unique_fd.h"
 #include "common/text/decimal.h"
 #include "config/config_error.h"
 #include "config/duration.h"
@@ -20,10 +24,6 @@ bool equal_ignoring_case(std::string_view a, std::string_view b) {
   return std::equal(a.begin(), a.end(), b.begin(), b.end(),
                     [](char x, char y) { return to_lower(x) == to_lower(y); });
 }
-
-struct FileCloser {
-  void operator()(std::FILE* file) const { std::fclose(file); }
-};
 
 [[noreturn]] void fail_reading(const std::string& path, int error_number) {
   throw ConfigError("", "cannot read " + path + ": " + std::strerror(error_number));
@@ -124,20 +124,17 @@ std::string require_non_empty(const Name& name, const std::string& text) {
 }
 
 std::optional<std::string> read_file_if_present(const std::string& path) {
-  const std::unique_ptr<std::FILE, FileCloser> file(std::fopen(path.c_str(), "rb"));
-  if (!file) {
+  const sys::UniqueFd fd(sys::retry_on_eintr([&] { return ::open(path.c_str(), O_RDONLY | O_CLOEXEC); }));
+  if (!fd) {
     if (errno == ENOENT) return std::nullopt;
     fail_reading(path, errno);
   }
-  std::string contents;
-  char buffer[4096];
-  std::size_t count = 0;
-  while ((count = std::fread(buffer, 1, sizeof buffer, file.get())) > 0) {
-    contents.append(buffer, count);
+  try {
+    return sys::read_all(fd.get(), "read " + path);
+  } catch (const std::system_error& error) {
+    // A directory opens fine and only fails here, with EISDIR.
+    fail_reading(path, error.code().value());
   }
-  // A directory opens fine and only fails here, with EISDIR.
-  if (std::ferror(file.get())) fail_reading(path, errno);
-  return contents;
 }
 
 }  // namespace tp0::config::settings

@@ -8,6 +8,7 @@
 #include "common/protocol/codec.h"
 #include "common/sys/signals.h"
 #include "server/draw/draw_record.h"
+#include "server/storage/round_files.h"
 #include "server/waiting_room.h"
 
 namespace tp0::server {
@@ -52,12 +53,14 @@ void LotteryService::start(ChildProcesses& children) {
     start_new_round();
   }
   // No agency has to finish (SERVER_AGENCIES=0): the draw is held at start, over no bets.
+  // Also makes a removed draw record's absence durable, before any bet is acknowledged.
+  storage::create_round_files(config_.storage_path, round_.streams(), config_.durability);
   // A resumed round that was drawn has its record, or its first answer makes it.
-  if (round_.claim_the_draw()) draw::record_draw(config_.storage_path, announce_draw);
+  if (round_.claim_the_draw()) draw::record_draw(config_.storage_path, config_.durability, announce_draw);
   if (!handback_) return;
   const pid_t pid = children.spawn([&] {
     handback_->close_connection_end();
-    return run_waiting_room(*handback_, round_, config_.storage_path, config_.idle_timeout);
+    return run_waiting_room(*handback_, round_, config_.storage_path, config_.durability, config_.idle_timeout);
   });
   // The room holds its end; connection children keep the other, inherited from here.
   handback_->close_room_end();
@@ -65,7 +68,7 @@ void LotteryService::start(ChildProcesses& children) {
 }
 
 void LotteryService::start_new_round() {
-  if (const auto previous = storage::archive_previous_round(config_.storage_path)) {
+  if (const auto previous = storage::archive_previous_round(config_.storage_path, config_.durability)) {
     logging::info(Event("archive_bets", Result::kSuccess)
                       .with("file", config_.storage_path)
                       .with("archived_as", previous->archived_as)

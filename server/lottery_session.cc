@@ -274,7 +274,7 @@ void LotterySession::on(const protocol::Finished&) {
   logging::debug(Event("agency_finished", Result::kSuccess).with("agency", *agency_));
   if (round_.claim_the_draw()) {
     // No bet can enter the file any more: the draw's winners are fixed, so record them now.
-    draw::record_draw(settings_.storage_path, [this] { announce_draw(); });
+    draw::record_draw(settings_.storage_path, settings_.durability, [this] { announce_draw(); });
     if (settings_.on_draw) settings_.on_draw();
   }
   acknowledge(protocol::AckCode::kOk);
@@ -299,7 +299,8 @@ void LotterySession::on(const protocol::WinnersQuery& query) {
 }
 
 void LotterySession::answer_winners() {
-  const auto documents = draw::recorded_winners(settings_.storage_path, [this] { announce_draw(); }).of(*agency_);
+  const auto documents =
+      draw::recorded_winners(settings_.storage_path, settings_.durability, [this] { announce_draw(); }).of(*agency_);
   for (const auto& part : protocol::split_winners(documents)) channel_.post(part);
   channel_.flush();
   logging::debug(Event("winners_sent", Result::kSuccess)

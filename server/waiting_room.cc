@@ -40,7 +40,7 @@ void answer(std::uint32_t agency, net::Connection connection, const draw::Record
 }  // namespace
 
 int run_waiting_room(Handback& handback, round::Round& round, const std::string& storage_path,
-                     std::chrono::milliseconds idle_timeout) {
+                     storage::Durability durability, std::chrono::milliseconds idle_timeout) {
   std::map<std::uint32_t, net::Connection> waiting;
   while (!sys::signals::shutdown_requested()) {
     for (auto& [agency, connection] : handback.receive()) {
@@ -49,8 +49,8 @@ int run_waiting_room(Handback& handback, round::Round& round, const std::string&
     }
     if (!waiting.empty() && round.drawn()) {
       // Read once for everyone waiting: the record never changes.
-      const auto winners =
-          draw::recorded_winners(storage_path, [] { logging::info(Event("sorteo", Result::kSuccess)); });
+      const auto winners = draw::recorded_winners(storage_path, durability,
+                                                  [] { logging::info(Event("sorteo", Result::kSuccess)); });
       for (auto& [agency, connection] : waiting) answer(agency, std::move(connection), winners);
       waiting.clear();
     }

@@ -5,6 +5,7 @@
 
 #include "server/round/round.h"
 #include "server/handback.h"
+#include "server/storage/durability.h"
 
 namespace tp0::server {
 
@@ -23,6 +24,6 @@ namespace tp0::server {
 // Returns the process's exit code once SIGTERM or SIGINT asked it to stop, after closing
 // and logging each connection still waiting.
 int run_waiting_room(Handback& handback, round::Round& round, const std::string& storage_path,
-                     std::chrono::milliseconds idle_timeout);
+                     storage::Durability durability, std::chrono::milliseconds idle_timeout);
 
 }  // namespace tp0::server

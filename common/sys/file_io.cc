@@ -1,8 +1,14 @@
 #include "common/sys/file_io.h"
 
+#include <fcntl.h>
 #include <unistd.h>
 
+#include <array>
+#include <cerrno>
+#include <filesystem>
+
 #include "common/sys/system_error.h"
+#include "common/sys/unique_fd.h"
 
 namespace tp0::sys {
 
@@ -12,6 +18,33 @@ void write_all(int fd, std::string_view data, const std::string& context) {
     if (written == -1) throw last_error(context);
     data.remove_prefix(static_cast<std::size_t>(written));
   }
+}
+
+std::string read_all(int fd, const std::string& context) {
+  std::string bytes;
+  std::array<char, 4096> buffer{};
+  while (true) {
+    const ssize_t received = retry_on_eintr([&] { return ::read(fd, buffer.data(), buffer.size()); });
+    if (received == -1) throw last_error(context);
+    if (received == 0) return bytes;
+    bytes.append(buffer.data(), static_cast<std::size_t>(received));
+  }
+}
+
+void sync_data(int fd, const std::string& context) {
+  if (retry_on_eintr([&] { return ::fdatasync(fd); }) == -1) throw last_error(context);
+}
+
+void sync_directory_of(const std::string& path) {
+  const std::string directory = std::filesystem::path(path).parent_path().string();
+  const std::string name = directory.empty() ? "." : directory;
+  const UniqueFd fd(retry_on_eintr([&] { return ::open(name.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); }));
+  if (!fd) throw last_error("open directory " + name);
+  if (retry_on_eintr([&] { return ::fsync(fd.get()); }) == -1) throw last_error("sync directory " + name);
+}
+
+void remove_if_present(const std::string& path, const std::string& context) {
+  if (::unlink(path.c_str()) == -1 && errno != ENOENT) throw last_error(context);
 }
 
 }  // namespace tp0::sys

@@ -10,4 +10,19 @@ namespace tp0::sys {
 // of `data` may then have been written.
 void write_all(int fd, std::string_view data, const std::string& context);
 
+// Every byte of `fd` from its offset to its end. Throws std::system_error with `context`.
+std::string read_all(int fd, const std::string& context);
+
+// Waits until the data written to `fd` is on disk (fdatasync). Throws std::system_error
+// with `context`.
+void sync_data(int fd, const std::string& context);
+
+// Waits until the directory that holds `path` is on disk (fsync), so that a file created,
+// renamed or removed there stays so after a crash of the machine. Throws std::system_error
+// naming the directory.
+void sync_directory_of(const std::string& path);
+
+// Removes `path`; a missing file is no error. Throws std::system_error with `context`.
+void remove_if_present(const std::string& path, const std::string& context);
+
 }  // namespace tp0::sys

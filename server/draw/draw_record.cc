@@ -17,6 +17,7 @@
 #include "common/sys/unique_fd.h"
 #include "server/storage/bets_file.h"
 #include "server/storage/decimal.h"
+#include "server/storage/journal.h"
 
 namespace tp0::draw {
 namespace {
@@ -25,26 +26,34 @@ std::string record_path(const std::string& bets_path) { return bets_path + ".dra
 std::string lock_path(const std::string& bets_path) { return bets_path + ".draw.lock"; }
 std::string scratch_path(const std::string& bets_path) { return bets_path + ".draw.tmp"; }
 
-std::optional<sys::UniqueFd> open_record(const std::string& path) {
+using Winners = std::map<std::uint32_t, std::vector<std::string>>;
+
+// The winners in the record at `path`, by agency; nullopt when there is none or its header
+// or checksum is wrong (a record torn by a crash of the machine).
+std::optional<Winners> read_record(const std::string& path) {
   sys::UniqueFd fd(sys::retry_on_eintr([&] { return ::open(path.c_str(), O_RDONLY | O_CLOEXEC); }));
   if (!fd) {
     if (errno == ENOENT) return std::nullopt;
     throw sys::last_error("open draw record " + path);
   }
-  return fd;
-}
-
-// The winners in the record open as `fd`, by agency.
-std::map<std::uint32_t, std::vector<std::string>> read_record(sys::UniqueFd fd, const std::string& path) {
+  const std::string bytes = sys::read_all(fd.get(), "read draw record " + path);
+  const std::string_view content(bytes);
+  const std::size_t header_end = content.find('\n');
+  const std::size_t comma = content.find(',');
+  if (header_end == std::string_view::npos || comma > header_end) return std::nullopt;
+  const auto checksum = storage::parse_decimal<std::uint32_t>(content.substr(comma + 1, header_end - comma - 1));
+  if (!storage::parse_decimal<std::uint64_t>(content.substr(0, comma)) ||
+      checksum != storage::rows_checksum(content.substr(header_end + 1))) {
+    return std::nullopt;
+  }
+  if (::lseek(fd.get(), 0, SEEK_SET) == -1) throw sys::last_error("read draw record " + path);
   csv::CsvReader reader(std::move(fd), path);
   std::vector<std::string> fields;
+  reader.next(fields);  // the header, checked above
   const auto fail = [&](const std::string& problem) {
     throw std::runtime_error("draw record " + path + ":" + std::to_string(reader.line()) + ": " + problem);
   };
-  if (!reader.next(fields) || fields.size() != 1 || !storage::parse_decimal<std::uint64_t>(fields[0])) {
-    fail("no header with the bets file's length");
-  }
-  std::map<std::uint32_t, std::vector<std::string>> winners;
+  Winners winners;
   while (reader.next(fields)) {
     if (fields.size() != 2) fail("a row without 2 fields");
     const auto agency = storage::parse_decimal<std::uint32_t>(fields[0]);
@@ -54,8 +63,9 @@ std::map<std::uint32_t, std::vector<std::string>> read_record(sys::UniqueFd fd, 
   return winners;
 }
 
-// Scans the committed bets and writes the record aside, returning where it is.
-std::string write_scratch_record(const std::string& bets_path) {
+// Scans the committed bets and writes the record aside, synced as `durability` asks;
+// returns where it is.
+std::string write_scratch_record(const std::string& bets_path, storage::Durability durability) {
   std::string content;
   {
     storage::BetsFileReader reader(bets_path);
@@ -65,7 +75,8 @@ std::string write_scratch_record(const std::string& bets_path) {
     while (reader.next_with_number(lottery::kWinningNumber, bet)) {
       if (lottery::has_won(bet)) csv::append_record(rows, {std::to_string(bet.agency), bet.document});
     }
-    csv::append_record(content, {std::to_string(reader.committed_bytes())});
+    csv::append_record(content,
+                       {std::to_string(reader.committed_bytes()), std::to_string(storage::rows_checksum(rows))});
     content += rows;
   }
   std::string scratch = scratch_path(bets_path);
@@ -73,24 +84,26 @@ std::string write_scratch_record(const std::string& bets_path) {
       [&] { return ::open(scratch.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644); }));
   if (!fd) throw sys::last_error("create draw record " + scratch);
   sys::write_all(fd.get(), content, "write draw record " + scratch);
+  if (durability == storage::Durability::kMachine) sys::sync_data(fd.get(), "sync draw record " + scratch);
   fd.close();
   return scratch;
 }
 
 }  // namespace
 
-bool record_draw(const std::string& bets_path, const std::function<void()>& announce) {
+bool record_draw(const std::string& bets_path, storage::Durability durability, const std::function<void()>& announce) {
   const std::string path = record_path(bets_path);
-  if (open_record(path)) return false;
+  if (read_record(path)) return false;
   const std::string lock_file = lock_path(bets_path);
   const sys::UniqueFd lock_fd(
       sys::retry_on_eintr([&] { return ::open(lock_file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644); }));
   if (!lock_fd) throw sys::last_error("open draw record lock " + lock_file);
   const sys::FileLock lock(lock_fd.get(), sys::FileLock::Mode::kExclusive, lock_file);
-  if (open_record(path)) return false;
-  const std::string scratch = write_scratch_record(bets_path);
+  if (read_record(path)) return false;
+  const std::string scratch = write_scratch_record(bets_path, durability);
   announce();
   if (::rename(scratch.c_str(), path.c_str()) == -1) throw sys::last_error("rename " + scratch + " to " + path);
+  if (durability == storage::Durability::kMachine) sys::sync_directory_of(path);
   return true;
 }
 
@@ -99,22 +112,23 @@ std::vector<std::string> RecordedWinners::of(std::uint32_t agency) const {
   return found == documents_.end() ? std::vector<std::string>{} : found->second;
 }
 
-RecordedWinners recorded_winners(const std::string& bets_path, const std::function<void()>& announce) {
+RecordedWinners recorded_winners(const std::string& bets_path, storage::Durability durability,
+                                 const std::function<void()>& announce) {
   const std::string path = record_path(bets_path);
-  std::optional<sys::UniqueFd> fd = open_record(path);
-  if (!fd) {
-    record_draw(bets_path, announce);
-    fd = open_record(path);
-    if (!fd) throw std::runtime_error("draw record " + path + " vanished after it was written");
+  std::optional<Winners> documents = read_record(path);
+  if (!documents) {
+    record_draw(bets_path, durability, announce);
+    documents = read_record(path);
+    if (!documents) throw std::runtime_error("draw record " + path + " is not whole after it was written");
   }
   RecordedWinners winners;
-  winners.documents_ = read_record(std::move(*fd), path);
+  winners.documents_ = std::move(*documents);
   return winners;
 }
 
 void remove_draw_record(const std::string& bets_path) {
   for (const auto& path : {record_path(bets_path), scratch_path(bets_path), lock_path(bets_path)}) {
-    if (::unlink(path.c_str()) == -1 && errno != ENOENT) throw sys::last_error("remove " + path);
+    sys::remove_if_present(path, "remove " + path);
   }
 }
 

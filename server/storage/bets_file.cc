@@ -242,6 +242,10 @@ Recovery recover(const std::string& path, StreamTable& streams) {
     return recovery;
   }
   const sys::FileLock lock(fd.get(), sys::FileLock::Mode::kExclusive, path);
+  if (::access(Journal::path_for(path).c_str(), F_OK) == -1 && file_size(fd.get(), path) > 0) {
+    throw std::runtime_error("bets file " + path + " holds bets but has no journal " + Journal::path_for(path) +
+                             ": its round cannot be resumed; start a new round with SERVER_ROUND=new");
+  }
   Journal journal = Journal::open_for_update(path);
   const std::vector<JournalEntry> entries = journal.read_all();
   // Keeps the entries up to the first whose rows the file does not hold as written.
@@ -271,40 +275,18 @@ Recovery recover(const std::string& path, StreamTable& streams) {
   return recovery;
 }
 
-std::optional<PreviousRound> archive_previous_round(const std::string& path) {
+std::uint64_t cut_uncommitted_rows(const std::string& path) {
   sys::UniqueFd fd(sys::retry_on_eintr([&] { return ::open(path.c_str(), O_WRONLY | O_CLOEXEC); }));
-  const std::string journal_path = Journal::path_for(path);
   if (!fd) {
     if (errno != ENOENT) throw sys::last_error("open bets file " + path);
-    // A journal without its file describes nothing.
-    if (::unlink(journal_path.c_str()) == -1 && errno != ENOENT) {
-      throw sys::last_error("remove journal " + journal_path);
-    }
-    return std::nullopt;
+    return 0;
   }
-  PreviousRound round;
-  {
-    const sys::FileLock lock(fd.get(), sys::FileLock::Mode::kExclusive, path);
-    Journal journal = Journal::open_for_update(path);
-    // The previous round's streams are of no interest here, only its committed length.
-    const std::uint64_t size = file_size(fd.get(), path);
-    const std::uint64_t committed = journal.committed_length().value_or(size);
-    cut_uncommitted(fd.get(), path, size, committed, journal);
-    round.bytes_dropped = size - committed;
-  }
-  // link() refuses an existing name, so an older archive is never overwritten.
-  for (unsigned n = 1;; ++n) {
-    round.archived_as = path + "." + std::to_string(n);
-    if (::link(path.c_str(), round.archived_as.c_str()) == 0) break;
-    if (errno != EEXIST) throw sys::last_error("archive bets file " + path + " as " + round.archived_as);
-  }
-  // The journal goes beside its archive, which stays one whole round to read.
-  const std::string archived_journal = Journal::path_for(round.archived_as);
-  if (::rename(journal_path.c_str(), archived_journal.c_str()) == -1) {
-    throw sys::last_error("archive journal " + journal_path + " as " + archived_journal);
-  }
-  if (::unlink(path.c_str()) == -1) throw sys::last_error("remove bets file " + path);
-  return round;
+  const sys::FileLock lock(fd.get(), sys::FileLock::Mode::kExclusive, path);
+  const Journal journal = Journal::open_for_reading(path);
+  const std::uint64_t size = file_size(fd.get(), path);
+  const std::uint64_t committed = journal.committed_length().value_or(size);
+  cut_uncommitted(fd.get(), path, size, committed, journal);
+  return size - committed;
 }
 
 BetsFileReader::BetsFileReader(const std::string& path) : path_(path) {

@@ -134,24 +134,17 @@ struct Recovery {
 // whose rows the file does not hold as written (after a crash of the machine, an entry
 // may reach the disk before its rows), that entry and the later ones are dropped; the
 // file is then cut to the committed length, and `streams` takes in the kept entries. A
-// missing bets file holds no bets. REQUIRES: no other process uses `path` yet, `streams`
-// has taken in nothing. Throws std::system_error or std::runtime_error naming the file,
-// UnknownStream for bets of a stream `streams` has no row for.
+// missing bets file holds no bets; one that holds bets without a journal beside it is
+// refused, since nothing says which of its rows were committed. REQUIRES: no other
+// process uses `path` yet, `streams` has taken in nothing. Throws std::system_error or
+// std::runtime_error naming the file, UnknownStream for bets of a stream `streams` has no
+// row for.
 Recovery recover(const std::string& path, StreamTable& streams);
 
-// What a restarted server found of the round a previous run left behind.
-struct PreviousRound {
-  std::string archived_as;          // where the bets file was moved
-  std::uint64_t bytes_dropped = 0;  // uncommitted rows cut from its end
-};
-
-// Starts a new round on `path`: if a bets file is there, cuts it to its committed length
-// and moves it to the first free `<path>.<n>` (n = 1, 2, ...), its journal beside it as
-// `<path>.<n>.journal`, so that the previous round's bets are kept but never counted
-// twice or mixed with the new round's. Returns nullopt when there was no bets file.
-// REQUIRES: no other process uses `path` yet.
-// Throws std::system_error or std::runtime_error naming the file.
-std::optional<PreviousRound> archive_previous_round(const std::string& path);
+// Cuts from the bets file at `path` the rows no journal entry commits, whoever's streams
+// they are; returns how many bytes. A file without a journal, or missing, is left as it
+// is. REQUIRES: no other process uses `path` yet. Throws what recover() throws.
+std::uint64_t cut_uncommitted_rows(const std::string& path);
 
 // Streams the committed bets back in file order, under a shared lock held for the
 // reader's whole life, so no store_bets() can run in between. A file that does not exist

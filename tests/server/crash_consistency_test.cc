@@ -13,6 +13,7 @@
 
 #include "server/storage/bets_file.h"
 #include "server/storage/journal.h"
+#include "server/storage/round_files.h"
 #include "tests/server/own_writer.h"
 #include "tests/support/process.h"
 #include "tests/support/seed.h"
@@ -85,7 +86,7 @@ TEST(StorageCrashConsistency, WriterKilledAtRandomMomentsLeavesOnlyWholeBatches)
     expect_whole_batches_in_order(visible, "reader after the kill");
     const std::uint64_t size = size_of(path);
 
-    const auto previous = archive_previous_round(path);
+    const auto previous = archive_previous_round(path, Durability::kProcess);
     ASSERT_TRUE(previous.has_value());
     if (previous->bytes_dropped > 0) ++runs_with_uncommitted_rows;
     EXPECT_EQ(size_of(previous->archived_as), size - previous->bytes_dropped);
@@ -247,11 +248,11 @@ TEST(StorageRecovery, NoFilesIsAnEmptyRoundAndAJournalWithoutItsFileIsAnError) {
 TEST(StorageNewRound, PreviousBetsFileIsSetAsideUnderTheFirstFreeNumber) {
   testing::TempDir dir;
   const std::string path = dir.file("bets.csv");
-  EXPECT_FALSE(archive_previous_round(path).has_value()) << "nothing to set aside";
+  EXPECT_FALSE(archive_previous_round(path, Durability::kProcess).has_value()) << "nothing to set aside";
 
   store_bets(path, batch_number(0));
   const std::string first_round = testing::read_file(path);
-  const auto first = archive_previous_round(path);
+  const auto first = archive_previous_round(path, Durability::kProcess);
   ASSERT_TRUE(first.has_value());
   EXPECT_EQ(first->archived_as, path + ".1");
   EXPECT_EQ(first->bytes_dropped, 0u);
@@ -261,7 +262,7 @@ TEST(StorageNewRound, PreviousBetsFileIsSetAsideUnderTheFirstFreeNumber) {
   EXPECT_EQ(::access(Journal::path_for(path + ".1").c_str(), F_OK), 0) << "beside its archive";
 
   store_bets(path, batch_number(1));
-  const auto second = archive_previous_round(path);
+  const auto second = archive_previous_round(path, Durability::kProcess);
   ASSERT_TRUE(second.has_value());
   EXPECT_EQ(second->archived_as, path + ".2") << "an older archive is never overwritten";
   EXPECT_EQ(testing::read_file(path + ".1"), first_round);

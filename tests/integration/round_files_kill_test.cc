@@ -1,0 +1,264 @@
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common/protocol/messages.h"
+#include "tests/integration/agency_data.h"
+#include "tests/integration/cluster.h"
+#include "tests/integration/raw_peer.h"
+
+namespace tp0::testing {
+namespace {
+
+constexpr std::uint32_t kAgencies = 2;
+
+bool exists(const std::string& path) { return ::access(path.c_str(), F_OK) == 0; }
+
+// One step a server is killed before, by the library preloaded into it
+// (tests/support/kill_before_commit.cc): the `nth` call `call` on a path ending in `path`.
+struct Step {
+  const char* name;
+  const char* call;
+  std::string path;
+  int nth = 1;
+};
+
+Environment killed_before(const Step& step, const std::string& marker, Environment environment) {
+  environment["LD_PRELOAD"] = TP0_KILL_BEFORE_COMMIT_LIB;
+  // The sanitizers' runtime is not first among the preloaded.
+  environment["ASAN_OPTIONS"] = "verify_asan_link_order=0";
+  environment["TP0_KILL_CALL"] = step.call;
+  environment["TP0_KILL_PATH"] = step.path;
+  environment["TP0_KILL_NTH"] = std::to_string(step.nth);
+  environment["TP0_KILL_MARKER"] = marker;
+  return environment;
+}
+
+// What one round of the tests plays: every agency bets `bets`, of which `winners` won.
+struct RoundData {
+  std::size_t bets;
+  std::size_t winners;
+};
+
+void start_agencies(Cluster& cluster, const RoundData& round, const std::string& name) {
+  for (std::uint32_t id = 1; id <= kAgencies; ++id) {
+    const auto data = write_agency_file(cluster.dir().file(name + "-agency-" + std::to_string(id) + ".csv"), id,
+                                        round.bets, round.winners);
+    cluster.start_client(id, {{"CLI_DATA_FILE", data.path}, {"CLI_LOG_LEVEL", "INFO"}});
+  }
+}
+
+// The winner rows of the draw record beside `bets_path` (every line after its header).
+std::size_t winner_rows_in_record(const std::string& bets_path) {
+  return split_lines(read_file(bets_path + ".draw")).size() - 1;
+}
+
+// Waits for every agency's client: each exits 0 with exactly its own winners of `round`,
+// and the bets file and the draw record hold that round's bets and winners, no others.
+void expect_round_complete(Cluster& cluster, const RoundData& round) {
+  for (std::uint32_t id = 1; id <= kAgencies; ++id) {
+    Process& client = cluster.client(id);
+    EXPECT_EQ(client.wait_exit(kRunTimeout), 0) << client.output();
+    EXPECT_EQ(client.lines_containing("action: consulta_ganadores | result: success | cant_ganadores: " +
+                                      std::to_string(round.winners))
+                  .size(),
+              1u)
+        << client.output();
+  }
+  const auto stored = bets_per_agency(cluster.bets_path());
+  EXPECT_EQ(stored.size(), kAgencies);
+  for (const auto& [agency, count] : stored) EXPECT_EQ(count, round.bets) << "agency " << agency;
+  EXPECT_EQ(winner_rows_in_record(cluster.bets_path()), kAgencies * round.winners);
+}
+
+void stop(Process& server) {
+  server.send_signal(SIGTERM);
+  ASSERT_EQ(server.wait_exit(kRunTimeout), 0) << server.output();
+}
+
+// A server starting a new round is killed before each step of setting the previous round
+// aside, then started again with the same settings, as a supervisor does. Whatever the
+// step, the previous round is kept whole, once, as `<bets>.1`, and the new round's draw
+// holds only its own bets: none of the previous round's reaches it.
+TEST(RoundFilesKilled, BeforeEachStepOfArchivingNoBetOfThePreviousRoundEntersTheNextDraw) {
+  const RoundData previous{60, 3};
+  const RoundData next{40, 1};
+  for (const bool machine : {false, true}) {
+    std::vector<Step> steps{{"the journal's second name", "link", "bets.csv.journal"},
+                            {"the rename that sets the round aside", "renameat2", "bets.csv"},
+                            {"the journal's first name going", "unlink", "bets.csv.journal"},
+                            {"the previous draw's record going", "unlink", "bets.csv.draw"}};
+    if (machine) {
+      steps.push_back({"the directory's sync after archiving", "fsync", ""});
+      steps.push_back({"the new journal's sync", "fdatasync", "bets.csv.journal"});
+      steps.push_back({"the directory's sync after the new files", "fsync", "", 2});
+    }
+    for (Step step : steps) {
+      SCOPED_TRACE(std::string(machine ? "machine" : "process") + " durability, before " + step.name);
+      Cluster cluster;
+      if (step.path.empty()) step.path = cluster.dir().path();
+      const std::string bets = cluster.bets_path();
+      Environment settings{{"SERVER_AGENCIES", std::to_string(kAgencies)},
+                           {"SERVER_DURABILITY", machine ? "machine" : "process"}};
+      cluster.start_server(settings);
+      start_agencies(cluster, previous, "previous");
+      expect_round_complete(cluster, previous);
+      stop(cluster.server());
+      const std::string previous_bets = read_file(bets);
+
+      settings["SERVER_ROUND"] = "new";
+      const std::string marker = cluster.dir().file("killed");
+      EXPECT_THROW(cluster.restart_server(killed_before(step, marker, settings)), std::runtime_error);
+      ASSERT_EQ(cluster.server().wait_exit(kRunTimeout), 128 + SIGKILL) << cluster.server().output();
+      ASSERT_TRUE(exists(marker)) << "the step was never reached";
+      // What the kill left at the bets file's path: the previous round whole, or nothing
+      // that a writer could take for the new round's.
+      if (exists(bets)) {
+        EXPECT_TRUE(read_file(bets).empty() || exists(bets + ".journal")) << "bets without their journal";
+        if (!read_file(bets).empty()) {
+          EXPECT_EQ(read_file(bets), previous_bets);
+        }
+      }
+
+      Process& renewed = cluster.restart_server(settings);
+      start_agencies(cluster, next, "next");
+      expect_round_complete(cluster, next);
+      EXPECT_EQ(read_file(bets + ".1"), previous_bets) << "the previous round, set aside whole";
+      // Killed after the new round's files were made, the restart sets those aside too: empty.
+      EXPECT_TRUE(!exists(bets + ".2") || read_file(bets + ".2").empty()) << "the previous round set aside twice";
+      EXPECT_TRUE(renewed.lines_containing("result: fail").empty()) << renewed.output();
+      if (::testing::Test::HasFailure()) return;
+    }
+  }
+}
+
+// Bets nothing says were committed are no round to resume: the server refuses to start,
+// in one line naming the file and the way out, which then sets them aside.
+TEST(RoundFilesStart, ABetsFileWithoutItsJournalIsRefusedForResumingAndArchivedByANewRound) {
+  Cluster cluster;
+  const std::string bets = cluster.bets_path();
+  write_file(bets, "1,Ana,Paz,30000000,1990-01-31,7574\n");
+  EXPECT_THROW(cluster.start_server({{"SERVER_AGENCIES", "1"}}), std::runtime_error);
+  ASSERT_EQ(cluster.server().wait_exit(kRunTimeout), 1);
+  const auto refusals = cluster.server().lines_containing("result: fail");
+  ASSERT_EQ(refusals.size(), 1u) << cluster.server().output();
+  EXPECT_NE(refusals[0].find(bets), std::string::npos) << refusals[0];
+  EXPECT_NE(refusals[0].find("SERVER_ROUND=new"), std::string::npos) << refusals[0];
+  EXPECT_FALSE(exists(bets + ".journal")) << "the refused start changed the round";
+
+  Process& renewed = cluster.restart_server({{"SERVER_AGENCIES", "1"}, {"SERVER_ROUND", "new"}});
+  const auto archived = renewed.lines_containing("action: archive_bets | result: success");
+  ASSERT_EQ(archived.size(), 1u) << renewed.output();
+  EXPECT_EQ(field_of(archived[0], "archived_as"), bets + ".1");
+  EXPECT_EQ(bets_per_agency(bets + ".1")[1], 1u);
+  EXPECT_TRUE(bets_per_agency(bets).empty());
+}
+
+// Each concurrency setting.
+class DrawRecordKilled : public ::testing::TestWithParam<const char*> {};
+
+// The process writing the draw's record is killed before each step of writing it: a
+// sequential server is that process, and is started again on the round; a process server
+// loses the child. Either way the record is made again, from the same bets, and every
+// agency gets its winners. With machine durability, what the sequential server leaves at
+// the kill shows the order: the record's bytes are synced before its rename, the
+// directory after it.
+TEST_P(DrawRecordKilled, BeforeEachStepOfWritingItTheDrawnRoundStillAnswers) {
+  const bool sequential = std::string(GetParam()) == "sequential";
+  const RoundData round{50, 2};
+  for (const bool machine : {false, true}) {
+    std::vector<Step> steps{{"its rows", "write", "bets.csv.draw.tmp"},
+                            {"its rename", "rename", "bets.csv.draw.tmp"}};
+    if (machine) {
+      steps.push_back({"its sync", "fdatasync", "bets.csv.draw.tmp"});
+      // The first sync of the directory is the start's (storage::create_round_files).
+      steps.push_back({"the directory's sync", "fsync", "", 2});
+    }
+    for (Step step : steps) {
+      SCOPED_TRACE(std::string(machine ? "machine" : "process") + " durability, before " + step.name);
+      Cluster cluster;
+      if (step.path.empty()) step.path = cluster.dir().path();
+      const std::string record = cluster.bets_path() + ".draw";
+      const Environment settings{{"SERVER_AGENCIES", std::to_string(kAgencies)},
+                                 {"SERVER_CONCURRENCY", GetParam()},
+                                 {"SERVER_DURABILITY", machine ? "machine" : "process"}};
+      const std::string marker = cluster.dir().file("killed");
+      cluster.start_server(killed_before(step, marker, settings));
+      start_agencies(cluster, round, "round");
+      const auto deadline = std::chrono::steady_clock::now() + kRunTimeout;
+      while (!exists(marker)) {
+        ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "the step was never reached";
+        std::this_thread::yield();
+      }
+      if (sequential) {
+        ASSERT_EQ(cluster.server().wait_exit(kRunTimeout), 128 + SIGKILL) << cluster.server().output();
+        if (std::string(step.call) == "fdatasync") {
+          EXPECT_FALSE(exists(record)) << "renamed before its sync";
+          EXPECT_NE(read_file(record + ".tmp"), "") << "synced before it was written";
+        }
+        if (std::string(step.call) == "fsync") {
+          EXPECT_TRUE(exists(record)) << "the directory synced before the rename";
+        }
+        Process& resumed = cluster.restart_server(settings);
+        EXPECT_EQ(resumed.lines_containing("action: resume_round | result: success").size(), 1u);
+        EXPECT_EQ(field_of(resumed.lines_containing("action: resume_round")[0], "drawn"), "yes");
+      }
+      expect_round_complete(cluster, round);
+      EXPECT_TRUE(cluster.server().running()) << cluster.server().output();
+      if (::testing::Test::HasFailure()) return;
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Concurrency, DrawRecordKilled, ::testing::Values("sequential", "process"));
+
+// Without machine durability the record is not synced: aimed at its sync, no process dies.
+TEST(DrawRecordDurability, WithProcessDurabilityTheRecordIsNotSynced) {
+  Cluster cluster;
+  const std::string marker = cluster.dir().file("killed");
+  cluster.start_server(killed_before({"its sync", "fdatasync", "bets.csv.draw.tmp"}, marker,
+                                     {{"SERVER_AGENCIES", std::to_string(kAgencies)}}));
+  const RoundData round{30, 1};
+  start_agencies(cluster, round, "round");
+  expect_round_complete(cluster, round);
+  EXPECT_FALSE(exists(marker));
+}
+
+// A record left empty or torn, as a crash of the machine leaves one renamed before its
+// bytes reached the disk, counts as no record: a resumed drawn round records its draw
+// again and answers from it.
+TEST(DrawRecordTorn, AResumedDrawnRoundWithAnEmptyOrTornRecordAnswersEveryAgency) {
+  const RoundData round{50, 2};
+  for (const bool empty : {true, false}) {
+    SCOPED_TRACE(empty ? "empty" : "torn");
+    Cluster cluster;
+    const Environment settings{{"SERVER_AGENCIES", std::to_string(kAgencies)}, {"SERVER_CONCURRENCY", "sequential"}};
+    cluster.start_server(settings);
+    start_agencies(cluster, round, "round");
+    expect_round_complete(cluster, round);
+    stop(cluster.server());
+    const std::string record = read_file(cluster.bets_path() + ".draw");
+    write_file(cluster.bets_path() + ".draw", empty ? "" : record.substr(0, record.size() - 3));
+
+    Process& resumed = cluster.restart_server(settings);
+    for (std::uint32_t id = 1; id <= kAgencies; ++id) {
+      RawPeer peer(cluster.port());
+      peer.send(protocol::Hello{id});
+      ASSERT_EQ(peer.receive(), protocol::Message(protocol::Resume{static_cast<std::uint32_t>(round.bets)}));
+      peer.send(protocol::WinnersQuery{id});
+      const auto answer = peer.receive();
+      ASSERT_TRUE(answer && std::holds_alternative<protocol::Winners>(*answer)) << resumed.output();
+      EXPECT_EQ(std::get<protocol::Winners>(*answer).documents.size(), round.winners);
+    }
+    EXPECT_EQ(read_file(cluster.bets_path() + ".draw"), record) << "recorded again, the same";
+    EXPECT_EQ(resumed.lines_containing("action: sorteo | result: success").size(), 1u);
+  }
+}
+
+}  // namespace
+}  // namespace tp0::testing
