@@ -1,5 +1,5 @@
 // make bench: the lottery system against the floor of the same bytes through loopback,
-// over the course's data set and generated ones; see README "Benchmark".
+// over the course's data set and generated ones; see docs/benchmark.md.
 //
 // Usage: tp0_bench --server PATH --client PATH --out DIR [--dataset ZIP] [--quick | --agencies-only]
 // The rounds of 10,000 agencies are played by tp0_load_generator, found beside tp0_bench.

@@ -17,8 +17,6 @@ namespace {
 using logging::Event;
 using logging::Result;
 
-void announce_draw() { logging::info(Event("sorteo", Result::kSuccess)); }
-
 // The waiting room holds a connection for every agency waiting for the draw, up to
 // SERVER_AGENCIES of them: the usual soft limit of 1,024 descriptors is raised to the
 // hard limit, which any process may do.
@@ -56,7 +54,7 @@ void LotteryService::start(ChildProcesses& children) {
   // Also makes a removed draw record's absence durable, before any bet is acknowledged.
   storage::create_round_files(config_.storage_path, round_.streams(), config_.durability);
   // A resumed round that was drawn has its record, or its first answer makes it.
-  if (round_.claim_the_draw()) draw::record_draw(config_.storage_path, config_.durability, announce_draw);
+  if (round_.claim_the_draw()) draw::record_draw(config_.storage_path, config_.durability, log_draw);
   if (!handback_) return;
   const pid_t pid = children.spawn([&] {
     handback_->close_connection_end();

@@ -274,7 +274,7 @@ void LotterySession::on(const protocol::Finished&) {
   logging::debug(Event("agency_finished", Result::kSuccess).with("agency", *agency_));
   if (round_.claim_the_draw()) {
     // No bet can enter the file any more: the draw's winners are fixed, so record them now.
-    draw::record_draw(settings_.storage_path, settings_.durability, [this] { announce_draw(); });
+    draw::record_draw(settings_.storage_path, settings_.durability, log_draw);
     if (settings_.on_draw) settings_.on_draw();
   }
   acknowledge(protocol::AckCode::kOk);
@@ -300,7 +300,7 @@ void LotterySession::on(const protocol::WinnersQuery& query) {
 
 void LotterySession::answer_winners() {
   const auto documents =
-      draw::recorded_winners(settings_.storage_path, settings_.durability, [this] { announce_draw(); }).of(*agency_);
+      draw::recorded_winners(settings_.storage_path, settings_.durability, log_draw).of(*agency_);
   for (const auto& part : protocol::split_winners(documents)) channel_.post(part);
   channel_.flush();
   logging::debug(Event("winners_sent", Result::kSuccess)
@@ -308,7 +308,7 @@ void LotterySession::answer_winners() {
                      .with("cant_ganadores", documents.size()));
 }
 
-void LotterySession::announce_draw() { logging::info(Event("sorteo", Result::kSuccess)); }
+void log_draw() { logging::info(Event("sorteo", Result::kSuccess)); }
 
 template <typename Unexpected>
 void LotterySession::on(const Unexpected& message) {

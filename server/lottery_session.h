@@ -28,8 +28,12 @@ struct LotterySettings {
   std::function<void()> on_draw;
 };
 
+// Logs the course's `sorteo` line: the draw is held and recorded. Whoever records the
+// draw's record calls it, just before the record becomes visible.
+void log_draw();
+
 // Serves one lottery conversation until the client closes it (see README "Protocol" and
-// "The round"): Hello, then bets or batches (each acknowledged only once written to the
+// docs/guarantees.md): Hello, then bets or batches (each acknowledged only once written to the
 // bets file), Finished, and WinnersQuery. Logs the course's lines (apuesta_almacenada,
 // apuesta_recibida, sorteo).
 //
@@ -82,7 +86,6 @@ class LotterySession {
   // refuses with kUnexpectedMessage or kWrongAgency, ends the conversation and returns false.
   bool identified_as(std::optional<std::uint32_t> agency);
   void answer_winners();
-  void announce_draw();
 
   protocol::Channel& channel_;
   round::Round& round_;

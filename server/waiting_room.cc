@@ -8,6 +8,7 @@
 #include "common/sys/signals.h"
 #include "common/sys/wait.h"
 #include "server/draw/draw_record.h"
+#include "server/lottery_session.h"
 
 namespace tp0::server {
 namespace {
@@ -49,8 +50,7 @@ int run_waiting_room(Handback& handback, round::Round& round, const std::string&
     }
     if (!waiting.empty() && round.drawn()) {
       // Read once for everyone waiting: the record never changes.
-      const auto winners = draw::recorded_winners(storage_path, durability,
-                                                  [] { logging::info(Event("sorteo", Result::kSuccess)); });
+      const auto winners = draw::recorded_winners(storage_path, durability, log_draw);
       for (auto& [agency, connection] : waiting) answer(agency, std::move(connection), winners);
       waiting.clear();
     }

@@ -16,7 +16,7 @@
 #include "common/sys/system_error.h"
 #include "common/sys/unique_fd.h"
 #include "server/storage/bets_file.h"
-#include "server/storage/decimal.h"
+#include "common/text/decimal.h"
 #include "server/storage/journal.h"
 
 namespace tp0::draw {
@@ -41,8 +41,8 @@ std::optional<Winners> read_record(const std::string& path) {
   const std::size_t header_end = content.find('\n');
   const std::size_t comma = content.find(',');
   if (header_end == std::string_view::npos || comma > header_end) return std::nullopt;
-  const auto checksum = storage::parse_decimal<std::uint32_t>(content.substr(comma + 1, header_end - comma - 1));
-  if (!storage::parse_decimal<std::uint64_t>(content.substr(0, comma)) ||
+  const auto checksum = text::parse_decimal<std::uint32_t>(content.substr(comma + 1, header_end - comma - 1));
+  if (!text::parse_decimal<std::uint64_t>(content.substr(0, comma)) ||
       checksum != storage::rows_checksum(content.substr(header_end + 1))) {
     return std::nullopt;
   }
@@ -56,7 +56,7 @@ std::optional<Winners> read_record(const std::string& path) {
   Winners winners;
   while (reader.next(fields)) {
     if (fields.size() != 2) fail("a row without 2 fields");
-    const auto agency = storage::parse_decimal<std::uint32_t>(fields[0]);
+    const auto agency = text::parse_decimal<std::uint32_t>(fields[0]);
     if (!agency) fail("agency \"" + fields[0] + "\" is not a number");
     winners[*agency].push_back(std::move(fields[1]));
   }

@@ -1,4 +1,4 @@
-// The round's rules (README "The round"), each broken on purpose by a scripted peer,
+// The round's rules (docs/guarantees.md, "The round"), each broken on purpose by a scripted peer,
 // then checked by honest agencies that must still be served right.
 #include <gtest/gtest.h>
 
