@@ -183,7 +183,10 @@ bool BetsFileWriter::holds_staged(std::uint32_t stream, std::uint64_t from) cons
   std::size_t begin = 0;       // where its rows begin in rows_
   std::uint64_t position = 0;  // the stream's position before the entry read
   for (const JournalEntry& entry : journal_->read_all()) {
-    if (entry.stream != stream || entry.kind != JournalEntry::Kind::kStored) continue;
+    // Rows outside the numbering (a single bet) take no place in the stream.
+    if (entry.stream != stream || entry.kind != JournalEntry::Kind::kStored || entry.stream_position == position) {
+      continue;
+    }
     const std::uint64_t before = std::exchange(position, entry.stream_position);
     if (before < from) continue;
     // The journal holds no step that starts at `from`: the batch cuts across one.

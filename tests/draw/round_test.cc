@@ -14,6 +14,7 @@ namespace {
 
 std::vector<lottery::Bet> bets_of(std::uint32_t agency, int count) {
   std::vector<lottery::Bet> bets;
+  bets.reserve(static_cast<std::size_t>(count));
   for (int i = 0; i < count; ++i) bets.push_back({agency, "Ana", "Pérez", std::to_string(i), "1990-01-31", 7574});
   return bets;
 }

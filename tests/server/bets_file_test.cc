@@ -452,6 +452,12 @@ TEST(StorageBetsFileWriter, BatchesStoredTogetherAreEachRecognisedWhenSentAgain)
   EXPECT_EQ(writer.store(std::span(bets).subspan(1, 2), {1, 1}), StoreOutcome::kOutOfPlace) << "across two";
   EXPECT_EQ(writer.store(bets, {1, 0}), StoreOutcome::kOutOfPlace) << "two batches sent as one";
   EXPECT_EQ(testing::read_file(path), stored);
+  // A row outside the numbering, stored between two batches, takes no place among them.
+  ASSERT_EQ(writer.store(bets_of_agency(1, 1), {1, std::nullopt}), StoreOutcome::kStored);
+  const auto more = bets_of_agency(1, 2);
+  ASSERT_EQ(writer.store(more, {1, 5}), StoreOutcome::kStored);
+  EXPECT_EQ(writer.store(more, {1, 5}), StoreOutcome::kHeld) << "a batch stored after a single row";
+  EXPECT_EQ(writer.store(std::span(bets).subspan(2), {1, 2}), StoreOutcome::kHeld);
 }
 
 TEST(StorageStreamTable, AnEntryOfAStreamWithoutARowIsAnErrorAndNotTakenIn) {

@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <csignal>
+#include <numeric>
 #include <cstdio>
 #include <random>
 #include <thread>
@@ -30,6 +31,13 @@ int exit_code_of(pid_t pid) {
   int status = 0;
   ::waitpid(pid, &status, 0);
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+// The stream ids 1 to `count`.
+std::vector<std::uint32_t> ids_up_to(std::uint32_t count) {
+  std::vector<std::uint32_t> ids(count);
+  std::iota(ids.begin(), ids.end(), 1u);
+  return ids;
 }
 
 JournalEntry closing(std::uint32_t stream) { return {JournalEntry::Kind::kClosed, stream, 0, 0, 0}; }
@@ -59,10 +67,10 @@ TEST(StorageStreamTable, ATableOfNoStreamsIsAllClosedAtOnce) {
 TEST(StorageStreamTable, ExactlyOneProcessClaimsAllClosed) {
   constexpr std::uint32_t kStreams = 8;
   for (int round = 0; round < 20; ++round) {
-    std::vector<std::uint32_t> ids;
-    for (std::uint32_t id = 1; id <= kStreams; ++id) ids.push_back(id);
+    const std::vector<std::uint32_t> ids = ids_up_to(kStreams);
     StreamTable table(ids);
     std::vector<pid_t> children;
+    children.reserve(ids.size());
     // Each child closes its stream twice, then claims. Exit code: 10 if it claimed, 0 otherwise.
     for (const std::uint32_t id : ids) {
       children.push_back(fork_child([&table, id] {
@@ -92,8 +100,7 @@ TEST(StorageStreamTable, ProcessesKilledAtRandomPointsOfApplyLeaveAConsistentSta
   constexpr std::uint32_t kStreams = 20000;
   constexpr int kKills = 60;
   std::mt19937_64 random(testing::test_seed());
-  std::vector<std::uint32_t> ids;
-  for (std::uint32_t id = 1; id <= kStreams; ++id) ids.push_back(id);
+  const std::vector<std::uint32_t> ids = ids_up_to(kStreams);
   std::uint32_t repaired_rounds = 0;
   for (int kill = 0; kill < kKills; ++kill) {
     StreamTable table(ids);
