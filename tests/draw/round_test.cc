@@ -7,17 +7,13 @@
 #include <vector>
 
 #include "server/storage/bets_file.h"
+#include "tests/support/bets.h"
 #include "tests/support/process.h"
 
 namespace tp0::round {
 namespace {
 
-std::vector<lottery::Bet> bets_of(std::uint32_t agency, int count) {
-  std::vector<lottery::Bet> bets;
-  bets.reserve(static_cast<std::size_t>(count));
-  for (int i = 0; i < count; ++i) bets.push_back({agency, "Ana", "Pérez", std::to_string(i), "1990-01-31", 7574});
-  return bets;
-}
+using testing::winning_bets_of;
 
 TEST(Round, OnlyTheRoundsAgenciesHaveAPosition) {
   const Round round({12, 3, 7});
@@ -35,14 +31,14 @@ TEST(Round, TheDrawIsHeldWhenTheLastDistinctMemberFinishesAndClaimedOnce) {
   const std::string path = dir.file("bets.csv");
   Round round({3, 7, 12});
   storage::BetsFileWriter writer(path, round.streams());
-  ASSERT_EQ(writer.store(bets_of(3, 2), {3, 0}), storage::StoreOutcome::kStored);
+  ASSERT_EQ(writer.store(winning_bets_of(3, 2), {3, 0}), storage::StoreOutcome::kStored);
   EXPECT_TRUE(writer.close_stream(3));
   EXPECT_FALSE(writer.close_stream(3)) << "finishing again changes nothing";
   EXPECT_TRUE(writer.close_stream(7));
   EXPECT_EQ(round.finished_count(), 2u);
   EXPECT_FALSE(round.drawn());
   EXPECT_FALSE(round.claim_the_draw()) << "claimed before the last member finished";
-  EXPECT_EQ(writer.store(bets_of(3, 1), {3, 2}), storage::StoreOutcome::kClosed) << "a finished member bets";
+  EXPECT_EQ(writer.store(winning_bets_of(3, 1), {3, 2}), storage::StoreOutcome::kClosed) << "a finished member bets";
   EXPECT_TRUE(writer.close_stream(12));
   EXPECT_TRUE(round.drawn());
   EXPECT_TRUE(round.claim_the_draw());
@@ -61,8 +57,8 @@ TEST(Round, ResumedFromTheJournalItKnowsWhoFinishedAndHowManyBetsAreStored) {
   {
     Round before({1, 2});
     storage::BetsFileWriter writer(path, before.streams());
-    ASSERT_EQ(writer.store(bets_of(1, 3), {1, 0}), storage::StoreOutcome::kStored);
-    ASSERT_EQ(writer.store(bets_of(2, 4), {2, 0}), storage::StoreOutcome::kStored);
+    ASSERT_EQ(writer.store(winning_bets_of(1, 3), {1, 0}), storage::StoreOutcome::kStored);
+    ASSERT_EQ(writer.store(winning_bets_of(2, 4), {2, 0}), storage::StoreOutcome::kStored);
     ASSERT_TRUE(writer.close_stream(2));
   }
   Round resumed({1, 2});

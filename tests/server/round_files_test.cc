@@ -9,17 +9,13 @@
 
 #include "server/storage/bets_file.h"
 #include "server/storage/journal.h"
+#include "tests/support/bets.h"
 #include "tests/support/process.h"
 
 namespace tp0::storage {
 namespace {
 
-std::vector<lottery::Bet> bets_of(std::uint32_t agency, int count) {
-  std::vector<lottery::Bet> bets;
-  bets.reserve(static_cast<std::size_t>(count));
-  for (int i = 0; i < count; ++i) bets.push_back({agency, "Ana", "Pérez", std::to_string(i), "1990-01-31", 7574});
-  return bets;
-}
+using testing::winning_bets_of;
 
 std::size_t rows_in(const std::string& path) {
   std::size_t rows = 0;
@@ -40,7 +36,7 @@ TEST(StorageRoundFiles, ArchivingStoppedAtAnyStepIsCompletedByTheNextWithoutMixi
     testing::TempDir dir;
     const std::string path = dir.file("bets.csv");
     const std::string journal = Journal::path_for(path);
-    store_bets(path, bets_of(1, 5));
+    store_bets(path, winning_bets_of(1, 5));
     const std::string round = testing::read_file(path);
     if (step != steps[0]) {
       ASSERT_EQ(::link(journal.c_str(), (path + ".1.journal").c_str()), 0);
@@ -60,7 +56,7 @@ TEST(StorageRoundFiles, ArchivingStoppedAtAnyStepIsCompletedByTheNextWithoutMixi
     EXPECT_FALSE(exists(path + ".2")) << "the round was set aside twice";
     EXPECT_FALSE(exists(path)) << "the new round holds the previous one's bets";
     EXPECT_FALSE(exists(journal)) << "a journal the next writer would take for the new round's";
-    store_bets(path, bets_of(2, 3));
+    store_bets(path, winning_bets_of(2, 3));
     EXPECT_EQ(rows_in(path), 3u);
   }
 }
@@ -109,7 +105,7 @@ TEST(StorageRoundFiles, ARoundStartsWithBothFilesAndTheJournalsFirstEntry) {
     StreamTable again({1});
     create_round_files(path, again, durability);
     EXPECT_EQ(testing::read_file(Journal::path_for(path)).size(), Journal::kEntryBytes) << "written once";
-    store_bets(path, bets_of(1, 2));
+    store_bets(path, winning_bets_of(1, 2));
     EXPECT_EQ(rows_in(path), 2u);
     StreamTable resumed({1});
     EXPECT_EQ(recover(path, resumed).bytes_dropped, 0u);
