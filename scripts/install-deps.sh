@@ -14,9 +14,9 @@
 #   all     every profile
 set -euo pipefail
 
-build_packages=(g++ make cmake pkg-config libyaml-cpp-dev libinih-dev libspdlog-dev libfmt-dev)
+build_packages=(g++ make cmake pkg-config libyaml-cpp-dev libinih-dev libspdlog-dev libfmt-dev libssl-dev openssl)
 data_packages=(unzip)
-host_packages=(libgtest-dev googletest netcat-openbsd procps
+host_packages=(libgtest-dev googletest netcat-openbsd procps openssl tcpdump
   clang libclang-rt-14-dev clang-tidy valgrind gnuplot-nox linux-perf shellcheck)
 docker_packages=(debootstrap)
 
