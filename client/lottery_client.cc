@@ -12,9 +12,11 @@
 #include "client/server_link.h"
 #include "common/logging/logging.h"
 #include "common/lottery/bet_parsing.h"
+#include "common/net/address.h"
 #include "common/net/errors.h"
 #include "common/protocol/errors.h"
 #include "common/sys/signals.h"
+#include "common/tls/session.h"
 #include "config/duration.h"
 
 namespace tp0::client {
@@ -73,26 +75,48 @@ lottery::Bet bet_from_settings(const config::BetSettings& settings, std::uint32_
 
 }  // namespace
 
+LotteryClient::LotteryClient(const config::ClientConfig& config)
+    : config_(config), server_host_(net::split_host_port(config.server_address).host) {
+  if (config.tls) tls_.emplace(tls::Context::Side::kClient, *config.tls);
+}
+
+std::optional<protocol::Channel> LotteryClient::connect() {
+  const auto patience = std::chrono::duration_cast<std::chrono::milliseconds>(config_.server_patience);
+  net::Connection connection = connect_with_retry(config_.server_address, patience);
+  if (!first_connected_at_) first_connected_at_ = std::chrono::system_clock::now();
+  if (tls_) {
+    try {
+      tls::connect(connection, *tls_, server_host_);
+    } catch (const net::NetError&) {
+      return std::nullopt;
+    }
+  }
+  return protocol::Channel(std::move(connection));
+}
+
 void LotteryClient::open_session() {
   const auto patience = std::chrono::duration_cast<std::chrono::milliseconds>(config_.server_patience);
   Backoff backoff(kFirstRetryPause, kLongestRetryPause, patience);
   while (true) {
-    channel_.emplace(connect_with_retry(config_.server_address, patience));
-    if (!first_connected_at_) first_connected_at_ = std::chrono::system_clock::now();
-    channel_->send(protocol::Hello{config_.id});
-    const protocol::Message reply = channel_->receive_expected("the answer to Hello");
-    if (const auto* resume = std::get_if<protocol::Resume>(&reply)) {
-      server_holds_ = resume->stored;
-      return;
+    channel_ = connect();
+    if (channel_) {
+      channel_->send(protocol::Hello{config_.id});
+      const protocol::Message reply = channel_->receive_expected("the answer to Hello");
+      if (const auto* resume = std::get_if<protocol::Resume>(&reply)) {
+        server_holds_ = resume->stored;
+        return;
+      }
+      const auto* ack = std::get_if<protocol::Ack>(&reply);
+      if (ack == nullptr) {
+        throw protocol::ProtocolError(std::string("expected Resume or an Ack to Hello, got ") +
+                                      protocol::name_of(reply));
+      }
+      if (ack->code != protocol::AckCode::kServerBusy) {
+        throw LotteryError(std::string("server refused Hello: ") + describe(ack->code));
+      }
     }
-    const auto* ack = std::get_if<protocol::Ack>(&reply);
-    if (ack == nullptr) {
-      throw protocol::ProtocolError(std::string("expected Resume or an Ack to Hello, got ") + protocol::name_of(reply));
-    }
-    if (ack->code != protocol::AckCode::kServerBusy) {
-      throw LotteryError(std::string("server refused Hello: ") + describe(ack->code));
-    }
-    // A busy server read nothing from us; like one still starting, it is worth waiting for.
+    // The server is busy: a plain one said so, a TLS one closed during the handshake.
+    // It read nothing from us; like one still starting, it is worth waiting for.
     close_session();
     if (backoff.exhausted()) {
       throw LotteryError("server " + config_.server_address + " stayed busy for " +
@@ -149,9 +173,14 @@ protocol::Ack LotteryClient::expect_ack(const char* request, std::optional<proto
 void LotteryClient::send_single_bet() {
   if (!config_.bet) throw LotteryError("mode bet needs NOMBRE, APELLIDO, DOCUMENTO, NACIMIENTO and NUMERO");
   const lottery::Bet bet = bet_from_settings(*config_.bet, config_.id);
-  open_session();
-  channel_->send(protocol::SingleBet{bet});
-  expect_ack("the bet");
+  // Fixed at the first answer: sent again, the bet goes where it went the first time.
+  std::optional<std::uint32_t> position;
+  with_reconnects([&] {
+    open_session();
+    if (!position) position = server_holds_;
+    channel_->send(protocol::SingleBet{bet, *position});
+    expect_ack("the bet");
+  });
   logging::info(Event("apuesta_enviada", Result::kSuccess)
                     .with("dni", bet.document)
                     .with("numero", bet.number));
@@ -272,6 +301,11 @@ void LotteryClient::fetch_winners_once(std::vector<std::string>& winners) {
   while (true) {
     channel_->send(protocol::WinnersQuery{config_.id});
     protocol::Message reply = channel_->receive_expected("Winners");
+    if (std::holds_alternative<protocol::WaitForDraw>(reply)) {
+      wait_for_draw();
+      open_session();
+      continue;
+    }
     if (std::holds_alternative<protocol::NotReady>(reply)) {
       // Give the connection back so that a sequential server can serve the others.
       close_session();
@@ -289,6 +323,15 @@ void LotteryClient::fetch_winners_once(std::vector<std::string>& winners) {
       reply = channel_->receive_expected("more Winners");
     }
   }
+}
+
+void LotteryClient::wait_for_draw() {
+  net::Connection& connection = channel_->connection();
+  connection.return_to_plain();
+  // The server sends nothing more: the read returns at its close.
+  std::byte nothing{};
+  connection.read_some({&nothing, 1});
+  close_session();
 }
 
 void LotteryClient::log_summary() const {

@@ -10,6 +10,7 @@
 
 #include "client/agency_file.h"
 #include "common/protocol/channel.h"
+#include "common/tls/context.h"
 #include "config/client_config.h"
 
 namespace tp0::client {
@@ -27,9 +28,12 @@ class LotteryClient {
   // still acknowledged only once stored, and Acks come back in the order batches went out.
   static constexpr std::size_t kBatchesInFlight = 4;
 
-  explicit LotteryClient(const config::ClientConfig& config) : config_(config) {}
+  // Throws TlsError when the TLS files cannot be used.
+  explicit LotteryClient(const config::ClientConfig& config);
 
-  // Mode bet: sends the one bet given in the environment and logs apuesta_enviada.
+  // Mode bet: sends the one bet given in the environment, numbered where the agency's
+  // stored bets end, and logs apuesta_enviada. A lost connection is retried like a batch:
+  // the bet is sent again at the same position, and stored once.
   void send_single_bet();
 
   // Modes batch and lottery: streams the agency file in batches, each acknowledged only
@@ -53,9 +57,16 @@ class LotteryClient {
   void close();
 
  private:
-  // Connects and introduces the agency; while the server answers that it is busy, waits
-  // and tries again. Sets server_holds_ from the server's answer.
+  // Connects (with TLS, the server's certificate checked) and introduces the agency;
+  // while the server answers that it is busy, waits and tries again. Sets server_holds_
+  // from the server's answer.
   void open_session();
+  // Connects, with the TLS handshake unless CLI_TLS=off. Returns nullopt when the server
+  // closed the connection during the handshake: a busy TLS server refuses so.
+  std::optional<protocol::Channel> connect();
+  // After WaitForDraw: ends the TLS session, waits for the server to close the bare
+  // connection (the draw is held, or the server is gone), and closes it.
+  void wait_for_draw();
   // Runs `step` again, on a new connection, each time the connection breaks under it (or
   // the server asks to start over), pausing longer each time, until server.patience has
   // passed since the first break; then throws LotteryError.
@@ -75,6 +86,8 @@ class LotteryClient {
                            std::optional<protocol::AckCode> tolerated = std::nullopt);
 
   const config::ClientConfig& config_;
+  std::string server_host_;  // of server.address: what the server's certificate must name
+  std::optional<tls::Context> tls_;
   std::optional<protocol::Channel> channel_;
   std::optional<AgencyFile> file_;
   struct InFlightBatch {

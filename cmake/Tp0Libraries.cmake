@@ -1,5 +1,5 @@
 # The third-party libraries as the project's targets link them: tp0_ext::yaml,
-# tp0_ext::inih and tp0_ext::spdlog. With TP0_STATIC_LIBS they are the static archives
+# tp0_ext::inih, tp0_ext::spdlog and tp0_ext::openssl. With TP0_STATIC_LIBS they are the static archives
 # (spdlog and fmt compiled in from their headers), otherwise the shared libraries.
 
 add_library(tp0_ext_yaml INTERFACE)
@@ -8,6 +8,11 @@ add_library(tp0_ext_inih INTERFACE)
 add_library(tp0_ext::inih ALIAS tp0_ext_inih)
 add_library(tp0_ext_spdlog INTERFACE)
 add_library(tp0_ext::spdlog ALIAS tp0_ext_spdlog)
+# OpenSSL's targets are the archives or the shared libraries as OPENSSL_USE_STATIC_LIBS
+# chose; the archives need the dynamic loader's and the threads' libraries too.
+add_library(tp0_ext_openssl INTERFACE)
+add_library(tp0_ext::openssl ALIAS tp0_ext_openssl)
+target_link_libraries(tp0_ext_openssl INTERFACE OpenSSL::SSL OpenSSL::Crypto ${CMAKE_DL_LIBS} Threads::Threads)
 
 if(TP0_STATIC_LIBS)
   find_library(TP0_YAML_CPP_ARCHIVE NAMES libyaml-cpp.a REQUIRED)

@@ -25,6 +25,10 @@ constexpr Name kBatchMaxAmount{"batch.maxAmount", "CLI_BATCH_MAXAMOUNT"};
 constexpr Name kMode{"mode", "CLI_MODE"};
 constexpr Name kDataFile{"data.file", "CLI_DATA_FILE"};
 constexpr Name kWinnersLogDelay{"winners.logDelay", "CLI_WINNERS_LOGDELAY"};
+constexpr Name kTls{"", "CLI_TLS"};
+constexpr Name kTlsCert{"tls.cert", "CLI_TLS_CERT"};
+constexpr Name kTlsKey{"tls.key", "CLI_TLS_KEY"};
+constexpr Name kTlsCa{"tls.ca", "CLI_TLS_CA"};
 
 constexpr Name kFirstName{"", "NOMBRE"};
 constexpr Name kLastName{"", "APELLIDO"};
@@ -160,6 +164,14 @@ ClientConfig load_client_config(const std::string& yaml_path, const Environment&
         settings::parse_duration_at_least(kWinnersLogDelay, *text, std::chrono::nanoseconds::zero());
   }
   if (config.mode == ClientMode::kBet) config.bet = load_bet(sources);
+  const auto tls_text = sources.lookup(kTls);
+  if (config.mode != ClientMode::kEcho && (!tls_text || settings::parse_on_off(kTls, *tls_text))) {
+    const std::string folder = ".data/tls/agency-" + std::to_string(config.id) + "/";
+    const auto file = [&](const Name& name, const char* default_name) {
+      return settings::require_readable_file(name, sources.lookup(name).value_or(folder + default_name));
+    };
+    config.tls = tls::Credentials{file(kTlsCert, "agency.crt"), file(kTlsKey, "agency.key"), file(kTlsCa, "ca.crt")};
+  }
   return config;
 }
 

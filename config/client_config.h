@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "common/logging/logging.h"
+#include "common/tls/credentials.h"
 #include "config/config_error.h"
 #include "config/duration.h"
 #include "config/environment.h"
@@ -54,6 +55,12 @@ struct ClientConfig {
   // log stream merged from several containers (see generar-compose.sh).
   std::chrono::nanoseconds winners_log_delay{0};    // winners.logDelay / CLI_WINNERS_LOGDELAY
   std::optional<BetSettings> bet;                   // set only when mode == kBet
+  // CLI_TLS (on or off, default on): in modes bet, batch and lottery, TLS 1.3 with this
+  // agency's certificate, and the server's checked against the CA and the host of
+  // server.address. nullopt when off, and always in mode echo. tls.cert / CLI_TLS_CERT,
+  // tls.key / CLI_TLS_KEY, tls.ca / CLI_TLS_CA must be readable files; by default
+  // .data/tls/agency-<id>/agency.crt, agency.key and ca.crt (scripts/make-certs.sh).
+  std::optional<tls::Credentials> tls;
 };
 
 // Reads the YAML file at `yaml_path` (nested keys: `loop: {period: 1s}` is loop.period),

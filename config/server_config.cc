@@ -30,6 +30,10 @@ constexpr Name kMaxChildren{"SERVER_MAX_CHILDREN", "SERVER_MAX_CHILDREN"};
 constexpr Name kHelloTimeout{"SERVER_HELLO_TIMEOUT", "SERVER_HELLO_TIMEOUT"};
 constexpr Name kRound{"SERVER_ROUND", "SERVER_ROUND"};
 constexpr Name kDurability{"SERVER_DURABILITY", "SERVER_DURABILITY"};
+constexpr Name kTls{"SERVER_TLS", "SERVER_TLS"};
+constexpr Name kTlsCert{"SERVER_TLS_CERT", "SERVER_TLS_CERT"};
+constexpr Name kTlsKey{"SERVER_TLS_KEY", "SERVER_TLS_KEY"};
+constexpr Name kTlsCa{"SERVER_TLS_CA", "SERVER_TLS_CA"};
 
 // Each enumeration's names, in the order of its enumerators.
 constexpr std::array<std::string_view, 2> kServerModeNames{"echo", "lottery"};
@@ -211,6 +215,19 @@ ServerConfig load_server_config(const std::string& ini_path, const Environment& 
   }
   if (auto text = sources.lookup(kDurability)) {
     config.durability = static_cast<Durability>(settings::parse_choice(kDurability, *text, kDurabilityNames));
+  }
+  const bool tls_on = config.mode == ServerMode::kLottery &&
+                      (!sources.lookup(kTls) || settings::parse_on_off(kTls, *sources.lookup(kTls)));
+  if (tls_on) {
+    tls::Credentials& files = *config.tls;
+    if (auto text = sources.lookup(kTlsCert)) files.certificate = *text;
+    if (auto text = sources.lookup(kTlsKey)) files.key = *text;
+    if (auto text = sources.lookup(kTlsCa)) files.authority = *text;
+    settings::require_readable_file(kTlsCert, files.certificate);
+    settings::require_readable_file(kTlsKey, files.key);
+    settings::require_readable_file(kTlsCa, files.authority);
+  } else {
+    config.tls.reset();
   }
   if (config.mode == ServerMode::kLottery && config.concurrency == Concurrency::kProcess && config.max_children < 2) {
     settings::fail(kMaxChildren, "must be at least 2 for a process lottery server: one child holds the "

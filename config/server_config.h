@@ -2,11 +2,13 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "common/logging/logging.h"
+#include "common/tls/credentials.h"
 #include "config/config_error.h"
 #include "config/environment.h"
 #include "server/storage/durability.h"
@@ -61,6 +63,13 @@ struct ServerConfig {
   RoundStart round = RoundStart::kResume;
   // SERVER_DURABILITY: process or machine (see Durability).
   Durability durability = Durability::kProcess;
+  // SERVER_TLS (on or off, default on): in lottery mode, every connection is TLS 1.3 and
+  // the client's certificate, signed by the CA, names the agency it may speak for.
+  // nullopt when off, and always in echo mode (plain text, for the netcat check). The
+  // files must be readable: SERVER_TLS_CERT, SERVER_TLS_KEY, SERVER_TLS_CA, by default
+  // where scripts/make-certs.sh writes them under .data/tls/server/.
+  std::optional<tls::Credentials> tls = tls::Credentials{
+      ".data/tls/server/server.crt", ".data/tls/server/server.key", ".data/tls/server/ca.crt"};
 };
 
 // Reads the [DEFAULT] section of the INI file at `ini_path` (key names are matched

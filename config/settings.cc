@@ -1,8 +1,10 @@
 #include "config/settings.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
@@ -135,6 +137,19 @@ std::optional<std::string> read_file_if_present(const std::string& path) {
     // A directory opens fine and only fails here, with EISDIR.
     fail_reading(path, error.code().value());
   }
+}
+
+bool parse_on_off(const Name& name, const std::string& text) {
+  static constexpr std::array<std::string_view, 2> kOnOff{"off", "on"};
+  return parse_choice(name, text, kOnOff) == 1;
+}
+
+std::string require_readable_file(const Name& name, const std::string& path) {
+  const sys::UniqueFd fd(sys::retry_on_eintr([&] { return ::open(path.c_str(), O_RDONLY | O_CLOEXEC); }));
+  if (!fd) fail(name, "cannot read " + quote(path) + ": " + std::strerror(errno));
+  struct stat status {};
+  if (::fstat(fd.get(), &status) == 0 && !S_ISREG(status.st_mode)) fail(name, quote(path) + " is not a file");
+  return path;
 }
 
 }  // namespace tp0::config::settings

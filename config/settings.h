@@ -56,6 +56,13 @@ std::size_t parse_choice(const Name& name, const std::string& text,
 // `text` itself, rejecting an empty value.
 std::string require_non_empty(const Name& name, const std::string& text);
 
+// "on" or "off", in any case: true for on.
+bool parse_on_off(const Name& name, const std::string& text);
+
+// `path` itself, once it names a file this process can read. Throws ConfigError
+// "invalid setting <name>: cannot read <path>: <reason>" otherwise.
+std::string require_readable_file(const Name& name, const std::string& path);
+
 // The contents of the file at `path`, or nullopt when it does not exist. Throws
 // ConfigError "cannot read <path>: <reason>" when it exists but cannot be read.
 std::optional<std::string> read_file_if_present(const std::string& path);

@@ -6,7 +6,9 @@
 
 #include "common/logging/logging.h"
 #include "common/protocol/codec.h"
+#include "common/net/errors.h"
 #include "common/sys/signals.h"
+#include "common/tls/session.h"
 #include "server/draw/draw_record.h"
 #include "server/storage/round_files.h"
 #include "server/waiting_room.h"
@@ -31,9 +33,16 @@ void allow_a_descriptor_per_agency() {
 }  // namespace
 
 LotteryService::LotteryService(const config::ServerConfig& config) : config_(config), round_(config.agency_ids) {
+  if (config.tls) {
+    tls_.emplace(tls::Context::Side::kServer, *config.tls);
+  } else {
+    logging::warning(Event("tls", Result::kSuccess)
+                         .with("enabled", "no")
+                         .with("warning", "SERVER_TLS=off: bets and winners cross the network in clear, and any "
+                                          "peer may speak for any agency"));
+  }
   settings_.storage_path = config.storage_path;
   settings_.durability = config.durability;
-  settings_.hello_timeout = config.hello_timeout;
   if (config.concurrency == config::Concurrency::kProcess) {
     handback_.emplace();
     allow_a_descriptor_per_agency();
@@ -58,7 +67,7 @@ void LotteryService::start(ChildProcesses& children) {
   if (!handback_) return;
   const pid_t pid = children.spawn([&] {
     handback_->close_connection_end();
-    return run_waiting_room(*handback_, round_, config_.storage_path, config_.durability, config_.idle_timeout);
+    return run_waiting_room(*handback_, round_);
   });
   // The room holds its end; connection children keep the other, inherited from here.
   handback_->close_room_end();
@@ -89,15 +98,31 @@ void LotteryService::resume_round() {
 }
 
 bool LotteryService::serve(net::Connection& connection) {
+  // Until it has proved which agency it is, a connection is only a cost: the handshake
+  // and the Hello together must be done soon, however slowly they trickle.
+  connection.set_deadline(config_.hello_timeout);
+  std::optional<std::uint32_t> certified;
+  if (tls_) certified = tls::accept(connection, *tls_);
   protocol::Channel channel(std::move(connection));
-  LotterySession session(channel, round_, settings_);
-  session.run();
+  LotterySession session(channel, round_, settings_, certified);
+  try {
+    session.run();
+  } catch (const net::ShutdownRequested&) {
+    // The client learns that the session ended rather than finding it cut.
+    if (channel.connection().secure()) {
+      const std::string peer = channel.connection().peer();
+      channel.connection().close();
+      logging::info(Event("close_tls_session", Result::kSuccess).with("ip", peer).with("reason", "shutdown"));
+    }
+    throw;
+  }
   if (session.handed_over()) return true;
   channel.connection().close();
   return false;
 }
 
 void LotteryService::refuse(net::Connection& connection) {
+  if (tls_) return;
   std::vector<std::byte> frame;
   protocol::encode(protocol::Ack{protocol::AckCode::kServerBusy, 0}, frame);
   connection.write_all(frame);

@@ -20,15 +20,15 @@ constexpr const char* kStreamMoved = "another connection of the agency stored be
 
 }  // namespace
 
-LotterySession::LotterySession(protocol::Channel& channel, round::Round& round, LotterySettings settings)
+LotterySession::LotterySession(protocol::Channel& channel, round::Round& round, LotterySettings settings,
+                               std::optional<std::uint32_t> certified_agency)
     : channel_(channel),
       round_(round),
       settings_(std::move(settings)),
+      certified_agency_(certified_agency),
       bets_file_(settings_.storage_path, round_.streams(), settings_.durability) {}
 
 void LotterySession::run() {
-  // Until it has said which agency it is, a connection is only a cost: it must do so soon.
-  channel_.connection().set_deadline(settings_.hello_timeout);
   try {
     while (!ended_) {
       auto message = channel_.receive();
@@ -161,6 +161,7 @@ void LotterySession::refuse_and_end(protocol::AckCode code, const std::string& w
   Event event("identify", Result::kFail);
   event.with("ip", channel_.connection().peer());
   if (agency_) event.with("agency", *agency_);
+  if (certified_agency_) event.with("certificate_agency", *certified_agency_);
   if (claimed) event.with("claimed_agency", *claimed);
   logging::warning(event.with("error", why));
   refuse(code);
@@ -188,6 +189,10 @@ void LotterySession::on(const protocol::Hello& hello) {
       return;
     }
     resume();
+    return;
+  }
+  if (certified_agency_ && hello.agency != *certified_agency_) {
+    refuse_and_end(protocol::AckCode::kUnknownAgency, "the client certificate names another agency", hello.agency);
     return;
   }
   if (!round_.position_of(hello.agency)) {
@@ -227,20 +232,39 @@ void LotterySession::on(const protocol::SingleBet& single) {
     fail(protocol::AckCode::kInvalidBet, *problem);
     return;
   }
+  // Numbered like a batch of one: stored where the stream ends, acknowledged again where
+  // the journal holds it, refused anywhere else.
+  auto outcome = storage::StoreOutcome::kOutOfPlace;
   try {
-    // A single bet is outside the agency's numbered stream of batches.
-    if (bets_file_.store(std::span(&bet, 1), {*agency_, std::nullopt}) == storage::StoreOutcome::kClosed) {
-      fail(protocol::AckCode::kBettingClosed, kBettingClosed);
-      return;
-    }
+    outcome = bets_file_.store(std::span(&bet, 1), {*agency_, single.position});
   } catch (const std::exception& error) {
     fail(protocol::AckCode::kStorageFailure, error.what());
     return;
   }
-  logging::info(Event("apuesta_almacenada", Result::kSuccess)
-                    .with("dni", bet.document)
-                    .with("numero", bet.number));
-  acknowledge(protocol::AckCode::kOk);
+  stored_ = round_.streams().stream(*agency_).position;
+  next_position_ = stored_;
+  switch (outcome) {
+    case storage::StoreOutcome::kStored:
+      logging::info(Event("apuesta_almacenada", Result::kSuccess).with("dni", bet.document).with("numero", bet.number));
+      acknowledge(protocol::AckCode::kOk);
+      break;
+    case storage::StoreOutcome::kHeld:
+      logging::info(Event("apuesta_repetida", Result::kSuccess)
+                        .with("cantidad", 1)
+                        .with("agency", *agency_)
+                        .with("posicion", single.position));
+      acknowledge(protocol::AckCode::kOk);
+      break;
+    case storage::StoreOutcome::kClosed:
+      fail(protocol::AckCode::kBettingClosed, kBettingClosed);
+      break;
+    case storage::StoreOutcome::kOutOfPlace:
+      fail(protocol::AckCode::kOutOfPlace, "the bet at position " + std::to_string(single.position) +
+                                               " is not where the agency's stored bets end (" +
+                                               std::to_string(stored_) + ") nor the bet held there");
+      ended_ = true;
+      break;
+  }
 }
 
 void LotterySession::on(const protocol::Batch& batch) {
@@ -290,8 +314,10 @@ void LotterySession::on(const protocol::WinnersQuery& query) {
     channel_.send(protocol::NotReady{});
     return;
   }
-  channel_.flush();
   if (channel_.has_message()) throw protocol::ProtocolError("a message after a winners query, before the answer");
+  channel_.send(protocol::WaitForDraw{});
+  // What travels to the waiting room is the socket alone: the session ends here, both ways.
+  channel_.connection().return_to_plain();
   settings_.hand_over_until_draw(*agency_, channel_.connection());
   logging::debug(Event("wait_for_draw", Result::kInProgress).with("agency", *agency_));
   handed_over_ = true;

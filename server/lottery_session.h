@@ -17,12 +17,11 @@ struct LotterySettings {
   std::string storage_path;
   // When a stored batch is acknowledged (SERVER_DURABILITY).
   storage::Durability durability = storage::Durability::kProcess;
-  // How long a new connection has to introduce itself with a whole Hello.
-  std::chrono::milliseconds hello_timeout{3000};
   // Where a winners query that comes before the draw goes. Given (process mode), the
-  // connection is handed to it and the conversation ends here: the waiting room answers
-  // it after the draw (see waiting_room.h). Not given (sequential), the client is answered
-  // NotReady and asks again later on a new connection.
+  // client is answered WaitForDraw, the TLS session is ended, and the bare connection is
+  // handed to it: the conversation ends here, and the waiting room closes the connection
+  // once the draw is held (see waiting_room.h), when the client asks again. Not given
+  // (sequential), the client is answered NotReady and asks again later on a new connection.
   std::function<void(std::uint32_t agency, const net::Connection&)> hand_over_until_draw;
   // Called once this process has held the draw and recorded it.
   std::function<void()> on_draw;
@@ -39,7 +38,8 @@ void log_draw();
 //
 // The conversation's side of the round's rules (round.h), whatever the peer sends: only
 // the round's agencies are served (anything else is refused at its first message and
-// the connection ends); a connection speaks for the agency of its Hello only; a Hello
+// the connection ends); a connection speaks for the agency of its Hello only, and with
+// TLS its Hello must name the agency of its certificate; a Hello
 // is answered with where the agency's stream ends now, whichever connection stored it;
 // each batch is stored once, where its position says: a batch the journal holds there
 // is acknowledged and not stored again, one that would leave a gap or differs from what
@@ -49,11 +49,16 @@ void log_draw();
 // served. Malformed frames end the conversation with ProtocolError.
 class LotterySession {
  public:
-  LotterySession(protocol::Channel& channel, round::Round& round, LotterySettings settings);
+  // `certified_agency`: the agency the client's TLS certificate names, the only one the
+  // connection may speak for; nullopt without TLS (any member).
+  LotterySession(protocol::Channel& channel, round::Round& round, LotterySettings settings,
+                 std::optional<std::uint32_t> certified_agency = std::nullopt);
 
   // Returns normally when the client closed the connection between messages, or the
   // session ended it (a peer that broke the round's rules, a connection handed over).
-  // Throws NetError, ProtocolError or ShutdownRequested.
+  // Throws NetError, ProtocolError or ShutdownRequested. The caller bounds the
+  // introduction: the connection's deadline, set before the TLS handshake, is lifted
+  // once a Hello is accepted.
   void run();
 
   // True once run() returned because the connection was handed over: the caller no
@@ -90,6 +95,7 @@ class LotterySession {
   protocol::Channel& channel_;
   round::Round& round_;
   LotterySettings settings_;
+  std::optional<std::uint32_t> certified_agency_;
   std::optional<std::uint32_t> agency_;
   std::uint64_t stored_ = 0;         // how many of agency_'s bets the bets file holds
   std::uint64_t next_position_ = 0;  // where the next batch must start: stored_ and the staged

@@ -1,14 +1,11 @@
 #include "server/waiting_room.h"
 
+#include <chrono>
 #include <map>
 
 #include "common/logging/logging.h"
-#include "common/protocol/channel.h"
-#include "common/protocol/codec.h"
 #include "common/sys/signals.h"
 #include "common/sys/wait.h"
-#include "server/draw/draw_record.h"
-#include "server/lottery_session.h"
 
 namespace tp0::server {
 namespace {
@@ -20,39 +17,27 @@ using logging::Result;
 // that held the draw died before it could say so.
 constexpr std::chrono::milliseconds kDrawCheckInterval{1000};
 
-void answer(std::uint32_t agency, net::Connection connection, const draw::RecordedWinners& winners) {
-  const std::string peer = connection.peer();
-  try {
-    protocol::Channel channel(std::move(connection));
-    const auto documents = winners.of(agency);
-    for (const auto& part : protocol::split_winners(documents)) channel.post(part);
-    channel.flush();
-    logging::debug(Event("winners_sent", Result::kSuccess)
-                       .with("agency", agency)
-                       .with("cant_ganadores", documents.size()));
-    // The answer ends the conversation: the client closes once it has its winners.
-    channel.connection().close();
-  } catch (const std::exception& error) {
-    logging::error(Event("serve_connection", Result::kFail).with("ip", peer).with("error", error.what()));
+// Closes and logs every connection, each line ending with `key: value`.
+void close_all(std::map<std::uint32_t, net::Connection>& waiting, const char* key, const char* value) {
+  for (auto& [agency, connection] : waiting) {
+    logging::info(Event("close_connection", Result::kSuccess)
+                      .with("ip", connection.peer())
+                      .with("agency", agency)
+                      .with(key, value));
+    connection.close_quietly();
   }
-  logging::info(Event("close_connection", Result::kSuccess).with("ip", peer).with("agency", agency));
+  waiting.clear();
 }
 
 }  // namespace
 
-int run_waiting_room(Handback& handback, round::Round& round, const std::string& storage_path,
-                     storage::Durability durability, std::chrono::milliseconds idle_timeout) {
+int run_waiting_room(Handback& handback, const round::Round& round) {
   std::map<std::uint32_t, net::Connection> waiting;
   while (!sys::signals::shutdown_requested()) {
-    for (auto& [agency, connection] : handback.receive()) {
-      connection.set_idle_timeout(idle_timeout);
-      waiting.insert_or_assign(agency, std::move(connection));
-    }
+    for (auto& [agency, connection] : handback.receive()) waiting.insert_or_assign(agency, std::move(connection));
     if (!waiting.empty() && round.drawn()) {
-      // Read once for everyone waiting: the record never changes.
-      const auto winners = draw::recorded_winners(storage_path, durability, log_draw);
-      for (auto& [agency, connection] : waiting) answer(agency, std::move(connection), winners);
-      waiting.clear();
+      logging::debug(Event("draw_held", Result::kSuccess).with("waiting_agencies", waiting.size()));
+      close_all(waiting, "draw", "held");
     }
     pollfd room{handback.room_fd(), POLLIN, 0};
     sys::wait_until({&room, 1}, waiting.empty() ? sys::Deadline()
@@ -63,13 +48,7 @@ int run_waiting_room(Handback& handback, round::Round& round, const std::string&
   }
   // Connections handed over just before the stop are closed and logged like the others.
   for (auto& [agency, connection] : handback.receive()) waiting.insert_or_assign(agency, std::move(connection));
-  for (auto& [agency, connection] : waiting) {
-    logging::info(Event("close_connection", Result::kSuccess)
-                      .with("ip", connection.peer())
-                      .with("agency", agency)
-                      .with("waiting_for", "draw"));
-    connection.close_quietly();
-  }
+  close_all(waiting, "waiting_for", "draw");
   return 0;
 }
 

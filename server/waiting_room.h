@@ -1,11 +1,7 @@
 #pragma once
 
-#include <chrono>
-#include <string>
-
-#include "server/round/round.h"
 #include "server/handback.h"
-#include "server/storage/durability.h"
+#include "server/round/round.h"
 
 namespace tp0::server {
 
@@ -14,8 +10,13 @@ namespace tp0::server {
 // handed to it (Handback) are held there, not in the parent, because every descriptor
 // the parent holds is copied into each child it forks, and would then be closed by each,
 // a cost that grows with the square of the agencies. It holds at most one connection per
-// agency (a newer one replaces an older), and once the draw is held it answers each from
-// the draw's record, one write and a close, in this one process: no fork per answer.
+// agency (a newer one replaces an older). Each is a bare socket: its child answered the
+// client WaitForDraw and ended the TLS session first, since a session's state cannot
+// travel with its descriptor. Once the draw is held the room closes them all, which is
+// the whole message: each client then asks again on a new connection and is answered
+// there. The room so writes nothing, reads nothing and holds no TLS state: a client that
+// reads slowly or not at all delays no other, and a thousand waiting agencies cost a
+// thousand descriptors.
 //
 // It learns of the draw from the child that held it (Handback::announce_draw) and, in
 // case that child died first, by looking at the round every second while it holds
@@ -23,7 +24,6 @@ namespace tp0::server {
 //
 // Returns the process's exit code once SIGTERM or SIGINT asked it to stop, after closing
 // and logging each connection still waiting.
-int run_waiting_room(Handback& handback, round::Round& round, const std::string& storage_path,
-                     storage::Durability durability, std::chrono::milliseconds idle_timeout);
+int run_waiting_room(Handback& handback, const round::Round& round);
 
 }  // namespace tp0::server

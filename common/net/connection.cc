@@ -11,9 +11,36 @@
 #include "common/sys/signals.h"
 
 namespace tp0::net {
+namespace {
+
+// The socket itself. Tried without blocking (MSG_DONTWAIT) whatever the descriptor's
+// mode: a busy connection costs one system call per transfer instead of two.
+class PlainSocket final : public Transport {
+ public:
+  Attempt send(int fd, std::span<const std::byte> data, const std::string& peer) override {
+    while (true) {
+      const ssize_t sent = ::send(fd, data.data(), data.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+      if (sent >= 0) return {static_cast<std::size_t>(sent), 0};
+      if (errno == EAGAIN || errno == EWOULDBLOCK) return {0, POLLOUT};
+      if (errno != EINTR) throw NetError("send to " + peer + ": " + std::strerror(errno));
+    }
+  }
+
+  Attempt receive(int fd, std::span<std::byte> out, const std::string& peer) override {
+    while (true) {
+      const ssize_t received = ::recv(fd, out.data(), out.size(), MSG_DONTWAIT);
+      if (received >= 0) return {static_cast<std::size_t>(received), 0};
+      if (errno == EAGAIN || errno == EWOULDBLOCK) return {0, POLLIN};
+      if (errno == ECONNRESET) return {0, 0};
+      if (errno != EINTR) throw NetError("receive from " + peer + ": " + std::strerror(errno));
+    }
+  }
+};
+
+}  // namespace
 
 Connection::Connection(sys::UniqueFd fd, std::string peer)
-    : fd_(std::move(fd)), peer_(std::move(peer)) {}
+    : fd_(std::move(fd)), transport_(std::make_unique<PlainSocket>()), peer_(std::move(peer)) {}
 
 void Connection::set_deadline(std::optional<std::chrono::milliseconds> budget) {
   if (!budget) {
@@ -50,41 +77,47 @@ void Connection::wait(short events, const char* doing) {
   }
 }
 
-// Both loops try the socket first and poll only when it would block: a busy connection
-// costs one system call per transfer instead of two. The shutdown flag is still checked
-// before every attempt, so a peer that never lets the socket run dry cannot delay SIGTERM.
+// The shutdown flag is checked before every attempt, so a peer that never lets the
+// socket run dry cannot delay SIGTERM.
 void Connection::write_all(std::span<const std::byte> data) {
   while (!data.empty()) {
     if (sys::signals::shutdown_requested()) throw ShutdownRequested();
-    const ssize_t sent = ::send(fd_.get(), data.data(), data.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
-    if (sent == -1) {
-      if (errno == EAGAIN || errno == EWOULDBLOCK) {
-        wait(POLLOUT, "send to");
-        continue;
-      }
-      if (errno == EINTR) continue;
-      throw NetError("send to " + peer_ + ": " + std::strerror(errno));
+    const Transport::Attempt attempt = transport_->send(fd_.get(), data, peer_);
+    if (attempt.wait_for != 0) {
+      wait(attempt.wait_for, "send to");
+      continue;
     }
-    data = data.subspan(static_cast<std::size_t>(sent));
+    data = data.subspan(attempt.bytes);
   }
 }
 
 std::size_t Connection::read_some(std::span<std::byte> out) {
   while (true) {
     if (sys::signals::shutdown_requested()) throw ShutdownRequested();
-    const ssize_t received = ::recv(fd_.get(), out.data(), out.size(), MSG_DONTWAIT);
-    if (received >= 0) return static_cast<std::size_t>(received);
-    if (errno == EAGAIN || errno == EWOULDBLOCK) {
-      wait(POLLIN, "receive from");
-      continue;
-    }
-    if (errno == EINTR) continue;
-    if (errno == ECONNRESET) return 0;
-    throw NetError("receive from " + peer_ + ": " + std::strerror(errno));
+    const Transport::Attempt attempt = transport_->receive(fd_.get(), out, peer_);
+    if (attempt.wait_for == 0) return attempt.bytes;
+    wait(attempt.wait_for, "receive from");
   }
 }
 
+void Connection::return_to_plain() {
+  while (true) {
+    if (sys::signals::shutdown_requested()) throw ShutdownRequested();
+    const Transport::Attempt attempt = transport_->finish(fd_.get(), peer_);
+    if (attempt.wait_for == 0) break;
+    wait(attempt.wait_for, "end the secure session with");
+  }
+  transport_ = std::make_unique<PlainSocket>();
+}
+
+void Connection::close_quietly() noexcept {
+  transport_.reset();
+  fd_.reset();
+}
+
 void Connection::close() {
+  if (fd_ && transport_) transport_->say_goodbye(fd_.get());
+  transport_.reset();
   try {
     fd_.close();
   } catch (const std::system_error& error) {

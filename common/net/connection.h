@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -10,8 +11,35 @@
 
 namespace tp0::net {
 
-// A connected stream socket (TCP, or one end of a socketpair) with the read and write
-// loops every caller needs: short reads and writes are continued,
+// What moves a connection's bytes: the socket itself (the default), or a TLS session
+// over it (common/tls). Each call makes one attempt that never blocks; the Connection
+// does the waiting, so every transport keeps the same deadlines and wakes for SIGTERM.
+class Transport {
+ public:
+  // One attempt: how many bytes moved, or, when none could, the poll(2) event to wait for
+  // before trying again. A receive of 0 bytes with nothing to wait for is the stream's end.
+  struct Attempt {
+    std::size_t bytes = 0;
+    short wait_for = 0;
+  };
+
+  virtual ~Transport() = default;
+  // Throw NetError (or another error naming the reason) naming `peer`.
+  virtual Attempt send(int fd, std::span<const std::byte> data, const std::string& peer) = 0;
+  virtual Attempt receive(int fd, std::span<std::byte> out, const std::string& peer) = 0;
+  // Ends the transport's session in both directions, leaving the bare socket: returns
+  // bytes 1 once done, or what to wait for. The socket itself has nothing to end.
+  virtual Attempt finish(int /*fd*/, const std::string& /*peer*/) { return {1, 0}; }
+  // Tells the peer, once and without waiting, that the session ends (TLS close_notify),
+  // just before the socket is closed. Failures are not the closer's concern.
+  virtual void say_goodbye(int /*fd*/) noexcept {}
+  // True for a transport that encrypts and authenticates (for logs).
+  virtual bool secure() const { return false; }
+};
+
+// A connected stream socket (TCP, or one end of a socketpair), plain or secured by a
+// Transport, with the read and write loops every caller needs: short reads and writes
+// are continued,
 // EINTR is retried, every wait also wakes for SIGTERM/SIGINT, and an optional idle
 // timeout bounds how long one wait for the peer may take.
 //
@@ -46,15 +74,32 @@ class Connection {
   const std::string& peer() const { return peer_; }
   int fd() const { return fd_.get(); }
 
-  // Closes the socket now; errors are reported as NetError.
-  void close();
-  // Closes the socket now, ignoring errors: for a connection being given up on.
-  void close_quietly() noexcept { fd_.reset(); }
+  // From now on every byte goes through `transport` (a TLS session whose handshake is done).
+  void secure_with(std::unique_ptr<Transport> transport) { transport_ = std::move(transport); }
+  // Ends the secure session in both directions, within the connection's deadlines, and
+  // goes back to the bare socket: what a connection handed to another process needs,
+  // since a TLS session's state cannot travel with its descriptor. Throws what the
+  // loops throw.
+  void return_to_plain();
+  bool secure() const { return transport_ && transport_->secure(); }
 
- private:
+  // Waits until the socket is ready for `events` (POLLIN, POLLOUT), within the idle
+  // timeout and the deadline: for a transport's own exchanges, such as a handshake.
+  // `doing` starts the error message ("TLS handshake with"). Throws IdleTimeout or
+  // ShutdownRequested.
   void wait(short events, const char* doing);
 
+  // Says goodbye to the peer if the transport has a way to (TLS close_notify, never
+  // blocking), then closes the socket; errors are reported as NetError. A closed
+  // connection is not used again.
+  void close();
+  // Closes the socket now, ignoring errors: for a connection being given up on.
+  void close_quietly() noexcept;
+
+ private:
   sys::UniqueFd fd_;
+  // Declared after fd_, so destroyed before it: a TLS session never outlives its socket.
+  std::unique_ptr<Transport> transport_;
   std::string peer_;
   std::optional<std::chrono::milliseconds> idle_timeout_;
   std::optional<std::chrono::steady_clock::time_point> deadline_;

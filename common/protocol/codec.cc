@@ -69,6 +69,7 @@ void put_body(WireWriter& out, const Message& message) {
         } else if constexpr (std::is_same_v<T, SingleBet>) {
           out.u8(static_cast<std::uint8_t>(MessageType::kBet));
           out.u32(m.bet.agency);
+          out.u32(m.position);
           put_bet(out, m.bet);
         } else if constexpr (std::is_same_v<T, Batch>) {
           put_batch(out, m);
@@ -92,6 +93,8 @@ void put_body(WireWriter& out, const Message& message) {
         } else if constexpr (std::is_same_v<T, Resume>) {
           out.u8(static_cast<std::uint8_t>(MessageType::kResume));
           out.u32(m.stored);
+        } else if constexpr (std::is_same_v<T, WaitForDraw>) {
+          out.u8(static_cast<std::uint8_t>(MessageType::kWaitForDraw));
         } else {
           static_assert(AlwaysFalse<T>::value, "every message type needs an encoding");
         }
@@ -154,7 +157,9 @@ Message decode(std::span<const std::byte> body) {
       break;
     case MessageType::kBet: {
       SingleBet single;
-      get_bet(in, in.u32("agency"), single.bet);
+      const std::uint32_t agency = in.u32("agency");
+      single.position = in.u32("position");
+      get_bet(in, agency, single.bet);
       message = std::move(single);
       break;
     }
@@ -193,6 +198,9 @@ Message decode(std::span<const std::byte> body) {
       break;
     case MessageType::kResume:
       message = Resume{in.u32("stored")};
+      break;
+    case MessageType::kWaitForDraw:
+      message = WaitForDraw{};
       break;
     default:
       throw ProtocolError("unknown message type " + std::to_string(type));

@@ -20,6 +20,7 @@ enum class MessageType : std::uint8_t {
   kWinners = 7,
   kNotReady = 8,
   kResume = 9,
+  kWaitForDraw = 10,
 };
 
 // What the server answers to Hello, Bet, Batch and Finished (and to a WinnersQuery it refuses).
@@ -48,9 +49,11 @@ struct Hello {
   bool operator==(const Hello&) const = default;
 };
 
-// Client -> server: one bet (exercise 5).
+// Client -> server: one bet (exercise 5), numbered like a batch of one: `position` is how
+// many of the agency's bets come before it, so a bet sent again is stored once.
 struct SingleBet {
   lottery::Bet bet;
+  std::uint32_t position = 0;
   bool operator==(const SingleBet&) const = default;
 };
 
@@ -92,7 +95,8 @@ struct Winners {
   bool operator==(const Winners&) const = default;
 };
 
-// Server -> client: the draw has not happened yet; ask again later (sequential server).
+// Server -> client: the draw has not happened yet; ask again later, on a new connection
+// (sequential server).
 struct NotReady {
   bool operator==(const NotReady&) const = default;
 };
@@ -105,7 +109,17 @@ struct Resume {
   bool operator==(const Resume&) const = default;
 };
 
-using Message = std::variant<Hello, SingleBet, Batch, Ack, Finished, WinnersQuery, Winners, NotReady, Resume>;
+// Server -> client, the answer to a WinnersQuery before the draw (process server): the
+// server ends the TLS session (close_notify both ways) and keeps the bare connection,
+// sending nothing on it, until the draw is held; then it closes it. The client then asks
+// again on a new connection. Waiting so costs the server a descriptor, no process and
+// no TLS state, and what the wait ends with carries no data.
+struct WaitForDraw {
+  bool operator==(const WaitForDraw&) const = default;
+};
+
+using Message =
+    std::variant<Hello, SingleBet, Batch, Ack, Finished, WinnersQuery, Winners, NotReady, Resume, WaitForDraw>;
 
 // A short name for logs and errors ("Batch", "Ack", ...).
 const char* name_of(const Message& message);

@@ -1,0 +1,56 @@
+#include "common/tls/context.h"
+
+#include "common/tls/errors.h"
+
+namespace tp0::tls {
+namespace {
+
+// Resumed sessions are bound to this: OpenSSL refuses to resume one whose peer was
+// verified unless the server names a context.
+constexpr unsigned char kSessionContext[] = "tp0-lottery";
+
+void check(long ok, const std::string& doing) {
+  if (ok != 1) throw TlsError(doing + ": " + openssl_reasons());
+}
+
+}  // namespace
+
+Context::Context(Side side, const Credentials& credentials)
+    : side_(side),
+      context_(SSL_CTX_new(side == Side::kServer ? TLS_server_method() : TLS_client_method()), &SSL_CTX_free) {
+  if (!context_) throw TlsError("make a TLS context: " + openssl_reasons());
+  SSL_CTX* context = context_.get();
+  check(SSL_CTX_set_min_proto_version(context, TLS1_3_VERSION), "require TLS 1.3");
+  check(SSL_CTX_use_certificate_chain_file(context, credentials.certificate.c_str()),
+        "load the certificate " + credentials.certificate);
+  check(SSL_CTX_use_PrivateKey_file(context, credentials.key.c_str(), SSL_FILETYPE_PEM),
+        "load the private key " + credentials.key);
+  check(SSL_CTX_check_private_key(context),
+        "the private key " + credentials.key + " does not match " + credentials.certificate);
+  check(SSL_CTX_load_verify_locations(context, credentials.authority.c_str(), nullptr),
+        "load the CA certificate " + credentials.authority);
+  // A peer that closes without close_notify ends the stream like any other close: the
+  // frames say whether a message was cut short.
+  SSL_CTX_set_options(context, SSL_OP_IGNORE_UNEXPECTED_EOF);
+  // OpenSSL reads exactly one record at a time (no read-ahead), so nothing after a
+  // session's end is consumed by it: the bare socket can be handed over.
+  SSL_CTX_set_read_ahead(context, 0);
+  if (side == Side::kServer) {
+    SSL_CTX_set_verify(context, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nullptr);
+    check(SSL_CTX_set_session_id_context(context, kSessionContext, sizeof kSessionContext - 1),
+          "name the session context");
+  } else {
+    SSL_CTX_set_verify(context, SSL_VERIFY_PEER, nullptr);
+    SSL_CTX_set_session_cache_mode(context, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
+    SSL_CTX_set_app_data(context, this);
+    SSL_CTX_sess_set_new_cb(context, &Context::keep_session);
+  }
+}
+
+int Context::keep_session(SSL* ssl, SSL_SESSION* session) {
+  auto* self = static_cast<Context*>(SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl)));
+  self->resumable_.reset(session);
+  return 1;  // the context now owns the reference it was given
+}
+
+}  // namespace tp0::tls

@@ -1,0 +1,174 @@
+#include "common/tls/session.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <openssl/err.h>
+#include <openssl/x509v3.h>
+#include <poll.h>
+
+#include <cerrno>
+#include <cstring>
+#include <memory>
+
+#include "common/net/errors.h"
+#include "common/sys/signals.h"
+#include "common/text/decimal.h"
+#include "common/tls/errors.h"
+
+namespace tp0::tls {
+namespace {
+
+using Ssl = std::unique_ptr<SSL, decltype(&SSL_free)>;
+
+// Why OpenSSL failed `doing` with `peer`: its error queue, and the certificate check's
+// verdict when there was one ("certificate has expired").
+std::string reason_for(SSL* ssl, const std::string& doing, const std::string& peer) {
+  std::string reason = doing + " " + peer + ": " + openssl_reasons();
+  const long verdict = SSL_get_verify_result(ssl);
+  if (verdict != X509_V_OK) reason += std::string(" (") + X509_verify_cert_error_string(verdict) + ")";
+  return reason;
+}
+
+// What to do after an SSL_* call on a non-blocking socket returned `result`: wait for
+// the socket (the Attempt), or throw: NetError when the connection itself broke,
+// PeerClosed when the peer closed it, TlsError for anything TLS refused.
+net::Transport::Attempt after_failure(SSL* ssl, int result, const std::string& doing, const std::string& peer) {
+  switch (SSL_get_error(ssl, result)) {
+    case SSL_ERROR_WANT_READ:
+      return {0, POLLIN};
+    case SSL_ERROR_WANT_WRITE:
+      return {0, POLLOUT};
+    case SSL_ERROR_SYSCALL: {
+      const int error = errno;
+      ERR_clear_error();
+      if (error == 0) throw net::PeerClosed(doing + " " + peer + ": the peer closed the connection");
+      throw net::NetError(doing + " " + peer + ": " + std::strerror(error));
+    }
+    default:
+      throw TlsError(reason_for(ssl, doing, peer));
+  }
+}
+
+// A TLS session over a connection's socket, once its handshake is done.
+class Session final : public net::Transport {
+ public:
+  explicit Session(Ssl ssl) : ssl_(std::move(ssl)) {}
+
+  Attempt send(int /*fd*/, std::span<const std::byte> data, const std::string& peer) override {
+    std::size_t sent = 0;
+    const int result = SSL_write_ex(ssl_.get(), data.data(), data.size(), &sent);
+    if (result == 1) return {sent, 0};
+    return after_failure(ssl_.get(), result, "send to", peer);
+  }
+
+  Attempt receive(int /*fd*/, std::span<std::byte> out, const std::string& peer) override {
+    std::size_t received = 0;
+    const int result = SSL_read_ex(ssl_.get(), out.data(), out.size(), &received);
+    if (result == 1) return {received, 0};
+    const int error = SSL_get_error(ssl_.get(), result);
+    // The peer's close_notify, or (SSL_OP_IGNORE_UNEXPECTED_EOF) a close without one.
+    if (error == SSL_ERROR_ZERO_RETURN) return {0, 0};
+    // A reset ends the stream as it does on a plain socket: the frames tell whether a
+    // message was cut short.
+    if (error == SSL_ERROR_SYSCALL && errno == ECONNRESET) {
+      ERR_clear_error();
+      return {0, 0};
+    }
+    return after_failure(ssl_.get(), result, "receive from", peer);
+  }
+
+  // Ours sent (SSL_shutdown returns 0), then the peer's awaited (it returns 1).
+  Attempt finish(int /*fd*/, const std::string& peer) override {
+    const int result = SSL_shutdown(ssl_.get());
+    if (result == 1) return {1, 0};
+    if (result == 0) return {0, POLLIN};
+    return after_failure(ssl_.get(), result, "end the TLS session with", peer);
+  }
+
+  void say_goodbye(int /*fd*/) noexcept override {
+    // One attempt: a socket whose buffer is full gets no close_notify rather than a wait.
+    SSL_shutdown(ssl_.get());
+    ERR_clear_error();
+  }
+
+  bool secure() const override { return true; }
+
+ private:
+  Ssl ssl_;
+};
+
+// A session of `context` on the connection's socket, which becomes non-blocking: OpenSSL
+// reads and writes the descriptor itself, and must return instead of waiting.
+Ssl new_session(net::Connection& connection, const Context& context) {
+  Ssl ssl(SSL_new(context.get()), &SSL_free);
+  if (!ssl) throw TlsError("start TLS with " + connection.peer() + ": " + openssl_reasons());
+  const int flags = ::fcntl(connection.fd(), F_GETFL);
+  if (flags == -1 || ::fcntl(connection.fd(), F_SETFL, flags | O_NONBLOCK) == -1) {
+    throw net::NetError("start TLS with " + connection.peer() + ": " + std::strerror(errno));
+  }
+  if (SSL_set_fd(ssl.get(), connection.fd()) != 1) {
+    throw TlsError("start TLS with " + connection.peer() + ": " + openssl_reasons());
+  }
+  return ssl;
+}
+
+void handshake(net::Connection& connection, Ssl ssl) {
+  static constexpr const char* kDoing = "TLS handshake with";
+  while (true) {
+    if (sys::signals::shutdown_requested()) throw net::ShutdownRequested();
+    const int result = SSL_do_handshake(ssl.get());
+    if (result == 1) break;
+    const net::Transport::Attempt attempt = after_failure(ssl.get(), result, kDoing, connection.peer());
+    connection.wait(attempt.wait_for, kDoing);
+  }
+  connection.secure_with(std::make_unique<Session>(std::move(ssl)));
+}
+
+std::uint32_t agency_of_peer(SSL* ssl, const std::string& peer) {
+  // Never null after a handshake that required the certificate (on resumption too: the
+  // session keeps it).
+  const X509* certificate = SSL_get0_peer_certificate(ssl);
+  if (certificate == nullptr) throw TlsError("TLS handshake with " + peer + ": no client certificate");
+  char name[256];
+  const int length = X509_NAME_get_text_by_NID(X509_get_subject_name(certificate), NID_commonName, name, sizeof name);
+  const std::string common_name = length < 0 ? "" : std::string(name, static_cast<std::size_t>(length));
+  const auto agency = agency_named(common_name);
+  if (!agency) {
+    throw TlsError("TLS handshake with " + peer + ": the client certificate names \"" + common_name +
+                   "\", not an agency (agency-<id>)");
+  }
+  return *agency;
+}
+
+}  // namespace
+
+std::optional<std::uint32_t> agency_named(const std::string& common_name) {
+  static constexpr std::string_view kPrefix = "agency-";
+  if (common_name.compare(0, kPrefix.size(), kPrefix) != 0) return std::nullopt;
+  return text::parse_decimal<std::uint32_t>(std::string_view(common_name).substr(kPrefix.size()));
+}
+
+std::uint32_t accept(net::Connection& connection, const Context& context) {
+  Ssl ssl = new_session(connection, context);
+  SSL_set_accept_state(ssl.get());
+  SSL* raw = ssl.get();
+  // The session now belongs to the connection; `raw` stays valid while it does.
+  handshake(connection, std::move(ssl));
+  return agency_of_peer(raw, connection.peer());
+}
+
+void connect(net::Connection& connection, Context& context, const std::string& host) {
+  Ssl ssl = new_session(connection, context);
+  SSL_set_connect_state(ssl.get());
+  in6_addr address{};
+  const bool is_address = ::inet_pton(AF_INET, host.c_str(), &address) == 1 ||
+                          ::inet_pton(AF_INET6, host.c_str(), &address) == 1;
+  const bool named = is_address ? X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl.get()), host.c_str()) == 1
+                                : SSL_set1_host(ssl.get(), host.c_str()) == 1 &&
+                                      SSL_set_tlsext_host_name(ssl.get(), host.c_str()) == 1;
+  if (!named) throw TlsError("TLS with " + host + ": cannot check the server's name: " + openssl_reasons());
+  if (SSL_SESSION* resumable = context.resumable_session()) SSL_set_session(ssl.get(), resumable);
+  handshake(connection, std::move(ssl));
+}
+
+}  // namespace tp0::tls
