@@ -20,8 +20,12 @@ class Context {
 
   // Throws TlsError naming the file OpenSSL could not use and why.
   Context(Side side, const Credentials& credentials);
+  ~Context() = default;
+  // Not movable: OpenSSL's callbacks find the Context by its address.
   Context(const Context&) = delete;
   Context& operator=(const Context&) = delete;
+  Context(Context&&) = delete;
+  Context& operator=(Context&&) = delete;
 
   Side side() const { return side_; }
   SSL_CTX* get() const { return context_.get(); }
