@@ -8,7 +8,10 @@
 # per connection. The server is always told how many agencies there are.
 #
 # Each client's program starts CLIENT_START_DELAY seconds (default 2) after its container,
-# for Compose v2's `logs -f`: the file's x-client-start setting says why.
+# for Compose v2's `logs -f`: the file's x-client-start setting says why. In the lottery
+# exercises (5-8) the conversations run over mutual TLS: a one-shot service `certs` first
+# makes the certificates that are missing into .data/tls, and each container mounts only its
+# own folder of it, read-only (the file's comment on `certs` says more).
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -53,6 +56,9 @@ case $exercise in
 esac
 reads_agency_file=false
 if [ "$client_mode" = batch ] || [ "$client_mode" = lottery ]; then reads_agency_file=true; fi
+# The lottery speaks TLS; the echo mode stays plain text, as the netcat check expects.
+uses_tls=false
+if [ "$server_mode" = lottery ]; then uses_tls=true; fi
 
 # Exercise 5's bet: the course's example person, with a document of their own per agency.
 bet_environment() {
@@ -91,12 +97,51 @@ YAML
   if $reads_agency_file; then
     echo "      - ./.data/agency-$id.csv:/data/agency.csv:ro"
   fi
+  if $uses_tls; then
+    echo "      - ./.data/tls/agency-$id:/tp0/.data/tls/agency-$id:ro"
+  fi
   cat <<YAML
     networks:
       - testing_net
+YAML
+  if $uses_tls; then
+    cat <<YAML
+    depends_on:
+      certs:
+        condition: service_completed_successfully
+      server:
+        condition: service_started
+YAML
+  else
+    cat <<YAML
     depends_on:
       - server
+YAML
+  fi
+  cat <<YAML
     <<: *client-start
+YAML
+}
+
+# The one-shot service that makes the round's certificates, and the reason for it.
+certs_service() {
+  cat <<YAML
+  # certs: makes the certificates of the round's mutual TLS that are missing, in .data/tls on
+  # the host (scripts/make-certs.sh: a CA in .data/tls/ca, kept apart, signs the server's
+  # folder and one per agency; what is already there is kept), gives the keys to the
+  # programs' user (uid 10001, mode 0600), and exits. The server and the clients start only
+  # once it has succeeded, and each mounts only its own folder, read-only, where the
+  # programs' default settings look (/tp0/.data/tls/...). Other certificates are used by
+  # putting them in place under the same names.
+  certs:
+    container_name: certs
+    image: server:latest
+    user: root
+    entrypoint: ["/usr/local/bin/certs-service.sh", "$clients"]
+    volumes:
+      - ./.data:/tp0/.data
+    network_mode: none
+
 YAML
 }
 
@@ -125,8 +170,9 @@ YAML
 name: tp0
 YAML
   if [ "$clients" -gt 0 ]; then client_start_setting; fi
+  echo "services:"
+  if $uses_tls; then certs_service; fi
   cat <<YAML
-services:
   server:
     container_name: server
     image: server:latest
@@ -138,9 +184,23 @@ services:
       - SERVER_AGENCIES=$clients
     volumes:
       - ./server/config.ini:/tp0/config.ini:ro
+YAML
+  if $uses_tls; then
+    cat <<YAML
+      - ./.data/tls/server:/tp0/.data/tls/server:ro
+YAML
+  fi
+  cat <<YAML
     networks:
       - testing_net
 YAML
+  if $uses_tls; then
+    cat <<YAML
+    depends_on:
+      certs:
+        condition: service_completed_successfully
+YAML
+  fi
   for ((id = 1; id <= clients; id++)); do client_service "$id"; done
   cat <<YAML
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Checks of the Docker tooling that need no running containers: generar-compose.sh's
-# arguments and output, the tracked docker-compose-dev.yaml, and `make exercise-branches`.
+# Checks of the Docker tooling: generar-compose.sh's arguments and output, the tracked
+# docker-compose-dev.yaml, `make exercise-branches`, and the compose file's certificate
+# service, run alone with the images built, and what the containers then see of its files.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 unset TP0_EXERCISE
 
@@ -22,6 +23,36 @@ check_bad_arguments() {
   local code=0
   TP0_EXERCISE=9 "$repo/generar-compose.sh" "$scratch/out.yaml" 1 2> "$scratch/stderr" || code=$?
   if [ "$code" = 2 ] && grep -q "TP0_EXERCISE" "$scratch/stderr"; then pass "an unknown exercise is refused naming TP0_EXERCISE"; else fail "TP0_EXERCISE=9: exit $code"; fi
+}
+
+# service_block <file> <service>: the lines of one service of a generated file.
+service_block() {
+  awk -v name="  $2:" '$0 == name { inside = 1; next } inside && /^  [^ #]/ { exit } inside && /^[^ ]/ { exit } inside { print }' "$1"
+}
+
+# tls_promises <file> <count>: prints what a lottery file gets wrong about its certificates,
+# and fails if anything: the one-shot service `certs` makes them for agencies 1 … N, the
+# server and each client wait for it to succeed, and each mounts only its own folder,
+# read-only, where the programs' defaults look.
+tls_promises() {
+  local file=$1 count=$2 problems=() block
+  block=$(service_block "$file" certs)
+  grep -qx '    image: server:latest' <<< "$block" || problems+=("certs: not the server's image")
+  grep -qx '    user: root' <<< "$block" || problems+=("certs: not run as root")
+  grep -qxF "    entrypoint: [\"/usr/local/bin/certs-service.sh\", \"$count\"]" <<< "$block" || problems+=("certs: not for $count agencies")
+  grep -qx '      - ./.data:/tp0/.data' <<< "$block" || problems+=("certs: .data not mounted")
+  grep -qx '    network_mode: none' <<< "$block" || problems+=("certs: on a network")
+  grep -q 'restart:' <<< "$block" && problems+=("certs: restarted")
+  local name folder id
+  for ((id = 0; id <= count; id++)); do
+    if [ "$id" = 0 ]; then name=server folder=server; else name=client$id folder=agency-$id; fi
+    block=$(service_block "$file" "$name")
+    [ "$(grep -c '\.data/tls' <<< "$block")" = 1 ] &&
+      grep -qx "      - ./.data/tls/$folder:/tp0/.data/tls/$folder:ro" <<< "$block" || problems+=("$name: does not mount only .data/tls/$folder, read-only")
+    grep -A1 -x '      certs:' <<< "$block" | grep -qx '        condition: service_completed_successfully' ||
+      problems+=("$name: does not wait for certs to succeed")
+  done
+  [ "${#problems[@]}" = 0 ] || { echo "${problems[*]}"; return 1; }
 }
 
 # Parses the generated file with Compose itself and checks every promise of the contract.
@@ -47,6 +78,8 @@ check_output() {
       [ "$(grep -c -- '- CLI_WINNERS_LOGDELAY=1s$' "$file")" = "$clients" ] || problems+=("not every client logs its winners 1 s late")
     fi
     grep -q 'container_name: server$' "$file" && grep -q 'image: server:latest' "$file" || problems+=("no server container")
+    local tls_problems
+    tls_problems=$(tls_promises "$file" "$clients") || problems+=("$tls_problems")
     grep -q '^    restart: on-failure$' <<< "$config" || problems+=("the server is not restarted when it crashes")
     for ((id = 1; id <= clients; id++)); do
       grep -q "container_name: client$id\$" "$file" && grep -q "CLI_ID=$id\$" "$file" &&
@@ -61,6 +94,13 @@ check_output() {
     fail "docker-compose-dev.yaml differs from ./generar-compose.sh docker-compose-dev.yaml 5"
   fi
   for exercise in 1 2 3 4 5 6 7 8; do TP0_EXERCISE=$exercise "$repo/generar-compose.sh" "$scratch/ej$exercise.yaml" 5; done
+  local echo_files=() lottery_files=()
+  for exercise in 1 2 3 4; do grep -qiE 'tls|certs' "$scratch/ej$exercise.yaml" && echo_files+=("ej$exercise"); done
+  for exercise in 5 6 7 8; do
+    tls_promises "$scratch/ej$exercise.yaml" 5 > /dev/null || lottery_files+=("ej$exercise")
+  done
+  if [ "${#echo_files[@]}" = 0 ]; then pass "the echo exercises (1-4) have no certificate service and mount no certificates"; else fail "an echo exercise mentions TLS or certs: ${echo_files[*]}"; fi
+  if [ "${#lottery_files[@]}" = 0 ]; then pass "the lottery exercises (5-8) make their certificates and mount them"; else fail "the certificate service or mounts are wrong in ${lottery_files[*]}"; fi
   if grep -q 'SERVER_MODE=echo' "$scratch/ej3.yaml" && grep -q 'CLI_MODE=bet' "$scratch/ej5.yaml" &&
     grep -q 'CLI_MODE=batch' "$scratch/ej6.yaml" && grep -q 'SERVER_CONCURRENCY=sequential' "$scratch/ej7.yaml" &&
     grep -q 'SERVER_CONCURRENCY=process' "$scratch/ej8.yaml"; then
@@ -102,8 +142,104 @@ check_dockerfiles_agree() {
   fi
 }
 
+# Every file under a folder with its owner, mode and digest, one per line.
+tree_of() {
+  (cd "$1" && find . -type f | LC_ALL=C sort | while read -r file; do
+    echo "$(stat -c '%u:%g %a' "$file") $file $(sha256sum < "$file" | cut -c1-64)"
+  done)
+}
+
+# The certificate service of exercise 8's file, run alone (`docker compose up certs`) in a
+# project of its own, twice; then what a client's and the server's containers see of it.
+check_certificate_service() {
+  local project=$scratch/certs-project
+  mkdir -p "$project/.data" "$project/client" "$project/server"
+  cp "$repo/client/config.yaml" "$project/client/"
+  cp "$repo/server/config.ini" "$project/server/"
+  : > "$project/.data/agency-2.csv"
+  TP0_EXERCISE=8 "$repo/generar-compose.sh" "$project/docker-compose-dev.yaml" 3
+  # The host's owner of .data/, which every file but the programs' keys goes to; as root,
+  # some other user, so that the hand-over shows.
+  local owner
+  owner=$(id -u):$(id -g)
+  if [ "$(id -u)" = 0 ]; then
+    owner=12345:12345
+    chown "$owner" "$project/.data"
+  fi
+  local compose=(docker compose -f "$project/docker-compose-dev.yaml")
+  "${compose[@]}" down --remove-orphans > /dev/null 2>&1 || true
+
+  local code
+  "${compose[@]}" up certs > "$scratch/certs-up.log" 2>&1 || true
+  code=$(docker inspect certs --format '{{.State.ExitCode}}' 2> /dev/null || echo "(no container)")
+  local tls=$project/.data/tls problems=()
+  [ "$code" = 0 ] || problems+=("exit code $code: $(tail -3 "$scratch/certs-up.log")")
+  grep -q 'certs  | make-certs: .data/tls: CA made; server made; agencies: 3 made, 0 kept' "$scratch/certs-up.log" ||
+    problems+=("no summary line")
+  grep -q 'result: fail' "$scratch/certs-up.log" && problems+=("a 'result: fail' line")
+  local expected
+  expected=$(
+    for folder in agency-1 agency-2 agency-3; do
+      echo "$owner 644 ./$folder/agency.crt"
+      echo "10001:10001 600 ./$folder/agency.key"
+      echo "$owner 644 ./$folder/ca.crt"
+    done
+    echo "$owner 644 ./ca.crt"
+    echo "$owner 600 ./ca/ca.key"
+    echo "$owner 644 ./server/ca.crt"
+    echo "$owner 644 ./server/server.crt"
+    echo "10001:10001 600 ./server/server.key"
+  )
+  [ "$(tree_of "$tls" | cut -d' ' -f1-3)" = "$expected" ] || problems+=("files, owners or modes: $(tree_of "$tls" | cut -d' ' -f1-3 | tr '\n' ';')")
+  [ "$(stat -c '%u:%g %a' "$tls/ca")" = "$owner 700" ] || problems+=("the CA's folder is not $owner 0700")
+  [ "$(openssl verify -CAfile "$tls/ca.crt" "$tls/agency-2/agency.crt" 2>&1)" = "$tls/agency-2/agency.crt: OK" ] ||
+    problems+=("agency-2's certificate is not the CA's")
+  if [ "${#problems[@]}" = 0 ]; then
+    pass "the certificate service makes the certificates: the programs' keys theirs (uid 10001, 0600), the rest .data's owner's"
+  else
+    fail "the certificate service: ${problems[*]}"
+  fi
+
+  local before
+  before=$(tree_of "$tls")
+  "${compose[@]}" up certs > "$scratch/certs-up.log" 2>&1 || true
+  if grep -q 'make-certs: .data/tls: CA kept; server kept; agencies: 0 made, 3 kept' "$scratch/certs-up.log" &&
+    [ "$(tree_of "$tls")" = "$before" ]; then
+    pass "the certificate service run again keeps every file as it was"
+  else
+    fail "the certificate service run again: $(tail -3 "$scratch/certs-up.log")"
+  fi
+
+  # Each with its own entrypoint, in place of the program, and without starting the others.
+  local seen
+  seen=$("${compose[@]}" run --rm --no-deps -T --entrypoint /bin/sh client2 -c \
+    'id -u; ls -A /tp0/.data/tls; ls -A /tp0/.data/tls/agency-2; head -1 /tp0/.data/tls/agency-2/agency.key
+     touch /tp0/.data/tls/agency-2/new 2> /dev/null || echo read-only' 2>&1) || true
+  if [ "$seen" = $'10001\nagency-2\nagency.crt\nagency.key\nca.crt\n-----BEGIN PRIVATE KEY-----\nread-only' ]; then
+    pass "client2's container sees only .data/tls/agency-2, read-only, and reads its key as uid 10001"
+  else
+    fail "client2's container sees: $(tr '\n' ';' <<< "$seen")"
+  fi
+  seen=$("${compose[@]}" run --rm --no-deps -T --entrypoint /bin/sh server -c \
+    'id -u; ls -A /tp0/.data/tls; head -1 /tp0/.data/tls/server/server.key
+     touch /tp0/.data/tls/server/new 2> /dev/null || echo read-only' 2>&1) || true
+  if [ "$seen" = $'10001\nserver\n-----BEGIN PRIVATE KEY-----\nread-only' ]; then
+    pass "the server's container sees only .data/tls/server, read-only, and reads its key as uid 10001"
+  else
+    fail "the server's container sees: $(tr '\n' ';' <<< "$seen")"
+  fi
+
+  "${compose[@]}" down > /dev/null 2>&1 || true
+  if [ -z "$(docker ps -aq --filter name='^certs$')" ]; then
+    pass "docker compose down removes the certificate service's container"
+  else
+    fail "the certs container is left after docker compose down"
+  fi
+}
+
 check_dockerfiles_agree
 check_bad_arguments
 check_output
 check_branches
+check_certificate_service
 finish
