@@ -58,6 +58,9 @@ struct WrongName {
   const char* verdict;
 };
 
+// How gtest names the cases in test lists (instead of their bytes).
+void PrintTo(const WrongName& wrong, std::ostream* out) { *out << wrong.dialed; }
+
 class NotTheServerDialed : public TlsFixture, public ::testing::WithParamInterface<WrongName> {};
 
 TEST_P(NotTheServerDialed, TheClientRefusesACertificateThatDoesNotNameWhatItDialed) {
@@ -91,6 +94,8 @@ struct FakeServer {
   tls::Credentials (TestPki::*credentials)() const;
   const char* verdict;
 };
+
+void PrintTo(const FakeServer& fake, std::ostream* out) { *out << fake.name; }
 
 class FakeServers : public TlsFixture, public ::testing::WithParamInterface<FakeServer> {};
 
@@ -127,6 +132,8 @@ struct RefusedClient {
   tls::Credentials (TestPki::*credentials)() const;
   const char* reason;
 };
+
+void PrintTo(const RefusedClient& refused, std::ostream* out) { *out << refused.name; }
 
 class RefusedClients : public TlsFixture, public ::testing::WithParamInterface<RefusedClient> {};
 
