@@ -38,6 +38,11 @@ net::Transport::Attempt after_failure(SSL* ssl, int result, const std::string& d
       return {0, POLLIN};
     case SSL_ERROR_WANT_WRITE:
       return {0, POLLOUT};
+    case SSL_ERROR_ZERO_RETURN:
+      // The peer closed, during the handshake too (SSL_OP_IGNORE_UNEXPECTED_EOF reads a
+      // bare close as a close_notify): a lost connection, as a server at its limit of
+      // children closes one, not a refusal.
+      throw net::PeerClosed(doing + " " + peer + ": the peer closed the connection");
     case SSL_ERROR_SYSCALL: {
       const int error = errno;
       ERR_clear_error();

@@ -1,0 +1,46 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "common/tls/credentials.h"
+#include "tests/support/process.h"
+
+namespace tp0::testing {
+
+// A round's certificates for one test, made in `dir` by scripts/make-certs.sh, and beside
+// them the wrong ones tests/support/make-bad-certs.sh makes under dir/bad/ for agency
+// `bad_agency`: expired, signed by another CA, a fake server's. Only paths: which party
+// shows which certificate is each test's choice.
+class TestPki {
+ public:
+  // Runs both scripts. Throws std::runtime_error with a script's output when one fails.
+  TestPki(std::string dir, const std::vector<std::uint32_t>& agencies, std::uint32_t bad_agency = 1);
+
+  const std::string& dir() const { return dir_; }
+  // The round's CA, which every honest party trusts.
+  std::string authority() const { return dir_ + "/ca.crt"; }
+
+  tls::Credentials server() const;
+  tls::Credentials agency(std::uint32_t id) const;
+  // CN agency-<bad_agency>, signed by the round's CA, valid only in January 2020.
+  tls::Credentials expired_agency() const;
+  // CN agency-<bad_agency>, signed by a CA the round does not trust.
+  tls::Credentials untrusted_agency() const;
+  // The real server's names, signed by a CA the round does not trust.
+  tls::Credentials untrusted_server() const;
+  // Signed by the round's CA, naming only elsewhere.invalid.
+  tls::Credentials wrong_name_server() const;
+
+  // SERVER_TLS_CERT, SERVER_TLS_KEY and SERVER_TLS_CA naming server().
+  Environment server_environment() const;
+  // CLI_TLS_CERT, CLI_TLS_KEY and CLI_TLS_CA naming `credentials`.
+  static Environment client_environment(const tls::Credentials& credentials);
+
+ private:
+  std::string dir_;
+  std::uint32_t bad_agency_;
+};
+
+}  // namespace tp0::testing
