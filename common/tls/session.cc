@@ -150,7 +150,11 @@ std::uint32_t agency_of_peer(SSL* ssl, const std::string& peer) {
 std::optional<std::uint32_t> agency_named(const std::string& common_name) {
   static constexpr std::string_view kPrefix = "agency-";
   if (common_name.compare(0, kPrefix.size(), kPrefix) != 0) return std::nullopt;
-  return text::parse_decimal<std::uint32_t>(std::string_view(common_name).substr(kPrefix.size()));
+  const std::string_view digits = std::string_view(common_name).substr(kPrefix.size());
+  const auto agency = text::parse_decimal<std::uint32_t>(digits);
+  // One spelling per agency, as make-certs.sh writes it: no leading zeros.
+  if (!agency || std::to_string(*agency) != digits) return std::nullopt;
+  return agency;
 }
 
 std::uint32_t accept(net::Connection& connection, const Context& context) {

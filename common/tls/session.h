@@ -25,8 +25,8 @@ std::uint32_t accept(net::Connection& connection, const Context& context);
 // any, for resumption. Throws like accept().
 void connect(net::Connection& connection, Context& context, const std::string& host);
 
-// The agency a certificate's subject common name designates ("agency-7" -> 7), or
-// nullopt for any other name.
+// The agency a certificate's subject common name designates ("agency-7" -> 7, the id
+// in decimal without leading zeros), or nullopt for any other name.
 std::optional<std::uint32_t> agency_named(const std::string& common_name);
 
 }  // namespace tp0::tls
