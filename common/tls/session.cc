@@ -38,6 +38,11 @@ net::Transport::Attempt after_failure(SSL* ssl, int result, const std::string& d
       return {0, POLLIN};
     case SSL_ERROR_WANT_WRITE:
       return {0, POLLOUT};
+    case SSL_ERROR_ZERO_RETURN:
+      // A close without close_notify reads so too (SSL_OP_IGNORE_UNEXPECTED_EOF): during
+      // a handshake, a server at its child limit refusing, or a peer that left.
+      ERR_clear_error();
+      throw net::PeerClosed(doing + " " + peer + ": the peer closed the connection");
     case SSL_ERROR_SYSCALL: {
       const int error = errno;
       ERR_clear_error();
