@@ -20,6 +20,7 @@ class Context {
 
   // Throws TlsError naming the file OpenSSL could not use and why.
   Context(Side side, const Credentials& credentials);
+  ~Context() = default;
   Context(const Context&) = delete;
   Context& operator=(const Context&) = delete;
 
