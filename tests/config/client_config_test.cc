@@ -390,23 +390,29 @@ TEST_F(ConfigClientTls, EachMissingOrUnreadableFileIsAnErrorNamingItsSetting) {
   const tls::Credentials files = readable_files();
   const std::string absent = dir_.absent("absent.pem");
   const std::string folder = dir_.path();
-  const std::pair<const char*, const char*> names[] = {
-      {"tls.cert", "CLI_TLS_CERT"}, {"tls.key", "CLI_TLS_KEY"}, {"tls.ca", "CLI_TLS_CA"}};
-  for (const auto& [key, variable] : names) {
-    SCOPED_TRACE(key);
+  const std::string missing_problem = "cannot read \"" + absent + "\": No such file or directory";
+  const std::string folder_problem = "\"" + folder + "\" is not a file";
+  struct Setting {
+    std::string key;
+    std::string variable;
+    std::string yaml;  // the setting alone in a config file
+  };
+  const Setting settings[] = {{"tls.cert", "CLI_TLS_CERT", "tls:\n  cert: " + absent + "\n"},
+                              {"tls.key", "CLI_TLS_KEY", "tls:\n  key: " + absent + "\n"},
+                              {"tls.ca", "CLI_TLS_CA", "tls:\n  ca: " + absent + "\n"}};
+  for (const Setting& setting : settings) {
+    SCOPED_TRACE(setting.key);
     env_ = {{"CLI_ID", "1"}};
     set_files(files);
-    const std::string setting = std::string("invalid setting ") + key + " (" + variable + "): ";
-    env_[variable] = absent;
-    const ConfigError missing =
-        expect_error(dir_.absent("config.yaml"), {setting + "cannot read \"" + absent + "\": No such file or directory"});
-    EXPECT_EQ(missing.key(), key);
-    env_[variable] = folder;
-    const ConfigError unreadable = expect_error(dir_.absent("config.yaml"), {setting + "\"" + folder + "\" is not a file"});
-    EXPECT_EQ(unreadable.key(), key);
-    env_.erase(variable);
-    expect_error(dir_.write("config.yaml", "tls:\n  " + std::string(key).substr(4) + ": " + absent + "\n"),
-                 {setting + "cannot read \"" + absent + "\""});
+    const std::string invalid = "invalid setting " + setting.key + " (" + setting.variable + "): ";
+    env_[setting.variable] = absent;
+    const ConfigError missing = expect_error(dir_.absent("config.yaml"), {invalid + missing_problem});
+    EXPECT_EQ(missing.key(), setting.key);
+    env_[setting.variable] = folder;
+    const ConfigError unreadable = expect_error(dir_.absent("config.yaml"), {invalid + folder_problem});
+    EXPECT_EQ(unreadable.key(), setting.key);
+    env_.erase(setting.variable);
+    expect_error(dir_.write("config.yaml", setting.yaml), {invalid + missing_problem});
   }
 }
 

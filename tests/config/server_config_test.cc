@@ -67,7 +67,8 @@ TEST_F(ConfigServer, ReadsEveryKeyFromFile) {
 }
 
 TEST_F(ConfigServer, EnvironmentOverridesEveryKey) {
-  const tls::Credentials files{dir_.write("s.crt", "certificate"), dir_.write("s.key", "key"), dir_.write("c.crt", "ca")};
+  const tls::Credentials files{dir_.write("s.crt", "certificate"), dir_.write("s.key", "key"),
+                               dir_.write("c.crt", "ca")};
   env_ = {{"SERVER_PORT", "0"},           {"SERVER_IP", "127.0.0.1"},
           {"SERVER_LISTEN_BACKLOG", "1"}, {"LOGGING_LEVEL", "critical"},
           {"SERVER_MODE", "LOTTERY"},     {"SERVER_CONCURRENCY", "Process"},
@@ -444,7 +445,8 @@ const tls::Credentials kDefaultServerFiles{".data/tls/server/server.crt", ".data
 // repository's root finds the folder that scripts/make-certs.sh .data/tls makes.
 TEST_F(ConfigServerTls, IsOnByDefaultWithTheServersFolderOfMakeCerts) {
   std::filesystem::create_directories(dir_.path() + "/.data/tls/server");
-  for (const std::string& file : {kDefaultServerFiles.certificate, kDefaultServerFiles.key, kDefaultServerFiles.authority}) {
+  for (const std::string& file :
+       {kDefaultServerFiles.certificate, kDefaultServerFiles.key, kDefaultServerFiles.authority}) {
     dir_.write(file, "pem");
   }
   const testing::WorkingDirectory here(dir_.path());
