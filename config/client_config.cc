@@ -164,8 +164,10 @@ ClientConfig load_client_config(const std::string& yaml_path, const Environment&
         settings::parse_duration_at_least(kWinnersLogDelay, *text, std::chrono::nanoseconds::zero());
   }
   if (config.mode == ClientMode::kBet) config.bet = load_bet(sources);
+  // Checked in every mode, like any setting, though echo never speaks TLS.
   const auto tls_text = sources.lookup(kTls);
-  if (config.mode != ClientMode::kEcho && (!tls_text || settings::parse_on_off(kTls, *tls_text))) {
+  const bool tls_on = !tls_text || settings::parse_on_off(kTls, *tls_text);
+  if (config.mode != ClientMode::kEcho && tls_on) {
     const std::string folder = ".data/tls/agency-" + std::to_string(config.id) + "/";
     const auto file = [&](const Name& name, const char* default_name) {
       return settings::require_readable_file(name, sources.lookup(name).value_or(folder + default_name));

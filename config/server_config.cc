@@ -216,9 +216,10 @@ ServerConfig load_server_config(const std::string& ini_path, const Environment& 
   if (auto text = sources.lookup(kDurability)) {
     config.durability = static_cast<Durability>(settings::parse_choice(kDurability, *text, kDurabilityNames));
   }
-  const bool tls_on = config.mode == ServerMode::kLottery &&
-                      (!sources.lookup(kTls) || settings::parse_on_off(kTls, *sources.lookup(kTls)));
-  if (tls_on) {
+  // Checked in every mode, like any setting, though only the lottery speaks TLS.
+  const auto tls_text = sources.lookup(kTls);
+  const bool tls_on = !tls_text || settings::parse_on_off(kTls, *tls_text);
+  if (config.mode == ServerMode::kLottery && tls_on) {
     tls::Credentials& files = *config.tls;
     if (auto text = sources.lookup(kTlsCert)) files.certificate = *text;
     if (auto text = sources.lookup(kTlsKey)) files.key = *text;

@@ -42,6 +42,7 @@ net::Transport::Attempt after_failure(SSL* ssl, int result, const std::string& d
       // The peer closed, during the handshake too (SSL_OP_IGNORE_UNEXPECTED_EOF reads a
       // bare close as a close_notify): a lost connection, as a server at its limit of
       // children closes one, not a refusal.
+      ERR_clear_error();
       throw net::PeerClosed(doing + " " + peer + ": the peer closed the connection");
     case SSL_ERROR_SYSCALL: {
       const int error = errno;

@@ -1,6 +1,9 @@
 #include "config/client_config.h"
 
+#include <filesystem>
 #include <map>
+#include <optional>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -39,7 +42,7 @@ winners:
 
 class ConfigClient : public ::testing::Test {
  protected:
-  ClientConfig load(const std::string& path) { return load_client_config(path, fake_environment(env_)); }
+  ClientConfig load(const std::string& path) { return load_client_config(path, fake_environment(env_, fallback_)); }
   ClientConfig load_yaml(const std::string& yaml) { return load(dir_.write("config.yaml", yaml)); }
   ClientConfig load_env_only() { return load(dir_.absent("config.yaml")); }
 
@@ -50,6 +53,8 @@ class ConfigClient : public ::testing::Test {
 
   ConfigFiles dir_;
   std::map<std::string, std::string> env_;
+  // Beneath env_: the tests that are not about TLS need no certificate files.
+  std::map<std::string, std::string> fallback_{{"CLI_TLS", "off"}};
 };
 
 TEST_F(ConfigClient, ReadsEveryKeyFromFile) {
@@ -320,6 +325,124 @@ TEST_F(ConfigClient, ModeNames) {
   for (const ClientMode mode : {ClientMode::kEcho, ClientMode::kBatch, ClientMode::kLottery}) {
     env_ = {{"CLI_ID", "1"}, {"CLI_MODE", std::string(to_string(mode))}};
     EXPECT_EQ(load_env_only().mode, mode);
+  }
+}
+
+// CLI_TLS and tls.cert, tls.key, tls.ca: here CLI_TLS is on unless a test sets it, as in a
+// real start.
+class ConfigClientTls : public ConfigClient {
+ protected:
+  ConfigClientTls() { fallback_.clear(); }
+
+  // Three readable files of the scratch directory (their contents are OpenSSL's concern,
+  // when the client starts, not the configuration's).
+  tls::Credentials readable_files() {
+    return {dir_.write("agency.crt", "certificate"), dir_.write("agency.key", "key"), dir_.write("ca.crt", "ca")};
+  }
+
+  void set_files(const tls::Credentials& files) {
+    env_["CLI_TLS_CERT"] = files.certificate;
+    env_["CLI_TLS_KEY"] = files.key;
+    env_["CLI_TLS_CA"] = files.authority;
+  }
+};
+
+// The defaults are relative to the working directory, in the agency's folder of
+// scripts/make-certs.sh .data/tls; every mode but echo speaks TLS.
+TEST_F(ConfigClientTls, IsOnByDefaultWithTheAgencysFolderOfMakeCerts) {
+  const tls::Credentials defaults{".data/tls/agency-3/agency.crt", ".data/tls/agency-3/agency.key",
+                                  ".data/tls/agency-3/ca.crt"};
+  std::filesystem::create_directories(dir_.path() + "/.data/tls/agency-3");
+  for (const std::string& file : {defaults.certificate, defaults.key, defaults.authority}) dir_.write(file, "pem");
+  const testing::WorkingDirectory here(dir_.path());
+  for (const char* mode : {"lottery", "batch", "bet"}) {
+    SCOPED_TRACE(mode);
+    env_ = {{"CLI_ID", "3"},   {"CLI_MODE", mode},          {"NOMBRE", "A"}, {"APELLIDO", "B"},
+            {"DOCUMENTO", "1"}, {"NACIMIENTO", "2000-01-01"}, {"NUMERO", "1"}};
+    EXPECT_EQ(load_env_only().tls, defaults);
+  }
+}
+
+TEST_F(ConfigClientTls, WithoutTheDefaultFilesStartingIsAnErrorNamingTheSetting) {
+  const testing::WorkingDirectory here(dir_.path());
+  env_ = {{"CLI_ID", "3"}};
+  const ConfigError error = expect_error(dir_.absent("config.yaml"),
+                                         {"invalid setting tls.cert (CLI_TLS_CERT): cannot read "
+                                          "\".data/tls/agency-3/agency.crt\": No such file or directory"});
+  EXPECT_EQ(error.key(), "tls.cert");
+}
+
+TEST_F(ConfigClientTls, TheFileNamesTheFilesAndTheEnvironmentOverridesIt) {
+  const tls::Credentials files = readable_files();
+  env_ = {{"CLI_ID", "1"}};
+  const std::string yaml =
+      "tls:\n  cert: " + files.certificate + "\n  key: " + files.key + "\n  ca: " + files.authority + "\n";
+  EXPECT_EQ(load_yaml(yaml).tls, files);
+  const std::string other = dir_.write("other.key", "key");
+  env_["CLI_TLS_KEY"] = other;
+  EXPECT_EQ(load_yaml(yaml).tls, (tls::Credentials{files.certificate, other, files.authority}));
+  env_ = {{"CLI_ID", "1"}};
+  set_files(files);
+  EXPECT_EQ(load_env_only().tls, files);
+}
+
+TEST_F(ConfigClientTls, EachMissingOrUnreadableFileIsAnErrorNamingItsSetting) {
+  const tls::Credentials files = readable_files();
+  const std::string absent = dir_.absent("absent.pem");
+  const std::string folder = dir_.path();
+  const std::string missing_problem = "cannot read \"" + absent + "\": No such file or directory";
+  const std::string folder_problem = "\"" + folder + "\" is not a file";
+  struct Setting {
+    std::string key;
+    std::string variable;
+    std::string yaml;  // the setting alone in a config file
+  };
+  const Setting settings[] = {{"tls.cert", "CLI_TLS_CERT", "tls:\n  cert: " + absent + "\n"},
+                              {"tls.key", "CLI_TLS_KEY", "tls:\n  key: " + absent + "\n"},
+                              {"tls.ca", "CLI_TLS_CA", "tls:\n  ca: " + absent + "\n"}};
+  for (const Setting& setting : settings) {
+    SCOPED_TRACE(setting.key);
+    env_ = {{"CLI_ID", "1"}};
+    set_files(files);
+    const std::string invalid = "invalid setting " + setting.key + " (" + setting.variable + "): ";
+    env_[setting.variable] = absent;
+    const ConfigError missing = expect_error(dir_.absent("config.yaml"), {invalid + missing_problem});
+    EXPECT_EQ(missing.key(), setting.key);
+    env_[setting.variable] = folder;
+    const ConfigError unreadable = expect_error(dir_.absent("config.yaml"), {invalid + folder_problem});
+    EXPECT_EQ(unreadable.key(), setting.key);
+    env_.erase(setting.variable);
+    expect_error(dir_.write("config.yaml", setting.yaml), {invalid + missing_problem});
+  }
+}
+
+TEST_F(ConfigClientTls, OffInAnyCaseNeedsNoFiles) {
+  const testing::WorkingDirectory here(dir_.path());  // no .data/tls here
+  for (const char* off : {"off", "OFF", "Off"}) {
+    env_ = {{"CLI_ID", "1"}, {"CLI_TLS", off}, {"CLI_TLS_CERT", dir_.absent("absent.crt")}};
+    EXPECT_EQ(load_env_only().tls, std::nullopt) << off;
+  }
+  env_ = {{"CLI_ID", "1"}, {"CLI_TLS", "ON"}};
+  set_files(readable_files());
+  EXPECT_TRUE(load_env_only().tls.has_value());
+}
+
+// Echo mode is plain text, as the netcat check of the server is.
+TEST_F(ConfigClientTls, EchoModeIsPlainTextAndNeedsNoFiles) {
+  const testing::WorkingDirectory here(dir_.path());
+  env_ = {{"CLI_ID", "1"}, {"CLI_MODE", "echo"}};
+  EXPECT_EQ(load_env_only().tls, std::nullopt);
+  env_["CLI_TLS"] = "on";
+  EXPECT_EQ(load_env_only().tls, std::nullopt);
+}
+
+TEST_F(ConfigClientTls, ABadValueIsAnErrorNamingCliTlsInEveryMode) {
+  for (const char* mode : {"lottery", "echo"}) {
+    SCOPED_TRACE(mode);
+    env_ = {{"CLI_ID", "1"}, {"CLI_MODE", mode}, {"CLI_TLS", "maybe"}};
+    const ConfigError error =
+        expect_error(dir_.absent("config.yaml"), {"invalid setting CLI_TLS: \"maybe\" is not one of off, on"});
+    EXPECT_EQ(error.key(), "CLI_TLS");
   }
 }
 

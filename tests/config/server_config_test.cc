@@ -1,6 +1,8 @@
 #include "config/server_config.h"
 
 #include <cstdint>
+#include <filesystem>
+#include <optional>
 #include <map>
 #include <string>
 #include <utility>
@@ -34,7 +36,7 @@ SERVER_HELLO_TIMEOUT = 10s
 
 class ConfigServer : public ::testing::Test {
  protected:
-  ServerConfig load(const std::string& path) { return load_server_config(path, fake_environment(env_)); }
+  ServerConfig load(const std::string& path) { return load_server_config(path, fake_environment(env_, fallback_)); }
   ServerConfig load_ini(const std::string& ini) { return load(dir_.write("config.ini", ini)); }
   ServerConfig load_env_only() { return load(dir_.absent("config.ini")); }
 
@@ -44,6 +46,8 @@ class ConfigServer : public ::testing::Test {
 
   ConfigFiles dir_;
   std::map<std::string, std::string> env_;
+  // Beneath env_: the tests that are not about TLS need no certificate files.
+  std::map<std::string, std::string> fallback_{{"SERVER_TLS", "off"}};
 };
 
 TEST_F(ConfigServer, ReadsEveryKeyFromFile) {
@@ -63,13 +67,17 @@ TEST_F(ConfigServer, ReadsEveryKeyFromFile) {
 }
 
 TEST_F(ConfigServer, EnvironmentOverridesEveryKey) {
+  const tls::Credentials files{dir_.write("s.crt", "certificate"), dir_.write("s.key", "key"),
+                               dir_.write("c.crt", "ca")};
   env_ = {{"SERVER_PORT", "0"},           {"SERVER_IP", "127.0.0.1"},
           {"SERVER_LISTEN_BACKLOG", "1"}, {"LOGGING_LEVEL", "critical"},
           {"SERVER_MODE", "LOTTERY"},     {"SERVER_CONCURRENCY", "Process"},
           {"SERVER_AGENCIES", "10000"},   {"STORAGE_FILEPATH", "other.csv"},
           {"SERVER_IDLE_TIMEOUT", "1us"}, {"SERVER_MAX_CHILDREN", "2"},
           {"SERVER_HELLO_TIMEOUT", "2500us"}, {"SERVER_ROUND", "New"},
-          {"SERVER_DURABILITY", "MACHINE"}};
+          {"SERVER_DURABILITY", "MACHINE"}, {"SERVER_TLS", "On"},
+          {"SERVER_TLS_CERT", files.certificate}, {"SERVER_TLS_KEY", files.key},
+          {"SERVER_TLS_CA", files.authority}};
   const ServerConfig config = load_ini(kFullIni);
   EXPECT_EQ(config.port, 0);
   EXPECT_EQ(config.ip, "127.0.0.1");
@@ -84,6 +92,7 @@ TEST_F(ConfigServer, EnvironmentOverridesEveryKey) {
   EXPECT_EQ(config.max_children, 2u);
   EXPECT_EQ(config.round, RoundStart::kNew);
   EXPECT_EQ(config.durability, Durability::kMachine);
+  EXPECT_EQ(config.tls, files);
 }
 
 // A process lottery server spends one child on its waiting room, so it needs a second
@@ -409,6 +418,121 @@ TEST_F(ConfigServer, ModeNames) {
   EXPECT_EQ(to_string(ServerMode::kLottery), "lottery");
   EXPECT_EQ(to_string(Concurrency::kSequential), "sequential");
   EXPECT_EQ(to_string(Concurrency::kProcess), "process");
+}
+
+// SERVER_TLS and its files: here SERVER_TLS is on unless a test sets it, as in a real start.
+class ConfigServerTls : public ConfigServer {
+ protected:
+  ConfigServerTls() { fallback_.clear(); }
+
+  // Three readable files of the scratch directory (their contents are OpenSSL's concern,
+  // when the server starts, not the configuration's).
+  tls::Credentials readable_files() {
+    return {dir_.write("server.crt", "certificate"), dir_.write("server.key", "key"), dir_.write("ca.crt", "ca")};
+  }
+
+  void set_files(const tls::Credentials& files) {
+    env_["SERVER_TLS_CERT"] = files.certificate;
+    env_["SERVER_TLS_KEY"] = files.key;
+    env_["SERVER_TLS_CA"] = files.authority;
+  }
+};
+
+const tls::Credentials kDefaultServerFiles{".data/tls/server/server.crt", ".data/tls/server/server.key",
+                                           ".data/tls/server/ca.crt"};
+
+// The defaults are relative to the working directory: a server started at the
+// repository's root finds the folder that scripts/make-certs.sh .data/tls makes.
+TEST_F(ConfigServerTls, IsOnByDefaultWithTheServersFolderOfMakeCerts) {
+  std::filesystem::create_directories(dir_.path() + "/.data/tls/server");
+  for (const std::string& file :
+       {kDefaultServerFiles.certificate, kDefaultServerFiles.key, kDefaultServerFiles.authority}) {
+    dir_.write(file, "pem");
+  }
+  const testing::WorkingDirectory here(dir_.path());
+  const ServerConfig config = load_env_only();
+  EXPECT_EQ(config.tls, kDefaultServerFiles);
+  EXPECT_EQ(ServerConfig{}.tls, kDefaultServerFiles) << "the built-in defaults";
+}
+
+TEST_F(ConfigServerTls, WithoutTheDefaultFilesStartingIsAnErrorNamingTheSetting) {
+  const testing::WorkingDirectory here(dir_.path());
+  const ConfigError error = expect_error(
+      dir_.absent("config.ini"),
+      {"invalid setting SERVER_TLS_CERT: cannot read \".data/tls/server/server.crt\": No such file or directory"});
+  EXPECT_EQ(error.key(), "SERVER_TLS_CERT");
+}
+
+TEST_F(ConfigServerTls, TheEnvironmentNamesTheFiles) {
+  const tls::Credentials files = readable_files();
+  set_files(files);
+  EXPECT_EQ(load_env_only().tls, files);
+}
+
+TEST_F(ConfigServerTls, TheFileNamesTheFilesAndTheEnvironmentOverridesIt) {
+  const tls::Credentials files = readable_files();
+  const std::string ini = "[DEFAULT]\nSERVER_TLS = on\nSERVER_TLS_CERT = " + files.certificate +
+                          "\nSERVER_TLS_KEY = " + files.key + "\nSERVER_TLS_CA = " + files.authority + "\n";
+  EXPECT_EQ(load_ini(ini).tls, files);
+  const std::string other = dir_.write("other-ca.crt", "ca");
+  env_ = {{"SERVER_TLS_CA", other}};
+  EXPECT_EQ(load_ini(ini).tls, (tls::Credentials{files.certificate, files.key, other}));
+}
+
+TEST_F(ConfigServerTls, EachMissingOrUnreadableFileIsAnErrorNamingItsSetting) {
+  const tls::Credentials files = readable_files();
+  const std::string absent = dir_.absent("absent.pem");
+  const std::string folder = dir_.path();
+  for (const char* key : {"SERVER_TLS_CERT", "SERVER_TLS_KEY", "SERVER_TLS_CA"}) {
+    SCOPED_TRACE(key);
+    set_files(files);
+    env_[key] = absent;
+    const ConfigError missing = expect_error(
+        dir_.absent("config.ini"),
+        {std::string("invalid setting ") + key + ": cannot read \"" + absent + "\": No such file or directory"});
+    EXPECT_EQ(missing.key(), key);
+    env_[key] = folder;
+    const ConfigError unreadable = expect_error(
+        dir_.absent("config.ini"), {std::string("invalid setting ") + key + ": \"" + folder + "\" is not a file"});
+    EXPECT_EQ(unreadable.key(), key);
+  }
+}
+
+TEST_F(ConfigServerTls, OffInAnyCaseNeedsNoFiles) {
+  const testing::WorkingDirectory here(dir_.path());  // no .data/tls here
+  for (const char* off : {"off", "OFF", "Off"}) {
+    env_ = {{"SERVER_TLS", off}, {"SERVER_TLS_CERT", dir_.absent("absent.crt")}};
+    EXPECT_EQ(load_env_only().tls, std::nullopt) << off;
+  }
+  env_.clear();
+  EXPECT_EQ(load_ini("[DEFAULT]\nSERVER_TLS = off\n").tls, std::nullopt);
+  env_ = {{"SERVER_TLS", "ON"}};
+  set_files(readable_files());
+  EXPECT_TRUE(load_env_only().tls.has_value());
+}
+
+// Echo mode is the netcat check's plain text.
+TEST_F(ConfigServerTls, EchoModeIsPlainTextAndNeedsNoFiles) {
+  const testing::WorkingDirectory here(dir_.path());
+  env_ = {{"SERVER_MODE", "echo"}};
+  EXPECT_EQ(load_env_only().tls, std::nullopt);
+  env_["SERVER_TLS"] = "on";
+  EXPECT_EQ(load_env_only().tls, std::nullopt);
+}
+
+TEST_F(ConfigServerTls, ABadValueIsAnErrorNamingServerTlsInEveryMode) {
+  for (const char* mode : {"lottery", "echo"}) {
+    SCOPED_TRACE(mode);
+    env_ = {{"SERVER_TLS", "maybe"}, {"SERVER_MODE", mode}};
+    const ConfigError error =
+        expect_error(dir_.absent("config.ini"), {"invalid setting SERVER_TLS: \"maybe\" is not one of off, on"});
+    EXPECT_EQ(error.key(), "SERVER_TLS");
+    env_ = {{"SERVER_MODE", mode}};
+    EXPECT_EQ(expect_error(dir_.write("config.ini", "[DEFAULT]\nSERVER_TLS = yes\n"),
+                           {"invalid setting SERVER_TLS: \"yes\""})
+                  .key(),
+              "SERVER_TLS");
+  }
 }
 
 }  // namespace

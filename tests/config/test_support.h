@@ -1,5 +1,6 @@
 #pragma once
 
+#include <filesystem>
 #include <map>
 #include <optional>
 #include <string>
@@ -31,14 +32,41 @@ class ConfigFiles {
   tp0::testing::TempDir dir_;
 };
 
-// An Environment backed by `variables`, which must outlive it.
-inline Environment fake_environment(const std::map<std::string, std::string>& variables) {
-  return [&variables](const std::string& name) -> std::optional<std::string> {
-    const auto it = variables.find(name);
-    if (it == variables.end()) return std::nullopt;
-    return it->second;
+// An Environment backed by `variables`, then by `fallback` for the names `variables` does
+// not hold; both must outlive it.
+inline Environment fake_environment(const std::map<std::string, std::string>& variables,
+                                    const std::map<std::string, std::string>& fallback) {
+  return [&variables, &fallback](const std::string& name) -> std::optional<std::string> {
+    for (const auto* source : {&variables, &fallback}) {
+      if (const auto it = source->find(name); it != source->end()) return it->second;
+    }
+    return std::nullopt;
   };
 }
+
+// An Environment backed by `variables`, which must outlive it.
+inline Environment fake_environment(const std::map<std::string, std::string>& variables) {
+  static const std::map<std::string, std::string> kNothing;
+  return fake_environment(variables, kNothing);
+}
+
+// Makes `path` the working directory until destroyed, then goes back: for the settings
+// whose defaults are paths relative to it.
+class WorkingDirectory {
+ public:
+  explicit WorkingDirectory(const std::string& path) : previous_(std::filesystem::current_path()) {
+    std::filesystem::current_path(path);
+  }
+  ~WorkingDirectory() {
+    std::error_code ignored;
+    std::filesystem::current_path(previous_, ignored);
+  }
+  WorkingDirectory(const WorkingDirectory&) = delete;
+  WorkingDirectory& operator=(const WorkingDirectory&) = delete;
+
+ private:
+  std::filesystem::path previous_;
+};
 
 // Expects `load()` to throw a one-line ConfigError containing every one of `fragments`,
 // and returns it.

@@ -66,13 +66,13 @@ TEST_P(Conversation, AFirstMessageOnlyTheServerSendsEndsTheConversation) {
   const std::vector<Message> server_only = {Ack{AckCode::kOk, 0}, protocol::Winners{true, {"1"}},
                                             protocol::NotReady{}, protocol::Resume{0}};
   for (const Message& first : server_only) {
-    RawPeer peer(cluster_.port());
+    RawPeer peer(cluster_, 1);
     peer.send_bytes(frames_of({first, protocol::Hello{1}, batch_of(1, 0, 0)}));
     EXPECT_EQ(peer.receive(), Message(Ack{AckCode::kUnexpectedMessage, 0})) << protocol::name_of(first);
     EXPECT_TRUE(peer.closed_by_server()) << protocol::name_of(first);
   }
   EXPECT_TRUE(bets_per_agency(cluster_.bets_path()).empty()) << "a batch behind the refusal was stored";
-  RawPeer honest(cluster_.port());
+  RawPeer honest(cluster_, 1);
   introduce(honest, 1, 0);
   exchange(honest, batch_of(1, 0, 0), Ack{AckCode::kOk, 0});
   EXPECT_EQ(server.lines_containing("action: receive_message | result: fail").size(), server_only.size());
@@ -80,7 +80,7 @@ TEST_P(Conversation, AFirstMessageOnlyTheServerSendsEndsTheConversation) {
 
 TEST_P(Conversation, AnEmptyBatchOfAFinishedAgencyIsRefused) {
   auto& server = start_server();
-  RawPeer peer(cluster_.port());
+  RawPeer peer(cluster_, 1);
   introduce(peer, 1, 0);
   exchange(peer, batch_of(1, 0, 0), Ack{AckCode::kOk, 0});
   exchange(peer, protocol::Finished{}, Ack{AckCode::kOk, 0});
@@ -96,7 +96,7 @@ TEST_P(Conversation, AnEmptyBatchOfAFinishedAgencyIsRefused) {
 TEST_P(Conversation, OtherBetsWhereSomeAreHeldAreRefusedAndWhatFollowsIsNotServed) {
   auto& server = start_server();
   {
-    RawPeer peer(cluster_.port());
+    RawPeer peer(cluster_, 1);
     introduce(peer, 1, 0);
     exchange(peer, batch_of(1, 0, 0), Ack{AckCode::kOk, 0});
     exchange(peer, batch_of(1, 0, 0), Ack{AckCode::kOk, 0});  // the same batch again
@@ -106,7 +106,7 @@ TEST_P(Conversation, OtherBetsWhereSomeAreHeldAreRefusedAndWhatFollowsIsNotServe
   }
   EXPECT_EQ(bet_keys_in_bets_file(cluster_.bets_path(), 1).size(), 4u);
   EXPECT_TRUE(server.lines_containing("action: agency_finished").empty()) << server.output();
-  RawPeer again(cluster_.port());
+  RawPeer again(cluster_, 1);
   introduce(again, 1, 4);
   // Refused 7 if a message that was never served had closed the agency's stream.
   exchange(again, batch_of(1, 4, 4), Ack{AckCode::kOk, 0});
@@ -120,8 +120,8 @@ class TwoConnectionsOfOneAgency : public ::testing::Test {
  protected:
   void SetUp() override {
     cluster_.start_server({{"SERVER_CONCURRENCY", "process"}, {"SERVER_AGENCIES", "2"}});
-    RawPeer first(cluster_.port());
-    second_.emplace(cluster_.port());
+    RawPeer first(cluster_, 1);
+    second_.emplace(cluster_, 1);
     introduce(first, 1, 0);
     introduce(*second_, 1, 0);
     // The first stores; the second's view of the stream is now stale.
@@ -144,17 +144,19 @@ TEST_F(TwoConnectionsOfOneAgency, ASecondHelloSaysWhereTheStreamEndsNow) {
 // The stale batch is refused when it is stored, together with what came with it; no
 // message behind it is served, whatever it is.
 TEST_F(TwoConnectionsOfOneAgency, NothingBehindABatchRefusedAsOutOfPlaceIsServed) {
-  const std::vector<Message> behind = {protocol::Finished{}, protocol::SingleBet{batch_of(1, 0, 50, 1).bets[0]},
+  // The single bet at 8, where the agency's stored bets end when it arrives: served, it
+  // would be stored.
+  const std::vector<Message> behind = {protocol::Finished{}, protocol::SingleBet{batch_of(1, 0, 50, 1).bets[0], 8},
                                        protocol::Hello{1}, protocol::WinnersQuery{1}};
   second_->send_bytes(frames_of({batch_of(1, 0, 100), behind[0]}));
   EXPECT_EQ(second_->receive(), Message(Ack{AckCode::kOutOfPlace, 0}));
   EXPECT_TRUE(second_->closed_by_server()) << "the Finished behind it was answered";
   for (std::size_t i = 1; i < behind.size(); ++i) {
     const auto stream_end = static_cast<std::uint32_t>(4 * i);
-    RawPeer stale(cluster_.port());
+    RawPeer stale(cluster_, 1);
     introduce(stale, 1, stream_end);
     // Another connection stores meanwhile, so this one's view goes stale too.
-    RawPeer mover(cluster_.port());
+    RawPeer mover(cluster_, 1);
     introduce(mover, 1, stream_end);
     mover.send(batch_of(1, stream_end, static_cast<int>(stream_end)));
     ASSERT_EQ(mover.receive(), Message(Ack{AckCode::kOk, 0}));

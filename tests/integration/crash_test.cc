@@ -254,7 +254,7 @@ TEST_P(ClientKilled, MidIngestOnlyItsOwnConversationEnds) {
   ASSERT_EQ(victim.wait_exit(kRunTimeout), 128 + SIGKILL);
   {
     // What the server sees of a client killed inside write(2): half a batch, then the end.
-    RawPeer peer(cluster.port());
+    RawPeer peer(cluster, kHalfFrame);
     peer.send(protocol::Hello{kHalfFrame});
     ASSERT_EQ(peer.receive(), protocol::Message(protocol::Resume{0}));
     protocol::Batch batch{kHalfFrame, 0, {}};
@@ -267,7 +267,7 @@ TEST_P(ClientKilled, MidIngestOnlyItsOwnConversationEnds) {
       << server.output();
   // Both come back to say they finished, so that the draw can be held.
   for (const std::uint32_t agency : {kVictim, kHalfFrame}) {
-    RawPeer peer(cluster.port());
+    RawPeer peer(cluster, agency);
     peer.send(protocol::Hello{agency});
     const auto answer = peer.receive();
     ASSERT_TRUE(answer && std::holds_alternative<protocol::Resume>(*answer));

@@ -4,6 +4,7 @@
 #include <random>
 #include <thread>
 
+#include "common/net/errors.h"
 #include "common/protocol/codec.h"
 #include "tests/integration/agency_data.h"
 #include "tests/integration/cluster.h"
@@ -66,7 +67,7 @@ class HostilePeers : public ::testing::TestWithParam<const char*> {
 
 TEST_P(HostilePeers, FourGigabyteLengthIsRefusedBeforeAnyOfItIsRead) {
   auto& server = start_server();
-  RawPeer peer(cluster_.port());
+  RawPeer peer(cluster_, 1);
   const std::vector<std::byte> header(4, std::byte{0xFF});
   peer.send_bytes(header);
   EXPECT_TRUE(peer.closed_by_server());
@@ -76,7 +77,7 @@ TEST_P(HostilePeers, FourGigabyteLengthIsRefusedBeforeAnyOfItIsRead) {
 
 TEST_P(HostilePeers, FrameCutThenSilenceIsDroppedAtTheIdleTimeoutAndHoldsNobodyForever) {
   auto& server = start_server({{"SERVER_IDLE_TIMEOUT", "1s"}});
-  RawPeer peer(cluster_.port());
+  RawPeer peer(cluster_, 9);
   peer.send_first_bytes_of(protocol::Hello{9}, 6);
   ASSERT_TRUE(server.wait_for_line("action: accept_connections | result: success", kStartTimeout));
   // The normal agency arrives while the silent peer is being served; sequentially it
@@ -105,7 +106,7 @@ TEST_P(HostilePeers, RandomBytesEndOnlyTheirOwnConnection) {
   for (int i = 0; i < kPeers; ++i) {
     std::vector<std::byte> noise(1 + random() % 3000);
     for (auto& byte : noise) byte = static_cast<std::byte>(random());
-    RawPeer peer(cluster_.port());
+    RawPeer peer(cluster_, 1);
     peer.send_bytes(noise);
     peer.close();
   }
@@ -115,7 +116,7 @@ TEST_P(HostilePeers, RandomBytesEndOnlyTheirOwnConnection) {
 
 TEST_P(HostilePeers, UnknownMessageTypeEndsTheConversation) {
   auto& server = start_server();
-  RawPeer peer(cluster_.port());
+  RawPeer peer(cluster_, 1);
   peer.send_bytes(std::vector<std::byte>{std::byte{0}, std::byte{0}, std::byte{0}, std::byte{1}, std::byte{0x63}});
   EXPECT_TRUE(peer.closed_by_server());
   ASSERT_TRUE(server.wait_for_line("action: serve_connection | result: fail", kStartTimeout));
@@ -126,7 +127,7 @@ TEST_P(HostilePeers, UnknownMessageTypeEndsTheConversation) {
 TEST_P(HostilePeers, BatchWithOneInvalidBetIsRefusedWholeAndNothingIsStored) {
   auto& server = start_server();
   {
-    RawPeer peer(cluster_.port());
+    RawPeer peer(cluster_, 1);
     peer.send(protocol::Hello{1});
     ASSERT_EQ(peer.receive(), protocol::Message(protocol::Resume{0}));
     protocol::Batch batch{1, 0, {}};
@@ -156,7 +157,7 @@ TEST_P(HostilePeers, TheSameBatchTwiceIsStoredOnceAndAGapOrAnOverlapIsRefused) {
     ASSERT_EQ(peer.receive(), protocol::Message(protocol::Resume{stored}));
   };
   {
-    RawPeer peer(cluster_.port());
+    RawPeer peer(cluster_, 2);
     hello(peer, 0);
     auto twice = frame_of(batch_at(0, 0));
     const auto again = frame_of(batch_at(0, 0));
@@ -171,14 +172,14 @@ TEST_P(HostilePeers, TheSameBatchTwiceIsStoredOnceAndAGapOrAnOverlapIsRefused) {
     EXPECT_TRUE(peer.closed_by_server());
   }
   {
-    RawPeer peer(cluster_.port());
+    RawPeer peer(cluster_, 2);
     hello(peer, 3);
     peer.send(batch_at(2, 200));
     EXPECT_EQ(peer.receive(), protocol::Message(Ack{AckCode::kOutOfPlace, 0})) << "overlapping";
     EXPECT_TRUE(peer.closed_by_server());
   }
   {
-    RawPeer peer(cluster_.port());
+    RawPeer peer(cluster_, 2);
     hello(peer, 3);
     peer.send(batch_at(3, 300));
     EXPECT_EQ(peer.receive(), protocol::Message(Ack{AckCode::kOk, 0}));
@@ -197,7 +198,7 @@ TEST_P(HostilePeers, TheSameBatchTwiceIsStoredOnceAndAGapOrAnOverlapIsRefused) {
 TEST_P(HostilePeers, FinishedTwiceFromOneAgencyCountsOnce) {
   auto& server = start_server({{"SERVER_AGENCIES", "2"}});
   for (int connection = 0; connection < 2; ++connection) {
-    RawPeer peer(cluster_.port());
+    RawPeer peer(cluster_, 2);
     peer.send(protocol::Hello{2});
     ASSERT_EQ(peer.receive(), protocol::Message(protocol::Resume{0}));
     for (int repeat = 0; repeat < 2; ++repeat) {
@@ -215,7 +216,7 @@ TEST_P(HostilePeers, FinishedTwiceFromOneAgencyCountsOnce) {
 TEST_P(HostilePeers, QueriesForAnotherAgencyOrWithoutBetsLeakNothing) {
   start_server({{"SERVER_AGENCIES", "2"}});
   const auto ask = [&](std::uint32_t hello, std::uint32_t query) {
-    RawPeer peer(cluster_.port());
+    RawPeer peer(cluster_, hello);
     peer.send(protocol::Hello{hello});
     EXPECT_EQ(peer.receive(), protocol::Message(protocol::Resume{0}));
     peer.send(protocol::WinnersQuery{query});
@@ -224,7 +225,7 @@ TEST_P(HostilePeers, QueriesForAnotherAgencyOrWithoutBetsLeakNothing) {
   EXPECT_EQ(ask(2, 1), protocol::Message(Ack{AckCode::kWrongAgency, 0})) << "before the draw";
   {
     // Agency 2 finishes without a bet.
-    RawPeer peer(cluster_.port());
+    RawPeer peer(cluster_, 2);
     peer.send(protocol::Hello{2});
     EXPECT_EQ(peer.receive(), protocol::Message(protocol::Resume{0}));
     peer.send(protocol::Finished{});
@@ -244,8 +245,9 @@ TEST_P(HostilePeers, ThousandConnectionsOpenedAndDroppedLeakNothing) {
                                {"SERVER_MAX_CHILDREN", std::to_string(kConnections)}});
   const std::size_t descriptors_before = open_descriptors_of(server.pid());
   for (int i = 0; i < kConnections; ++i) {
-    RawPeer peer(cluster_.port());
-    // Half leave with a reset, half with an orderly close.
+    // Half leave before saying anything, half after the TLS handshake (when the server
+    // speaks TLS); in each half, half with a reset, half with an orderly close.
+    RawPeer peer = i % 4 < 2 ? RawPeer(cluster_.port(), RawPeer::PlainText{}) : RawPeer(cluster_, 1);
     peer.close(/*abort=*/i % 2 == 0);
   }
   ASSERT_TRUE(server.wait_for_lines("action: close_connection", kConnections, kRunTimeout)) << server.output();
@@ -270,8 +272,8 @@ TEST(HostilePeersProcess, TwoConnectionsOfOneAgencyCannotStoreTheSameBetsTwice) 
   cluster.start_server({{"SERVER_CONCURRENCY", "process"}, {"SERVER_AGENCIES", "1"}});
   protocol::Batch batch{1, 0, {}};
   for (int i = 0; i < 4; ++i) batch.bets.push_back(valid_bet(1, i));
-  RawPeer first(cluster.port());
-  RawPeer second(cluster.port());
+  RawPeer first(cluster, 1);
+  RawPeer second(cluster, 1);
   for (RawPeer* peer : {&first, &second}) {
     peer->send(protocol::Hello{1});
     ASSERT_EQ(peer->receive(), protocol::Message(protocol::Resume{0}));
@@ -281,46 +283,57 @@ TEST(HostilePeersProcess, TwoConnectionsOfOneAgencyCannotStoreTheSameBetsTwice) 
   second.send(batch);
   EXPECT_EQ(second.receive(), protocol::Message(Ack{AckCode::kOutOfPlace, 0}));
   EXPECT_TRUE(second.closed_by_server());
-  RawPeer third(cluster.port());
+  RawPeer third(cluster, 1);
   third.send(protocol::Hello{1});
   EXPECT_EQ(third.receive(), protocol::Message(protocol::Resume{4}));
   EXPECT_EQ(bet_keys_in_bets_file(cluster.bets_path(), 1).size(), 4u) << "stored twice";
 }
 
+// In both settings: with TLS the server closes such a connection without a word (its
+// client cannot read a plain answer before the handshake), in plain text it answers busy.
 TEST(HostilePeersProcess, ConnectionsBeyondTheChildLimitAreRefusedNeverForked) {
   constexpr int kLimit = 3;
   constexpr int kSurplus = 5;
-  Cluster cluster;
-  auto& server = cluster.start_server({{"SERVER_CONCURRENCY", "process"},
-                                       {"SERVER_AGENCIES", "1"},
-                                       {"SERVER_MAX_CHILDREN", std::to_string(kLimit + 1)},
-                                       {"SERVER_HELLO_TIMEOUT", "120s"}});
-  // One of the SERVER_MAX_CHILDREN children is the waiting room; kLimit serve connections.
-  // Holders connect and say nothing; the Hello deadline is long enough not to drop them.
-  std::vector<std::unique_ptr<RawPeer>> holders;
-  holders.reserve(kLimit);
-  for (int i = 0; i < kLimit; ++i) holders.push_back(std::make_unique<RawPeer>(cluster.port()));
-  ASSERT_TRUE(server.wait_for_lines("action: accept_connections | result: success", kLimit, kStartTimeout));
-  for (int i = 0; i < kSurplus; ++i) {
-    RawPeer refused(cluster.port());
-    EXPECT_EQ(refused.receive(), protocol::Message(Ack{AckCode::kServerBusy, 0}));
-    EXPECT_TRUE(refused.closed_by_server());
-  }
-  EXPECT_EQ(connection_children_of(server).size(), static_cast<std::size_t>(kLimit));
-  EXPECT_EQ(children_of(server.pid()).size(), static_cast<std::size_t>(kLimit + 1));
-  EXPECT_EQ(server.lines_containing("action: accept_connections | result: fail").size(),
-            static_cast<std::size_t>(kSurplus));
+  for (const bool tls : {true, false}) {
+    SCOPED_TRACE(tls ? "TLS" : "plain text");
+    Cluster cluster;
+    auto& server = cluster.start_server({{"SERVER_CONCURRENCY", "process"},
+                                         {"SERVER_AGENCIES", "1"},
+                                         {"SERVER_MAX_CHILDREN", std::to_string(kLimit + 1)},
+                                         {"SERVER_HELLO_TIMEOUT", "120s"},
+                                         {"SERVER_TLS", tls ? "on" : "off"}});
+    // One of the SERVER_MAX_CHILDREN children is the waiting room; kLimit serve connections.
+    // Holders connect and say nothing; the Hello deadline is long enough not to drop them.
+    std::vector<std::unique_ptr<RawPeer>> holders;
+    holders.reserve(kLimit);
+    for (int i = 0; i < kLimit; ++i) holders.push_back(std::make_unique<RawPeer>(cluster, 1));
+    ASSERT_TRUE(server.wait_for_lines("action: accept_connections | result: success", kLimit, kStartTimeout));
+    for (int i = 0; i < kSurplus; ++i) {
+      if (tls) {
+        EXPECT_THROW(RawPeer refused(cluster, 1), net::NetError) << "the server closed during the handshake";
+        continue;
+      }
+      RawPeer refused(cluster, 1);
+      EXPECT_EQ(refused.receive(), protocol::Message(Ack{AckCode::kServerBusy, 0}));
+      EXPECT_TRUE(refused.closed_by_server());
+    }
+    EXPECT_EQ(connection_children_of(server).size(), static_cast<std::size_t>(kLimit));
+    EXPECT_EQ(children_of(server.pid()).size(), static_cast<std::size_t>(kLimit + 1));
+    EXPECT_EQ(server.lines_containing("action: accept_connections | result: fail").size(),
+              static_cast<std::size_t>(kSurplus));
 
-  // A real agency arriving now is told the server is busy, waits, and is served once a
-  // holder leaves.
-  const auto data = write_agency_file(cluster.dir().file("agency-1.csv"), 1, kNormalBets, kNormalWinners);
-  auto& client = cluster.start_client(1, {{"CLI_DATA_FILE", data.path}});
-  ASSERT_TRUE(client.wait_for_line("action: connect | result: in_progress", kStartTimeout)) << client.output();
-  EXPECT_NE(client.lines_containing("in_progress")[0].find("server busy"), std::string::npos);
-  holders.clear();
-  ASSERT_EQ(client.wait_exit(kRunTimeout), 0) << client.output();
-  EXPECT_EQ(bets_per_agency(cluster.bets_path())[1], kNormalBets);
-  EXPECT_TRUE(client.lines_containing("result: fail").empty()) << client.output();
+    // A real agency arriving now is told the server is busy, waits, and is served once a
+    // holder leaves.
+    const auto data = write_agency_file(cluster.dir().file("agency-1.csv"), 1, kNormalBets, kNormalWinners);
+    auto& client = cluster.start_client(1, {{"CLI_DATA_FILE", data.path}, {"CLI_TLS", tls ? "on" : "off"}});
+    ASSERT_TRUE(client.wait_for_line("action: connect | result: in_progress", kStartTimeout)) << client.output();
+    EXPECT_NE(client.lines_containing("in_progress")[0].find("server busy"), std::string::npos);
+    holders.clear();
+    ASSERT_EQ(client.wait_exit(kRunTimeout), 0) << client.output();
+    EXPECT_EQ(bets_per_agency(cluster.bets_path())[1], kNormalBets);
+    EXPECT_TRUE(client.lines_containing("result: fail").empty()) << client.output();
+    EXPECT_TRUE(server.lines_containing("action: serve_connection | result: fail").empty()) << server.output();
+  }
 }
 
 }  // namespace

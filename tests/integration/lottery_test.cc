@@ -202,5 +202,20 @@ TEST(ConfigurationErrors, BadSettingIsOneLineNamingTheKeyAndExitCodeOne) {
   EXPECT_NE(anonymous.output().find("CLI_ID"), std::string::npos) << anonymous.output();
 }
 
+// Lottery mode speaks TLS by default: started where no certificate is, each program says
+// in one line which setting names the missing file.
+TEST(ConfigurationErrors, AMissingCertificateIsOneLineNamingItsSettingAndExitCodeOne) {
+  TempDir dir;
+  Process server(TP0_SERVER_BIN, {}, dir.path(), dir.file("server.log"));
+  EXPECT_EQ(server.wait_exit(kRunTimeout), 1);
+  EXPECT_NE(server.output().find("SERVER_TLS_CERT"), std::string::npos) << server.output();
+  EXPECT_EQ(split_lines(server.output()).size(), 1u) << server.output();
+
+  Process client(TP0_CLIENT_BIN, {{"CLI_ID", "1"}}, dir.path(), dir.file("client.log"));
+  EXPECT_EQ(client.wait_exit(kRunTimeout), 1);
+  EXPECT_NE(client.output().find("tls.cert (CLI_TLS_CERT)"), std::string::npos) << client.output();
+  EXPECT_EQ(split_lines(client.output()).size(), 1u) << client.output();
+}
+
 }  // namespace
 }  // namespace tp0::testing

@@ -13,6 +13,7 @@
 
 #include "common/net/connection.h"
 #include "common/protocol/frame.h"
+#include "common/tls/session.h"
 #include "tests/integration/raw_peer.h"
 
 namespace tp0::testing {
@@ -37,9 +38,17 @@ std::size_t frame_size(const std::vector<std::byte>& bytes) {
 
 }  // namespace
 
-PausingRelay::PausingRelay(std::uint16_t server_port, std::size_t frames)
-    : listener_(net::TcpListener::listen("127.0.0.1", 0, 1)),
-      thread_([this, server_port, frames] { relay(server_port, frames); }) {}
+PausingRelay::PausingRelay(Cluster& cluster, std::uint32_t agency, std::size_t frames)
+    : listener_(net::TcpListener::listen("127.0.0.1", 0, 1)) {
+  if (cluster.tls()) {
+    ignore_sigpipe();
+    as_server_ = std::make_unique<tls::Context>(tls::Context::Side::kServer,
+                                                credentials_in(cluster.server_folder(), "server"));
+    as_agency_ = std::make_unique<tls::Context>(tls::Context::Side::kClient,
+                                                credentials_in(cluster.agency_folder(agency), "agency"));
+  }
+  thread_ = std::thread([this, server_port = cluster.port(), frames] { relay(server_port, frames); });
+}
 
 PausingRelay::~PausingRelay() { thread_.join(); }
 
@@ -54,17 +63,23 @@ void PausingRelay::relay(std::uint16_t server_port, std::size_t frames) {
     await_readable(std::span(&listening, 1), "client connecting");
     std::optional<net::Connection> client = listener_.accept();
     if (!client) throw std::runtime_error("the client's connection ended before it was accepted");
-    net::Connection server = net::connect_to("127.0.0.1", std::to_string(server_port));
+    client->set_idle_timeout(RawPeer::kPeerPatience);
+    if (as_server_) tls::accept(*client, *as_server_);
+    // Opened when the client's first frame is to go, which then goes at once: a read of a
+    // TLS server returns only with data, past the session tickets that follow its
+    // handshake, so none may begin before the server has been sent something to answer.
+    std::optional<net::Connection> server;
     std::vector<std::byte> held;  // bytes from the client not passed on yet
     std::array<std::byte, 2 * protocol::kMaxFrameBytes> chunk{};
     bool paused = false;
     bool server_open = true;
     while (true) {
       // A negative descriptor is left out of the poll: a closed server has nothing more to say.
-      std::array<pollfd, 2> fds{{{client->fd(), POLLIN, 0}, {server_open ? server.fd() : -1, POLLIN, 0}}};
+      const int server_fd = server && server_open ? server->fd() : -1;
+      std::array<pollfd, 2> fds{{{client->fd(), POLLIN, 0}, {server_fd, POLLIN, 0}}};
       await_readable(fds, "client or server message");
       if (fds[1].revents != 0) {
-        const std::size_t got = server.read_some(chunk);
+        const std::size_t got = server->read_some(chunk);
         if (got == 0) {
           server_open = false;
         } else {
@@ -79,7 +94,8 @@ void PausingRelay::relay(std::uint16_t server_port, std::size_t frames) {
       held.insert(held.end(), chunk.begin(), chunk.begin() + static_cast<std::ptrdiff_t>(got));
       for (std::size_t size = frame_size(held); size != 0 && size <= held.size() && !paused; size = frame_size(held)) {
         paused = frames == 0;
-        server.write_all(std::span(held).first(paused ? size / 2 : size));
+        if (!server) server = connect_to_server(server_port);
+        server->write_all(std::span(held).first(paused ? size / 2 : size));
         held.erase(held.begin(), held.begin() + static_cast<std::ptrdiff_t>(size));
         if (!paused) --frames;
       }
@@ -88,6 +104,13 @@ void PausingRelay::relay(std::uint16_t server_port, std::size_t frames) {
     const std::lock_guard lock(mutex_);
     error_ = error.what();
   }
+}
+
+net::Connection PausingRelay::connect_to_server(std::uint16_t server_port) {
+  net::Connection server = net::connect_to("127.0.0.1", std::to_string(server_port));
+  server.set_idle_timeout(RawPeer::kPeerPatience);
+  if (as_agency_) tls::connect(server, *as_agency_, "127.0.0.1");
+  return server;
 }
 
 }  // namespace tp0::testing

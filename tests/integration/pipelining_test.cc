@@ -9,9 +9,12 @@
 #include "common/protocol/channel.h"
 #include "common/protocol/codec.h"
 #include "common/sys/signals.h"
+#include "common/tls/context.h"
+#include "common/tls/session.h"
 #include "tests/integration/agency_data.h"
 #include "tests/integration/cluster.h"
 #include "tests/integration/raw_peer.h"
+#include "tests/support/certificates.h"
 
 namespace tp0::testing {
 namespace {
@@ -37,18 +40,27 @@ protocol::Batch batch_of(std::uint32_t agency, std::size_t first_document, std::
 TEST(ClientPipelining, SendsAWindowOfBatchesAheadOfTheirAcks) {
   TempDir dir;
   const auto data = write_agency_file(dir.file("agency-1.csv"), 1, 12 * kBatchBets, 1);
+  const std::uint32_t agencies[] = {1};
+  make_certificates(dir.file("tls"), agencies);
+  ignore_sigpipe();
+  const tls::Context server_tls(tls::Context::Side::kServer, credentials_in(dir.file("tls/server"), "server"));
+  const tls::Credentials client_tls = credentials_in(dir.file("tls/agency-1"), "agency");
   auto listener = net::TcpListener::listen("127.0.0.1", 0, 1);
   Process client(TP0_CLIENT_BIN,
                  {{"CLI_ID", "1"},
                   {"CLI_SERVER_ADDRESS", "127.0.0.1:" + std::to_string(listener.port())},
                   {"CLI_DATA_FILE", data.path},
                   {"CLI_BATCH_MAXAMOUNT", std::to_string(kBatchBets)},
-                  {"CLI_LOG_LEVEL", "DEBUG"}},
+                  {"CLI_LOG_LEVEL", "DEBUG"},
+                  {"CLI_TLS_CERT", client_tls.certificate},
+                  {"CLI_TLS_KEY", client_tls.key},
+                  {"CLI_TLS_CA", client_tls.authority}},
                  dir.path(), dir.file("client.log"));
   ASSERT_EQ(sys::wait_for(listener.fd(), POLLIN, kPatience), sys::WaitResult::kReady) << client.output();
   auto connection = listener.accept();
   ASSERT_TRUE(connection.has_value());
   connection->set_idle_timeout(std::chrono::milliseconds(kPatience));
+  ASSERT_EQ(tls::accept(*connection, server_tls), 1u) << "the agency its certificate names";
   protocol::Channel channel(std::move(*connection));
 
   ASSERT_EQ(channel.receive_expected("Hello"), protocol::Message(protocol::Hello{1}));
@@ -91,7 +103,7 @@ TEST(ServerPipelining, AnswersBatchesSentBackToBackInOrderEachStoredOrRefusedAlo
   constexpr std::size_t kInvalid = 5;
   Cluster cluster;
   auto& server = cluster.start_server({{"SERVER_CONCURRENCY", "process"}});
-  RawPeer peer(cluster.port());
+  RawPeer peer(cluster, kAgency);
   std::vector<std::byte> stream = frame_of(protocol::Hello{kAgency});
   std::uint32_t position = 0;
   for (std::size_t i = 0; i < kBatches; ++i) {
@@ -131,7 +143,7 @@ TEST(ServerPipelining, BatchesBeforeAMalformedFrameAreStillStored) {
   constexpr std::uint32_t kAgency = 5;
   Cluster cluster;
   auto& server = cluster.start_server({{"SERVER_CONCURRENCY", "process"}});
-  RawPeer peer(cluster.port());
+  RawPeer peer(cluster, kAgency);
   std::vector<std::byte> stream = frame_of(protocol::Hello{kAgency});
   const auto batch = frame_of(batch_of(kAgency, 0, 3, 0));
   stream.insert(stream.end(), batch.begin(), batch.end());

@@ -3,18 +3,34 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <csignal>
 #include <filesystem>
+#include <stdexcept>
 #include <string>
+#include <thread>
 
 #include "common/net/errors.h"
 #include "common/net/tcp.h"
 #include "common/protocol/codec.h"
+#include "common/tls/session.h"
 #include "tests/support/process.h"
 
 namespace tp0::testing {
 
-RawPeer::RawPeer(std::uint16_t port) : connection_(net::connect_to("127.0.0.1", std::to_string(port))) {
+RawPeer::RawPeer(Cluster& cluster, std::uint32_t agency)
+    : RawPeer(cluster.tls() ? std::optional(cluster.agency_folder(agency)) : std::nullopt, cluster.port()) {}
+
+RawPeer::RawPeer(std::uint16_t port, const std::string& folder) : RawPeer(std::optional(folder), port) {}
+
+RawPeer::RawPeer(std::uint16_t port, PlainText) : RawPeer(std::nullopt, port) {}
+
+RawPeer::RawPeer(const std::optional<std::string>& folder, std::uint16_t port)
+    : connection_(net::connect_to("127.0.0.1", std::to_string(port))) {
   connection_.set_idle_timeout(kPeerPatience);
+  if (!folder) return;
+  ignore_sigpipe();
+  tls_ = std::make_unique<tls::Context>(tls::Context::Side::kClient, credentials_in(*folder, "agency"));
+  tls::connect(connection_, *tls_, "127.0.0.1");
 }
 
 void RawPeer::send_bytes(std::span<const std::byte> bytes) { connection_.write_all(bytes); }
@@ -43,13 +59,46 @@ bool RawPeer::closed_by_server() {
   }
 }
 
+void RawPeer::end_tls() {
+  connection_.return_to_plain();
+  tls_.reset();  // no session of it is left
+}
+
 void RawPeer::close(bool abort) {
   if (abort) {
     const linger reset{1, 0};
     ::setsockopt(connection_.fd(), SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
+    connection_.close_quietly();
+    return;
   }
   connection_.close();
 }
+
+std::unique_ptr<RawPeer> introduce_when_not_busy(Cluster& cluster, std::uint32_t agency) {
+  const auto deadline = std::chrono::steady_clock::now() + kRunTimeout;
+  const std::string who = "agency " + std::to_string(agency);
+  while (true) {
+    std::unique_ptr<RawPeer> peer;
+    try {
+      peer = std::make_unique<RawPeer>(cluster, agency);
+    } catch (const net::NetError&) {
+      // Closed during the handshake: how a TLS server at its child limit refuses.
+      if (!cluster.tls() || std::chrono::steady_clock::now() > deadline) throw;
+    }
+    if (peer) {
+      peer->send(protocol::Hello{agency});
+      const auto answer = peer->receive();
+      if (answer && std::holds_alternative<protocol::Resume>(*answer)) return peer;
+      if (answer != protocol::Message(protocol::Ack{protocol::AckCode::kServerBusy, 0})) {
+        throw std::runtime_error("the Hello of " + who + " was refused");
+      }
+    }
+    if (std::chrono::steady_clock::now() > deadline) throw std::runtime_error("the server stayed busy for " + who);
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));  // the client's first retry pause
+  }
+}
+
+void ignore_sigpipe() { std::signal(SIGPIPE, SIG_IGN); }
 
 std::vector<std::byte> frame_of(const protocol::Message& message) {
   std::vector<std::byte> frame;

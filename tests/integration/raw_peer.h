@@ -3,26 +3,42 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "common/net/connection.h"
 #include "common/protocol/frame.h"
 #include "common/protocol/messages.h"
+#include "common/tls/context.h"
+#include "tests/integration/cluster.h"
 #include "tests/support/process.h"
 
 namespace tp0::testing {
 
 // A test's own end of a TCP connection to the server, for speaking the protocol badly
-// on purpose: raw bytes, half frames, messages out of order. Every wait for the server
-// is bounded by kPeerPatience, so a server that hangs fails the test instead of it.
+// on purpose: raw bytes, half frames, messages out of order. By default it speaks them
+// through TLS with an agency's certificate, as the project's client does, so that what
+// it breaks is the conversation itself; in plain text for what is about plain text.
+// Every wait for the server is bounded by kPeerPatience, so a server that hangs fails
+// the test instead of it.
 class RawPeer {
  public:
   static constexpr std::chrono::seconds kPeerPatience{20};
+  struct PlainText {};
 
-  // Connects to 127.0.0.1:`port`. Throws NetError if that fails.
-  explicit RawPeer(std::uint16_t port);
+  // Connects to the cluster's server as agency `agency`: through TLS with the agency's
+  // certificate (Cluster::agency_folder), unless the server speaks plain text.
+  RawPeer(Cluster& cluster, std::uint32_t agency);
+  // Connects to 127.0.0.1:`port` and does the TLS handshake with the credentials in
+  // `folder` (agency.crt, agency.key, ca.crt), checking the server's certificate.
+  RawPeer(std::uint16_t port, const std::string& folder);
+  // Connects to 127.0.0.1:`port` and speaks plain text.
+  RawPeer(std::uint16_t port, PlainText);
+  // All throw NetError if the connection fails or the server closes it during the
+  // handshake (as a TLS server at its child limit does), TlsError if TLS refuses.
 
   void send_bytes(std::span<const std::byte> bytes);
   // Sends one whole frame holding `message`.
@@ -33,16 +49,37 @@ class RawPeer {
   // The server's next message, or nullopt if it closed the connection first.
   std::optional<protocol::Message> receive();
 
-  // True when the server closes the connection (discarding anything it sends before).
+  // True when the server closes the connection (discarding anything it sends before),
+  // false when it stays silent for kPeerPatience.
   bool closed_by_server();
 
-  // Closes now, with a reset instead of the usual orderly close when `abort` is set.
+  // Ends the TLS session in both directions and goes on on the bare connection, as the
+  // project's client does when it is answered WaitForDraw. Nothing to do in plain text.
+  void end_tls();
+
+  // Closes now, with a reset instead of the usual orderly close (and TLS close_notify)
+  // when `abort` is set.
   void close(bool abort = false);
 
  private:
+  // TLS with the credentials in `folder`, or plain text without.
+  RawPeer(const std::optional<std::string>& folder, std::uint16_t port);
+
+  // Declared before the connection, so that it outlives the session it made.
+  std::unique_ptr<tls::Context> tls_;
   net::Connection connection_;
   protocol::FrameReader reader_;
 };
+
+// Connects as agency `agency` and says Hello, again while the server is busy (at its
+// child limit: with TLS it closes the connection during the handshake, in plain text it
+// answers so), until it answers Resume. Throws std::runtime_error for any other answer.
+std::unique_ptr<RawPeer> introduce_when_not_busy(Cluster& cluster, std::uint32_t agency);
+
+// OpenSSL writes to its socket with write(2), which raises SIGPIPE once the peer has
+// gone: like the programs (sys::signals), a test that speaks TLS ignores it, so that a
+// closed connection is an error return, not the test's death. Harmless to call again.
+void ignore_sigpipe();
 
 // The frame of `message`: header and body.
 std::vector<std::byte> frame_of(const protocol::Message& message);

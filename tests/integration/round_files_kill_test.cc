@@ -247,7 +247,7 @@ TEST(DrawRecordTorn, AResumedDrawnRoundWithAnEmptyOrTornRecordAnswersEveryAgency
 
     Process& resumed = cluster.restart_server(settings);
     for (std::uint32_t id = 1; id <= kAgencies; ++id) {
-      RawPeer peer(cluster.port());
+      RawPeer peer(cluster, id);
       peer.send(protocol::Hello{id});
       ASSERT_EQ(peer.receive(), protocol::Message(protocol::Resume{static_cast<std::uint32_t>(round.bets)}));
       peer.send(protocol::WinnersQuery{id});

@@ -38,6 +38,14 @@ protocol::Batch batch_of(std::uint32_t agency, int count, int winners = 0, int f
   return batch;
 }
 
+// The server's line refusing `agency`, which its certificate names too, for being no
+// member of the round.
+std::string refusal_of_outsider(std::uint32_t agency) {
+  const std::string id = std::to_string(agency);
+  return "action: identify | result: fail | ip: 127.0.0.1 | certificate_agency: " + id + " | claimed_agency: " + id +
+         " | error: not one of the round's agencies";
+}
+
 class Round : public ::testing::TestWithParam<const char*> {
  protected:
   Process& start_server(std::uint32_t agencies, Environment environment = {}) {
@@ -50,7 +58,7 @@ class Round : public ::testing::TestWithParam<const char*> {
 
   // A peer that said Hello as `agency` and was let in.
   std::unique_ptr<RawPeer> introduce(std::uint32_t agency) {
-    auto peer = std::make_unique<RawPeer>(cluster_.port());
+    auto peer = std::make_unique<RawPeer>(cluster_, agency);
     peer->send(protocol::Hello{agency});
     const auto answer = peer->receive();
     EXPECT_TRUE(answer && std::holds_alternative<protocol::Resume>(*answer)) << "Hello of agency " << agency;
@@ -104,7 +112,9 @@ TEST_P(Round, AgenciesOutsideTheRoundAreRefusedAtTheirFirstMessage) {
   auto& server = start_server(kAgencies);
   const std::uint32_t outsiders[] = {0, kAgencies + 1, std::numeric_limits<std::uint32_t>::max()};
   for (const std::uint32_t outsider : outsiders) {
-    RawPeer peer(cluster_.port());
+    // With a certificate for the id it claims, as if the CA had signed one: only the
+    // round's membership can refuse it.
+    RawPeer peer(cluster_, outsider);
     // Everything an outsider could want, in one write: only the refusal comes back.
     std::vector<std::byte> requests;
     for (const Message& request : {Message(protocol::Hello{outsider}), Message(batch_of(outsider, 3, 3)),
@@ -115,11 +125,7 @@ TEST_P(Round, AgenciesOutsideTheRoundAreRefusedAtTheirFirstMessage) {
     peer.send_bytes(requests);
     EXPECT_EQ(peer.receive(), Message(Ack{AckCode::kUnknownAgency, 0})) << outsider;
     EXPECT_TRUE(peer.closed_by_server()) << outsider;
-    EXPECT_EQ(server.lines_containing("action: identify | result: fail | ip: 127.0.0.1 | claimed_agency: " +
-                                      std::to_string(outsider))
-                  .size(),
-              1u)
-        << server.output();
+    EXPECT_EQ(server.lines_containing(refusal_of_outsider(outsider)).size(), 1u) << server.output();
   }
   EXPECT_TRUE(bets_per_agency(cluster_.bets_path()).empty()) << "an outsider stored a bet";
   expect_honest_round_of_two();
@@ -128,7 +134,7 @@ TEST_P(Round, AgenciesOutsideTheRoundAreRefusedAtTheirFirstMessage) {
 TEST_P(Round, MadeUpAgenciesThatSayFinishedHoldNoDraw) {
   auto& server = start_server(2);
   for (std::uint32_t outsider = 101; outsider <= 105; ++outsider) {
-    RawPeer peer(cluster_.port());
+    RawPeer peer(cluster_, outsider);
     auto requests = frame_of(protocol::Hello{outsider});
     const auto finished = frame_of(protocol::Finished{});
     requests.insert(requests.end(), finished.begin(), finished.end());
@@ -137,11 +143,11 @@ TEST_P(Round, MadeUpAgenciesThatSayFinishedHoldNoDraw) {
     EXPECT_TRUE(peer.closed_by_server());
   }
   // A message without a Hello, naming a real agency, is no way in either.
-  RawPeer sly(cluster_.port());
+  RawPeer sly(cluster_, 1);
   sly.send(protocol::Finished{});
   EXPECT_EQ(sly.receive(), Message(Ack{AckCode::kUnexpectedMessage, 0}));
   EXPECT_TRUE(sly.closed_by_server());
-  RawPeer slier(cluster_.port());
+  RawPeer slier(cluster_, 1);
   slier.send(batch_of(1, 2));
   EXPECT_EQ(slier.receive(), Message(Ack{AckCode::kUnexpectedMessage, 0}));
   EXPECT_TRUE(slier.closed_by_server());
@@ -196,7 +202,8 @@ TEST_P(Round, BetsOfAnAgencyThatFinishedAreRefusedOnAnyConnection) {
     auto peer = introduce(1);
     peer->send(batch_of(1, 5, 5, 200));
     EXPECT_EQ(peer->receive(), kBettingClosed);
-    peer->send(protocol::SingleBet{bet_of(1, 300, lottery::kWinningNumber)});
+    // Where the agency's stored bets end: nothing but the closed stream refuses it.
+    peer->send(protocol::SingleBet{bet_of(1, 300, lottery::kWinningNumber), 3});
     EXPECT_EQ(peer->receive(), kBettingClosed);
     peer->send(protocol::Finished{});
     EXPECT_EQ(peer->receive(), kOk) << "saying finished again is harmless";
@@ -223,12 +230,9 @@ TEST_P(Round, TheClientOfAnAgencyThatFinishedResumesOrIsToldBettingIsClosed) {
   start_agency(1);
   await_finished(1);
   const auto run_again = [&](const std::string& data_file, const std::string& log) {
-    return std::make_unique<Process>(TP0_CLIENT_BIN,
-                                     Environment{{"CLI_ID", "1"},
-                                                 {"CLI_SERVER_ADDRESS", "127.0.0.1:" + std::to_string(cluster_.port())},
-                                                 {"CLI_DATA_FILE", data_file},
-                                                 {"CLI_BATCH_MAXAMOUNT", "25"}},
-                                     cluster_.dir().path(), cluster_.dir().file(log));
+    return std::make_unique<Process>(
+        TP0_CLIENT_BIN, cluster_.client_environment(1, {{"CLI_DATA_FILE", data_file}, {"CLI_BATCH_MAXAMOUNT", "25"}}),
+        cluster_.dir().path(), cluster_.dir().file(log));
   };
   // Beside the first run, which waits for the draw: the file with one more bet.
   const std::string longer = cluster_.dir().file("agency-1-longer.csv");
@@ -270,7 +274,7 @@ TEST_P(Round, AfterTheDrawNoBetEntersAndEveryAnswerIsTheSameBytes) {
     auto peer = introduce(1);
     peer->send(batch_of(1, 3, 3, 50));
     EXPECT_EQ(peer->receive(), kBettingClosed);
-    peer->send(protocol::SingleBet{bet_of(1, 60, lottery::kWinningNumber)});
+    peer->send(protocol::SingleBet{bet_of(1, 60, lottery::kWinningNumber), 10});
     EXPECT_EQ(peer->receive(), kBettingClosed);
     for (int ask = 0; ask < 3; ++ask) {
       peer->send(protocol::WinnersQuery{1});
@@ -285,21 +289,24 @@ TEST_P(Round, AfterTheDrawNoBetEntersAndEveryAnswerIsTheSameBytes) {
 
 // Silent connections cannot hold the server's capacity: each is dropped when it has not
 // said Hello within SERVER_HELLO_TIMEOUT, however long the idle timeout, and however
-// slowly it trickles bytes in.
+// slowly it trickles bytes in; with TLS, the handshake counts within that time.
 TEST_P(Round, ConnectionsThatDoNotIntroduceThemselvesInTimeAreDropped) {
   constexpr int kSilent = 3;
   // One more child than the silent connections: the waiting room's.
   auto& server = start_server(1, {{"SERVER_MAX_CHILDREN", std::to_string(kSilent + 1)},
                                   {"SERVER_HELLO_TIMEOUT", "1s"},
                                   {"SERVER_IDLE_TIMEOUT", "60s"}});
-  // kSilent - 1 say nothing at all; with the trickling one they fill every child slot.
+  // kSilent - 1 say nothing at all: one after its TLS handshake, one before it (it never
+  // starts one). With the trickling one they fill every child slot.
   std::vector<std::unique_ptr<RawPeer>> silent;
-  for (int i = 0; i + 1 < kSilent; ++i) silent.push_back(std::make_unique<RawPeer>(cluster_.port()));
+  silent.push_back(std::make_unique<RawPeer>(cluster_, 1));
+  silent.push_back(std::make_unique<RawPeer>(cluster_.port(), RawPeer::PlainText{}));
+  static_assert(kSilent - 1 == 2);
   // One more trickles all but the last byte of a Hello in, a byte every 300 ms: each
   // well within the idle timeout, so only the deadline can drop it.
   const auto hello = frame_of(protocol::Hello{1});
   std::thread trickle([&] {
-    RawPeer slow(cluster_.port());
+    RawPeer slow(cluster_, 1);
     try {
       for (std::size_t i = 0; i + 1 < hello.size(); ++i) {
         slow.send_bytes(std::span(&hello[i], 1));
@@ -322,23 +329,18 @@ TEST_P(Round, ConnectionsThatDoNotIntroduceThemselvesInTimeAreDropped) {
 }
 
 // Waiting for the draw holds none of the server's capacity: with one child allowed for
-// connections (SERVER_MAX_CHILDREN=2, the waiting room being the other),
-// agencies that asked for their winners early give their place back, and the last
-// agency still gets in, holds the draw, and everyone is answered.
+// connections (SERVER_MAX_CHILDREN=2, the waiting room being the other), agencies that
+// asked for their winners early give their place back (a process server answers
+// WaitForDraw and its waiting room holds their bare connections, closing them at the
+// draw; a sequential one answers NotReady), and the last agency still gets in, holds
+// the draw, and everyone is answered when it asks again.
 TEST_P(Round, AgenciesWaitingForTheDrawLeaveRoomForTheLastOne) {
   constexpr std::uint32_t kAgencies = 4;
   auto& server = start_server(kAgencies, {{"SERVER_MAX_CHILDREN", "2"}});
   std::vector<std::unique_ptr<RawPeer>> waiting;
   for (std::uint32_t agency = 1; agency < kAgencies; ++agency) {
-    auto peer = std::make_unique<RawPeer>(cluster_.port());
     // With one child allowed, the previous agency's child may still be ending.
-    while (true) {
-      peer->send(protocol::Hello{agency});
-      const auto answer = peer->receive();
-      if (answer == kNothingStoredYet) break;
-      ASSERT_EQ(answer, Message(Ack{AckCode::kServerBusy, 0}));
-      peer = std::make_unique<RawPeer>(cluster_.port());
-    }
+    auto peer = introduce_when_not_busy(cluster_, agency);
     peer->send(batch_of(agency, 5, static_cast<int>(agency)));
     EXPECT_EQ(peer->receive(), kOk);
     peer->send(protocol::Finished{});
@@ -348,6 +350,8 @@ TEST_P(Round, AgenciesWaitingForTheDrawLeaveRoomForTheLastOne) {
       EXPECT_EQ(peer->receive(), Message(protocol::NotReady{}));
       continue;  // the client asks again later, on a new connection
     }
+    ASSERT_EQ(peer->receive(), Message(protocol::WaitForDraw{}));
+    peer->end_tls();
     waiting.push_back(std::move(peer));
   }
   if (!sequential()) {
@@ -358,10 +362,19 @@ TEST_P(Round, AgenciesWaitingForTheDrawLeaveRoomForTheLastOne) {
   expect_served(kAgencies);
   EXPECT_EQ(draws(), 1u);
   for (std::uint32_t agency = 1; agency <= waiting.size(); ++agency) {
+    EXPECT_TRUE(waiting[agency - 1]->closed_by_server()) << "the waiting room held agency " << agency;
+    EXPECT_EQ(server.lines_containing("action: close_connection | result: success | ip: 127.0.0.1 | agency: " +
+                                      std::to_string(agency) + " | draw: held")
+                  .size(),
+              1u)
+        << server.output();
+  }
+  for (std::uint32_t agency = 1; agency < kAgencies; ++agency) {
+    auto peer = introduce_when_not_busy(cluster_, agency);
+    peer->send(protocol::WinnersQuery{agency});
     std::vector<std::string> expected;
     for (std::uint32_t i = 0; i < agency; ++i) expected.push_back(std::to_string(30000000 + i));
-    EXPECT_EQ(waiting[agency - 1]->receive(), Message(protocol::Winners{true, expected})) << agency;
-    waiting[agency - 1]->close();
+    EXPECT_EQ(peer->receive(), Message(protocol::Winners{true, expected})) << agency;
   }
   // Refusals at the child limit are expected here; a failed conversation is not.
   EXPECT_TRUE(server.lines_containing("action: serve_connection | result: fail").empty()) << server.output();

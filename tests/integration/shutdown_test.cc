@@ -77,7 +77,7 @@ TEST_P(Shutdown, ClientStopsCleanlyAtARandomMomentAndOthersAreUnaffected) {
   Cluster cluster;
   start_server(cluster);
   const std::size_t batches = 1 + random_() % 100;
-  PausingRelay relay(cluster.port(), 1 + batches);
+  PausingRelay relay(cluster, 1, 1 + batches);
   auto& victim =
       start_agency(cluster, 1, kVictimBets, {{"CLI_SERVER_ADDRESS", "127.0.0.1:" + std::to_string(relay.port())}});
   for (std::uint32_t id = 2; id <= kAgencies; ++id) start_agency(cluster, id, kBetsPerAgency);
@@ -134,34 +134,40 @@ void expect_clean_stop(Process& server) {
 
 // SIGTERM while the parent turns connections away at SERVER_MAX_CHILDREN: the busy answer
 // is moot, the parent still shuts down in order. The signal lands at a random moment of
-// a stream of refusals (seeded, printed).
+// a stream of refusals (seeded, printed). In both settings: with TLS the parent refuses
+// by closing, in plain text it answers busy first.
 TEST(ShutdownProcess, WhileRefusingConnectionsAtTheChildLimit) {
   std::mt19937 random(static_cast<std::mt19937::result_type>(test_seed()));
-  for (int round = 0; round < 5; ++round) {
-    Cluster cluster;
-    auto& server = cluster.start_server({{"SERVER_CONCURRENCY", "process"},
-                                         {"SERVER_MAX_CHILDREN", "2"},
-                                         {"SERVER_HELLO_TIMEOUT", "120s"},
-                                         {"SERVER_LISTEN_BACKLOG", "64"}});
-    RawPeer holder(cluster.port());
-    ASSERT_TRUE(server.wait_for_line("action: accept_connections | result: success", kStartTimeout));
-    std::atomic<bool> stop{false};
-    std::thread knocker([&] {
-      while (!stop) {
-        try {
-          RawPeer refused(cluster.port());
-          refused.receive();
-        } catch (const std::exception&) {
-          return;  // the listener is gone
+  for (const bool tls : {true, false}) {
+    for (int round = 0; round < 5; ++round) {
+      SCOPED_TRACE(std::string(tls ? "TLS" : "plain text") + ", round " + std::to_string(round));
+      Cluster cluster;
+      auto& server = cluster.start_server({{"SERVER_CONCURRENCY", "process"},
+                                           {"SERVER_MAX_CHILDREN", "2"},
+                                           {"SERVER_HELLO_TIMEOUT", "120s"},
+                                           {"SERVER_LISTEN_BACKLOG", "64"},
+                                           {"SERVER_TLS", tls ? "on" : "off"}});
+      RawPeer holder(cluster, 1);
+      ASSERT_TRUE(server.wait_for_line("action: accept_connections | result: success", kStartTimeout));
+      std::atomic<bool> stop{false};
+      std::thread knocker([&] {
+        while (!stop) {
+          try {
+            RawPeer refused(cluster, 1);
+            refused.receive();
+          } catch (const std::exception&) {
+            // Refused during the handshake, or the listener is gone.
+            if (!server.lines_containing("action: close_listener").empty()) return;
+          }
         }
-      }
-    });
-    const std::size_t refusals = 1 + random() % 50;
-    ASSERT_TRUE(server.wait_for_lines("action: accept_connections | result: fail", refusals, kRunTimeout))
-        << server.output();
-    expect_clean_stop(server);
-    stop = true;
-    knocker.join();
+      });
+      const std::size_t refusals = 1 + random() % 50;
+      ASSERT_TRUE(server.wait_for_lines("action: accept_connections | result: fail", refusals, kRunTimeout))
+          << server.output();
+      expect_clean_stop(server);
+      stop = true;
+      knocker.join();
+    }
   }
 }
 
@@ -174,10 +180,15 @@ TEST(ShutdownProcess, WhileAgenciesWaitForTheDraw) {
   const std::size_t room_descriptors = open_descriptors_of(room);
   std::vector<std::unique_ptr<RawPeer>> waiting;
   for (std::uint32_t agency = 1; agency <= 2; ++agency) {
-    waiting.push_back(std::make_unique<RawPeer>(cluster.port()));
-    waiting.back()->send(protocol::Hello{agency});
-    waiting.back()->send(protocol::Finished{});
-    waiting.back()->send(protocol::WinnersQuery{agency});
+    waiting.push_back(std::make_unique<RawPeer>(cluster, agency));
+    RawPeer& peer = *waiting.back();
+    peer.send(protocol::Hello{agency});
+    peer.send(protocol::Finished{});
+    peer.send(protocol::WinnersQuery{agency});
+    ASSERT_EQ(peer.receive(), protocol::Message(protocol::Resume{0}));
+    ASSERT_EQ(peer.receive(), protocol::Message(protocol::Ack{protocol::AckCode::kOk, 0}));
+    ASSERT_EQ(peer.receive(), protocol::Message(protocol::WaitForDraw{}));
+    peer.end_tls();
   }
   ASSERT_TRUE(server.wait_for_lines("action: hand_back_connection", 2, kRunTimeout)) << server.output();
   // A child's line says the connection has left it; the room holds it once it has read it

@@ -35,28 +35,31 @@ protocol::Batch bets_of(std::uint32_t agency) {
   return batch;
 }
 
-// Connects and says Hello as `agency`, again while the server answers that it is busy.
-std::unique_ptr<RawPeer> introduce(std::uint16_t port, std::uint32_t agency) {
-  while (true) {
-    auto peer = std::make_unique<RawPeer>(port);
-    peer->send(protocol::Hello{agency});
-    const auto answer = peer->receive();
-    if (answer && std::holds_alternative<protocol::Resume>(*answer)) return peer;
-    if (answer != Message(Ack{AckCode::kServerBusy, 0})) throw std::runtime_error("Hello refused");
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));  // the retry pause the client uses
-  }
-}
-
-// The documents of the winners answer to a query already sent, or nullopt for NotReady.
+// The documents of the winners answer to a query already sent, or nullopt when the draw
+// is not held yet: NotReady (sequential), or WaitForDraw (process), after which the peer
+// ends its TLS session as the server asks.
 std::optional<std::size_t> winners_answer(RawPeer& peer) {
   std::size_t documents = 0;
   while (true) {
     const auto answer = peer.receive();
     if (!answer) throw std::runtime_error("the server closed before answering");
     if (std::holds_alternative<protocol::NotReady>(*answer)) return std::nullopt;
+    if (std::holds_alternative<protocol::WaitForDraw>(*answer)) {
+      peer.end_tls();
+      return std::nullopt;
+    }
     const auto& part = std::get<protocol::Winners>(*answer);
     documents += part.documents.size();
     if (part.last) return documents;
+  }
+}
+
+// Waits, as long as a round may take, until the waiting room closes `peer`'s bare
+// connection: the draw is held.
+void await_the_draw(RawPeer& peer) {
+  const auto deadline = std::chrono::steady_clock::now() + kRunTimeout;
+  while (!peer.closed_by_server()) {
+    if (std::chrono::steady_clock::now() > deadline) throw std::runtime_error("no draw within the run timeout");
   }
 }
 
@@ -79,26 +82,26 @@ TEST_P(ThousandAgencies, CompleteOneRoundWithDefaultSettings) {
       try {
         std::vector<std::pair<std::uint32_t, std::unique_ptr<RawPeer>>> waiting;
         for (std::uint32_t agency = 1 + worker; agency <= kAgencies; agency += workers) {
-          auto peer = introduce(cluster.port(), agency);
+          auto peer = introduce_when_not_busy(cluster, agency);
           peer->send(bets_of(agency));
           if (peer->receive() != Message(Ack{AckCode::kOk, 0})) throw std::runtime_error("batch refused");
           peer->send(protocol::Finished{});
           if (peer->receive() != Message(Ack{AckCode::kOk, 0})) throw std::runtime_error("Finished refused");
           peer->send(protocol::WinnersQuery{agency});
-          if (sequential) {
-            answers[agency] = winners_answer(*peer);  // NotReady but for the last agency
-          } else {
-            waiting.emplace_back(agency, std::move(peer));  // answered after the draw
-          }
+          // Not yet but for the last agency. A process server's waiting room then holds
+          // the bare connection until the draw.
+          answers[agency] = winners_answer(*peer);
+          if (!answers[agency] && !sequential) waiting.emplace_back(agency, std::move(peer));
         }
         for (auto& [agency, peer] : waiting) {
-          answers[agency] = winners_answer(*peer);
+          await_the_draw(*peer);
           peer.reset();
         }
-        // Sequential: ask again, on a new connection each time, until the draw is held.
+        // Ask again, on a new connection each time, until the draw is held: a sequential
+        // server answers NotReady before it, a process one has held it by now.
         for (std::uint32_t agency = 1 + worker; agency <= kAgencies; agency += workers) {
           while (!answers[agency]) {
-            auto peer = introduce(cluster.port(), agency);
+            auto peer = introduce_when_not_busy(cluster, agency);
             peer->send(protocol::WinnersQuery{agency});
             answers[agency] = winners_answer(*peer);
             if (!answers[agency]) std::this_thread::sleep_for(std::chrono::milliseconds(20));

@@ -34,7 +34,8 @@ std::vector<Message> one_of_each() {
   Batch batch{7, 0, {}};
   for (int i = 0; i < 40; ++i) batch.bets.push_back(sample_bet(7, i));
   return {Hello{42},
-          SingleBet{sample_bet(3, 7574)},
+          SingleBet{sample_bet(3, 7574), 0},
+          SingleBet{sample_bet(3, 7574), 4'000'000'001u},
           batch,
           Batch{9, 4'000'000'000u, {}},
           Ack{AckCode::kInvalidBet, 17},
@@ -49,7 +50,8 @@ std::vector<Message> one_of_each() {
           Winners{true, {}},
           NotReady{},
           Resume{0},
-          Resume{4'294'967'295u}};
+          Resume{4'294'967'295u},
+          WaitForDraw{}};
 }
 
 TEST(ProtocolCodec, EveryMessageSurvivesARoundTrip) {

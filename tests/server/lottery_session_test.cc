@@ -2,13 +2,19 @@
 // the test speaking the protocol on the other, and the round and the bets file its own.
 #include "server/lottery_session.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <cstdio>
 #include <optional>
+#include <stdexcept>
+#include <string>
 #include <thread>
 #include <vector>
 
 #include "common/logging/logging.h"
+#include "common/sys/unique_fd.h"
 #include "server/draw/draw_record.h"
 #include "tests/support/process.h"
 #include "tests/support/socket_pair.h"
@@ -28,19 +34,40 @@ protocol::Batch batch_of(std::uint32_t agency, std::uint32_t position, int count
   return batch;
 }
 
+// Sends this process's stdout, where the log goes, to the file at `path` until destroyed.
+class StdoutToFile {
+ public:
+  explicit StdoutToFile(const std::string& path) : saved_(::dup(STDOUT_FILENO)) {
+    const sys::UniqueFd file(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+    if (!saved_ || !file) throw std::runtime_error("cannot send stdout to " + path);
+    std::fflush(stdout);
+    ::dup2(file.get(), STDOUT_FILENO);
+  }
+  ~StdoutToFile() {
+    std::fflush(stdout);
+    ::dup2(saved_.get(), STDOUT_FILENO);
+  }
+  StdoutToFile(const StdoutToFile&) = delete;
+  StdoutToFile& operator=(const StdoutToFile&) = delete;
+
+ private:
+  sys::UniqueFd saved_;
+};
+
 // One session of a round of agencies 1 and 2, served on a thread of the test.
 class Session : public ::testing::Test {
  protected:
   static void SetUpTestSuite() { logging::init(logging::Level::kCritical); }
 
-  // Serves one connection until it ends; the test's end is peer_.
-  void start(LotterySettings settings = {}) {
+  // Serves one connection until it ends; the test's end is peer_. `certified_agency` is
+  // the agency a TLS certificate would name (nullopt: plain text).
+  void start(LotterySettings settings = {}, std::optional<std::uint32_t> certified_agency = std::nullopt) {
     settings.storage_path = dir_.file("bets.csv");
     auto sockets = testing::make_socket_pair();
     peer_.emplace(net::Connection(std::move(sockets.remote), "server"));
-    server_ = std::thread([this, settings, local = std::move(sockets.local)]() mutable {
+    server_ = std::thread([this, settings, certified_agency, local = std::move(sockets.local)]() mutable {
       protocol::Channel channel(std::move(local));
-      LotterySession session(channel, round_, settings);
+      LotterySession session(channel, round_, settings, certified_agency);
       session.run();
       handed_over_ = session.handed_over();
     });
@@ -117,7 +144,7 @@ TEST_F(Session, BeforeTheDrawAQueryIsHandedOverAndTheSessionEnds) {
   settings.hand_over_until_draw = [&](std::uint32_t agency, const net::Connection&) { handed = agency; };
   start(settings);
   EXPECT_EQ(ask(protocol::Hello{2}), Message(protocol::Resume{0}));
-  peer_->send(protocol::WinnersQuery{2});
+  EXPECT_EQ(ask(protocol::WinnersQuery{2}), Message(protocol::WaitForDraw{})) << "told to ask again after the draw";
   server_.join();
   EXPECT_TRUE(handed_over_);
   EXPECT_EQ(handed, 2u);
@@ -133,6 +160,33 @@ TEST_F(Session, AConnectionSpeaksForOneMemberOnly) {
   EXPECT_EQ(ask(batch_of(2, 0, 1)), Message(Ack{AckCode::kWrongAgency, 0}));
   EXPECT_FALSE(peer_->receive()) << "the conversation went on";
   EXPECT_EQ(round_.streams().stream(2).position, 0u);
+}
+
+// With TLS the certificate names the one agency a connection may speak for: a Hello for
+// another, even a member of the round, is refused with code 6 and ends the conversation,
+// and the log names both agencies.
+TEST_F(Session, AHelloForAnotherAgencyThanTheCertificatesIsRefused) {
+  const std::string log = dir_.file("log");
+  std::optional<Message> answer;
+  std::optional<Message> after;
+  {
+    const StdoutToFile captured(log);
+    logging::init(logging::Level::kWarning);
+    start({}, 1);
+    answer = ask(protocol::Hello{2});
+    after = peer_->receive();
+    end();
+    logging::init(logging::Level::kCritical);
+  }
+  EXPECT_EQ(answer, Message(Ack{AckCode::kUnknownAgency, 0}));
+  EXPECT_FALSE(after) << "the conversation went on";
+  const std::string logged = testing::read_file(log);
+  EXPECT_NE(logged.find("action: identify | result: fail | ip: test-peer | certificate_agency: 1 | claimed_agency: 2 | "
+                        "error: the client certificate names another agency"),
+            std::string::npos)
+      << logged;
+  start({}, 1);
+  EXPECT_EQ(ask(protocol::Hello{1}), Message(protocol::Resume{0})) << "the certificate's own agency";
 }
 
 }  // namespace
