@@ -39,6 +39,8 @@ Context::Context(Side side, const Credentials& credentials)
     SSL_CTX_set_verify(context, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nullptr);
     check(SSL_CTX_set_session_id_context(context, kSessionContext, sizeof kSessionContext - 1),
           "name the session context");
+    // No ticket by itself: accept() asks for one after a whole handshake only (see there).
+    check(SSL_CTX_set_num_tickets(context, 0), "stop the automatic session tickets");
   } else {
     SSL_CTX_set_verify(context, SSL_VERIFY_PEER, nullptr);
     SSL_CTX_set_session_cache_mode(context, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
