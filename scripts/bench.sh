@@ -2,8 +2,11 @@
 # make bench: builds Release, runs bench/ (the lottery round against the floor of the same
 # bytes through loopback, both concurrency settings, over the course's data set when it is
 # found and generated sets up to 1,000,000 bets and 100 agencies, then 1,000 and 10,000
-# agencies of 100 bets each), prints the table and writes it with its plot to
-# docs/benchmark.txt and docs/benchmark.png.
+# agencies of 100 bets each; the course's data set, 1,000,000 bets and the many agencies
+# with mutual TLS beside plain text, their runs in turns), prints the table, the TLS
+# comparison, the waiting room's figures and the targets, and writes them with the plot to
+# docs/benchmark.txt and docs/benchmark.png. The certificates are made once, into
+# build/bench/tls, and kept for the next runs.
 # Usage: scripts/bench.sh [--quick | --agencies-only]
 #   --quick: sets of at most 100,000 bets and 100 agencies, for a try
 #   --agencies-only: the 1,000 and 10,000 agencies alone; the table is left in
@@ -29,10 +32,14 @@ zip=$(bash scripts/find-dataset.sh)
 [ -z "$zip" ] || dataset=(--dataset "$zip")
 [ ${#dataset[@]} -gt 0 ] || echo "bench: the course's dataset.zip was not found; only generated sets run" >&2
 
+# The load average says how much of the machine, shared or not, the rounds had.
 {
-  echo "# make bench, $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores; wall and floor: medians"
+  echo "# make bench, $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg);" \
+    "wall and floor: medians"
   build/release/bench/tp0_bench --server bin/server --client bin/client --out build/bench \
     "${dataset[@]}" "${flags[@]}"
+  echo
+  echo "# load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 } | tee build/bench/table.txt
 if [ "${flags[*]}" = --agencies-only ]; then
   echo "bench: table written to build/bench/table.txt (docs/ are for the whole benchmark)"

@@ -164,6 +164,12 @@ std::uint32_t accept(net::Connection& connection, const Context& context) {
   SSL* raw = ssl.get();
   // The session now belongs to the connection; `raw` stays valid while it does.
   handshake(connection, std::move(ssl));
+  // One session ticket, sent before the first answer, and only for a new session: OpenSSL
+  // would send two after every handshake, and OpenSSL 3.0 parses the session back, the
+  // client's certificate with it, to build each one (a sixth of the server's CPU in a
+  // round), while a client keeps only the last, and one that resumed holds a ticket that
+  // still works. Without a ticket the client's next handshake is a whole one, nothing worse.
+  if (SSL_session_reused(raw) == 0 && SSL_new_session_ticket(raw) != 1) ERR_clear_error();
   return agency_of_peer(raw, connection.peer());
 }
 
