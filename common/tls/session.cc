@@ -118,16 +118,17 @@ Ssl new_session(net::Connection& connection, const Context& context) {
   return ssl;
 }
 
-void handshake(net::Connection& connection, Ssl ssl) {
+// Runs SSL_do_handshake until it has nothing left to do: the handshake itself, or a
+// session ticket asked for after it.
+void drive_handshake(net::Connection& connection, SSL* ssl) {
   static constexpr const char* kDoing = "TLS handshake with";
   while (true) {
     if (sys::signals::shutdown_requested()) throw net::ShutdownRequested();
-    const int result = SSL_do_handshake(ssl.get());
-    if (result == 1) break;
-    const net::Transport::Attempt attempt = after_failure(ssl.get(), result, kDoing, connection.peer());
+    const int result = SSL_do_handshake(ssl);
+    if (result == 1) return;
+    const net::Transport::Attempt attempt = after_failure(ssl, result, kDoing, connection.peer());
     connection.wait(attempt.wait_for, kDoing);
   }
-  connection.secure_with(std::make_unique<Session>(std::move(ssl)));
 }
 
 std::uint32_t agency_of_peer(SSL* ssl, const std::string& peer) {
@@ -161,16 +162,23 @@ std::optional<std::uint32_t> agency_named(const std::string& common_name) {
 std::uint32_t accept(net::Connection& connection, const Context& context) {
   Ssl ssl = new_session(connection, context);
   SSL_set_accept_state(ssl.get());
-  SSL* raw = ssl.get();
-  // The session now belongs to the connection; `raw` stays valid while it does.
-  handshake(connection, std::move(ssl));
-  // One session ticket, sent before the first answer, and only for a new session: OpenSSL
-  // would send two after every handshake, and OpenSSL 3.0 parses the session back, the
-  // client's certificate with it, to build each one (a sixth of the server's CPU in a
-  // round), while a client keeps only the last, and one that resumed holds a ticket that
-  // still works. Without a ticket the client's next handshake is a whole one, nothing worse.
-  if (SSL_session_reused(raw) == 0 && SSL_new_session_ticket(raw) != 1) ERR_clear_error();
-  return agency_of_peer(raw, connection.peer());
+  drive_handshake(connection, ssl.get());
+  // One session ticket, and only for a new session: OpenSSL would send two after every
+  // handshake, and OpenSSL 3.0 parses the session back, the client's certificate with it,
+  // to build each one (a sixth of the server's CPU in a round), while a client keeps only
+  // the last, and one that resumed holds a ticket that still works. Sent now, so that no
+  // later step (a close_notify) finds it pending. Without a ticket the client's next
+  // handshake is a whole one, nothing worse.
+  if (SSL_session_reused(ssl.get()) == 0) {
+    if (SSL_new_session_ticket(ssl.get()) == 1) {
+      drive_handshake(connection, ssl.get());
+    } else {
+      ERR_clear_error();
+    }
+  }
+  const std::uint32_t agency = agency_of_peer(ssl.get(), connection.peer());
+  connection.secure_with(std::make_unique<Session>(std::move(ssl)));
+  return agency;
 }
 
 void connect(net::Connection& connection, Context& context, const std::string& host) {
@@ -184,7 +192,8 @@ void connect(net::Connection& connection, Context& context, const std::string& h
                                       SSL_set_tlsext_host_name(ssl.get(), host.c_str()) == 1;
   if (!named) throw TlsError("TLS with " + host + ": cannot check the server's name: " + openssl_reasons());
   if (SSL_SESSION* resumable = context.resumable_session()) SSL_set_session(ssl.get(), resumable);
-  handshake(connection, std::move(ssl));
+  drive_handshake(connection, ssl.get());
+  connection.secure_with(std::make_unique<Session>(std::move(ssl)));
 }
 
 }  // namespace tp0::tls

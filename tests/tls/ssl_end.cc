@@ -100,7 +100,13 @@ void SslEnd::failed(int result, const char* doing) {
 }
 
 bool SslEnd::handshake() {
-  const int result = SSL_do_handshake(ssl_.get());
+  int result = SSL_do_handshake(ssl_.get());
+  // As tls::accept does: the server's context sends no ticket by itself, one is asked
+  // for after a whole handshake.
+  if (result == 1 && SSL_is_server(ssl_.get()) == 1 && SSL_session_reused(ssl_.get()) == 0 &&
+      SSL_new_session_ticket(ssl_.get()) == 1) {
+    result = SSL_do_handshake(ssl_.get());
+  }
   if (result == 1) return true;
   failed(result, "handshake");
   return false;
