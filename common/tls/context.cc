@@ -12,6 +12,7 @@ namespace {
 // Resumed sessions are bound to this: OpenSSL refuses to resume one whose peer was
 // verified unless the server names a context.
 constexpr unsigned char kSessionContext[] = "tp0-lottery";
+constexpr long kTicketLifetimeSeconds = 300;
 
 void check(long ok, const std::string& doing) {
   if (ok != 1) throw TlsError(doing + ": " + openssl_reasons());
@@ -57,6 +58,10 @@ Context::Context(Side side, const Credentials& credentials)
     SSL_CTX_set_verify(context, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nullptr);
     check(SSL_CTX_set_session_id_context(context, kSessionContext, sizeof kSessionContext - 1),
           "name the session context");
+    // A ticket resumes a session without checking its certificate again: it is good for
+    // the minutes a round needs between two connections of an agency, not OpenSSL's two
+    // hours, so that an expired certificate stops working soon after.
+    SSL_CTX_set_timeout(context, kTicketLifetimeSeconds);
     // No ticket by itself: accept() asks for one after a whole handshake only (see there).
     check(SSL_CTX_set_num_tickets(context, 0), "stop the automatic session tickets");
     fetch_handshake_algorithms();

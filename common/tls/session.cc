@@ -131,18 +131,30 @@ void drive_handshake(net::Connection& connection, SSL* ssl) {
   }
 }
 
+// The subject's common name, whole, when the subject has exactly one; nullopt otherwise
+// (none, or two that would leave the agency to the order of their reading).
+std::optional<std::string> only_common_name(const X509* certificate) {
+  const X509_NAME* subject = X509_get_subject_name(certificate);
+  const int first = X509_NAME_get_index_by_NID(subject, NID_commonName, -1);
+  if (first < 0 || X509_NAME_get_index_by_NID(subject, NID_commonName, first) >= 0) return std::nullopt;
+  const ASN1_STRING* value = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(subject, first));
+  return std::string(reinterpret_cast<const char*>(ASN1_STRING_get0_data(value)),
+                     static_cast<std::size_t>(ASN1_STRING_length(value)));
+}
+
 std::uint32_t agency_of_peer(SSL* ssl, const std::string& peer) {
   // Never null after a handshake that required the certificate (on resumption too: the
   // session keeps it).
   const X509* certificate = SSL_get0_peer_certificate(ssl);
   if (certificate == nullptr) throw TlsError("TLS handshake with " + peer + ": no client certificate");
-  char name[256];
-  const int length = X509_NAME_get_text_by_NID(X509_get_subject_name(certificate), NID_commonName, name, sizeof name);
-  const std::string common_name = length < 0 ? "" : std::string(name, static_cast<std::size_t>(length));
-  const auto agency = agency_named(common_name);
+  const auto common_name = only_common_name(certificate);
+  if (!common_name) {
+    throw TlsError("TLS handshake with " + peer + ": the client certificate's subject has no single common name");
+  }
+  const auto agency = agency_named(*common_name);
   if (!agency) {
-    throw TlsError("TLS handshake with " + peer + ": the client certificate names \"" + common_name +
-                   "\", not an agency (agency-<id>)");
+    // Only what identifies: the name's bytes may be anything its issuer wrote.
+    throw TlsError("TLS handshake with " + peer + ": the client certificate names no agency (agency-<id>)");
   }
   return *agency;
 }
