@@ -1,6 +1,7 @@
 #include "bench/load_generator.h"
 
 #include <sys/epoll.h>
+#include <sys/resource.h>
 
 #include <algorithm>
 #include <array>
@@ -8,7 +9,6 @@
 #include <cerrno>
 #include <condition_variable>
 #include <exception>
-#include <functional>
 #include <iterator>
 #include <mutex>
 #include <optional>
@@ -19,10 +19,12 @@
 #include <variant>
 #include <vector>
 
+#include "bench/agency_tls.h"
 #include "common/csv/reader.h"
 #include "common/lottery/bet.h"
 #include "common/lottery/bet_parsing.h"
 #include "common/net/connection.h"
+#include "common/net/errors.h"
 #include "common/net/tcp.h"
 #include "common/protocol/channel.h"
 #include "common/sys/system_error.h"
@@ -34,8 +36,8 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
-// One wait for an answer the server owes at once (an Ack, or Winners once readable): a
-// healthy server takes milliseconds, so this only bounds a broken one.
+// One wait for an answer the server owes at once: a healthy server takes milliseconds,
+// so this only bounds a broken one.
 constexpr std::chrono::seconds kAnswerTimeout{10};
 // A busy server frees a slot as soon as one of its children exits.
 constexpr milliseconds kFirstBusyPause{1};
@@ -53,6 +55,21 @@ std::string describe(const protocol::Message& message) {
     return "Ack code " + std::to_string(static_cast<int>(ack->code));
   }
   return protocol::name_of(message);
+}
+
+std::int64_t unix_us_now() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::chrono::microseconds cpu_so_far() {
+  rusage usage{};
+  ::getrusage(RUSAGE_SELF, &usage);
+  const auto microseconds = [](const timeval& time) {
+    return std::chrono::seconds(time.tv_sec) + std::chrono::microseconds(time.tv_usec);
+  };
+  return microseconds(usage.ru_utime) + microseconds(usage.ru_stime);
 }
 
 // The rows of an agency file as bets of `agency`; the server validates them.
@@ -83,7 +100,8 @@ class LoadGenerator {
 
  private:
   // A conversation a worker runs: an agency's first one (its bets, Finished and the
-  // query), or, after NotReady, Hello and the query again.
+  // query), or, once the server closed its waiting connection or answered NotReady,
+  // Hello and the query again.
   struct Job {
     Clock::time_point due;
     std::uint32_t agency = 0;
@@ -91,31 +109,38 @@ class LoadGenerator {
     bool operator>(const Job& other) const { return std::tie(due, agency) > std::tie(other.due, other.agency); }
   };
   struct Agency {
-    std::optional<net::Connection> waiting;  // has asked for its winners, not yet read
+    std::optional<net::Connection> waiting;  // bare, until the server closes it at the draw
     std::vector<std::string> expected_winners;  // sorted
     milliseconds not_ready_pause = kFirstNotReadyPause;
   };
 
+  // Reads every agency's certificate and key, on as many threads as there are cores.
+  void load_identities();
   void work(const std::stop_token& stop);
   std::optional<Job> next_job(const std::stop_token& stop);
   void converse(const Job& job, const std::stop_token& stop);
   // Connects and says Hello until the server does not answer busy; nullopt once stopped.
   std::optional<protocol::Channel> open_session(std::uint32_t agency, const std::stop_token& stop);
-  // The next Ack; throws unless its code is 0 or `tolerated`.
-  protocol::Ack expect_ack(protocol::Channel& channel, std::uint32_t agency, const char* request,
-                           std::optional<protocol::AckCode> tolerated = std::nullopt);
-  // Leaves the connection to the collector until its answer is there to read. The
-  // channel's buffers stay behind: ten thousand of them would take 230 MB.
-  void await_answer(std::uint32_t agency, net::Connection connection);
-  // Reads the answer of an agency whose connection is readable. True when it held the
-  // winners (checked); false when the agency will ask again.
-  bool collect(std::uint32_t agency);
-  std::string unfinished(std::size_t answered);
+  // The TLS handshake, when the round has TLS. False when the server closed the
+  // connection during it: a TLS server at its child limit refuses so.
+  bool secure(net::Connection& connection, std::uint32_t agency);
+  // The next Ack; throws unless its code is 0.
+  void expect_ack(protocol::Channel& channel, std::uint32_t agency, const char* request);
+  // Leaves the bare connection to the collector until the server closes it.
+  void await_close(std::uint32_t agency, net::Connection connection);
+  // The collector's: the server closed the waiting connection of `agency`.
+  void on_closed(std::uint32_t agency);
+  void ask_again(std::uint32_t agency, milliseconds pause);
+  // Reads the rest of the Winners answer that `reply` begins and checks it.
+  void check_winners(std::uint32_t agency, protocol::Channel& channel, protocol::Message reply);
+  std::string unfinished();
 
   const LoadSettings& settings_;
-  sys::UniqueFd epoll_;  // the connections waiting for their answer
+  std::optional<AgencyTls> tls_;
+  sys::UniqueFd epoll_;  // the connections waiting for the draw
   std::once_flag first_connect_once_;
   Clock::time_point first_connect_;
+  std::int64_t first_connect_unix_us_ = 0;
   std::mutex mutex_;  // guards what follows up to the counters
   std::condition_variable_any jobs_changed_;
   std::vector<Agency> agencies_;  // agency K at K - 1
@@ -124,57 +149,85 @@ class LoadGenerator {
   std::uint64_t again_pushed_ = 0;
   std::exception_ptr failure_;  // the first worker's
   Clock::time_point last_finished_;
+  Clock::time_point last_answer_;
+  std::int64_t last_answer_unix_us_ = 0;
+  std::size_t winners_ = 0;
+  std::atomic<std::size_t> answered_{0};
   std::atomic<std::size_t> bets_{0};
   std::atomic<std::size_t> batches_{0};
   std::atomic<std::int64_t> round_trip_us_{0};
   std::atomic<std::size_t> busy_answers_{0};
+  std::atomic<std::size_t> wait_answers_{0};
   std::atomic<std::size_t> not_ready_answers_{0};
-  std::size_t winners_ = 0;  // the collector's
   std::vector<std::jthread> workers_;  // last: stopped and joined before the rest goes
 };
 
 LoadGenerator::LoadGenerator(const LoadSettings& settings)
     : settings_(settings), epoll_(::epoll_create1(EPOLL_CLOEXEC)), agencies_(settings.agencies) {
   if (!epoll_) throw sys::last_error("epoll_create1");
+  if (!settings.tls_dir.empty()) tls_.emplace(settings.tls_dir, settings.agencies);
+}
+
+void LoadGenerator::load_identities() {
+  std::atomic<std::uint32_t> next{1};
+  std::mutex failure_mutex;
+  std::exception_ptr failure;
+  {
+    std::vector<std::jthread> loaders;
+    for (unsigned i = 0; i < std::max(1U, std::thread::hardware_concurrency()); ++i) {
+      loaders.emplace_back([&] {
+        try {
+          for (std::uint32_t agency = next++; agency <= settings_.agencies; agency = next++) tls_->load(agency);
+        } catch (...) {
+          const std::lock_guard lock(failure_mutex);
+          if (!failure) failure = std::current_exception();
+        }
+      });
+    }
+  }
+  if (failure) std::rethrow_exception(failure);
 }
 
 LoadResult LoadGenerator::run() {
+  if (tls_) load_identities();
+  const std::chrono::microseconds setup_cpu = cpu_so_far();
   for (std::size_t i = 0; i < settings_.workers; ++i) {
     workers_.emplace_back([this](const std::stop_token& stop) { work(stop); });
   }
   const auto deadline = Clock::now() + settings_.timeout;
-  std::size_t answered = 0;
-  Clock::time_point last_answer;
   std::array<epoll_event, 64> ready{};
-  while (answered < settings_.agencies) {
+  while (answered_ < settings_.agencies) {
     {
       const std::lock_guard lock(mutex_);
       if (failure_) std::rethrow_exception(failure_);
     }
-    if (Clock::now() > deadline) throw LoadError(unfinished(answered));
+    if (Clock::now() > deadline) throw LoadError(unfinished());
     const int count = ::epoll_wait(epoll_.get(), ready.data(), static_cast<int>(ready.size()), kCollectorPeriodMs);
     if (count == -1 && errno != EINTR) throw sys::last_error("epoll_wait");
-    for (int i = 0; i < count; ++i) {
-      if (collect(ready[static_cast<std::size_t>(i)].data.u32)) {
-        ++answered;
-        last_answer = Clock::now();
-      }
-    }
+    for (int i = 0; i < count; ++i) on_closed(ready[static_cast<std::size_t>(i)].data.u32);
   }
   LoadResult result;
-  result.wall = std::chrono::duration_cast<std::chrono::microseconds>(last_answer - first_connect_);
   {
     const std::lock_guard lock(mutex_);
+    result.wall = std::chrono::duration_cast<std::chrono::microseconds>(last_answer_ - first_connect_);
     result.betting = std::chrono::duration_cast<std::chrono::microseconds>(last_finished_ - first_connect_);
+    result.first_connect_unix_us = first_connect_unix_us_;
+    result.last_winners_unix_us = last_answer_unix_us_;
+    result.winners = winners_;
   }
   result.bets = bets_;
   result.batches = batches_;
   if (batches_ > 0) {
     result.mean_round_trip = std::chrono::microseconds(round_trip_us_ / static_cast<std::int64_t>(batches_.load()));
   }
-  result.winners = winners_;
   result.busy_answers = busy_answers_;
+  result.wait_answers = wait_answers_;
   result.not_ready_answers = not_ready_answers_;
+  if (tls_) {
+    result.full_handshakes = tls_->full_handshakes();
+    result.resumed_handshakes = tls_->resumed_handshakes();
+  }
+  result.setup_cpu = setup_cpu;
   return result;
 }
 
@@ -230,22 +283,51 @@ void LoadGenerator::converse(const Job& job, const std::stop_token& stop) {
     agencies_[job.agency - 1].expected_winners = winning_documents(bets);
   }
   channel->send(protocol::WinnersQuery{job.agency});
-  // Nothing is buffered past the last Ack: the server says nothing more until it answers.
-  await_answer(job.agency, std::move(channel->connection()));
+  protocol::Message reply = channel->receive_expected("the answer to WinnersQuery");
+  if (std::holds_alternative<protocol::WaitForDraw>(reply)) {
+    ++wait_answers_;
+    // As bin/client: the session ends both ways, and the bare socket waits for the
+    // server's close. The channel's buffers stay behind: ten thousand of them would
+    // take 230 MB, and nothing more is sent on this connection.
+    channel->connection().return_to_plain();
+    await_close(job.agency, std::move(channel->connection()));
+    return;
+  }
+  if (std::holds_alternative<protocol::NotReady>(reply)) {
+    // A sequential server serves no one else while this connection stays open.
+    channel->connection().close();
+    ++not_ready_answers_;
+    milliseconds pause;
+    {
+      const std::lock_guard lock(mutex_);
+      Agency& state = agencies_[job.agency - 1];
+      pause = state.not_ready_pause;
+      state.not_ready_pause = std::min(state.not_ready_pause * 2, kLongestNotReadyPause);
+    }
+    ask_again(job.agency, pause);
+    return;
+  }
+  check_winners(job.agency, *channel, std::move(reply));
 }
 
 std::optional<protocol::Channel> LoadGenerator::open_session(std::uint32_t agency, const std::stop_token& stop) {
   auto pause = kFirstBusyPause;
   while (!stop.stop_requested()) {
-    std::call_once(first_connect_once_, [this] { first_connect_ = Clock::now(); });
-    protocol::Channel channel(net::connect_to(settings_.host, settings_.port));
-    channel.connection().set_idle_timeout(kAnswerTimeout);
-    channel.send(protocol::Hello{agency});
-    const protocol::Message reply = channel.receive_expected("the answer to Hello");
-    if (std::holds_alternative<protocol::Resume>(reply)) return channel;
-    const auto* ack = std::get_if<protocol::Ack>(&reply);
-    if (ack == nullptr || ack->code != protocol::AckCode::kServerBusy) {
-      throw LoadError(agency_name(agency) + ": Hello was answered " + describe(reply));
+    std::call_once(first_connect_once_, [this] {
+      first_connect_ = Clock::now();
+      first_connect_unix_us_ = unix_us_now();
+    });
+    net::Connection connection = net::connect_to(settings_.host, settings_.port);
+    connection.set_idle_timeout(kAnswerTimeout);
+    if (secure(connection, agency)) {
+      protocol::Channel channel(std::move(connection));
+      channel.send(protocol::Hello{agency});
+      const protocol::Message reply = channel.receive_expected("the answer to Hello");
+      if (std::holds_alternative<protocol::Resume>(reply)) return channel;
+      const auto* ack = std::get_if<protocol::Ack>(&reply);
+      if (ack == nullptr || ack->code != protocol::AckCode::kServerBusy) {
+        throw LoadError(agency_name(agency) + ": Hello was answered " + describe(reply));
+      }
     }
     // The server read nothing from this connection: try again on a new one.
     ++busy_answers_;
@@ -255,50 +337,61 @@ std::optional<protocol::Channel> LoadGenerator::open_session(std::uint32_t agenc
   return std::nullopt;
 }
 
-protocol::Ack LoadGenerator::expect_ack(protocol::Channel& channel, std::uint32_t agency, const char* request,
-                                        std::optional<protocol::AckCode> tolerated) {
-  const protocol::Message reply = channel.receive_expected("an Ack");
-  const auto* ack = std::get_if<protocol::Ack>(&reply);
-  if (ack == nullptr || (ack->code != protocol::AckCode::kOk && ack->code != tolerated)) {
-    throw LoadError(agency_name(agency) + ": " + request + " was answered " + describe(reply));
+bool LoadGenerator::secure(net::Connection& connection, std::uint32_t agency) {
+  if (!tls_) return true;
+  try {
+    tls_->connect(connection, agency, settings_.host);
+    return true;
+  } catch (const net::NetError&) {
+    return false;
   }
-  return *ack;
 }
 
-void LoadGenerator::await_answer(std::uint32_t agency, net::Connection connection) {
+void LoadGenerator::expect_ack(protocol::Channel& channel, std::uint32_t agency, const char* request) {
+  const protocol::Message reply = channel.receive_expected("an Ack");
+  const auto* ack = std::get_if<protocol::Ack>(&reply);
+  if (ack == nullptr || ack->code != protocol::AckCode::kOk) {
+    throw LoadError(agency_name(agency) + ": " + request + " was answered " + describe(reply));
+  }
+}
+
+void LoadGenerator::await_close(std::uint32_t agency, net::Connection connection) {
   const int fd = connection.fd();
   {
     const std::lock_guard lock(mutex_);
     agencies_[agency - 1].waiting.emplace(std::move(connection));
   }
-  // Level-triggered: an answer already there is reported at once. The registration
-  // goes with the descriptor when collect() closes it.
+  // Level-triggered: a close already there is reported at once. The registration goes
+  // with the descriptor when on_closed() closes it.
   epoll_event event{};
   event.events = EPOLLIN;
   event.data.u32 = agency;
   if (::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, fd, &event) == -1) throw sys::last_error("epoll_ctl");
 }
 
-bool LoadGenerator::collect(std::uint32_t agency) {
-  Agency& state = agencies_[agency - 1];
+void LoadGenerator::on_closed(std::uint32_t agency) {
   std::optional<net::Connection> connection;
   {
     const std::lock_guard lock(mutex_);
-    std::swap(connection, state.waiting);
+    std::swap(connection, agencies_[agency - 1].waiting);
   }
-  protocol::Channel channel(std::move(connection.value()));
-  protocol::Message reply = channel.receive_expected("Winners");
-  if (std::holds_alternative<protocol::NotReady>(reply)) {
-    // A sequential server serves no one else while this connection stays open.
-    channel.connection().close();
-    ++not_ready_answers_;
-    const std::lock_guard lock(mutex_);
-    again_.push({Clock::now() + state.not_ready_pause, agency, true});
-    ++again_pushed_;
-    state.not_ready_pause = std::min(state.not_ready_pause * 2, kLongestNotReadyPause);
-    jobs_changed_.notify_one();
-    return false;
+  std::byte unexpected{};
+  if (const std::size_t got = connection.value().read_some({&unexpected, 1}); got != 0) {
+    throw LoadError(agency_name(agency) + ": the server sent data on a connection waiting for the draw");
   }
+  connection->close();
+  // The server closes a waiting connection when the draw is held: ask at once.
+  ask_again(agency, milliseconds{0});
+}
+
+void LoadGenerator::ask_again(std::uint32_t agency, milliseconds pause) {
+  const std::lock_guard lock(mutex_);
+  again_.push({Clock::now() + pause, agency, true});
+  ++again_pushed_;
+  jobs_changed_.notify_one();
+}
+
+void LoadGenerator::check_winners(std::uint32_t agency, protocol::Channel& channel, protocol::Message reply) {
   std::vector<std::string> documents;
   while (true) {
     auto* part = std::get_if<protocol::Winners>(&reply);
@@ -309,25 +402,32 @@ bool LoadGenerator::collect(std::uint32_t agency) {
     if (part->last) break;
     reply = channel.receive_expected("more Winners");
   }
+  channel.connection().close();
+  if (tls_) tls_->release(agency);
   std::sort(documents.begin(), documents.end());
   const std::lock_guard lock(mutex_);
+  const Agency& state = agencies_[agency - 1];
   if (documents != state.expected_winners) {
     throw LoadError(agency_name(agency) + ": the server named " + std::to_string(documents.size()) +
                     " winners, its file holds " + std::to_string(state.expected_winners.size()) +
                     (documents.size() == state.expected_winners.size() ? " others" : ""));
   }
   winners_ += documents.size();
-  return true;
+  last_answer_ = Clock::now();
+  last_answer_unix_us_ = unix_us_now();
+  ++answered_;
 }
 
-std::string LoadGenerator::unfinished(std::size_t answered) {
+std::string LoadGenerator::unfinished() {
   const std::lock_guard lock(mutex_);
   const auto waiting = std::count_if(agencies_.begin(), agencies_.end(),
                                      [](const Agency& agency) { return agency.waiting.has_value(); });
   return "the round did not complete within " + std::to_string(settings_.timeout.count()) + " s: of " +
-         std::to_string(settings_.agencies) + " agencies, " + std::to_string(answered) + " have their winners, " +
-         std::to_string(waiting) + " wait for them, the others are still betting or asking again (" +
-         std::to_string(busy_answers_) + " busy answers, " + std::to_string(not_ready_answers_) + " NotReady)";
+         std::to_string(settings_.agencies) + " agencies, " + std::to_string(answered_.load()) +
+         " have their winners, " + std::to_string(waiting) +
+         " wait for the draw, the others are still betting or asking again (" + std::to_string(busy_answers_) +
+         " busy answers, " + std::to_string(wait_answers_) + " WaitForDraw, " + std::to_string(not_ready_answers_) +
+         " NotReady)";
 }
 
 }  // namespace

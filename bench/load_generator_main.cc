@@ -6,6 +6,8 @@
 //   LOAD_AGENCIES        N
 //   LOAD_WORKERS         conversations in progress at once (default 32)
 //   LOAD_TIMEOUT_SECONDS for the whole round (default 120)
+//   LOAD_TLS_DIR         the certificates, in the layout of scripts/make-certs.sh, for
+//                        mutual TLS as each agency; unset or empty: plain text
 // Prints one line, `action: load_summary | result: success | ...` with the figures, and
 // exits 0; on failure prints the line with `result: fail | error: ...` and exits 1.
 #include <sys/resource.h>
@@ -64,15 +66,20 @@ int main() {
     settings.agencies = static_cast<std::uint32_t>(number_setting("LOAD_AGENCIES"));
     settings.workers = number_setting("LOAD_WORKERS", "32");
     settings.timeout = std::chrono::seconds(number_setting("LOAD_TIMEOUT_SECONDS", "120"));
+    settings.tls_dir = setting("LOAD_TLS_DIR", "");
     allow_descriptors(settings.agencies + settings.workers + 16);
     const tp0::bench::LoadResult result = tp0::bench::drive_agencies(settings);
     std::printf(
-        "action: load_summary | result: success | agencies: %u | bets: %zu | batches: %zu | "
-        "mean_round_trip_us: %lld | winners: %zu | busy_answers: %zu | not_ready_answers: %zu | betting_us: %lld | "
-        "wall_us: %lld\n",
-        settings.agencies, result.bets, result.batches, static_cast<long long>(result.mean_round_trip.count()),
-        result.winners, result.busy_answers, result.not_ready_answers, static_cast<long long>(result.betting.count()),
-        static_cast<long long>(result.wall.count()));
+        "action: load_summary | result: success | agencies: %u | tls: %s | bets: %zu | batches: %zu | "
+        "mean_round_trip_us: %lld | winners: %zu | busy_answers: %zu | wait_answers: %zu | not_ready_answers: %zu | "
+        "full_handshakes: %zu | resumed_handshakes: %zu | setup_cpu_us: %lld | betting_us: %lld | wall_us: %lld | "
+        "first_connect_unix_us: %lld | winners_unix_us: %lld\n",
+        settings.agencies, settings.tls_dir.empty() ? "off" : "on", result.bets, result.batches,
+        static_cast<long long>(result.mean_round_trip.count()), result.winners, result.busy_answers,
+        result.wait_answers, result.not_ready_answers, result.full_handshakes, result.resumed_handshakes,
+        static_cast<long long>(result.setup_cpu.count()), static_cast<long long>(result.betting.count()),
+        static_cast<long long>(result.wall.count()), static_cast<long long>(result.first_connect_unix_us),
+        static_cast<long long>(result.last_winners_unix_us));
     return 0;
   } catch (const std::exception& error) {
     std::fprintf(stderr, "action: load_summary | result: fail | error: %s\n", error.what());
