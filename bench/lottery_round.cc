@@ -10,6 +10,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "bench/log_watch.h"
 #include "bench/tree_rss.h"
 #include "tests/support/process.h"
 
@@ -42,6 +43,17 @@ std::size_t rows_in(const std::string& path) {
   return rows;
 }
 
+// The lines of the log at `path` that hold `needle`, streamed like rows_in().
+std::size_t lines_in(const std::string& path, const std::string& needle) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error("cannot open " + path);
+  std::size_t lines = 0;
+  for (std::string line; std::getline(in, line);) {
+    if (line.find(needle) != std::string::npos) ++lines;
+  }
+  return lines;
+}
+
 std::string tail(const std::string& text, std::size_t lines) {
   std::size_t start = text.size();
   for (std::size_t seen = 0; start > 0 && seen <= lines; --start) {
@@ -61,6 +73,33 @@ Environment server_environment(std::size_t agencies, const RoundSettings& settin
                           {"STORAGE_FILEPATH", scratch + "/bets.csv"},
                           {"LOGGING_LEVEL", "INFO"}};
   if (!settings.default_child_limit) environment["SERVER_MAX_CHILDREN"] = above_agencies;
+  if (settings.tls_dir.empty()) {
+    environment["SERVER_TLS"] = "off";
+  } else {
+    environment["SERVER_TLS"] = "on";
+    environment["SERVER_TLS_CERT"] = settings.tls_dir + "/server/server.crt";
+    environment["SERVER_TLS_KEY"] = settings.tls_dir + "/server/server.key";
+    environment["SERVER_TLS_CA"] = settings.tls_dir + "/server/ca.crt";
+  }
+  return environment;
+}
+
+testing::Environment client_environment(const std::string& id, const std::string& server_address,
+                                        const std::string& data_file, const RoundSettings& settings) {
+  Environment environment{{"CLI_ID", id},
+                          {"CLI_SERVER_ADDRESS", server_address},
+                          {"CLI_MODE", "lottery"},
+                          {"CLI_DATA_FILE", data_file},
+                          {"CLI_LOG_LEVEL", "INFO"}};
+  if (settings.tls_dir.empty()) {
+    environment["CLI_TLS"] = "off";
+  } else {
+    const std::string folder = settings.tls_dir + "/agency-" + id;
+    environment["CLI_TLS"] = "on";
+    environment["CLI_TLS_CERT"] = folder + "/agency.crt";
+    environment["CLI_TLS_KEY"] = folder + "/agency.key";
+    environment["CLI_TLS_CA"] = folder + "/ca.crt";
+  }
   return environment;
 }
 
@@ -72,16 +111,21 @@ class RoundServer {
               const std::string& scratch)
       : files_(files),
         bets_path_(scratch + "/bets.csv"),
-        process_(programs.server, server_environment(files.paths.size(), settings, scratch), scratch,
-                 scratch + "/server.log"),
-        memory_(process_.pid()) {
+        log_path_(scratch + "/server.log"),
+        process_(programs.server, server_environment(files.paths.size(), settings, scratch), scratch, log_path_),
+        memory_(process_.pid()),
+        draw_(log_path_, "action: sorteo | result: success") {
     if (!process_.wait_for_line("action: listen | result: success", settings.timeout)) {
       throw std::runtime_error("the server did not start:\n" + log());
     }
     address_ = "127.0.0.1:" + testing::field_of(process_.lines_containing("action: listen")[0], "port");
+    const auto room = process_.lines_containing("action: open_waiting_room");
+    memory_.track_children(room.empty() ? 0 : static_cast<pid_t>(std::stol(testing::field_of(room[0], "pid"))));
   }
 
   const std::string& address() const { return address_; }
+  // When the server logged sorteo, in µs since 1970; known after stop().
+  std::int64_t draw_unix_us() const { return draw_unix_us_; }
   std::string log() const { return tail(process_.output(), kLogTailLines); }
 
   // Stops the server with SIGTERM and checks that it exited cleanly and that the bets file
@@ -91,9 +135,14 @@ class RoundServer {
     if (process_.wait_exit(std::chrono::seconds(30)) != 0) {
       throw std::runtime_error("the server did not stop cleanly:\n" + log());
     }
-    result.server_total_rss_kib = memory_.finish();
+    result.server_memory = memory_.finish();
     result.server_peak_rss_kib = process_.peak_rss_kib().value_or(0);
     result.cpu += process_.cpu_time().value_or(std::chrono::microseconds{0});
+    result.connections = lines_in(log_path_, "action: accept_connections | result: success");
+    result.refused = lines_in(log_path_, "action: accept_connections | result: fail");
+    const auto draw = draw_.finish();
+    if (!draw) throw std::runtime_error("the server logged no sorteo:\n" + log());
+    draw_unix_us_ = *draw;
     if (const std::size_t stored = rows_in(bets_path_); stored != files_.bets) {
       throw std::runtime_error("the bets file holds " + std::to_string(stored) + " rows, not " +
                                std::to_string(files_.bets));
@@ -103,9 +152,12 @@ class RoundServer {
  private:
   const AgencyFiles& files_;
   std::string bets_path_;
+  std::string log_path_;
   Process process_;
   TreeRssSampler memory_;
+  LogWatch draw_;
   std::string address_;
+  std::int64_t draw_unix_us_ = 0;
 };
 
 std::chrono::milliseconds left_until(std::chrono::steady_clock::time_point deadline) {
@@ -125,13 +177,8 @@ RoundResult run_round(const Programs& programs, const AgencyFiles& files, const 
     const std::string id = std::to_string(i + 1);
     std::string log_path = scratch;
     log_path.append("/client-").append(id).append(".log");
-    clients.push_back(std::make_unique<Process>(programs.client,
-                                                Environment{{"CLI_ID", id},
-                                                            {"CLI_SERVER_ADDRESS", server.address()},
-                                                            {"CLI_MODE", "lottery"},
-                                                            {"CLI_DATA_FILE", files.paths[i]},
-                                                            {"CLI_LOG_LEVEL", "INFO"}},
-                                                scratch, log_path));
+    clients.push_back(std::make_unique<Process>(
+        programs.client, client_environment(id, server.address(), files.paths[i], settings), scratch, log_path));
   }
 
   RoundResult result;
@@ -165,6 +212,7 @@ RoundResult run_round(const Programs& programs, const AgencyFiles& files, const 
   }
   server.stop(result);
   result.wall = std::chrono::microseconds(last_winners - first_connect);
+  result.draw_to_last_winners = std::chrono::microseconds(last_winners - server.draw_unix_us());
   if (result.batches > 0) {
     result.mean_round_trip = std::chrono::microseconds(round_trip_total / static_cast<std::int64_t>(result.batches));
   }
@@ -178,7 +226,8 @@ RoundResult run_generated_round(const Programs& programs, const AgencyFiles& fil
                     {{"LOAD_SERVER_ADDRESS", server.address()},
                      {"LOAD_DATA_DIR", std::filesystem::path(files.paths.at(0)).parent_path()},
                      {"LOAD_AGENCIES", std::to_string(files.paths.size())},
-                     {"LOAD_TIMEOUT_SECONDS", std::to_string(settings.timeout.count())}},
+                     {"LOAD_TIMEOUT_SECONDS", std::to_string(settings.timeout.count())},
+                     {"LOAD_TLS_DIR", settings.tls_dir}},
                     scratch, scratch + "/load_generator.log");
   // The generator gives up at its own timeout; a little more time lets it say why.
   const auto code = generator.wait_exit(settings.timeout + std::chrono::seconds(30));
@@ -198,8 +247,13 @@ RoundResult run_generated_round(const Programs& programs, const AgencyFiles& fil
   result.batches = static_cast<std::size_t>(number_in(summary, "batches"));
   result.mean_round_trip = std::chrono::microseconds(number_in(summary, "mean_round_trip_us"));
   result.client_peak_rss_kib = generator.peak_rss_kib().value_or(0);
-  result.cpu = generator.cpu_time().value_or(std::chrono::microseconds{0});
+  result.cpu = generator.cpu_time().value_or(std::chrono::microseconds{0}) -
+               std::chrono::microseconds(number_in(summary, "setup_cpu_us"));
+  result.full_handshakes = static_cast<std::size_t>(number_in(summary, "full_handshakes"));
+  result.resumed_handshakes = static_cast<std::size_t>(number_in(summary, "resumed_handshakes"));
   server.stop(result);
+  result.draw_to_last_winners =
+      std::chrono::microseconds(number_in(summary, "winners_unix_us") - server.draw_unix_us());
   return result;
 }
 

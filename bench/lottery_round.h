@@ -5,6 +5,7 @@
 #include <string>
 
 #include "bench/agency_files.h"
+#include "bench/tree_rss.h"
 
 namespace tp0::bench {
 
@@ -23,6 +24,9 @@ struct RoundSettings {
   // default SERVER_MAX_CHILDREN, fewer than the agencies: the round has to complete anyway.
   bool default_child_limit = false;
   std::chrono::seconds timeout{600};  // a round not done by then fails
+  // Mutual TLS with the certificates in this folder (scripts/make-certs.sh's layout, for
+  // every agency of the round); empty: SERVER_TLS=off and CLI_TLS=off.
+  std::string tls_dir;
 };
 
 // What one round of the real system measured.
@@ -33,11 +37,20 @@ struct RoundResult {
   std::size_t batches = 0;
   std::chrono::microseconds mean_round_trip{0};  // over every batch of every client
   long server_peak_rss_kib = 0;  // the largest of the server and the children it reaped
-  long server_total_rss_kib = 0;  // the largest sum over the server and its children at once
+  TreeMemory server_memory;  // the sum over the server and its children, and parts of it
   long client_peak_rss_kib = 0;  // the largest client
   // User and system CPU of the server (with its children) and of every client, from
   // their start to their exit: all the work the round cost, whatever the cores.
   std::chrono::microseconds cpu{0};
+  // Connections the server accepted and served (each a TLS handshake when on), and
+  // those it refused at its child limit.
+  std::size_t connections = 0;
+  std::size_t refused = 0;
+  // From the server's sorteo line to the last client's winners answer.
+  std::chrono::microseconds draw_to_last_winners{0};
+  // tp0_load_generator rounds only: its handshakes, whole and resumed.
+  std::size_t full_handshakes = 0;
+  std::size_t resumed_handshakes = 0;
 };
 
 // Runs one lottery round on 127.0.0.1: a server in `settings.concurrency` and one client
@@ -49,7 +62,9 @@ RoundResult run_round(const Programs& programs, const AgencyFiles& files, const 
 
 // The same round with every agency played by one tp0_load_generator process (files
 // named agency-K.csv in one folder, as generated): the clients' figures are the
-// generator's, which checks each agency's winners itself.
+// generator's, which checks each agency's winners itself. Its CPU counts from the
+// first connection: the certificates it reads before, each client's own start up, are
+// left out.
 RoundResult run_generated_round(const Programs& programs, const AgencyFiles& files, const RoundSettings& settings,
                                 const std::string& scratch);
 

@@ -1,15 +1,17 @@
 // make bench: the lottery system against the floor of the same bytes through loopback,
-// over the course's data set and generated ones; see docs/benchmark.md.
+// over the course's data set and generated ones, with mutual TLS beside plain text where
+// its cost shows; see docs/benchmark.md.
 //
 // Usage: tp0_bench --server PATH --client PATH --out DIR [--dataset ZIP] [--quick | --agencies-only]
 // The rounds of 10,000 agencies are played by tp0_load_generator, found beside tp0_bench.
+// The certificates are made once into DIR/tls and kept for the next runs.
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <exception>
 #include <filesystem>
-#include <fstream>
-#include <map>
+#include <numeric>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -18,6 +20,9 @@
 #include "bench/agency_files.h"
 #include "bench/floor.h"
 #include "bench/lottery_round.h"
+#include "bench/report.h"
+#include "bench/rows.h"
+#include "tests/support/certificates.h"
 #include "tests/support/process.h"
 
 namespace tp0::bench {
@@ -29,36 +34,6 @@ struct Options {
   std::string dataset;
   bool quick = false;
   bool agencies_only = false;
-};
-
-// One data set of the benchmark; `series` places it in the plot ("bets": 5 agencies and
-// a growing number of bets; "agencies": 1,000,000 bets over a growing number of agencies).
-struct DataSet {
-  std::string name;
-  std::uint32_t agencies = 0;
-  std::size_t bets = 0;  // 0: the course's data set
-  std::vector<std::string> series;
-  std::vector<std::string> concurrencies{"sequential", "process"};
-  // SERVER_DURABILITY settings measured, each beside the other for every concurrency.
-  std::vector<std::string> durabilities{"process"};
-  // More agencies than the server's default SERVER_MAX_CHILDREN, which it keeps: the
-  // round must complete with fewer slots than agencies. Such a round gets 120 s, and no
-  // floor, which would need a thread and three descriptors per agency.
-  bool many_agencies = false;
-  // One tp0_load_generator process plays the agencies, too many to start a client each.
-  bool load_generator = false;
-};
-
-struct Row {
-  const DataSet* set = nullptr;
-  AgencyFiles files;
-  std::string concurrency;
-  std::string durability;
-  int runs = 0;
-  double wall_ms = 0;
-  double floor_ms = 0;  // 0: not measured
-  double cpu_ms = 0;
-  RoundResult round;
 };
 
 double median(std::vector<double> values) {
@@ -100,6 +75,7 @@ std::optional<Options> parse(int argc, char** argv) {
   // The programs run in folders of their own, so relative paths would not find them.
   options.programs.server = std::filesystem::absolute(options.programs.server);
   options.programs.client = std::filesystem::absolute(options.programs.client);
+  options.out = std::filesystem::absolute(options.out);
   // Built beside tp0_bench, wherever the build folder is.
   options.programs.load_generator =
       std::filesystem::read_symlink("/proc/self/exe").parent_path() / "tp0_load_generator";
@@ -107,25 +83,33 @@ std::optional<Options> parse(int argc, char** argv) {
 }
 
 // Many agencies of 100 bets each: what the server's process and connection handling
-// costs, more than its bets. Not in --quick.
+// costs, more than its bets; TLS adds two handshakes per agency, one of them resumed.
+// Not in --quick.
 std::vector<DataSet> many_agency_sets() {
-  return {{.name = "generated", .agencies = 1'000, .bets = 100'000, .series = {}, .many_agencies = true},
+  return {{.name = "generated", .agencies = 1'000, .bets = 100'000, .series = {}, .many_agencies = true,
+           .tls_pair = true},
           {.name = "generated",
            .agencies = 10'000,
            .bets = 1'000'000,
            .series = {},
            .concurrencies = {"process"},
            .many_agencies = true,
-           .load_generator = true}};
+           .load_generator = true,
+           .tls_pair = true}};
 }
 
 std::vector<DataSet> data_sets(const Options& options) {
   if (options.agencies_only) return many_agency_sets();
   std::vector<DataSet> sets;
   // Acknowledging after fdatasync is measured where its cost per batch shows: the course's
-  // data set and the largest round of five agencies.
+  // data set and the largest round of five agencies. TLS is measured on both too.
   if (!options.dataset.empty()) {
-    sets.push_back({.name = "course", .agencies = 5, .bets = 0, .series = {}, .durabilities = {"process", "machine"}});
+    sets.push_back({.name = "course",
+                    .agencies = 5,
+                    .bets = 0,
+                    .series = {},
+                    .durabilities = {"process", "machine"},
+                    .tls_pair = true});
   }
   const std::size_t million = options.quick ? 100'000 : 1'000'000;
   for (const std::size_t bets : {million / 8, million / 4, million / 2}) {
@@ -135,7 +119,8 @@ std::vector<DataSet> data_sets(const Options& options) {
                   .agencies = 5,
                   .bets = million,
                   .series = {"bets", "agencies"},
-                  .durabilities = {"process", "machine"}});
+                  .durabilities = {"process", "machine"},
+                  .tls_pair = true});
   for (const std::uint32_t agencies : {25U, 50U, 100U}) sets.push_back({"generated", agencies, million, {"agencies"}});
   if (!options.quick) {
     for (auto& set : many_agency_sets()) sets.push_back(std::move(set));
@@ -150,95 +135,91 @@ int runs_for(const DataSet& set, const AgencyFiles& files) {
   return files.bets < 200'000 ? 5 : 3;
 }
 
-Row measure(const Options& options, const DataSet& set, const AgencyFiles& files, const std::string& concurrency,
-            const std::string& durability, const std::string& scratch) {
-  Row row{&set, files, concurrency, durability, runs_for(set, files), 0, 0, 0, {}};
-  RoundSettings settings{concurrency, durability};
-  if (set.many_agencies) {
-    settings.default_child_limit = true;
-    settings.timeout = std::chrono::seconds(120);
-  }
-  const auto play_round = set.load_generator ? run_generated_round : run_round;
+// The TLS settings a row of `set` is measured with: off, and on beside it for a pair.
+std::vector<bool> tls_settings(const DataSet& set, const std::string& durability) {
+  if (set.tls_pair && durability == "process") return {false, true};
+  return {false};
+}
+
+void keep_largest(long& kept, long seen) { kept = std::max(kept, seen); }
+
+// Settles a row from its rounds: medians of the times, the round of the median wall time
+// for the rest, and the largest memory any round reached.
+void settle(Row& row, const std::vector<RoundResult>& rounds, const std::vector<double>& floors) {
   std::vector<double> walls;
-  std::vector<double> floors;
   std::vector<double> cpus;
-  std::vector<RoundResult> rounds;
-  for (int run = 0; run < row.runs; ++run) {
-    const testing::TempDir round_dir;
-    rounds.push_back(play_round(options.programs, files, settings, round_dir.path()));
-    walls.push_back(ms(rounds.back().wall));
-    cpus.push_back(ms(rounds.back().cpu));
-    if (!set.many_agencies) floors.push_back(ms(push_through_loopback(files, scratch + "/floor.out")));
+  for (const auto& round : rounds) {
+    walls.push_back(ms(round.wall));
+    cpus.push_back(ms(round.cpu));
   }
   row.wall_ms = median(walls);
   row.floor_ms = floors.empty() ? 0 : median(floors);
   row.cpu_ms = median(cpus);
-  // The round whose wall time is the median one speaks for the rest of the row.
   row.round = *std::min_element(rounds.begin(), rounds.end(), [&](const RoundResult& a, const RoundResult& b) {
     return std::abs(ms(a.wall) - row.wall_ms) < std::abs(ms(b.wall) - row.wall_ms);
   });
   for (const auto& round : rounds) {
-    row.round.server_peak_rss_kib = std::max(row.round.server_peak_rss_kib, round.server_peak_rss_kib);
-    row.round.server_total_rss_kib = std::max(row.round.server_total_rss_kib, round.server_total_rss_kib);
-    row.round.client_peak_rss_kib = std::max(row.round.client_peak_rss_kib, round.client_peak_rss_kib);
+    keep_largest(row.round.server_peak_rss_kib, round.server_peak_rss_kib);
+    keep_largest(row.round.client_peak_rss_kib, round.client_peak_rss_kib);
+    TreeMemory& kept = row.round.server_memory;
+    keep_largest(kept.total_kib, round.server_memory.total_kib);
+    keep_largest(kept.child_rss_kib, round.server_memory.child_rss_kib);
+    keep_largest(kept.child_pss_kib, round.server_memory.child_pss_kib);
+    keep_largest(kept.child_private_kib, round.server_memory.child_private_kib);
+    keep_largest(kept.room_rss_kib, round.server_memory.room_rss_kib);
+    keep_largest(kept.room_pss_kib, round.server_memory.room_pss_kib);
   }
-  return row;
 }
 
-void print_header() {
-  std::printf("%-16s %8s %9s %-16s %5s %10s %10s %8s %6s %8s %10s %16s %10s %8s %8s\n", "data", "agencies", "bets",
-              "server", "runs", "wall ms", "bets/s", "floor ms", "ratio", "cpu ms", "server MiB", "server total MiB",
-              "client MiB", "batches", "rtt us");
-}
-
-// The server column: its concurrency, and "+fsync" when it acknowledges after fdatasync.
-std::string server_label(const std::string& concurrency, const std::string& durability) {
-  return durability == "machine" ? concurrency + "+fsync" : concurrency;
-}
-
-double mib(long kib) { return static_cast<double>(kib) / 1024.0; }
-
-void print(const Row& row) {
-  char floor[16] = "-";
-  char ratio[16] = "-";
-  if (row.floor_ms > 0) {
-    std::snprintf(floor, sizeof floor, "%.1f", row.floor_ms);
-    std::snprintf(ratio, sizeof ratio, "%.1f", row.wall_ms / row.floor_ms);
+// The rows of one data set, concurrency and durability: one per TLS setting, their runs
+// played in turns (plain, TLS, plain, ...), so that the machine's load, which drifts,
+// weighs on both alike.
+std::vector<Row> measure(const Options& options, const DataSet& set, const AgencyFiles& files,
+                         const std::string& concurrency, const std::string& durability, const std::string& scratch) {
+  const std::vector<bool> tls = tls_settings(set, durability);
+  const int runs = runs_for(set, files);
+  std::vector<std::vector<RoundResult>> rounds(tls.size());
+  std::vector<std::vector<double>> floors(tls.size());
+  const auto play_round = set.load_generator ? run_generated_round : run_round;
+  for (int run = 0; run < runs; ++run) {
+    for (std::size_t i = 0; i < tls.size(); ++i) {
+      RoundSettings settings;
+      settings.concurrency = concurrency;
+      settings.durability = durability;
+      if (set.many_agencies) {
+        settings.default_child_limit = true;
+        settings.timeout = std::chrono::seconds(120);
+      }
+      if (tls[i]) settings.tls_dir = options.out + "/tls";
+      const testing::TempDir round_dir;
+      rounds[i].push_back(play_round(options.programs, files, settings, round_dir.path()));
+      if (!set.many_agencies) floors[i].push_back(ms(push_through_loopback(files, scratch + "/floor.out")));
+    }
   }
-  std::printf("%-16s %8zu %9zu %-16s %5d %10.1f %10.0f %8s %6s %8.1f %10.1f %16.1f %10.1f %8zu %8.0f\n",
-              row.files.label.c_str(), row.files.paths.size(), row.files.bets, server_label(row.concurrency,
-              row.durability).c_str(), row.runs,
-              row.wall_ms, static_cast<double>(row.files.bets) / (row.wall_ms / 1000.0), floor, ratio, row.cpu_ms,
-              mib(row.round.server_peak_rss_kib), mib(row.round.server_total_rss_kib),
-              mib(row.round.client_peak_rss_kib), row.round.batches,
-              static_cast<double>(row.round.mean_round_trip.count()));
-  std::fflush(stdout);
+  std::vector<Row> rows;
+  for (std::size_t i = 0; i < tls.size(); ++i) {
+    Row row{&set, files, concurrency, durability, tls[i], runs, 0, 0, 0, {}};
+    settle(row, rounds[i], floors[i]);
+    rows.push_back(std::move(row));
+  }
+  return rows;
 }
 
-// The row's first columns and the first line of `error` in the table; all of it on stderr.
-void print_failure(const AgencyFiles& files, const std::string& concurrency, const std::string& error) {
-  std::printf("%-16s %8zu %9zu %-16s failed: %s\n", files.label.c_str(), files.paths.size(), files.bets,
-              concurrency.c_str(), error.substr(0, error.find('\n')).c_str());
-  std::fflush(stdout);
-  std::fprintf(stderr, "bench: %s, %s: %s\n", files.label.c_str(), concurrency.c_str(), error.c_str());
-}
-
-// One file per plot series: x, then the sequential, process and floor times in ms.
-void write_series(const std::vector<Row>& rows, const std::string& series, const std::string& path) {
-  std::map<std::size_t, std::map<std::string, double>> points;
-  for (const auto& row : rows) {
-    if (row.durability != "process") continue;  // the plot shows the default
-    const auto& names = row.set->series;
-    if (std::find(names.begin(), names.end(), series) == names.end()) continue;
-    const std::size_t x = series == "bets" ? row.files.bets : row.files.paths.size();
-    points[x][row.concurrency] = row.wall_ms;
-    points[x]["floor"] = row.floor_ms;
+// The certificates of every agency of a TLS round, made once into <out>/tls: later runs
+// find them there and make none.
+void make_round_certificates(const Options& options, const std::vector<DataSet>& sets) {
+  std::uint32_t agencies = 0;
+  for (const auto& set : sets) {
+    if (set.tls_pair) agencies = std::max(agencies, set.agencies);
   }
-  std::ofstream out(path);
-  out << "# " << series << " sequential_ms process_ms floor_ms\n";
-  for (auto& [x, times] : points) {
-    out << x << ' ' << times["sequential"] << ' ' << times["process"] << ' ' << times["floor"] << '\n';
-  }
+  if (agencies == 0) return;
+  std::vector<std::uint32_t> ids(agencies);
+  std::iota(ids.begin(), ids.end(), 1U);
+  const auto start = std::chrono::steady_clock::now();
+  testing::make_certificates(options.out + "/tls", ids);
+  const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
+  std::fprintf(stderr, "bench: the certificates of %u agencies are in %s/tls (%.1f s)\n", agencies,
+               options.out.c_str(), took.count());
 }
 
 int run(const Options& options) {
@@ -247,6 +228,7 @@ int run(const Options& options) {
       !std::filesystem::exists(options.programs.load_generator)) {
     throw std::runtime_error(options.programs.load_generator + " not found: build the target tp0_load_generator");
   }
+  make_round_certificates(options, sets);
   const testing::TempDir scratch;
   std::vector<Row> rows;
   int failures = 0;
@@ -258,16 +240,22 @@ int run(const Options& options) {
     for (const auto& concurrency : set.concurrencies) {
       for (const auto& durability : set.durabilities) {
         try {
-          rows.push_back(measure(options, set, files, concurrency, durability, scratch.path()));
-          print(rows.back());
+          for (auto& row : measure(options, set, files, concurrency, durability, scratch.path())) {
+            print(row);
+            rows.push_back(std::move(row));
+          }
         } catch (const std::exception& error) {
           // The other rows still say something; the benchmark fails at the end.
           ++failures;
-          print_failure(files, server_label(concurrency, durability), error.what());
+          print_failure(files, server_label(concurrency, durability), set.tls_pair, error.what());
         }
       }
     }
   }
+  print_tls_comparison(rows);
+  print_waiting_room(rows);
+  // A missed target is a finding to read in the table, not a failure of the benchmark.
+  print_targets(rows);
   write_series(rows, "bets", options.out + "/bets.dat");
   write_series(rows, "agencies", options.out + "/agencies.dat");
   return failures == 0 ? 0 : 1;
