@@ -2,8 +2,11 @@
 # make bench: builds Release, runs bench/ (the lottery round against the floor of the same
 # bytes through loopback, both concurrency settings, over the course's data set when it is
 # found and generated sets up to 1,000,000 bets and 100 agencies, then 1,000 and 10,000
-# agencies of 100 bets each), prints the table and writes it with its plot to
-# docs/benchmark.txt and docs/benchmark.png.
+# agencies of 100 bets each; the course's data set, 1,000,000 bets and the many agencies
+# with mutual TLS beside plain text, their runs in turns), prints the table, the TLS
+# comparison, the waiting room's figures and the targets, and writes them with the plot to
+# docs/benchmark.txt and docs/benchmark.png. The certificates are made once, into
+# build/bench/tls, and kept for the next runs.
 # Usage: scripts/bench.sh [--quick | --agencies-only]
 #   --quick: sets of at most 100,000 bets and 100 agencies, for a try
 #   --agencies-only: the 1,000 and 10,000 agencies alone; the table is left in
