@@ -2,7 +2,7 @@
 # wall time against bets (5 agencies) and against agencies (the largest set).
 set terminal pngcairo size 1200,480 font ",10"
 set output out
-set multiplot layout 1,2 title "Lottery round on loopback: first connection to last winners answer (median)"
+set multiplot layout 1,2 title "Lottery round on loopback, TLS off: first connection to last winners answer (median)"
 set grid
 set key top left
 set ylabel "wall time (ms)"

@@ -32,10 +32,14 @@ zip=$(bash scripts/find-dataset.sh)
 [ -z "$zip" ] || dataset=(--dataset "$zip")
 [ ${#dataset[@]} -gt 0 ] || echo "bench: the course's dataset.zip was not found; only generated sets run" >&2
 
+# The load average says how much of the machine, shared or not, the rounds had.
 {
-  echo "# make bench, $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores; wall and floor: medians"
+  echo "# make bench, $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg);" \
+    "wall and floor: medians"
   build/release/bench/tp0_bench --server bin/server --client bin/client --out build/bench \
     "${dataset[@]}" "${flags[@]}"
+  echo
+  echo "# load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 } | tee build/bench/table.txt
 if [ "${flags[*]}" = --agencies-only ]; then
   echo "bench: table written to build/bench/table.txt (docs/ are for the whole benchmark)"
