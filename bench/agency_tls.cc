@@ -66,6 +66,11 @@ net::Transport::Attempt after_failure(SSL* ssl, int result, const std::string& d
       return {0, POLLIN};
     case SSL_ERROR_WANT_WRITE:
       return {0, POLLOUT};
+    // A close without close_notify reads as a clean one (SSL_OP_IGNORE_UNEXPECTED_EOF): in
+    // a handshake it is a closed connection still, such as a busy server's refusal.
+    case SSL_ERROR_ZERO_RETURN:
+      ERR_clear_error();
+      throw net::PeerClosed(doing + " " + peer + ": the peer closed the connection");
     case SSL_ERROR_SYSCALL: {
       const int error = errno;
       ERR_clear_error();
