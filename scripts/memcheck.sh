@@ -27,6 +27,9 @@ for id in $(seq 1 "$agencies"); do
   done > "$work/agency-$id.csv"
 done
 winners=$(( rows / 50 ))
+# The round's certificates where both programs look by default, under their working
+# directory: the round runs with TLS, as it does by default.
+bash scripts/make-certs.sh "$work/.data/tls" "$agencies" > /dev/null
 
 port=$(( 20000 + RANDOM % 20000 ))
 (cd "$work" && SERVER_IP=127.0.0.1 SERVER_PORT=$port SERVER_CONCURRENCY=process \
