@@ -1,26 +1,23 @@
 #include "bench/agency_tls.h"
 
-#include <arpa/inet.h>
 #include <fcntl.h>
 #include <openssl/decoder.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
-#include <openssl/x509v3.h>
-#include <poll.h>
 
 #include <cerrno>
 #include <cstring>
 
-#include "common/net/errors.h"
 #include "common/sys/file_io.h"
 #include "common/sys/system_error.h"
 #include "common/sys/unique_fd.h"
 #include "common/tls/errors.h"
+#include "common/tls/session.h"
 
 namespace tp0::bench {
 namespace {
 
-using Ssl = std::unique_ptr<SSL, decltype(&SSL_free)>;
+using tls::Ssl;
 using Bio = std::unique_ptr<BIO, decltype(&BIO_free)>;
 using Decoder = std::unique_ptr<OSSL_DECODER_CTX, decltype(&OSSL_DECODER_CTX_free)>;
 
@@ -58,77 +55,6 @@ std::unique_ptr<X509, decltype(&X509_free)> read_certificate(const std::string& 
   if (certificate == nullptr) throw tls::TlsError("load the certificate " + path + ": " + tls::openssl_reasons());
   return {certificate, &X509_free};
 }
-
-// What to do after an SSL_* call failed, as common/tls decides it for bin/client.
-net::Transport::Attempt after_failure(SSL* ssl, int result, const std::string& doing, const std::string& peer) {
-  switch (SSL_get_error(ssl, result)) {
-    case SSL_ERROR_WANT_READ:
-      return {0, POLLIN};
-    case SSL_ERROR_WANT_WRITE:
-      return {0, POLLOUT};
-    // A close without close_notify reads as a clean one (SSL_OP_IGNORE_UNEXPECTED_EOF): in
-    // a handshake it is a closed connection still, such as a busy server's refusal.
-    case SSL_ERROR_ZERO_RETURN:
-      ERR_clear_error();
-      throw net::PeerClosed(doing + " " + peer + ": the peer closed the connection");
-    case SSL_ERROR_SYSCALL: {
-      const int error = errno;
-      ERR_clear_error();
-      if (error == 0) throw net::PeerClosed(doing + " " + peer + ": the peer closed the connection");
-      throw net::NetError(doing + " " + peer + ": " + std::strerror(error));
-    }
-    default: {
-      std::string reason = doing + " " + peer + ": " + tls::openssl_reasons();
-      const long verdict = SSL_get_verify_result(ssl);
-      if (verdict != X509_V_OK) reason += std::string(" (") + X509_verify_cert_error_string(verdict) + ")";
-      throw tls::TlsError(reason);
-    }
-  }
-}
-
-// An agency's TLS session over its connection's socket, once the handshake is done: the
-// transport of common/tls, which that library keeps to itself.
-class Session final : public net::Transport {
- public:
-  explicit Session(Ssl ssl) : ssl_(std::move(ssl)) {}
-
-  Attempt send(int /*fd*/, std::span<const std::byte> data, const std::string& peer) override {
-    std::size_t sent = 0;
-    const int result = SSL_write_ex(ssl_.get(), data.data(), data.size(), &sent);
-    if (result == 1) return {sent, 0};
-    return after_failure(ssl_.get(), result, "send to", peer);
-  }
-
-  Attempt receive(int /*fd*/, std::span<std::byte> out, const std::string& peer) override {
-    std::size_t received = 0;
-    const int result = SSL_read_ex(ssl_.get(), out.data(), out.size(), &received);
-    if (result == 1) return {received, 0};
-    const int error = SSL_get_error(ssl_.get(), result);
-    if (error == SSL_ERROR_ZERO_RETURN) return {0, 0};
-    if (error == SSL_ERROR_SYSCALL && errno == ECONNRESET) {
-      ERR_clear_error();
-      return {0, 0};
-    }
-    return after_failure(ssl_.get(), result, "receive from", peer);
-  }
-
-  Attempt finish(int /*fd*/, const std::string& peer) override {
-    const int result = SSL_shutdown(ssl_.get());
-    if (result == 1) return {1, 0};
-    if (result == 0) return {0, POLLIN};
-    return after_failure(ssl_.get(), result, "end the TLS session with", peer);
-  }
-
-  void say_goodbye(int /*fd*/) noexcept override {
-    SSL_shutdown(ssl_.get());
-    ERR_clear_error();
-  }
-
-  bool secure() const override { return true; }
-
- private:
-  Ssl ssl_;
-};
 
 // Called by OpenSSL, on the thread reading the connection, for each ticket the server
 // sends: the agency keeps the last, as tls::Context does.
@@ -175,28 +101,8 @@ void AgencyTls::connect(net::Connection& connection, std::uint32_t agency, const
   check(SSL_use_cert_and_key(ssl.get(), identity.certificate.get(), identity.key.get(), nullptr, 1),
         "use the certificate of agency " + std::to_string(agency));
   SSL_set_app_data(ssl.get(), &identity);
-  const int flags = ::fcntl(connection.fd(), F_GETFL);
-  if (flags == -1 || ::fcntl(connection.fd(), F_SETFL, flags | O_NONBLOCK) == -1) {
-    throw net::NetError("start TLS with " + connection.peer() + ": " + std::strerror(errno));
-  }
-  check(SSL_set_fd(ssl.get(), connection.fd()), "start TLS with " + connection.peer());
-  SSL_set_connect_state(ssl.get());
-  in6_addr address{};
-  const bool is_address =
-      ::inet_pton(AF_INET, host.c_str(), &address) == 1 || ::inet_pton(AF_INET6, host.c_str(), &address) == 1;
-  const bool named = is_address ? X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl.get()), host.c_str()) == 1
-                                : SSL_set1_host(ssl.get(), host.c_str()) == 1 &&
-                                      SSL_set_tlsext_host_name(ssl.get(), host.c_str()) == 1;
-  check(named ? 1 : 0, "check the server's name " + host);
-  if (identity.session) SSL_set_session(ssl.get(), identity.session.get());
-  while (true) {
-    const int result = SSL_do_handshake(ssl.get());
-    if (result == 1) break;
-    connection.wait(after_failure(ssl.get(), result, "TLS handshake with", connection.peer()).wait_for,
-                    "TLS handshake with");
-  }
-  ++(SSL_session_reused(ssl.get()) == 1 ? resumed_handshakes_ : full_handshakes_);
-  connection.secure_with(std::make_unique<Session>(std::move(ssl)));
+  const bool resumed = tls::connect_with(connection, std::move(ssl), host, identity.session.get());
+  ++(resumed ? resumed_handshakes_ : full_handshakes_);
 }
 
 void AgencyTls::release(std::uint32_t agency) { identities_.at(agency - 1) = Identity{}; }

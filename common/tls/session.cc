@@ -18,8 +18,6 @@
 namespace tp0::tls {
 namespace {
 
-using Ssl = std::unique_ptr<SSL, decltype(&SSL_free)>;
-
 // Why OpenSSL failed `doing` with `peer`: its error queue, and the certificate check's
 // verdict when there was one ("certificate has expired").
 std::string reason_for(SSL* ssl, const std::string& doing, const std::string& peer) {
@@ -103,19 +101,16 @@ class Session final : public net::Transport {
   Ssl ssl_;
 };
 
-// A session of `context` on the connection's socket, which becomes non-blocking: OpenSSL
-// reads and writes the descriptor itself, and must return instead of waiting.
-Ssl new_session(net::Connection& connection, const Context& context) {
-  Ssl ssl(SSL_new(context.get()), &SSL_free);
-  if (!ssl) throw TlsError("start TLS with " + connection.peer() + ": " + openssl_reasons());
+// Puts `ssl` on the connection's socket, which becomes non-blocking: OpenSSL reads and
+// writes the descriptor itself, and must return instead of waiting.
+void attach(net::Connection& connection, SSL* ssl) {
   const int flags = ::fcntl(connection.fd(), F_GETFL);
   if (flags == -1 || ::fcntl(connection.fd(), F_SETFL, flags | O_NONBLOCK) == -1) {
     throw net::NetError("start TLS with " + connection.peer() + ": " + std::strerror(errno));
   }
-  if (SSL_set_fd(ssl.get(), connection.fd()) != 1) {
+  if (SSL_set_fd(ssl, connection.fd()) != 1) {
     throw TlsError("start TLS with " + connection.peer() + ": " + openssl_reasons());
   }
-  return ssl;
 }
 
 // Runs SSL_do_handshake until it has nothing left to do: the handshake itself, or a
@@ -172,7 +167,9 @@ std::optional<std::uint32_t> agency_named(const std::string& common_name) {
 }
 
 std::uint32_t accept(net::Connection& connection, const Context& context) {
-  Ssl ssl = new_session(connection, context);
+  Ssl ssl(SSL_new(context.get()), &SSL_free);
+  if (!ssl) throw TlsError("start TLS with " + connection.peer() + ": " + openssl_reasons());
+  attach(connection, ssl.get());
   SSL_set_accept_state(ssl.get());
   drive_handshake(connection, ssl.get());
   // One session ticket, and only for a new session: OpenSSL would send two after every
@@ -194,7 +191,13 @@ std::uint32_t accept(net::Connection& connection, const Context& context) {
 }
 
 void connect(net::Connection& connection, Context& context, const std::string& host) {
-  Ssl ssl = new_session(connection, context);
+  Ssl ssl(SSL_new(context.get()), &SSL_free);
+  if (!ssl) throw TlsError("start TLS with " + connection.peer() + ": " + openssl_reasons());
+  connect_with(connection, std::move(ssl), host, context.resumable_session());
+}
+
+bool connect_with(net::Connection& connection, Ssl ssl, const std::string& host, SSL_SESSION* resumable) {
+  attach(connection, ssl.get());
   SSL_set_connect_state(ssl.get());
   in6_addr address{};
   const bool is_address = ::inet_pton(AF_INET, host.c_str(), &address) == 1 ||
@@ -203,9 +206,11 @@ void connect(net::Connection& connection, Context& context, const std::string& h
                                 : SSL_set1_host(ssl.get(), host.c_str()) == 1 &&
                                       SSL_set_tlsext_host_name(ssl.get(), host.c_str()) == 1;
   if (!named) throw TlsError("TLS with " + host + ": cannot check the server's name: " + openssl_reasons());
-  if (SSL_SESSION* resumable = context.resumable_session()) SSL_set_session(ssl.get(), resumable);
+  if (resumable != nullptr) SSL_set_session(ssl.get(), resumable);
   drive_handshake(connection, ssl.get());
+  const bool resumed = SSL_session_reused(ssl.get()) == 1;
   connection.secure_with(std::make_unique<Session>(std::move(ssl)));
+  return resumed;
 }
 
 }  // namespace tp0::tls

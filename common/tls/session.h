@@ -1,6 +1,10 @@
 #pragma once
 
+#include <openssl/ssl.h>
+
 #include <cstdint>
+#include <memory>
+#include <optional>
 #include <string>
 
 #include "common/net/connection.h"
@@ -24,6 +28,14 @@ std::uint32_t accept(net::Connection& connection, const Context& context);
 // the name or IP address the client dialed. Offers the last session the server gave, if
 // any, for resumption. Throws like accept().
 void connect(net::Connection& connection, Context& context, const std::string& host);
+
+// An SSL object, owned.
+using Ssl = std::unique_ptr<SSL, decltype(&SSL_free)>;
+
+// connect() on a session the caller made and set up itself (the benchmark's load
+// generator gives each agency's certificate to sessions of one shared SSL_CTX), offering
+// `resumable` (may be null). Returns true when the server resumed it. Throws like accept().
+bool connect_with(net::Connection& connection, Ssl ssl, const std::string& host, SSL_SESSION* resumable);
 
 // The agency a certificate's subject common name designates ("agency-7" -> 7, the id
 // in decimal without leading zeros), or nullopt for any other name.
