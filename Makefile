@@ -31,7 +31,7 @@ build:
 	  cp build/release/$$program/$$program bin/$$program.new && mv -f bin/$$program.new bin/$$program || exit 1; \
 	done
 
-# The inner loop, in about two minutes: the unit and integration tests built as for
+# The inner loop, in about three minutes: the unit and integration tests built as for
 # `make test`, without the labels `docker`, `tools` and `slow` (the full kill runs, whose
 # short runs stay in), then shellcheck over every script (scripts/shellcheck.sh).
 check: setup-native
