@@ -18,6 +18,11 @@ using logging::Result;
 constexpr const char* kBettingClosed = "the agency has finished: betting is closed";
 constexpr const char* kStreamMoved = "another connection of the agency stored bets meanwhile";
 
+// Each refusal is logged, so a peer sending refused messages in a loop would write the
+// log at its own pace: a conversation ends at its fourth refusal. An honest client is
+// never refused more than once (it validates its bets, and starts over when told to).
+constexpr std::size_t kRefusalsPerConversation = 4;
+
 }  // namespace
 
 LotterySession::LotterySession(protocol::Channel& channel, round::Round& round, LotterySettings settings,
@@ -148,6 +153,11 @@ void LotterySession::acknowledge(protocol::AckCode code, std::uint16_t bet_index
   // Posted: a client with several batches in flight gets their Acks in one write, and
   // the channel still sends them before it next waits for the client.
   channel_.post(protocol::Ack{code, bet_index});
+  if (code == protocol::AckCode::kOk || ended_ || ++refusals_ < kRefusalsPerConversation) return;
+  logging::warning(Event("close_connection", Result::kFail)
+                       .with("ip", channel_.connection().peer())
+                       .with("error", std::to_string(refusals_) + " messages refused: the conversation ends"));
+  ended_ = true;
 }
 
 void LotterySession::refuse(protocol::AckCode code, std::uint16_t bet_index) {

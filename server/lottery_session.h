@@ -46,7 +46,9 @@ void log_draw();
 // is held is refused and ends the conversation; winners are read from the draw's record,
 // the same for every answer. Any other message that breaks the protocol is refused
 // with an Ack error code and ends the conversation: nothing received after it is
-// served. Malformed frames end the conversation with ProtocolError.
+// served. Malformed frames end the conversation with ProtocolError. Refusals that leave
+// it open (an invalid bet, betting closed) end it too at the fourth: each is logged, and
+// no peer may write the log at its own pace.
 class LotterySession {
  public:
   // `certified_agency`: the agency the client's TLS certificate names, the only one the
@@ -99,6 +101,7 @@ class LotterySession {
   std::optional<std::uint32_t> agency_;
   std::uint64_t stored_ = 0;         // how many of agency_'s bets the bets file holds
   std::uint64_t next_position_ = 0;  // where the next batch must start: stored_ and the staged
+  std::size_t refusals_ = 0;  // Acks with an error code sent
   bool ended_ = false;
   bool handed_over_ = false;
   storage::BetsFileWriter bets_file_;

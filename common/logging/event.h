@@ -12,7 +12,8 @@ enum class Result { kSuccess, kFail, kInProgress };
 
 // One log message in the course's format:
 //   action: <action> | result: <success|fail|in_progress> | key: value | ...
-// Values are cleaned so that a line never holds '|' or a line break, whatever a peer sent.
+// Values are escaped so that a line never holds '|', a line break or any byte that is not
+// printable UTF-8, whatever a peer sent: each such byte, and the backslash, is written `\xHH`.
 class Event {
  public:
   Event(std::string_view action, Result result);

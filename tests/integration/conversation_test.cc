@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "common/net/errors.h"
 #include "tests/integration/agency_data.h"
 #include "tests/integration/cluster.h"
 #include "tests/integration/raw_peer.h"
@@ -46,6 +47,31 @@ void introduce(RawPeer& peer, std::uint32_t agency, std::uint32_t stored) {
 void exchange(RawPeer& peer, const Message& message, const Message& answer) {
   peer.send(message);
   EXPECT_EQ(peer.receive(), answer) << protocol::name_of(message);
+}
+
+// Sends `count` frames of `message` in one stream. The server may end the conversation
+// before the last arrive: its kernel then refuses the rest, as the test expects of it.
+void flood(RawPeer& peer, const Message& message, int count) {
+  std::vector<std::byte> bytes;
+  const auto frame = frame_of(message);
+  for (int i = 0; i < count; ++i) bytes.insert(bytes.end(), frame.begin(), frame.end());
+  try {
+    peer.send_bytes(bytes);
+  } catch (const net::NetError&) {
+  }
+}
+
+// The server's answers until it closes the connection. A close with the flood unread
+// is a reset, which may discard answers still in flight: the caller checks no more came.
+std::vector<Message> answers_until_closed(RawPeer& peer) {
+  std::vector<Message> answers;
+  try {
+    while (auto message = peer.receive()) answers.push_back(*message);
+  } catch (const net::IdleTimeout&) {
+    ADD_FAILURE() << "the server kept the connection open";
+  } catch (const net::NetError&) {
+  }
+  return answers;
 }
 
 class Conversation : public ::testing::TestWithParam<const char*> {
@@ -110,6 +136,60 @@ TEST_P(Conversation, OtherBetsWhereSomeAreHeldAreRefusedAndWhatFollowsIsNotServe
   introduce(again, 1, 4);
   // Refused 7 if a message that was never served had closed the agency's stream.
   exchange(again, batch_of(1, 4, 4), Ack{AckCode::kOk, 0});
+}
+
+// A peer that repeats what is refused cannot write the log at its own pace: the
+// conversation ends at its fourth refusal, whatever it sent behind, and the log grows by
+// a few lines however many frames arrived.
+TEST_P(Conversation, RefusedMessagesInALoopEndTheConversationAndTheLogStaysSmall) {
+  auto& server = start_server();
+  RawPeer peer(cluster_, 1);
+  introduce(peer, 1, 0);
+  const std::size_t log_before = server.output().size();
+  protocol::Batch invalid = batch_of(1, 0, 0);
+  invalid.bets[0].birthdate = "1990-02-30";
+  flood(peer, invalid, 2000);
+  const auto answers = answers_until_closed(peer);
+  EXPECT_LE(answers.size(), 4U);
+  for (const Message& answer : answers) EXPECT_EQ(answer, Message(Ack{AckCode::kInvalidBet, 0}));
+  ASSERT_TRUE(server.wait_for_line("messages refused: the conversation ends", kRunTimeout));
+  EXPECT_EQ(server.lines_containing("action: apuesta_recibida | result: fail").size(), 4U);
+  // 2000 frames of 62 bytes sent; four refusals, their close and the connection's lines logged.
+  EXPECT_LT(server.output().size() - log_before, 2048U) << server.output().substr(log_before);
+  RawPeer honest(cluster_, 1);
+  introduce(honest, 1, 0);
+  exchange(honest, batch_of(1, 0, 0), Ack{AckCode::kOk, 0});
+}
+
+TEST_P(Conversation, AFloodOfUnexpectedFramesEndsAtTheFirstAndLogsOneWarning) {
+  auto& server = start_server();
+  RawPeer peer(cluster_, 1);
+  introduce(peer, 1, 0);
+  const std::size_t log_before = server.output().size();
+  flood(peer, Ack{AckCode::kOk, 0}, 20000);
+  const auto answers = answers_until_closed(peer);
+  EXPECT_LE(answers.size(), 1U);
+  for (const Message& answer : answers) EXPECT_EQ(answer, Message(Ack{AckCode::kUnexpectedMessage, 0}));
+  ASSERT_TRUE(server.wait_for_line("action: close_connection", kRunTimeout));
+  EXPECT_EQ(server.lines_containing("action: receive_message | result: fail").size(), 1U);
+  EXPECT_LT(server.output().size() - log_before, 1024U) << server.output().substr(log_before);
+}
+
+// What a peer put in a refused field reaches the log escaped: no terminal control, no
+// byte that is not printable UTF-8, no line break that would forge a line.
+TEST_P(Conversation, ControlBytesOfARefusedFieldAreEscapedInTheLog) {
+  using namespace std::string_literals;
+  auto& server = start_server();
+  RawPeer peer(cluster_, 1);
+  introduce(peer, 1, 0);
+  lottery::Bet bet{1, "Ana", "Paz", "1\x1b[2J\0\x0b\xff\naction: sorteo"s, "1990-05-17", 7574};
+  exchange(peer, protocol::SingleBet{bet, 0}, Ack{AckCode::kInvalidBet, 0});
+  const auto refused = server.lines_containing("action: apuesta_almacenada | result: fail");
+  ASSERT_EQ(refused.size(), 1U);
+  EXPECT_NE(refused[0].find("dni: 1\\x1b[2J\\x00\\x0b\\xff\\x0aaction: sorteo"), std::string::npos) << refused[0];
+  const std::string log = server.output();
+  for (const char raw : {'\x1b', '\0', '\x0b', '\xff'}) EXPECT_EQ(log.find(raw), std::string::npos) << int(raw);
+  EXPECT_EQ(server.lines_containing("action: sorteo").size(), 1U) << "a peer forged a line";
 }
 
 INSTANTIATE_TEST_SUITE_P(Concurrency, Conversation, ::testing::Values("sequential", "process"));
