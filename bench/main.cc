@@ -3,6 +3,9 @@
 // its cost shows; see docs/benchmark.md.
 //
 // Usage: tp0_bench --server PATH --client PATH --out DIR [--dataset ZIP] [--quick | --agencies-only]
+//                  [--baseline-server PATH --baseline-client PATH]
+// With a baseline (the programs of another revision), every round of the default
+// durability is also played by it, in turns with this one's, and compared at the end.
 // The rounds of 10,000 agencies are played by tp0_load_generator, found beside tp0_bench.
 // The certificates are made once into DIR/tls and kept for the next runs.
 #include <algorithm>
@@ -30,6 +33,7 @@ namespace {
 
 struct Options {
   Programs programs;
+  std::optional<Programs> baseline;
   std::string out;
   std::string dataset;
   bool quick = false;
@@ -66,12 +70,19 @@ std::optional<Options> parse(int argc, char** argv) {
       options.out = value;
     } else if (flag == "--dataset") {
       options.dataset = value;
+    } else if (flag == "--baseline-server") {
+      if (!options.baseline) options.baseline.emplace();
+      options.baseline->server = std::filesystem::absolute(value);
+    } else if (flag == "--baseline-client") {
+      if (!options.baseline) options.baseline.emplace();
+      options.baseline->client = std::filesystem::absolute(value);
     } else {
       return std::nullopt;
     }
   }
   if (options.programs.server.empty() || options.programs.client.empty() || options.out.empty()) return std::nullopt;
   if (options.quick && options.agencies_only) return std::nullopt;
+  if (options.baseline && (options.baseline->server.empty() || options.baseline->client.empty())) return std::nullopt;
   // The programs run in folders of their own, so relative paths would not find them.
   options.programs.server = std::filesystem::absolute(options.programs.server);
   options.programs.client = std::filesystem::absolute(options.programs.client);
@@ -79,6 +90,7 @@ std::optional<Options> parse(int argc, char** argv) {
   // Built beside tp0_bench, wherever the build folder is.
   options.programs.load_generator =
       std::filesystem::read_symlink("/proc/self/exe").parent_path() / "tp0_load_generator";
+  if (options.baseline) options.baseline->load_generator = options.programs.load_generator;
   return options;
 }
 
@@ -171,38 +183,52 @@ void settle(Row& row, const std::vector<RoundResult>& rounds, const std::vector<
   }
 }
 
-// The rows of one data set, concurrency and durability: one per TLS setting, their runs
-// played in turns (plain, TLS, plain, ...), so that the machine's load, which drifts,
-// weighs on both alike.
-std::vector<Row> measure(const Options& options, const DataSet& set, const AgencyFiles& files,
-                         const std::string& concurrency, const std::string& durability, const std::string& scratch) {
+// The rows of one data set, concurrency and durability: one per TLS setting, and one
+// per TLS setting played by the baseline, their runs played in turns (plain, TLS, plain,
+// ...), so that the machine's load, which drifts, weighs on all alike.
+struct Measured {
+  std::vector<Row> rows;
+  std::vector<Row> baseline;  // empty without a baseline
+};
+
+Measured measure(const Options& options, const DataSet& set, const AgencyFiles& files, const std::string& concurrency,
+                 const std::string& durability, const std::string& scratch) {
   const std::vector<bool> tls = tls_settings(set, durability);
+  const bool with_baseline = options.baseline && durability == "process";
+  std::vector<const Programs*> programs{&options.programs};
+  if (with_baseline) programs.push_back(&*options.baseline);
   const int runs = runs_for(set, files);
-  std::vector<std::vector<RoundResult>> rounds(tls.size());
-  std::vector<std::vector<double>> floors(tls.size());
+  // Indexed [programs][tls setting].
+  std::vector<std::vector<std::vector<RoundResult>>> rounds(programs.size(),
+                                                            std::vector<std::vector<RoundResult>>(tls.size()));
+  std::vector<std::vector<std::vector<double>>> floors(programs.size(), std::vector<std::vector<double>>(tls.size()));
   const auto play_round = set.load_generator ? run_generated_round : run_round;
   for (int run = 0; run < runs; ++run) {
     for (std::size_t i = 0; i < tls.size(); ++i) {
-      RoundSettings settings;
-      settings.concurrency = concurrency;
-      settings.durability = durability;
-      if (set.many_agencies) {
-        settings.default_child_limit = true;
-        settings.timeout = std::chrono::seconds(120);
+      for (std::size_t p = 0; p < programs.size(); ++p) {
+        RoundSettings settings;
+        settings.concurrency = concurrency;
+        settings.durability = durability;
+        if (set.many_agencies) {
+          settings.default_child_limit = true;
+          settings.timeout = std::chrono::seconds(120);
+        }
+        if (tls[i]) settings.tls_dir = options.out + "/tls";
+        const testing::TempDir round_dir;
+        rounds[p][i].push_back(play_round(*programs[p], files, settings, round_dir.path()));
+        if (!set.many_agencies) floors[p][i].push_back(ms(push_through_loopback(files, scratch + "/floor.out")));
       }
-      if (tls[i]) settings.tls_dir = options.out + "/tls";
-      const testing::TempDir round_dir;
-      rounds[i].push_back(play_round(options.programs, files, settings, round_dir.path()));
-      if (!set.many_agencies) floors[i].push_back(ms(push_through_loopback(files, scratch + "/floor.out")));
     }
   }
-  std::vector<Row> rows;
-  for (std::size_t i = 0; i < tls.size(); ++i) {
-    Row row{&set, files, concurrency, durability, tls[i], runs, 0, 0, 0, {}};
-    settle(row, rounds[i], floors[i]);
-    rows.push_back(std::move(row));
+  Measured measured;
+  for (std::size_t p = 0; p < programs.size(); ++p) {
+    for (std::size_t i = 0; i < tls.size(); ++i) {
+      Row row{&set, files, concurrency, durability, tls[i], runs, 0, 0, 0, {}};
+      settle(row, rounds[p][i], floors[p][i]);
+      (p == 0 ? measured.rows : measured.baseline).push_back(std::move(row));
+    }
   }
-  return rows;
+  return measured;
 }
 
 // The certificates of every agency of a TLS round, made once into <out>/tls: later runs
@@ -231,6 +257,7 @@ int run(const Options& options) {
   make_round_certificates(options, sets);
   const testing::TempDir scratch;
   std::vector<Row> rows;
+  std::vector<Row> baseline_rows;
   int failures = 0;
   print_header();
   for (const auto& set : sets) {
@@ -240,10 +267,12 @@ int run(const Options& options) {
     for (const auto& concurrency : set.concurrencies) {
       for (const auto& durability : set.durabilities) {
         try {
-          for (auto& row : measure(options, set, files, concurrency, durability, scratch.path())) {
+          Measured measured = measure(options, set, files, concurrency, durability, scratch.path());
+          for (auto& row : measured.rows) {
             print(row);
             rows.push_back(std::move(row));
           }
+          for (auto& row : measured.baseline) baseline_rows.push_back(std::move(row));
         } catch (const std::exception& error) {
           // The other rows still say something; the benchmark fails at the end.
           ++failures;
@@ -253,6 +282,7 @@ int run(const Options& options) {
     }
   }
   print_tls_comparison(rows);
+  if (options.baseline) print_baseline_comparison(rows, baseline_rows);
   print_waiting_room(rows);
   // A missed target is a finding to read in the table, not a failure of the benchmark.
   print_targets(rows);
@@ -268,7 +298,8 @@ int main(int argc, char** argv) {
   const auto options = tp0::bench::parse(argc, argv);
   if (!options) {
     std::fprintf(stderr,
-                 "usage: %s --server PATH --client PATH --out DIR [--dataset ZIP] [--quick | --agencies-only]\n",
+                 "usage: %s --server PATH --client PATH --out DIR [--dataset ZIP] [--quick | --agencies-only]\n"
+                 "       [--baseline-server PATH --baseline-client PATH]\n",
                  argv[0]);
     return 2;
   }

@@ -108,6 +108,25 @@ void print_tls_comparison(const std::vector<Row>& rows) {
   }
 }
 
+void print_baseline_comparison(const std::vector<Row>& rows, const std::vector<Row>& baseline) {
+  std::printf("\n# Against the baseline's programs: each pair measured in turns in this run\n");
+  std::printf("%-16s %8s %9s %-10s %4s %9s %9s %9s %9s %9s %9s %15s\n", "data", "agencies", "bets", "server", "tls",
+              "base ms", "now ms", "now/base", "base cpu", "now cpu", "cpu n/b", "server MiB b/n");
+  for (const auto& row : rows) {
+    const auto twin = std::find_if(baseline.begin(), baseline.end(), [&](const Row& other) {
+      return other.set == row.set && other.concurrency == row.concurrency && other.durability == row.durability &&
+             other.tls == row.tls;
+    });
+    if (twin == baseline.end()) continue;
+    char memory[32];
+    std::snprintf(memory, sizeof memory, "%.1f/%.1f", mib(twin->round.server_peak_rss_kib),
+                  mib(row.round.server_peak_rss_kib));
+    std::printf("%-16s %8zu %9zu %-10s %4s %9.1f %9.1f %9.2f %9.1f %9.1f %9.2f %15s\n", row.files.label.c_str(),
+                row.files.paths.size(), row.files.bets, row.concurrency.c_str(), on_off(row.tls), twin->wall_ms,
+                row.wall_ms, row.wall_ms / twin->wall_ms, twin->cpu_ms, row.cpu_ms, row.cpu_ms / twin->cpu_ms, memory);
+  }
+}
+
 void print_waiting_room(const std::vector<Row>& rows) {
   std::printf("\n# The waiting room, many agencies, process mode, default SERVER_MAX_CHILDREN (MiB; draw: from\n"
               "# sorteo to the last winners answer; per agency: one child kept per waiting agency instead,\n"

@@ -18,6 +18,8 @@ void print_failure(const AgencyFiles& files, const std::string& server, bool tls
 // (and what one child per waiting agency would have needed), and the targets met or not.
 void print_tls_comparison(const std::vector<Row>& rows);
 void print_waiting_room(const std::vector<Row>& rows);
+// Each row against the same round played by the baseline's programs, in turns in this run.
+void print_baseline_comparison(const std::vector<Row>& rows, const std::vector<Row>& baseline);
 // Returns false when a target was missed.
 bool print_targets(const std::vector<Row>& rows);
 

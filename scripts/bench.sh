@@ -7,25 +7,47 @@
 # comparison, the waiting room's figures and the targets, and writes them with the plot to
 # docs/benchmark.txt and docs/benchmark.png. The certificates are made once, into
 # build/bench/tls, and kept for the next runs.
-# Usage: scripts/bench.sh [--quick | --agencies-only]
+# Usage: scripts/bench.sh [--quick | --agencies-only] [--against REVISION]
 #   --quick: sets of at most 100,000 bets and 100 agencies, for a try
 #   --agencies-only: the 1,000 and 10,000 agencies alone; the table is left in
 #   build/bench/table.txt, and docs/ untouched
+#   --against REVISION: the programs of REVISION (a commit of this repository, built into
+#   build/baseline) play every round of the default durability too, in turns with this
+#   tree's, and a last table compares them; the table is left in build/bench/table.txt
 # The course's data set is found by scripts/find-dataset.sh.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
+usage="usage: $0 [--quick | --agencies-only] [--against REVISION]"
 flags=()
-case ${1:-} in
-  "") ;;
-  --quick | --agencies-only) flags=("$1") ;;
-  *) echo "usage: $0 [--quick | --agencies-only]" >&2; exit 2 ;;
-esac
+baseline=()
+while [ $# -gt 0 ]; do
+  case $1 in
+    --quick | --agencies-only) [ ${#flags[@]} -eq 0 ] || { echo "$usage" >&2; exit 2; }; flags=("$1") ;;
+    --against) [ $# -ge 2 ] || { echo "$usage" >&2; exit 2; }; baseline=("$2"); shift ;;
+    *) echo "$usage" >&2; exit 2 ;;
+  esac
+  shift
+done
 
 cmake -S . -B build/release -DCMAKE_BUILD_TYPE=Release -DTP0_BUILD_TESTS=OFF -DTP0_BUILD_BENCH=ON >/dev/null
 cmake --build build/release -j"$(nproc)" --target server client tp0_bench tp0_load_generator >/dev/null
 mkdir -p bin build/bench docs
 cp build/release/server/server build/release/client/client bin/
+
+# The baseline's sources are exported, not checked out: the working tree stays as it is.
+baseline_flags=()
+if [ ${#baseline[@]} -gt 0 ]; then
+  revision=$(git rev-parse --verify --quiet "${baseline[0]}^{commit}") ||
+    { echo "bench: ${baseline[0]} is not a commit of this repository" >&2; exit 2; }
+  rm -rf build/baseline/src && mkdir -p build/baseline/src
+  git archive "$revision" | tar -x -C build/baseline/src
+  cmake -S build/baseline/src -B build/baseline/release -DCMAKE_BUILD_TYPE=Release -DTP0_BUILD_TESTS=OFF >/dev/null
+  cmake --build build/baseline/release -j"$(nproc)" --target server client >/dev/null
+  baseline_flags=(--baseline-server build/baseline/release/server/server
+    --baseline-client build/baseline/release/client/client)
+  echo "bench: the baseline is ${baseline[0]} ($revision)" >&2
+fi
 
 dataset=()
 zip=$(bash scripts/find-dataset.sh)
@@ -37,12 +59,12 @@ zip=$(bash scripts/find-dataset.sh)
   echo "# make bench, $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg);" \
     "wall and floor: medians"
   build/release/bench/tp0_bench --server bin/server --client bin/client --out build/bench \
-    "${dataset[@]}" "${flags[@]}"
+    "${dataset[@]}" "${flags[@]}" "${baseline_flags[@]}"
   echo
   echo "# load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 } | tee build/bench/table.txt
-if [ "${flags[*]}" = --agencies-only ]; then
-  echo "bench: table written to build/bench/table.txt (docs/ are for the whole benchmark)"
+if [ "${flags[*]}" = --agencies-only ] || [ ${#baseline[@]} -gt 0 ]; then
+  echo "bench: table written to build/bench/table.txt (docs/ are for the whole benchmark, without a baseline)"
   exit 0
 fi
 gnuplot -e "data='build/bench'; out='build/bench/benchmark.png'" scripts/bench-plot.gnuplot
