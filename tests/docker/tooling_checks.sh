@@ -113,7 +113,7 @@ check_output() {
     [ "$(grep -c '^  client[0-9]*:$' "$file")" = "$clients" ] || problems+=("not $clients client services")
     if [ "$clients" -gt 0 ]; then
       grep -q '^x-client-start: &client-start$' "$file" || problems+=("no x-client-start setting")
-      [ "$(grep -c '^    <<: \*client-start$' "$file")" = "$clients" ] || problems+=("not every client takes x-client-start")
+      [ "$(grep -c '^    <<: \[\*hardening, \*client-start\]$' "$file")" = "$clients" ] || problems+=("not every client takes x-client-start")
       # Compose prints the services' entrypoints one level deeper than the setting's own.
       [ "$(grep -c "^      - trap 'exit 0' TERM; sleep 2 & wait \\\$\\\$!; exec /usr/local/bin/client\$" <<< "$config")" = "$clients" ] ||
         problems+=("Compose does not read a 2-second start for every client")
