@@ -83,9 +83,11 @@ docker-compose-up: AGENCIES = $(COMPOSE_AGENCIES)
 docker-compose-up: docker-image data
 	$(COMPOSE) up -d
 
+# -v: the anonymous volume of the server's round goes with its container; no later `up`
+# would use it (each starts a new round on a new volume, docs/docker.md).
 docker-compose-down: setup-docker
 	$(COMPOSE) stop -t 1
-	$(COMPOSE) down
+	$(COMPOSE) down -v
 
 docker-compose-logs: setup-docker
 	$(COMPOSE) logs -f

@@ -70,6 +70,15 @@ ensure_base_image() {
   bootstrap_image "$tag" "$suite" ""
 }
 
+# The netcat image runs as an unprivileged user (netcat.Dockerfile says so); one made by
+# debootstrap, or before it did, gets that user in a layer of its own.
+readonly kNetcatUser=10001:10001
+ensure_netcat_user() {
+  [ "$(docker image inspect -f '{{.Config.User}}' "$netcat_image")" != "$kNetcatUser" ] || return 0
+  printf 'FROM %s\nUSER %s\n' "$netcat_image" "$kNetcatUser" |
+    docker build --quiet -t "$netcat_image" - > /dev/null
+}
+
 mirror_reachable_from_containers() {
   timeout 60 docker run --rm "$1" apt-get -qq update > /dev/null 2>&1
 }
@@ -104,6 +113,7 @@ main() {
     docker build --quiet --build-arg DEBIAN_IMAGE="$base" -t "$netcat_image" \
       -f "$root/docker/netcat.Dockerfile" "$root/docker" > /dev/null
   fi
+  ensure_netcat_user
   [ "$what" = all ] || return 0
 
   for program in server client; do

@@ -31,6 +31,9 @@ check_echo_loops() {
     set_client_config loop.period '"100ms"'
     generate "$clients"
     up
+    wait_for_lines server "action: accept_connections" || true
+    expect_hardened server "$clients clients" "$kServerMemory" "$kServerPids" running
+    expect_hardened client1 "$clients clients" "$kClientMemory" "$kClientPids"
     for ((id = 1; id <= clients; id++)); do
       wait_for_lines "client$id" "action: loop_finished | result: success | client_id: $id" || { fail "client$id did not finish"; continue; }
       # The server logged each message before echoing it, but its stream may run behind.
@@ -93,6 +96,33 @@ expect_validation() {  # <expected result> <what>
   fi
 }
 
+# The container validar-echo-server.sh runs, caught while its netcat waits for an answer
+# that never comes (about 3 s): its user and limits as Docker holds them, and its process
+# as it is. Run aside, it leaves what it saw in netcat-facts for report_netcat_container.
+check_netcat_container() {
+  local deadline=$((SECONDS + 15)) name=""
+  until [ -n "$name" ] || [ $SECONDS -ge $deadline ]; do
+    name=$(docker ps --filter ancestor=tp0-netcat:latest --format '{{.Names}}' | grep -vx server | head -1 || true)
+    [ -n "$name" ] || sleep 0.1
+  done
+  [ -n "$name" ] || return 0
+  {
+    docker inspect -f '{{.Config.User}} {{json .HostConfig.CapDrop}} {{.HostConfig.ReadonlyRootfs}} {{json .HostConfig.SecurityOpt}} {{.HostConfig.PidsLimit}}' "$name" 2>&1
+    process_facts_of "$name"
+  } > "$scratch/netcat-facts"
+}
+report_netcat_container() {
+  local facts
+  facts=$(cat "$scratch/netcat-facts" 2> /dev/null || true)
+  if [ "$facts" = '10001:10001 ["ALL"] true ["no-new-privileges:true"] 8'$'\n'"$kUnprivilegedProcess" ]; then
+    pass "the netcat check's container runs as uid 10001, with no capabilities, on a read-only root"
+  elif [ -z "$facts" ]; then
+    fail "the netcat check's container was never seen running"
+  else
+    fail "the netcat check's container: $(tr '\n' ';' <<< "$facts")"
+  fi
+}
+
 # Exercise 3: the netcat script against the real server, mocks, and no server.
 check_netcat_script() {
   generate 0
@@ -108,7 +138,11 @@ check_netcat_script() {
   expect_validation fail "a server answering something else"
   reset_docker
   run_mock_server 'nc -l 12345 > /dev/null'
+  check_netcat_container &
+  local watcher=$!
   expect_validation fail "a server that never answers"
+  wait "$watcher" || true
+  report_netcat_container
   reset_docker
   docker network create --subnet 172.25.125.0/24 tp0_testing_net > /dev/null
   expect_validation fail "no server on the network"
@@ -123,6 +157,7 @@ check_graceful_stops() {
   generate 1
   up
   wait_for_lines client1 "action: receive_message" 10
+  expect_hardened client1 "a client mid-loop" "$kClientMemory" "$kClientPids" running
   docker stop -t 20 client1 > /dev/null
   expect_exit_zero client1 "docker stop client1 mid-loop"
   docker stop -t 10 server > /dev/null
@@ -201,12 +236,35 @@ check_batches() {
   done
 }
 
+# The server's first line about its round, from Docker's log of the container.
+round_line() { docker logs server 2>&1 | grep -m1 -o 'action: resume_round.*' || true; }
+
+# The server, up after a `down`, started a round of its own: it found no bets, no agency
+# finished, no draw.
+expect_new_round() {  # <what>
+  local line
+  line=$(round_line)
+  if [[ $line == *"| bets: 0 | agencies_finished: 0 | drawn: no |"* ]]; then
+    pass "$1: the server started a new round"
+  else
+    fail "$1: the server did not start a new round: '$line'"
+  fi
+}
+
+# The anonymous volume holding the server's round.
+round_volume() {
+  docker inspect -f '{{range .Mounts}}{{if eq .Destination "/tp0/round"}}{{.Type}} {{.Name}}{{end}}{{end}}' server 2> /dev/null
+}
+
 # Exercises 7 and 8: the whole lottery; every agency learns its own winners, after the draw.
 run_lottery() {  # <what> <agencies> — agency files already in .data/
   local what=$1 agencies=$2
   generate "$agencies"
   up
   for ((id = 1; id <= agencies; id++)); do expect_exit_zero "client$id" "$what"; done
+  expect_hardened server "$what" "$kServerMemory" "$kServerPids" running
+  expect_hardened client1 "$what" "$kClientMemory" "$kClientPids"
+  expect_new_round "$what"
   local server_log
   server_log=$(lines_of server)
   if [ "$(grep -c "action: sorteo" <<< "$server_log")" = 1 ]; then pass "$what: one draw"; else fail "$what: $(grep -c "action: sorteo" <<< "$server_log") draw lines"; fi
@@ -271,16 +329,22 @@ check_server_crash() {
   local pid
   pid=$(docker inspect -f '{{.State.Pid}}' server)
   kill -KILL "$pid"
+  # The restarted server's first line about its round counts the bets of the four agencies,
+  # every one acknowledged before the kill: it found the round on its volume.
+  local acknowledged=0
+  for id in 1 2 3 4; do acknowledged=$((acknowledged + $(grep -c . "$project/.data/agency-$id.csv"))); done
   local deadline=$((SECONDS + kWait))
   until [ "$(docker inspect -f '{{.RestartCount}} {{.State.Running}}' server 2> /dev/null)" = "1 true" ] &&
-    grep -q "action: resume_round | result: success" <(docker logs server 2>&1); do
+    [ "$(docker logs server 2>&1 | grep -c "action: resume_round | result: success")" -ge 2 ]; do
     [ $SECONDS -lt $deadline ] || break
     sleep 0.2
   done
-  if grep -q "action: resume_round | result: success" <(docker logs server 2>&1); then
-    pass "killed mid-round, the server was started again and resumed: $(docker logs server 2>&1 | grep -o 'action: resume_round.*' | tail -1)"
+  local resumed
+  resumed=$(docker logs server 2>&1 | grep -o 'action: resume_round | result: success.*' | sed -n 2p)
+  if [[ $resumed == *"| bets: $acknowledged | "*"| drawn: no |"* ]]; then
+    pass "killed mid-round, the server was started again and resumed: $resumed"
   else
-    fail "the killed server was not started again with its round: $(docker inspect -f '{{.RestartCount}} {{.State.Status}}' server)"
+    fail "the killed server was not started again with its $acknowledged bets: '$resumed', $(docker inspect -f '{{.RestartCount}} {{.State.Status}}' server)"
   fi
   # A new stream, after the fifth agency's container has started, follows all of them.
   stop_following
@@ -296,14 +360,49 @@ check_server_crash() {
   done
   # Every row of every agency file, once, and nothing else.
   local stored expected_rows
-  stored=$(docker exec server cat /tp0/bets.csv | sort)
+  stored=$(docker exec server cat /tp0/round/bets.csv | sort)
   expected_rows=$(for id in 1 2 3 4 5; do sed "s/^/$id,/" "$project/.data/agency-$id.csv"; done | sort)
   if [ "$stored" = "$expected_rows" ]; then
     pass "server crash: the bets file holds the $(grep -c . <<< "$expected_rows") bets of the agency files, each once"
   else
     fail "server crash: the bets file differs from the agency files ($(grep -c . <<< "$stored") rows, $(grep -c . <<< "$expected_rows") expected; $(sort <<< "$stored" | uniq -d | wc -l) repeated)"
   fi
+  check_up_after_down "$expected_rows"
   reset_docker
+}
+
+# After a round, `down` as the suite and the Makefile run it (no -v), then `up` with the same
+# agency files: the server starts a new round, on a volume of its own, and every agency gets
+# its winners again, with each bet stored once. The first round's volume, left by `down`,
+# is removed here.
+check_up_after_down() {  # <the bets of the first round, sorted>
+  local old_volume new_volume
+  old_volume=$(round_volume)
+  stop_following
+  compose stop -t 1 > /dev/null 2>&1 || true
+  compose down > /dev/null 2>&1 || true
+  up || { fail "up after down"; return; }
+  new_volume=$(round_volume)
+  if [[ $old_volume == "volume "?* ]] && [[ $new_volume == "volume "?* ]] && [ "$new_volume" != "$old_volume" ]; then
+    pass "up after down: the round is on a new anonymous volume"
+  else
+    fail "up after down: the round's volume was '$old_volume', is '$new_volume'"
+  fi
+  [ -z "${old_volume#volume }" ] || docker volume rm "${old_volume#volume }" > /dev/null 2>&1 || true
+  local id
+  for id in 1 2 3 4 5; do expect_exit_zero "client$id" "up after down"; done
+  expect_new_round "up after down"
+  for id in 1 2 3 4 5; do
+    local expected answer
+    expected=$(winners_in "$project/.data/agency-$id.csv")
+    answer=$(lines_of "client$id" | grep "action: consulta_ganadores | result: success" | field_of cant_ganadores)
+    if [ "$answer" = "$expected" ]; then pass "up after down: client$id got its $expected winners"; else fail "up after down: client$id answered '$answer', expected $expected"; fi
+  done
+  if [ "$(docker exec server cat /tp0/round/bets.csv | sort)" = "$1" ]; then
+    pass "up after down: the new round's bets file holds each bet once"
+  else
+    fail "up after down: the new round's bets file is not the agency files' bets, each once"
+  fi
 }
 
 case $exercise in

@@ -60,12 +60,12 @@ stop_following() {
   follower=""
 }
 
-# Removes every container and network a previous step may have left.
+# Removes every container, network and round volume a previous step may have left.
 reset_docker() {
   stop_following
   if [ -f "$project/docker-compose-dev.yaml" ]; then
     compose stop -t 1 > /dev/null 2>&1 || true
-    compose down --remove-orphans > /dev/null 2>&1 || true
+    compose down -v --remove-orphans > /dev/null 2>&1 || true
   fi
   local clients
   mapfile -t clients < <(docker ps -aq --filter name='^client[0-9]+$')
@@ -193,4 +193,46 @@ find_dataset() {
     fi
   done
   return 1
+}
+
+# The limits generar-compose.sh gives each kind of container, in bytes and processes.
+# shellcheck disable=SC2034  # read by the scripts that source this one
+readonly kServerMemory=$((512 << 20)) kServerPids=128 \
+  kClientMemory=$((64 << 20)) kClientPids=16
+
+# hardening_of <container>: what Docker applies to it, one line: dropped and added
+# capabilities, read-only root, security options, memory, memory with swap, process limit,
+# log driver, its max-size and max-file.
+hardening_of() {
+  docker inspect -f '{{json .HostConfig.CapDrop}} {{json .HostConfig.CapAdd}} {{.HostConfig.ReadonlyRootfs}} {{json .HostConfig.SecurityOpt}} {{.HostConfig.Memory}} {{.HostConfig.MemorySwap}} {{.HostConfig.PidsLimit}} {{.HostConfig.LogConfig.Type}} {{index .HostConfig.LogConfig.Config "max-size"}} {{index .HostConfig.LogConfig.Config "max-file"}}' "$1" 2>&1
+}
+# What a process of a running container is, seen from inside it: its user, its effective
+# and bounding capabilities, whether it may gain privileges, and what writing to its root
+# file system gives.
+process_facts_of() {
+  docker exec "$1" sh -c 'grep -E "^(Uid|CapEff|CapBnd|NoNewPrivs):" /proc/1/status | tr -s "[:space:]" " "; echo
+    touch /hardening-probe 2>&1 || true' 2>&1
+}
+readonly kUnprivilegedProcess=$'Uid: 10001 10001 10001 10001 CapEff: 0000000000000000 CapBnd: 0000000000000000 NoNewPrivs: 1 \ntouch: cannot touch \'/hardening-probe\': Read-only file system'
+
+# expect_hardened <container> <what> <memory bytes> <process limit> [running]: Docker
+# applies the compose file's hardening to the container: no capabilities, no new
+# privileges, a read-only root, its limits, logs rotated at 10m, 3 files; and, if it is
+# running, its first process is uid 10001 with no capabilities, and cannot write to /.
+expect_hardened() {
+  local name=$1 what=$2 memory=$3 pids=$4 facts expected
+  facts=$(hardening_of "$name")
+  expected="[\"ALL\"] null true [\"no-new-privileges:true\"] $memory $memory $pids json-file 10m 3"
+  if [ "$facts" = "$expected" ]; then
+    pass "$what: $name has no capabilities, no new privileges, a read-only root, its limits and rotated logs"
+  else
+    fail "$what: $name's hardening is '$facts', expected '$expected'"
+  fi
+  [ "${5:-}" = running ] || return 0
+  facts=$(process_facts_of "$name")
+  if [ "$facts" = "$kUnprivilegedProcess" ]; then
+    pass "$what: $name's process runs as uid 10001 with no capabilities, on a read-only root"
+  else
+    fail "$what: $name's process: $(tr '\n' ';' <<< "$facts")"
+  fi
 }

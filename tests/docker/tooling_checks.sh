@@ -55,6 +55,49 @@ tls_promises() {
   [ "${#problems[@]}" = 0 ] || { echo "${problems[*]}"; return 1; }
 }
 
+# hardening_promises <config> <count>: prints what a file, as Compose reads it (`docker compose
+# config`), gets wrong about its containers' hardening, and fails if anything: every service
+# drops every capability, gains none, has a read-only root, memory (swap included) and
+# process limits, and rotated logs; only the certificate service adds capabilities back, the
+# three it needs; the server keeps its round on an anonymous volume, where STORAGE_FILEPATH
+# points.
+hardening_promises() {
+  local config=$1 count=$2 problems=() name block limits
+  local names=(server)
+  for ((id = 1; id <= count; id++)); do names+=("client$id"); done
+  if grep -qx '  certs:' <<< "$config"; then names+=(certs); fi
+  for name in "${names[@]}"; do
+    block=$(service_block <(echo "$config") "$name")
+    case $name in
+      server) limits='536870912 128' ;;
+      certs) limits='134217728 32' ;;
+      *) limits='67108864 16' ;;
+    esac
+    local memory=${limits% *} pids=${limits#* }
+    [ "$(grep -A1 -x '    cap_drop:' <<< "$block" | tail -1)" = '      - ALL' ] || problems+=("$name: keeps capabilities")
+    local added
+    added=$(grep -A3 -x '    cap_add:' <<< "$block" | tail -n +2 | grep '^      - ' | tr -d ' -' | tr '\n' ' ' || true)
+    if [ "$name" = certs ]; then
+      [ "$added" = 'CHOWN DAC_OVERRIDE FOWNER ' ] || problems+=("certs: adds back '$added', not CHOWN DAC_OVERRIDE FOWNER")
+      grep -q '^    cap_add:' <<< "$block" && [ "$(grep -A4 -x '    cap_add:' <<< "$block" | grep -c '^      - ')" = 3 ] || problems+=("certs: more capabilities than three")
+    else
+      grep -q '^    cap_add:' <<< "$block" && problems+=("$name: adds capabilities back")
+    fi
+    grep -A1 -x '    security_opt:' <<< "$block" | grep -qx '      - no-new-privileges:true' || problems+=("$name: may gain privileges")
+    grep -qx '    read_only: true' <<< "$block" || problems+=("$name: a writable root")
+    grep -qx "    mem_limit: \"$memory\"" <<< "$block" && grep -qx "    memswap_limit: \"$memory\"" <<< "$block" ||
+      problems+=("$name: not $memory bytes of memory, swap included")
+    grep -qx "    pids_limit: $pids" <<< "$block" || problems+=("$name: not $pids processes")
+    grep -A4 -x '    logging:' <<< "$block" | tr -d ' ' | tr '\n' ' ' | grep -qx 'logging: driver:json-file options: max-file:"3" max-size:10m ' ||
+      problems+=("$name: logs not rotated at 10m, 3 files")
+  done
+  block=$(service_block <(echo "$config") server)
+  grep -A2 -x '      - type: volume' <<< "$block" | tr -d ' ' | tr '\n' ' ' | grep -qx -- '-type:volume target:/tp0/round volume:{} ' ||
+    problems+=("server: its round is not on an anonymous volume at /tp0/round")
+  grep -qx '      STORAGE_FILEPATH: /tp0/round/bets.csv' <<< "$block" || problems+=("server: STORAGE_FILEPATH not in /tp0/round")
+  [ "${#problems[@]}" = 0 ] || { echo "${problems[*]}"; return 1; }
+}
+
 # Parses the generated file with Compose itself and checks every promise of the contract.
 check_output() {
   local clients
@@ -70,7 +113,7 @@ check_output() {
     [ "$(grep -c '^  client[0-9]*:$' "$file")" = "$clients" ] || problems+=("not $clients client services")
     if [ "$clients" -gt 0 ]; then
       grep -q '^x-client-start: &client-start$' "$file" || problems+=("no x-client-start setting")
-      [ "$(grep -c '^    <<: \*client-start$' "$file")" = "$clients" ] || problems+=("not every client takes x-client-start")
+      [ "$(grep -c '^    <<: \[\*hardening, \*client-start\]$' "$file")" = "$clients" ] || problems+=("not every client takes x-client-start")
       # Compose prints the services' entrypoints one level deeper than the setting's own.
       [ "$(grep -c "^      - trap 'exit 0' TERM; sleep 2 & wait \\\$\\\$!; exec /usr/local/bin/client\$" <<< "$config")" = "$clients" ] ||
         problems+=("Compose does not read a 2-second start for every client")
@@ -81,6 +124,8 @@ check_output() {
     local tls_problems
     tls_problems=$(tls_promises "$file" "$clients") || problems+=("$tls_problems")
     grep -q '^    restart: on-failure$' <<< "$config" || problems+=("the server is not restarted when it crashes")
+    local hardening_problems
+    hardening_problems=$(hardening_promises "$config" "$clients") || problems+=("$hardening_problems")
     for ((id = 1; id <= clients; id++)); do
       grep -q "container_name: client$id\$" "$file" && grep -q "CLI_ID=$id\$" "$file" &&
         grep -q "\./\.data/agency-$id\.csv:" "$file" || problems+=("client$id incomplete")
@@ -100,6 +145,11 @@ check_output() {
     tls_promises "$scratch/ej$exercise.yaml" 5 > /dev/null || lottery_files+=("ej$exercise")
   done
   if [ "${#echo_files[@]}" = 0 ]; then pass "the echo exercises (1-4) have no certificate service and mount no certificates"; else fail "an echo exercise mentions TLS or certs: ${echo_files[*]}"; fi
+  local unhardened=()
+  for exercise in 1 2 3 4 5 6 7 8; do
+    hardening_promises "$(cd "$scratch" && docker compose -f "ej$exercise.yaml" config 2>&1)" 5 > /dev/null || unhardened+=("ej$exercise")
+  done
+  if [ "${#unhardened[@]}" = 0 ]; then pass "every exercise's file hardens every container"; else fail "not every container is hardened in ${unhardened[*]}"; fi
   if [ "${#lottery_files[@]}" = 0 ]; then pass "the lottery exercises (5-8) make their certificates and mount them"; else fail "the certificate service or mounts are wrong in ${lottery_files[*]}"; fi
   if grep -q 'SERVER_MODE=echo' "$scratch/ej3.yaml" && grep -q 'CLI_MODE=bet' "$scratch/ej5.yaml" &&
     grep -q 'CLI_MODE=batch' "$scratch/ej6.yaml" && grep -q 'SERVER_CONCURRENCY=sequential' "$scratch/ej7.yaml" &&
@@ -194,8 +244,12 @@ check_certificate_service() {
   [ "$(stat -c '%u:%g %a' "$tls/ca")" = "$owner 700" ] || problems+=("the CA's folder is not $owner 0700")
   [ "$(openssl verify -CAfile "$tls/ca.crt" "$tls/agency-2/agency.crt" 2>&1)" = "$tls/agency-2/agency.crt: OK" ] ||
     problems+=("agency-2's certificate is not the CA's")
+  local hardening expected_hardening
+  hardening=$(docker inspect -f '{{.Config.User}} {{json .HostConfig.CapDrop}} {{json .HostConfig.CapAdd}} {{.HostConfig.ReadonlyRootfs}} {{json .HostConfig.SecurityOpt}} {{.HostConfig.NetworkMode}}' certs 2>&1)
+  expected_hardening='root ["ALL"] ["CHOWN","DAC_OVERRIDE","FOWNER"] true ["no-new-privileges:true"] none'
+  [ "$hardening" = "$expected_hardening" ] || problems+=("ran as '$hardening', not '$expected_hardening'")
   if [ "${#problems[@]}" = 0 ]; then
-    pass "the certificate service makes the certificates: the programs' keys theirs (uid 10001, 0600), the rest .data's owner's"
+    pass "the certificate service, root with three capabilities on a read-only root, makes the certificates: the programs' keys theirs (uid 10001, 0600), the rest .data's owner's"
   else
     fail "the certificate service: ${problems[*]}"
   fi
