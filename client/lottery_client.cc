@@ -30,14 +30,6 @@ using logging::Result;
 constexpr std::chrono::milliseconds kFirstRetryPause{5};
 constexpr std::chrono::milliseconds kLongestRetryPause{500};
 
-// The server asked the client to start over on a new connection (a batch out of place:
-// another connection of the agency moved its stream), or could not store: worth retrying.
-class StartOver : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
-
-
 const char* describe(protocol::AckCode code) {
   switch (code) {
     case protocol::AckCode::kOk:
@@ -76,34 +68,47 @@ lottery::Bet bet_from_settings(const config::BetSettings& settings, std::uint32_
 }  // namespace
 
 LotteryClient::LotteryClient(const config::ClientConfig& config)
-    : config_(config), server_host_(net::split_host_port(config.server_address).host) {
+    : config_(config),
+      server_host_(net::split_host_port(config.server_address).host),
+      reconnects_(kFirstReconnectPause, kLongestReconnectPause, config.server_patience),
+      draw_wait_(kFirstRetryPause, kLongestRetryPause, config.server_draw_timeout) {
   if (config.tls) tls_.emplace(tls::Context::Side::kClient, *config.tls);
 }
 
 std::optional<protocol::Channel> LotteryClient::connect() {
-  const auto patience = std::chrono::duration_cast<std::chrono::milliseconds>(config_.server_patience);
-  net::Connection connection = connect_with_retry(config_.server_address, patience);
+  net::Connection connection = connect_with_retry(config_, reconnects_);
   if (!first_connected_at_) first_connected_at_ = std::chrono::system_clock::now();
   if (tls_) {
+    connection.set_deadline(reply_timeout(config_));
     try {
       tls::connect(connection, *tls_, server_host_);
+    } catch (const net::IdleTimeout&) {
+      throw;  // a silent server, not a busy one
     } catch (const net::NetError&) {
       return std::nullopt;
     }
+    connection.set_deadline(std::nullopt);
   }
   return protocol::Channel(std::move(connection));
 }
 
+protocol::Message LotteryClient::await_reply(const char* expected) {
+  net::Connection& connection = channel_->connection();
+  connection.set_deadline(reply_timeout(config_));
+  protocol::Message reply = channel_->receive_expected(expected);
+  connection.set_deadline(std::nullopt);
+  return reply;
+}
+
 void LotteryClient::open_session() {
-  const auto patience = std::chrono::duration_cast<std::chrono::milliseconds>(config_.server_patience);
-  Backoff backoff(kFirstRetryPause, kLongestRetryPause, patience);
   while (true) {
     channel_ = connect();
     if (channel_) {
       channel_->send(protocol::Hello{config_.id});
-      const protocol::Message reply = channel_->receive_expected("the answer to Hello");
+      const protocol::Message reply = await_reply("the answer to Hello");
       if (const auto* resume = std::get_if<protocol::Resume>(&reply)) {
         server_holds_ = resume->stored;
+        reconnects_.succeeded();
         return;
       }
       const auto* ack = std::get_if<protocol::Ack>(&reply);
@@ -118,14 +123,14 @@ void LotteryClient::open_session() {
     // The server is busy: a plain one said so, a TLS one closed during the handshake.
     // It read nothing from us; like one still starting, it is worth waiting for.
     close_session();
-    if (backoff.exhausted()) {
-      throw LotteryError("server " + config_.server_address + " stayed busy for " +
-                         config::format_duration(config_.server_patience));
+    if (!reconnects_.another_attempt()) {
+      throw ServerGone("server " + config_.server_address + " stayed busy for " +
+                       config::format_duration(config_.server_patience) + " (server.patience)");
     }
     logging::info(Event("connect", Result::kInProgress)
                       .with("server_address", config_.server_address)
                       .with("error", "server busy"));
-    backoff.wait();
+    reconnects_.wait();
   }
 }
 
@@ -152,7 +157,7 @@ void LotteryClient::close() {
 }
 
 protocol::Ack LotteryClient::expect_ack(const char* request, std::optional<protocol::AckCode> tolerated) {
-  const protocol::Message reply = channel_->receive_expected("an Ack");
+  const protocol::Message reply = await_reply("an Ack");
   const auto* ack = std::get_if<protocol::Ack>(&reply);
   if (ack == nullptr) {
     throw protocol::ProtocolError(std::string("expected an Ack to ") + request + ", got " +
@@ -175,7 +180,7 @@ void LotteryClient::send_single_bet() {
   const lottery::Bet bet = bet_from_settings(*config_.bet, config_.id);
   // Fixed at the first answer: sent again, the bet goes where it went the first time.
   std::optional<std::uint32_t> position;
-  with_reconnects([&] {
+  resume_on_loss([&] {
     open_session();
     if (!position) position = server_holds_;
     channel_->send(protocol::SingleBet{bet, *position});
@@ -205,37 +210,17 @@ void LotteryClient::await_oldest_batch() {
   logging::debug(Event("batch_enviado", Result::kSuccess).with("cantidad", oldest.bets));
 }
 
-void LotteryClient::with_reconnects(const std::function<void()>& step) {
-  // Made at the first loss: the patience counts from there.
-  std::optional<Backoff> backoff;
-  while (true) {
-    std::string lost;
-    try {
-      step();
-      return;
-    } catch (const net::NetError& error) {
-      lost = error.what();
-    } catch (const StartOver& error) {
-      lost = error.what();
-    }
+void LotteryClient::resume_on_loss(const std::function<void()>& attempt) {
+  with_reconnects(config_, reconnects_, attempt, [this] {
     // Whatever was in flight on the old connection is settled by the next Hello's answer.
     if (channel_) channel_->connection().close_quietly();
     channel_.reset();
     in_flight_.clear();
-    if (!backoff) backoff.emplace(kFirstReconnectPause, kLongestReconnectPause, config_.server_patience);
-    if (backoff->exhausted()) {
-      throw LotteryError("lost the server for longer than " + config::format_duration(config_.server_patience) +
-                         " (server.patience): " + lost);
-    }
-    logging::info(Event("connect", Result::kInProgress)
-                      .with("server_address", config_.server_address)
-                      .with("error", "connection lost, resuming: " + lost));
-    backoff->wait();
-  }
+  });
 }
 
 std::size_t LotteryClient::send_agency_file() {
-  with_reconnects([this] { send_agency_file_once(); });
+  resume_on_loss([this] { send_agency_file_once(); });
   logging::info(Event("apuestas_enviadas", Result::kSuccess).with("cantidad", bets_sent_));
   return bets_sent_;
 }
@@ -278,7 +263,7 @@ void LotteryClient::send_agency_file_once() {
 
 std::size_t LotteryClient::fetch_winners() {
   std::vector<std::string> winners;
-  with_reconnects([&] { fetch_winners_once(winners); });
+  resume_on_loss([&] { fetch_winners_once(winners); });
   winners_at_ = std::chrono::system_clock::now();
   close_session();
   // The answer is logged even when a SIGTERM cuts the wait short: it has arrived.
@@ -296,20 +281,21 @@ void LotteryClient::fetch_winners_once(std::vector<std::string>& winners) {
   channel_->send(protocol::Finished{});
   expect_ack("Finished");
 
-  // Asked again until the draw is held, however long: the other agencies decide when.
-  Backoff retry(kFirstRetryPause, kLongestRetryPause);
+  // Asked again until the draw is held, within server.drawTimeout: the other agencies
+  // decide when.
   while (true) {
     channel_->send(protocol::WinnersQuery{config_.id});
-    protocol::Message reply = channel_->receive_expected("Winners");
-    if (std::holds_alternative<protocol::WaitForDraw>(reply)) {
-      wait_for_draw();
-      open_session();
-      continue;
-    }
-    if (std::holds_alternative<protocol::NotReady>(reply)) {
-      // Give the connection back so that a sequential server can serve the others.
-      close_session();
-      retry.wait();
+    protocol::Message reply = await_reply("Winners");
+    const bool waiting_room = std::holds_alternative<protocol::WaitForDraw>(reply);
+    if (waiting_room || std::holds_alternative<protocol::NotReady>(reply)) {
+      if (!draw_wait_.another_attempt()) throw_draw_not_held();
+      if (waiting_room) {
+        wait_for_draw();
+      } else {
+        // Give the connection back so that a sequential server can serve the others.
+        close_session();
+        draw_wait_.wait();
+      }
       open_session();
       continue;
     }
@@ -320,18 +306,33 @@ void LotteryClient::fetch_winners_once(std::vector<std::string>& winners) {
       }
       std::move(part->documents.begin(), part->documents.end(), std::back_inserter(winners));
       if (part->last) return;
-      reply = channel_->receive_expected("more Winners");
+      reply = await_reply("more Winners");
     }
   }
 }
 
 void LotteryClient::wait_for_draw() {
   net::Connection& connection = channel_->connection();
+  connection.set_deadline(reply_timeout(config_));
   connection.return_to_plain();
-  // The server sends nothing more: the read returns at its close.
+  // The server sends nothing more: the read returns at its close, which TCP keepalive
+  // brings about if the server's machine is gone.
+  const auto left = std::chrono::ceil<std::chrono::milliseconds>(*draw_wait_.gives_up_at() -
+                                                                 std::chrono::steady_clock::now());
+  connection.set_idle_timeout(std::nullopt);
+  connection.set_deadline(std::max(left, std::chrono::milliseconds{0}));
   std::byte nothing{};
-  connection.read_some({&nothing, 1});
+  try {
+    connection.read_some({&nothing, 1});
+  } catch (const net::IdleTimeout&) {
+    throw_draw_not_held();
+  }
   close_session();
+}
+
+void LotteryClient::throw_draw_not_held() const {
+  throw LotteryError("the draw was not held within " + config::format_duration(config_.server_draw_timeout) +
+                     " (server.drawTimeout)");
 }
 
 void LotteryClient::log_summary() const {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "client/agency_file.h"
+#include "client/server_link.h"
 #include "common/protocol/channel.h"
 #include "common/tls/context.h"
 #include "config/client_config.h"
@@ -17,10 +18,11 @@ namespace tp0::client {
 
 // One agency talking to the lottery server (see README "Protocol"). Each public method
 // is one mode's whole conversation; errors are exceptions (NetError, ProtocolError,
-// LotteryError, ShutdownRequested on SIGTERM). In modes batch and lottery a lost
-// connection is not an error while server.patience lasts: the client connects again and
-// resumes where the server's answer to its Hello says, so no bet is sent into the file
-// twice and none is skipped.
+// LotteryError, ServerGone, ShutdownRequested on SIGTERM). Every wait for the server is
+// bounded: each by server.timeout, the wait for the draw by server.drawTimeout. A lost
+// connection, a server silent past server.timeout among them, is not an error while
+// server.patience lasts: the client connects again and resumes where the server's answer
+// to its Hello says, so no bet is sent into the file twice and none is skipped.
 class LotteryClient {
  public:
   // Batches sent ahead of their Acks: the client reads and encodes the next ones while
@@ -59,18 +61,22 @@ class LotteryClient {
  private:
   // Connects (with TLS, the server's certificate checked) and introduces the agency;
   // while the server answers that it is busy, waits and tries again. Sets server_holds_
-  // from the server's answer.
+  // from the server's answer, which renews the patience.
   void open_session();
-  // Connects, with the TLS handshake unless CLI_TLS=off. Returns nullopt when the server
-  // closed the connection during the handshake: a busy TLS server refuses so.
+  // Connects, with the TLS handshake (within server.timeout) unless CLI_TLS=off. Returns
+  // nullopt when the server closed the connection during the handshake: a busy TLS
+  // server refuses so.
   std::optional<protocol::Channel> connect();
+  // The server's next message, within server.timeout; `expected` names it in errors.
+  protocol::Message await_reply(const char* expected);
   // After WaitForDraw: ends the TLS session, waits for the server to close the bare
-  // connection (the draw is held, or the server is gone), and closes it.
+  // connection (the draw is held, or the server is gone), and closes it. Throws
+  // LotteryError when server.drawTimeout runs out first.
   void wait_for_draw();
-  // Runs `step` again, on a new connection, each time the connection breaks under it (or
-  // the server asks to start over), pausing longer each time, until server.patience has
-  // passed since the first break; then throws LotteryError.
-  void with_reconnects(const std::function<void()>& step);
+  [[noreturn]] void throw_draw_not_held() const;
+  // Runs `attempt` again, on a new connection, each time the connection breaks under it
+  // (or the server asks to start over), within server.patience (see with_reconnects).
+  void resume_on_loss(const std::function<void()>& attempt);
   // One attempt of send_agency_file() on one connection.
   void send_agency_file_once();
   // One attempt of fetch_winners() on one connection; fills `winners`.
@@ -90,6 +96,11 @@ class LotteryClient {
   std::optional<tls::Context> tls_;
   std::optional<protocol::Channel> channel_;
   std::optional<AgencyFile> file_;
+  // The pace and the patience of every attempt to reach the server: connecting, while it
+  // is busy, after a lost connection.
+  Backoff reconnects_;
+  // Asking again while the draw is not held, within server.drawTimeout.
+  Backoff draw_wait_;
   struct InFlightBatch {
     std::size_t bets;
     std::chrono::steady_clock::time_point sent_at;

@@ -7,25 +7,68 @@
 #include "common/net/errors.h"
 #include "common/net/tcp.h"
 #include "common/sys/signals.h"
+#include "config/duration.h"
 
 namespace tp0::client {
+
+bool Backoff::another_attempt() {
+  const auto now = std::chrono::steady_clock::now();
+  if (!give_up_) give_up_ = now + patience_;
+  return now + pause_ <= *give_up_;
+}
+
 void Backoff::wait() {
   if (!sys::sleep_unless_shutdown(pause_)) throw net::ShutdownRequested();
   pause_ = std::min(pause_ * 2, longest_);
 }
 
-net::Connection connect_with_retry(const std::string& address, std::chrono::milliseconds patience) {
-  const net::HostPort server = net::split_host_port(address);
-  Backoff backoff(kFirstReconnectPause, kLongestReconnectPause, patience);
+void Backoff::succeeded() {
+  give_up_.reset();
+  pause_ = first_;
+}
+
+std::chrono::milliseconds reply_timeout(const config::ClientConfig& config) {
+  return std::chrono::ceil<std::chrono::milliseconds>(config.server_timeout);
+}
+
+net::Connection connect_with_retry(const config::ClientConfig& config, Backoff& backoff) {
+  const net::HostPort server = net::split_host_port(config.server_address);
   while (true) {
     try {
-      return net::connect_to(server.host, server.port);
+      net::Connection connection = net::connect_to(server.host, server.port, reply_timeout(config));
+      connection.set_idle_timeout(reply_timeout(config));
+      return connection;
     } catch (const net::NetError& error) {
-      if (backoff.exhausted()) throw;
+      if (!backoff.another_attempt()) throw;
       logging::info(logging::Event("connect", logging::Result::kInProgress)
-                        .with("server_address", address)
+                        .with("server_address", config.server_address)
                         .with("error", error.what()));
     }
+    backoff.wait();
+  }
+}
+
+void with_reconnects(const config::ClientConfig& config, Backoff& backoff, const std::function<void()>& attempt,
+                     const std::function<void()>& forget) {
+  while (true) {
+    std::string lost;
+    try {
+      attempt();
+      return;
+    } catch (const net::NetError& error) {
+      lost = error.what();
+    } catch (const StartOver& error) {
+      lost = error.what();
+    }
+    forget();
+    if (!backoff.another_attempt()) {
+      throw ServerGone("no working connection to " + config.server_address + " for " +
+                       config::format_duration(config.server_patience) + " (server.patience; each wait within " +
+                       config::format_duration(config.server_timeout) + ", server.timeout): " + lost);
+    }
+    logging::info(logging::Event("connect", logging::Result::kInProgress)
+                      .with("server_address", config.server_address)
+                      .with("error", "connection lost, resuming: " + lost));
     backoff.wait();
   }
 }

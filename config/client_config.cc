@@ -18,6 +18,8 @@ using settings::Name;
 constexpr Name kId{"id", "CLI_ID"};
 constexpr Name kServerAddress{"server.address", "CLI_SERVER_ADDRESS"};
 constexpr Name kServerPatience{"server.patience", "CLI_SERVER_PATIENCE"};
+constexpr Name kServerTimeout{"server.timeout", "CLI_SERVER_TIMEOUT"};
+constexpr Name kServerDrawTimeout{"server.drawTimeout", "CLI_SERVER_DRAWTIMEOUT"};
 constexpr Name kLoopAmount{"loop.amount", "CLI_LOOP_AMOUNT"};
 constexpr Name kLoopPeriod{"loop.period", "CLI_LOOP_PERIOD"};
 constexpr Name kLogLevel{"log.level", "CLI_LOG_LEVEL"};
@@ -143,6 +145,13 @@ ClientConfig load_client_config(const std::string& yaml_path, const Environment&
   }
   if (auto text = sources.lookup(kServerPatience)) {
     config.server_patience = settings::parse_duration_at_least(kServerPatience, *text, std::chrono::milliseconds(1));
+  }
+  if (auto text = sources.lookup(kServerTimeout)) {
+    config.server_timeout = settings::parse_duration_at_least(kServerTimeout, *text, std::chrono::milliseconds(1));
+  }
+  if (auto text = sources.lookup(kServerDrawTimeout)) {
+    config.server_draw_timeout =
+        settings::parse_duration_at_least(kServerDrawTimeout, *text, std::chrono::milliseconds(1));
   }
   if (auto text = sources.lookup(kLoopAmount)) config.loop_amount = parse_uint32(kLoopAmount, *text, 0);
   if (auto text = sources.lookup(kLoopPeriod)) {

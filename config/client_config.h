@@ -42,8 +42,18 @@ struct ClientConfig {
   std::string server_address = "server:12345";      // server.address / CLI_SERVER_ADDRESS
   // How long the client keeps trying to reach the server before it gives up: while it is
   // not accepting yet or says it is busy, and, in modes batch and lottery, after a lost
-  // connection (the client then reconnects and resumes where the server says).
+  // connection (the client then reconnects and resumes where the server says). It starts
+  // again after each reconnection the server answered with Resume.
   std::chrono::nanoseconds server_patience = std::chrono::seconds(60);  // server.patience / CLI_SERVER_PATIENCE
+  // How long each step of a conversation may wait for the server: a connect, the TLS
+  // handshake, the answer to each request (the echo line too), and any send or receive
+  // making no progress. A server silent that long is a lost connection.
+  std::chrono::nanoseconds server_timeout = std::chrono::seconds(10);  // server.timeout / CLI_SERVER_TIMEOUT
+  // How long the lottery client waits for the draw, from the server's first answer that it
+  // is not held yet (WaitForDraw or NotReady) to its winners. The draw waits for the
+  // round's last agency, which may be started by hand minutes after the others: an hour
+  // keeps any plausible round and still frees a client whose round never completes.
+  std::chrono::nanoseconds server_draw_timeout = std::chrono::hours(1);  // server.drawTimeout / CLI_SERVER_DRAWTIMEOUT
   std::uint32_t loop_amount = 5;                    // loop.amount / CLI_LOOP_AMOUNT
   std::chrono::nanoseconds loop_period = std::chrono::seconds(5);  // loop.period / CLI_LOOP_PERIOD
   logging::Level log_level = logging::Level::kInfo;  // log.level / CLI_LOG_LEVEL
@@ -68,8 +78,8 @@ struct ClientConfig {
 // defaults and the environment apply. In mode bet the five bet variables are required.
 // Values are checked strictly: server.address must be host:port (host may be [v6]) with
 // a port from 1 to 65535; numbers are whole decimal numbers with nothing around them;
-// loop.period and winners.logDelay are non-negative Go durations, server.patience a
-// positive one; log.level is DEBUG, INFO, WARNING, ERROR or
+// loop.period and winners.logDelay are non-negative Go durations, server.patience,
+// server.timeout and server.drawTimeout positive ones; log.level is DEBUG, INFO, WARNING, ERROR or
 // CRITICAL in any case; mode is echo, bet, batch or lottery in any case.
 // Throws ConfigError naming the file (unreadable, not YAML, not a mapping) or the
 // setting (missing, wrong type or value).

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -17,7 +18,9 @@ class TcpListener {
   // kernel choose) and listens. Throws NetError naming host and port on failure.
   static TcpListener listen(const std::string& host, std::uint16_t port, int backlog);
 
-  // Returns the next pending connection, or nullopt if none is waiting right now.
+  // Returns the next pending connection, or nullopt if none is waiting right now. Like
+  // connect_to's, its socket has TCP keepalive on (a peer gone without a word is found
+  // within about a minute) and Nagle's algorithm off.
   // Throws NetError on a failure other than a connection aborted before it was accepted.
   std::optional<Connection> accept();
 
@@ -38,8 +41,11 @@ class TcpListener {
   std::uint16_t port_;
 };
 
-// Connects to host:port, trying every address the name resolves to in turn.
-// Throws NetError with the last failure when none accepts, or ShutdownRequested.
-Connection connect_to(const std::string& host, const std::string& port);
+// Connects to host:port, trying every address the name resolves to in turn, each for at
+// most `timeout` (nullopt: as long as the kernel tries); its socket is set up as
+// accept()'s. Throws NetError with the last failure when none accepts, or
+// ShutdownRequested.
+Connection connect_to(const std::string& host, const std::string& port,
+                      std::optional<std::chrono::milliseconds> timeout = std::nullopt);
 
 }  // namespace tp0::net

@@ -26,6 +26,9 @@ static_assert(11 + (kDefaultBatchMaxAmount + 1) * 56 > 8192);
 constexpr char kFullYaml[] = R"(id: 3
 server:
   address: "lottery.example:9000"
+  patience: 45s
+  timeout: 3s
+  drawTimeout: 20m
 loop:
   amount: 7
   period: 250ms
@@ -68,6 +71,9 @@ TEST_F(ConfigClient, ReadsEveryKeyFromFile) {
   EXPECT_EQ(config.mode, ClientMode::kBatch);
   EXPECT_EQ(config.data_file, "/data/agency-3.csv");
   EXPECT_EQ(config.winners_log_delay, 2s);
+  EXPECT_EQ(config.server_patience, 45s);
+  EXPECT_EQ(config.server_timeout, 3s);
+  EXPECT_EQ(config.server_draw_timeout, 20min);
   EXPECT_FALSE(config.bet.has_value());
 }
 
@@ -81,7 +87,9 @@ TEST_F(ConfigClient, EnvironmentOverridesEveryKey) {
           {"CLI_MODE", "ECHO"},
           {"CLI_DATA_FILE", "other.csv"},
           {"CLI_WINNERS_LOGDELAY", "1s"},
-          {"CLI_SERVER_PATIENCE", "2m"}};
+          {"CLI_SERVER_PATIENCE", "2m"},
+          {"CLI_SERVER_TIMEOUT", "250ms"},
+          {"CLI_SERVER_DRAWTIMEOUT", "1.5h"}};
   const ClientConfig config = load_yaml(kFullYaml);
   EXPECT_EQ(config.id, 9u);
   EXPECT_EQ(config.server_address, "[::1]:4000");
@@ -93,6 +101,8 @@ TEST_F(ConfigClient, EnvironmentOverridesEveryKey) {
   EXPECT_EQ(config.data_file, "other.csv");
   EXPECT_EQ(config.winners_log_delay, 1s);
   EXPECT_EQ(config.server_patience, 120s);
+  EXPECT_EQ(config.server_timeout, 250ms);
+  EXPECT_EQ(config.server_draw_timeout, 90min);
 }
 
 TEST_F(ConfigClient, EnvironmentOverridesOnlyWhatItSets) {
@@ -118,6 +128,8 @@ TEST_F(ConfigClient, DefaultsApplyWhenFileIsMissing) {
   EXPECT_EQ(config.data_file, "./agency.csv");
   EXPECT_EQ(config.winners_log_delay, 0ns) << "natively the winners are logged as they arrive";
   EXPECT_EQ(config.server_patience, 60s);
+  EXPECT_EQ(config.server_timeout, 10s);
+  EXPECT_EQ(config.server_draw_timeout, 1h);
   EXPECT_FALSE(config.bet.has_value());
 }
 
@@ -199,6 +211,11 @@ const std::vector<BadValue>& bad_values() {
       {"winners.logDelay", "CLI_WINNERS_LOGDELAY", "-1s"},
       {"server.patience", "CLI_SERVER_PATIENCE", "0s"},
       {"server.patience", "CLI_SERVER_PATIENCE", "soon"},
+      {"server.timeout", "CLI_SERVER_TIMEOUT", "0s"},
+      {"server.timeout", "CLI_SERVER_TIMEOUT", "-1s"},
+      {"server.timeout", "CLI_SERVER_TIMEOUT", "10"},
+      {"server.drawTimeout", "CLI_SERVER_DRAWTIMEOUT", "0"},
+      {"server.drawTimeout", "CLI_SERVER_DRAWTIMEOUT", "forever"},
       {"log.level", "CLI_LOG_LEVEL", "LOUD"},
       {"log.level", "CLI_LOG_LEVEL", "WARN"},
       {"batch.maxAmount", "CLI_BATCH_MAXAMOUNT", "0"},
