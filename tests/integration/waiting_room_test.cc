@@ -238,22 +238,16 @@ TEST_P(SlowReaders, DelayNoOtherAgency) {
   introduce_and_bet(*never_reads, kNeverReads, kManyWinners, true);
   // Every other agency waits for the draw.
   ASSERT_TRUE(server.wait_for_lines("action: wait_for_draw", kHonest + 1, kRunTimeout)) << server.output();
-  const auto draw = std::chrono::system_clock::now();
   never_reads->send(protocol::Finished{});
+  // Seen within the log's polling (5 ms) of its writing: the answers are timed from there.
+  ASSERT_TRUE(server.wait_for_line("action: sorteo | result: success", kRunTimeout)) << server.output();
+  const auto draw = std::chrono::system_clock::now();
   ASSERT_EQ(never_reads->receive(), kOk);
   never_reads->send(protocol::WinnersQuery{kNeverReads});
   const std::size_t never_reads_documents = slow ? 0 : read_answer(*never_reads);
 
   expect_honest_agencies_served();
   const std::int64_t answered_us = last_honest_winners_unix_us() - unix_us(draw);
-  const auto answers_sent = [&](std::uint32_t agency) {
-    return server.lines_containing("action: winners_sent | result: success | agency: " + std::to_string(agency));
-  };
-  if (slow) {
-    // Still being written when every honest agency was served.
-    EXPECT_TRUE(answers_sent(kNeverReads).empty()) << server.output();
-    EXPECT_TRUE(answers_sent(kByteASecond).empty()) << server.output();
-  }
   honest_done = true;
   byte_a_second.join();
   if (!slow) {
@@ -261,7 +255,7 @@ TEST_P(SlowReaders, DelayNoOtherAgency) {
     EXPECT_EQ(byte_a_second_documents, kManyWinners);
   }
   std::cerr << "figure: " << (slow ? "with" : "without") << " the slow readers, the last of " << kHonest
-            << " honest agencies had its winners " << answered_us / 1000 << " ms after the last Finished\n";
+            << " honest agencies had its winners " << answered_us / 1000 << " ms after the draw\n";
   EXPECT_LT(answered_us, 1'000'000);
 }
 
