@@ -148,6 +148,7 @@ TEST_F(WaitingRoom, KilledItIsStartedAgainAndEveryAgencyIsAnswered) {
   // than the first room had at its start, so none the accept loop held came along.
   wait_until_room_holds(server, 2 * kHonest, second_room, bare, kHonest);
   const auto back_waiting = std::chrono::steady_clock::now() - first_kill;
+  EXPECT_EQ(open_descriptors_of(second_room), bare + kHonest) << "the room kept a descriptor of the accept loop";
 
   // The draw is held while the room cannot close anything, then the room dies.
   ::kill(second_room, SIGSTOP);
