@@ -167,7 +167,7 @@ TEST_F(WaitingRoom, KilledItIsStartedAgainAndEveryAgencyIsAnswered) {
   const int second_room = current_room(server);
   EXPECT_NE(second_room, first_room);
   // Each agency was told WaitForDraw again, and the new room holds it.
-  wait_until_room_holds(server, 2 * kHonest, second_room, kHonest);
+  wait_until_room_holds(server, std::size_t{2} * kHonest, second_room, kHonest);
   const auto back_waiting = std::chrono::steady_clock::now() - first_kill;
 
   // The draw is held while the room cannot close anything, then the room dies.
@@ -206,6 +206,18 @@ TEST_F(WaitingRoom, KilledItIsStartedAgainAndEveryAgencyIsAnswered) {
 // second of the draw, since each answer is written by the child of its own connection.
 // Without the slow readers (the parameter false) they read their answers whole, for the
 // figure to compare with.
+// Sets `flag` when it goes out of scope.
+class SetOnExit {
+ public:
+  explicit SetOnExit(std::atomic<bool>& flag) : flag_(flag) {}
+  ~SetOnExit() { flag_ = true; }
+  SetOnExit(const SetOnExit&) = delete;
+  SetOnExit& operator=(const SetOnExit&) = delete;
+
+ private:
+  std::atomic<bool>& flag_;
+};
+
 class SlowReaders : public WaitingRoom, public ::testing::WithParamInterface<bool> {};
 
 TEST_P(SlowReaders, DelayNoOtherAgency) {
@@ -216,9 +228,9 @@ TEST_P(SlowReaders, DelayNoOtherAgency) {
   constexpr int kSmallReceiveBuffer = 4096;
   const bool slow = GetParam();
   Process& server = start_round(kByteASecond, kHonest);
-  const auto connect = [&](std::uint32_t agency) {
-    return slow ? std::make_unique<RawPeer>(cluster_, agency, kSmallReceiveBuffer)
-                : std::make_unique<RawPeer>(cluster_, agency);
+  const auto connect = [&](std::uint32_t agency) -> std::unique_ptr<RawPeer> {
+    if (slow) return std::make_unique<RawPeer>(cluster_, agency, kSmallReceiveBuffer);
+    return std::make_unique<RawPeer>(cluster_, agency);
   };
   // Reads a whole answer of Winners parts; returns how many documents it held.
   const auto read_answer = [](RawPeer& peer) {
@@ -241,7 +253,7 @@ TEST_P(SlowReaders, DelayNoOtherAgency) {
   waiting->end_tls();
   std::atomic<bool> honest_done{false};
   std::size_t byte_a_second_documents = 0;
-  std::thread byte_a_second([&] {
+  std::jthread byte_a_second([&] {
     if (!waiting->closed_by_server()) return;
     auto again = connect(kByteASecond);
     again->send(protocol::Hello{kByteASecond});
@@ -254,6 +266,8 @@ TEST_P(SlowReaders, DelayNoOtherAgency) {
     std::byte byte{};
     while (!honest_done && again->read_some({&byte, 1}) == 1) std::this_thread::sleep_for(milliseconds(1000));
   });
+  // However the test ends, the reader stops, and is joined.
+  const SetOnExit stop_reading{honest_done};
 
   auto never_reads = connect(kNeverReads);
   introduce_and_bet(*never_reads, kNeverReads, kManyWinners, true);
