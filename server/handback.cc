@@ -74,7 +74,8 @@ void Handback::hand_over(std::uint32_t agency, const net::Connection& connection
   std::strncpy(note.peer, connection.peer().c_str(), sizeof note.peer - 1);
   const auto deadline = std::chrono::steady_clock::now() + patience;
   while (!try_send_note(connection_end_.get(), note, connection.fd())) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    // Rounded up, so that the patience is never cut short.
+    const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     switch (sys::wait_for(connection_end_.get(), POLLOUT, std::max(left, std::chrono::milliseconds(0)))) {
       case sys::WaitResult::kReady:
         break;

@@ -33,13 +33,13 @@ constexpr int kMostHandOvers = 100'000;
 
 // Hands `connection` over until the room's socket is full: until one waits its whole
 // patience. Returns how many went through; `waited` is how long the last one took.
-int fill(Handback& handback, const net::Connection& connection, milliseconds& waited) {
+int fill(Handback& handback, const net::Connection& connection, std::chrono::microseconds& waited) {
   for (int sent = 0; sent < kMostHandOvers; ++sent) {
     const auto before = steady_clock::now();
     try {
       handback.hand_over(1, connection, kShortPatience);
     } catch (const Handback::HandOverTimedOut&) {
-      waited = std::chrono::duration_cast<milliseconds>(steady_clock::now() - before);
+      waited = std::chrono::duration_cast<std::chrono::microseconds>(steady_clock::now() - before);
       return sent;
     }
   }
@@ -61,7 +61,7 @@ char state_of(pid_t pid) {
 TEST(Handback, AHandOverToARoomThatReadsNothingEndsWithItsPatience) {
   Handback handback;
   const auto pair = testing::make_socket_pair();
-  milliseconds waited{0};
+  std::chrono::microseconds waited{0};
   const int sent = fill(handback, pair.local, waited);
   ASSERT_LT(sent, kMostHandOvers) << "the socket never filled";
   EXPECT_GT(sent, 0);
@@ -89,7 +89,7 @@ TEST(Handback, SigtermEndsAHandOverWaitingForAFullRoom) {
       sys::signals::install();
       Handback handback;
       const auto pair = testing::make_socket_pair();
-      milliseconds waited{0};
+      std::chrono::microseconds waited{0};
       if (fill(handback, pair.local, waited) == kMostHandOvers) ::_exit(kNeverFull);
       if (::write(ready[1], "r", 1) != 1) ::_exit(kOtherError);
       handback.hand_over(1, pair.local, kLongPatience);
