@@ -4,9 +4,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <exception>
+#include <system_error>
 
 #include "common/logging/logging.h"
 #include "common/sys/signals.h"
@@ -59,6 +61,34 @@ pid_t ChildProcesses::spawn(const std::function<int()>& body) {
   return pid;
 }
 
+void ChildProcesses::spawn_supervised(std::function<int()> body, OnStart on_start) {
+  supervised_.emplace(Supervised{std::move(body), std::move(on_start), std::nullopt, {}, {}});
+  supervised_->pid = spawn(supervised_->body);
+  supervised_->started = std::chrono::steady_clock::now();
+  supervised_->on_start(*supervised_->pid, false);
+}
+
+void ChildProcesses::restart_supervised() {
+  Supervised& child = *supervised_;
+  const auto lived = std::chrono::steady_clock::now() - child.started;
+  // Dead before it could have done much: the next one waits first, longer each time.
+  child.pause = lived < child.pause + kStableLife
+                    ? std::clamp(2 * child.pause, kFirstRestartPause, kLongestRestartPause)
+                    : std::chrono::milliseconds(0);
+  const std::chrono::milliseconds pause = child.pause;
+  try {
+    child.pid = spawn([&body = child.body, pause] {
+      if (pause.count() > 0 && !sys::sleep_unless_shutdown(pause)) return 0;
+      return body();
+    });
+  } catch (const std::system_error& error) {
+    logging::error(logging::Event("restart_child", logging::Result::kFail).with("error", error.what()));
+    return;
+  }
+  child.started = std::chrono::steady_clock::now();
+  child.on_start(*child.pid, true);
+}
+
 std::size_t ChildProcesses::reap() {
   std::size_t reaped = 0;
   while (!pids_.empty()) {
@@ -67,12 +97,17 @@ std::size_t ChildProcesses::reap() {
     if (pid <= 0) break;
     if (pids_.erase(pid) == 0) continue;
     log_abnormal_exit(pid, status);
+    if (supervised_ && supervised_->pid == pid) supervised_->pid.reset();
     ++reaped;
   }
+  // Also when its restart's fork failed last time.
+  const bool down = supervised_ && !supervised_->pid;
+  if (down && !stopping_ && !sys::signals::shutdown_requested()) restart_supervised();
   return reaped;
 }
 
 std::size_t ChildProcesses::terminate_all(std::chrono::milliseconds grace) {
+  stopping_ = true;
   const std::size_t count = pids_.size();
   for (const pid_t pid : pids_) ::kill(pid, SIGTERM);
 

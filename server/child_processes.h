@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstddef>
 #include <functional>
+#include <optional>
 #include <set>
 
 namespace tp0::server {
@@ -13,6 +14,11 @@ namespace tp0::server {
 // it forks, reaps and signals, and never touches what the children work on.
 class ChildProcesses {
  public:
+  // How a supervised child that keeps dying is started again (spawn_supervised()).
+  static constexpr std::chrono::milliseconds kStableLife{1000};
+  static constexpr std::chrono::milliseconds kFirstRestartPause{100};
+  static constexpr std::chrono::milliseconds kLongestRestartPause{5000};
+
   ChildProcesses() = default;
   // Terminates and reaps any child still running.
   ~ChildProcesses();
@@ -27,7 +33,21 @@ class ChildProcesses {
   // fails.
   pid_t spawn(const std::function<int()>& body);
 
-  // Collects every child that has exited, without blocking. Returns how many.
+  // Called in the parent after each fork of a supervised child: its pid, and whether it
+  // replaces one that exited.
+  using OnStart = std::function<void(pid_t pid, bool restarted)>;
+
+  // Forks `body` as spawn() does, and forks it again each time reap() finds it exited
+  // while no shutdown was asked (SIGTERM, SIGINT, terminate_all()): a process the server
+  // cannot do without. One that lived less than kStableLife after its pause gets a pause
+  // before its next `body` (kFirstRestartPause, doubling up to kLongestRestartPause), so
+  // that one dying in a loop costs a fork now and then. A restart whose fork fails is
+  // logged and tried again at the next reap(). Throws std::system_error if the first
+  // fork fails.
+  void spawn_supervised(std::function<int()> body, OnStart on_start);
+
+  // Collects every child that has exited, without blocking, and starts the supervised
+  // one again if it was among them. Returns how many exited.
   std::size_t reap();
 
   std::size_t running() const { return pids_.size(); }
@@ -37,7 +57,19 @@ class ChildProcesses {
   std::size_t terminate_all(std::chrono::milliseconds grace);
 
  private:
+  struct Supervised {
+    std::function<int()> body;
+    OnStart on_start;
+    std::optional<pid_t> pid;  // none once it exited, until it runs again
+    std::chrono::steady_clock::time_point started;
+    std::chrono::milliseconds pause{0};  // before its current body
+  };
+
+  void restart_supervised();
+
   std::set<pid_t> pids_;
+  std::optional<Supervised> supervised_;
+  bool stopping_ = false;  // set by terminate_all(): nothing is started again
 };
 
 }  // namespace tp0::server

@@ -1,10 +1,16 @@
 #include "server/handback.h"
 
+#include <poll.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <string>
 
+#include "common/logging/logging.h"
+#include "common/net/errors.h"
+#include "common/sys/signals.h"
 #include "common/sys/system_error.h"
 
 namespace tp0::server {
@@ -21,7 +27,8 @@ struct Note {
   char peer[64] = {};
 };
 
-void send_note(int fd, const Note& note, int attached_fd) {
+// One attempt that never blocks. Returns false when the socket's buffer is full.
+bool try_send_note(int fd, const Note& note, int attached_fd) {
   iovec data{const_cast<Note*>(&note), sizeof note};
   msghdr message{};
   message.msg_iov = &data;
@@ -36,9 +43,16 @@ void send_note(int fd, const Note& note, int attached_fd) {
     header->cmsg_len = CMSG_LEN(sizeof(int));
     std::memcpy(CMSG_DATA(header), &attached_fd, sizeof(int));
   }
-  if (sys::retry_on_eintr([&] { return ::sendmsg(fd, &message, MSG_NOSIGNAL); }) == -1) {
-    throw sys::last_error("hand a message to the waiting room");
-  }
+  if (sys::retry_on_eintr([&] { return ::sendmsg(fd, &message, MSG_NOSIGNAL | MSG_DONTWAIT); }) != -1) return true;
+  if (errno == EAGAIN || errno == EWOULDBLOCK) return false;
+  throw sys::last_error("hand a message to the waiting room");
+}
+
+void log_dropped(const Note& note) {
+  logging::warning(logging::Event("receive_connection", logging::Result::kFail)
+                       .with("ip", note.peer)
+                       .with("agency", note.agency)
+                       .with("error", "its descriptor was dropped: the waiting room has none free (RLIMIT_NOFILE)"));
 }
 
 }  // namespace
@@ -52,17 +66,32 @@ Handback::Handback() {
   connection_end_ = sys::UniqueFd(ends[1]);
 }
 
-void Handback::hand_over(std::uint32_t agency, const net::Connection& connection) {
+void Handback::hand_over(std::uint32_t agency, const net::Connection& connection,
+                         std::chrono::milliseconds patience) {
   Note note;
   note.kind = NoteKind::kConnection;
   note.agency = agency;
   std::strncpy(note.peer, connection.peer().c_str(), sizeof note.peer - 1);
-  send_note(connection_end_.get(), note, connection.fd());
+  const auto deadline = std::chrono::steady_clock::now() + patience;
+  while (!try_send_note(connection_end_.get(), note, connection.fd())) {
+    // Rounded up, so that the patience is never cut short.
+    const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    switch (sys::wait_for(connection_end_.get(), POLLOUT, std::max(left, std::chrono::milliseconds(0)))) {
+      case sys::WaitResult::kReady:
+        break;
+      case sys::WaitResult::kShutdown:
+        throw net::ShutdownRequested();
+      case sys::WaitResult::kTimeout:
+        throw HandOverTimedOut("hand the connection of agency " + std::to_string(agency) +
+                               " to the waiting room: it took nothing for " + std::to_string(patience.count()) +
+                               " ms");
+    }
+  }
 }
 
 void Handback::announce_draw() {
   try {
-    send_note(connection_end_.get(), Note{}, -1);
+    try_send_note(connection_end_.get(), Note{}, -1);
   } catch (const std::system_error&) {
     // The waiting room also looks at the barrier now and then.
   }
@@ -95,8 +124,12 @@ std::vector<Handback::Waiting> Handback::receive() {
         attached = sys::UniqueFd(fd);
       }
     }
-    if (got != static_cast<ssize_t>(sizeof note) || note.kind != NoteKind::kConnection || !attached) continue;
+    if (got != static_cast<ssize_t>(sizeof note) || note.kind != NoteKind::kConnection) continue;
     note.peer[sizeof note.peer - 1] = '\0';
+    if ((message.msg_flags & MSG_CTRUNC) != 0 || !attached) {
+      log_dropped(note);
+      continue;
+    }
     received.push_back({note.agency, net::Connection(std::move(attached), note.peer)});
   }
 }

@@ -2,6 +2,8 @@
 
 #include <sys/resource.h>
 
+#include <array>
+#include <chrono>
 #include <vector>
 
 #include "common/logging/logging.h"
@@ -18,6 +20,11 @@ namespace {
 
 using logging::Event;
 using logging::Result;
+
+// How long a child waits for the waiting room to take a connection when the socket
+// between them is full (the room dead and not yet started again, or behind): long
+// enough for a restart, short enough that the client soon asks again elsewhere.
+constexpr std::chrono::milliseconds kHandOverPatience{3000};
 
 // The waiting room holds a connection for every agency waiting for the draw, up to
 // SERVER_AGENCIES of them: the usual soft limit of 1,024 descriptors is raised to the
@@ -47,7 +54,7 @@ LotteryService::LotteryService(const config::ServerConfig& config) : config_(con
     handback_.emplace();
     allow_a_descriptor_per_agency();
     settings_.hand_over_until_draw = [this](std::uint32_t agency, const net::Connection& connection) {
-      handback_->hand_over(agency, connection);
+      handback_->hand_over(agency, connection, kHandOverPatience);
     };
     settings_.on_draw = [this] { handback_->announce_draw(); };
   }
@@ -65,13 +72,23 @@ void LotteryService::start(ChildProcesses& children) {
   // A resumed round that was drawn has its record, or its first answer makes it.
   if (round_.claim_the_draw()) draw::record_draw(config_.storage_path, config_.durability, log_draw);
   if (!handback_) return;
-  const pid_t pid = children.spawn([&] {
-    handback_->close_connection_end();
-    return run_waiting_room(*handback_, round_);
-  });
-  // The room holds its end; connection children keep the other, inherited from here.
-  handback_->close_room_end();
-  logging::info(Event("open_waiting_room", Result::kSuccess).with("pid", pid));
+  // Started again whenever it dies: the agencies it held see their connections closed and
+  // ask again, and what was handed over meanwhile waits in the room's end, which the
+  // parent keeps open for the next room.
+  children.spawn_supervised(
+      [this] {
+        handback_->close_connection_end();
+        // Forked again from the accept loop, it would hold the listener and a connection
+        // being accepted, keeping it open after its own child closed it.
+        const std::array keep{handback_->room_fd()};
+        sys::signals::close_inherited_descriptors(keep);
+        return run_waiting_room(*handback_, round_);
+      },
+      [](pid_t pid, bool restarted) {
+        logging::info(Event("open_waiting_room", Result::kSuccess)
+                          .with("pid", pid)
+                          .with("restarted", restarted ? "yes" : "no"));
+      });
 }
 
 void LotteryService::start_new_round() {
@@ -98,6 +115,9 @@ void LotteryService::resume_round() {
 }
 
 bool LotteryService::serve(net::Connection& connection) {
+  // In a connection's own child (process mode): only the parent and the room hold the
+  // room's end.
+  if (handback_) handback_->close_room_end();
   // Until it has proved which agency it is, a connection is only a cost: the handshake
   // and the Hello together must be done soon, however slowly they trickle.
   connection.set_deadline(config_.hello_timeout);

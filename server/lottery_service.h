@@ -23,7 +23,8 @@ class LotteryService final : public Service {
 
   // Takes up the round on disk where it was (SERVER_ROUND=resume: the journal says which
   // agencies finished, and so whether the draw is held), or sets the files of any
-  // previous round aside (new); then forks the waiting room (process mode).
+  // previous round aside (new); then forks the waiting room (process mode), as a child
+  // started again whenever it dies.
   void start(ChildProcesses& children) override;
   // The handshake and the Hello within SERVER_HELLO_TIMEOUT, then the conversation.
   bool serve(net::Connection& connection) override;

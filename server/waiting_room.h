@@ -18,6 +18,10 @@ namespace tp0::server {
 // reads slowly or not at all delays no other, and a thousand waiting agencies cost a
 // thousand descriptors.
 //
+// The parent starts it again if it dies (LotteryService::start): the agencies it held see
+// their connections closed and ask again, and what was handed over meanwhile waits in the
+// socket for the next room.
+//
 // It learns of the draw from the child that held it (Handback::announce_draw) and, in
 // case that child died first, by looking at the round every second while it holds
 // connections (which also repairs the round's table if its mutex owner died).

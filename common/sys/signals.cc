@@ -2,9 +2,12 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <climits>
 #include <csignal>
 #include <string>
+#include <vector>
 
 #include "common/sys/system_error.h"
 #include "common/sys/unique_fd.h"
@@ -77,6 +80,21 @@ void install() {
 void reopen_after_fork() {
   g_child_exited = 0;
   open_self_pipe();
+}
+
+void close_inherited_descriptors(std::span<const int> keep) {
+  std::vector<int> kept(keep.begin(), keep.end());
+  kept.insert(kept.end(), {STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO, self_pipe().read_end.get(),
+                           self_pipe().write_end.get()});
+  std::sort(kept.begin(), kept.end());
+  unsigned int first = 0;
+  for (const int fd : kept) {
+    if (fd < 0) continue;
+    const auto number = static_cast<unsigned int>(fd);
+    if (number > first) ::close_range(first, number - 1, 0);
+    first = std::max(first, number + 1);
+  }
+  ::close_range(first, UINT_MAX, 0);
 }
 
 bool shutdown_requested() { return g_shutdown_signal != 0; }

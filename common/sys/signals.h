@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <optional>
+#include <span>
 
 namespace tp0::sys {
 
@@ -18,6 +19,12 @@ void install();
 // In a freshly forked child: replaces the inherited self-pipe with one of its own, so
 // that parent and child no longer wake each other. Keeps a shutdown already requested.
 void reopen_after_fork();
+
+// In a child forked from a process that holds descriptors of its own at that moment (a
+// listener, a connection it accepted), after reopen_after_fork(): closes every
+// descriptor but stdin, stdout, stderr, the self-pipe and those in `keep`. Whatever owned
+// the others in the parent must not be destroyed in the child (it leaves with _exit).
+void close_inherited_descriptors(std::span<const int> keep);
 
 // True once SIGTERM or SIGINT has been received.
 bool shutdown_requested();

@@ -1,8 +1,12 @@
 #include "tests/integration/raw_peer.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <csignal>
 #include <filesystem>
 #include <stdexcept>
@@ -17,15 +21,45 @@
 
 namespace tp0::testing {
 
+namespace {
+
+net::Connection connect_to_port(std::uint16_t port) { return net::connect_to("127.0.0.1", std::to_string(port)); }
+
+// A connection to 127.0.0.1:`port` whose socket got its receive buffer before connecting.
+net::Connection connect_with_receive_buffer(std::uint16_t port, int bytes) {
+  sys::UniqueFd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (!fd) throw net::NetError("socket: " + std::string(std::strerror(errno)));
+  if (::setsockopt(fd.get(), SOL_SOCKET, SO_RCVBUF, &bytes, sizeof bytes) == -1) {
+    throw net::NetError("SO_RCVBUF: " + std::string(std::strerror(errno)));
+  }
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(port);
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd.get(), reinterpret_cast<const sockaddr*>(&address), sizeof address) == -1) {
+    throw net::NetError("connect to 127.0.0.1:" + std::to_string(port) + ": " + std::strerror(errno));
+  }
+  return net::Connection(std::move(fd), "127.0.0.1");
+}
+
+std::optional<std::string> folder_of(Cluster& cluster, std::uint32_t agency) {
+  return cluster.tls() ? std::optional(cluster.agency_folder(agency)) : std::nullopt;
+}
+
+}  // namespace
+
 RawPeer::RawPeer(Cluster& cluster, std::uint32_t agency)
-    : RawPeer(cluster.tls() ? std::optional(cluster.agency_folder(agency)) : std::nullopt, cluster.port()) {}
+    : RawPeer(folder_of(cluster, agency), connect_to_port(cluster.port())) {}
 
-RawPeer::RawPeer(std::uint16_t port, const std::string& folder) : RawPeer(std::optional(folder), port) {}
+RawPeer::RawPeer(Cluster& cluster, std::uint32_t agency, int receive_buffer_bytes)
+    : RawPeer(folder_of(cluster, agency), connect_with_receive_buffer(cluster.port(), receive_buffer_bytes)) {}
 
-RawPeer::RawPeer(std::uint16_t port, PlainText) : RawPeer(std::nullopt, port) {}
+RawPeer::RawPeer(std::uint16_t port, const std::string& folder) : RawPeer(std::optional(folder), connect_to_port(port)) {}
 
-RawPeer::RawPeer(const std::optional<std::string>& folder, std::uint16_t port)
-    : connection_(net::connect_to("127.0.0.1", std::to_string(port))) {
+RawPeer::RawPeer(std::uint16_t port, PlainText) : RawPeer(std::nullopt, connect_to_port(port)) {}
+
+RawPeer::RawPeer(const std::optional<std::string>& folder, net::Connection connection)
+    : connection_(std::move(connection)) {
   connection_.set_idle_timeout(kPeerPatience);
   if (!folder) return;
   ignore_sigpipe();
@@ -47,6 +81,8 @@ std::optional<protocol::Message> RawPeer::receive() {
   if (!body) return std::nullopt;
   return protocol::decode(*body);
 }
+
+std::size_t RawPeer::read_some(std::span<std::byte> out) { return connection_.read_some(out); }
 
 bool RawPeer::closed_by_server() {
   std::array<std::byte, 4096> sink{};

@@ -37,6 +37,10 @@ class RawPeer {
   RawPeer(std::uint16_t port, const std::string& folder);
   // Connects to 127.0.0.1:`port` and speaks plain text.
   RawPeer(std::uint16_t port, PlainText);
+  // As RawPeer(cluster, agency), with a socket whose receive buffer was made
+  // `receive_buffer_bytes` small before it connected (the window it offers the server
+  // follows from it): a peer that reads slowly or not at all holds little of an answer.
+  RawPeer(Cluster& cluster, std::uint32_t agency, int receive_buffer_bytes);
   // All throw NetError if the connection fails or the server closes it during the
   // handshake (as a TLS server at its child limit does), TlsError if TLS refuses.
 
@@ -48,6 +52,8 @@ class RawPeer {
 
   // The server's next message, or nullopt if it closed the connection first.
   std::optional<protocol::Message> receive();
+  // At most out.size() bytes of what the server sent, as they come; 0 once it closed.
+  std::size_t read_some(std::span<std::byte> out);
 
   // True when the server closes the connection (discarding anything it sends before),
   // false when it stays silent for kPeerPatience.
@@ -62,8 +68,8 @@ class RawPeer {
   void close(bool abort = false);
 
  private:
-  // TLS with the credentials in `folder`, or plain text without.
-  RawPeer(const std::optional<std::string>& folder, std::uint16_t port);
+  // TLS with the credentials in `folder` over `connection`, or plain text without.
+  RawPeer(const std::optional<std::string>& folder, net::Connection connection);
 
   // Declared before the connection, so that it outlives the session it made.
   std::unique_ptr<tls::Context> tls_;

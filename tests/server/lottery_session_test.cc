@@ -2,11 +2,8 @@
 // the test speaking the protocol on the other, and the round and the bets file its own.
 #include "server/lottery_session.h"
 
-#include <fcntl.h>
 #include <gtest/gtest.h>
-#include <unistd.h>
 
-#include <cstdio>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -14,10 +11,10 @@
 #include <vector>
 
 #include "common/logging/logging.h"
-#include "common/sys/unique_fd.h"
 #include "server/draw/draw_record.h"
 #include "tests/support/process.h"
 #include "tests/support/socket_pair.h"
+#include "tests/support/stdout_to_file.h"
 
 namespace tp0::server {
 namespace {
@@ -25,6 +22,7 @@ namespace {
 using protocol::Ack;
 using protocol::AckCode;
 using protocol::Message;
+using testing::StdoutToFile;
 
 protocol::Batch batch_of(std::uint32_t agency, std::uint32_t position, int count, std::uint16_t number = 1) {
   protocol::Batch batch{agency, position, {}};
@@ -33,26 +31,6 @@ protocol::Batch batch_of(std::uint32_t agency, std::uint32_t position, int count
   }
   return batch;
 }
-
-// Sends this process's stdout, where the log goes, to the file at `path` until destroyed.
-class StdoutToFile {
- public:
-  explicit StdoutToFile(const std::string& path) : saved_(::dup(STDOUT_FILENO)) {
-    const sys::UniqueFd file(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
-    if (!saved_ || !file) throw std::runtime_error("cannot send stdout to " + path);
-    std::fflush(stdout);
-    ::dup2(file.get(), STDOUT_FILENO);
-  }
-  ~StdoutToFile() {
-    std::fflush(stdout);
-    ::dup2(saved_.get(), STDOUT_FILENO);
-  }
-  StdoutToFile(const StdoutToFile&) = delete;
-  StdoutToFile& operator=(const StdoutToFile&) = delete;
-
- private:
-  sys::UniqueFd saved_;
-};
 
 // One session of a round of agencies 1 and 2, served on a thread of the test.
 class Session : public ::testing::Test {

@@ -1,0 +1,305 @@
+// The waiting room (process mode) under what can go wrong around it: killed while agencies
+// wait for the draw, and agencies that read their answer slowly or not at all beside
+// honest ones, whose round must still complete, promptly.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+#include <set>
+#include <string>
+#include <thread>
+#include <variant>
+#include <vector>
+
+#include "common/net/errors.h"
+#include "common/protocol/messages.h"
+#include "tests/integration/agency_data.h"
+#include "tests/integration/cluster.h"
+#include "tests/integration/raw_peer.h"
+
+namespace tp0::testing {
+namespace {
+
+using protocol::Ack;
+using protocol::AckCode;
+using protocol::Message;
+using std::chrono::milliseconds;
+
+const Message kOk = Ack{AckCode::kOk, 0};
+constexpr std::size_t kBatchBets = 100;
+
+// Bets `first` to `first + count - 1` of `agency`, the first `winners` of them on the
+// winning number, as one batch at `first` in its stream.
+protocol::Batch batch_of(std::uint32_t agency, std::uint32_t first, std::size_t count, std::size_t winners) {
+  protocol::Batch batch{agency, first, {}};
+  for (std::size_t i = 0; i < count; ++i) {
+    const std::uint16_t number = i < winners ? lottery::kWinningNumber : 1;
+    batch.bets.push_back({agency, "Ana", "Paz", std::to_string(30000000 + first + i), "1990-05-17", number});
+  }
+  return batch;
+}
+
+// Says Hello as `agency` and stores `bets` bets, all winners when `winning`.
+void introduce_and_bet(RawPeer& peer, std::uint32_t agency, std::size_t bets, bool winning) {
+  peer.send(protocol::Hello{agency});
+  ASSERT_EQ(peer.receive(), Message(protocol::Resume{0}));
+  for (std::size_t first = 0; first < bets; first += kBatchBets) {
+    const std::size_t count = std::min(kBatchBets, bets - first);
+    peer.send(batch_of(agency, static_cast<std::uint32_t>(first), count, winning ? count : 0));
+    ASSERT_EQ(peer.receive(), kOk);
+  }
+}
+
+// The µs since 1970 at which `client` had its winners, from its summary line.
+std::int64_t winners_unix_us(const Process& client) {
+  const auto lines = client.lines_containing("action: lottery_summary");
+  return lines.empty() ? 0 : std::stoll(field_of(lines.back(), "winners_unix_us"));
+}
+
+std::int64_t unix_us(std::chrono::system_clock::time_point moment) {
+  return std::chrono::duration_cast<std::chrono::microseconds>(moment.time_since_epoch()).count();
+}
+
+// The pid of the waiting room the server started last.
+int current_room(const Process& server) {
+  return std::stoi(field_of(server.lines_containing("action: open_waiting_room | result: success").back(), "pid"));
+}
+
+class WaitingRoom : public ::testing::Test {
+ protected:
+  // Starts a process server of `agencies` agencies, and the project's client of each of
+  // agencies 1 to `honest`, agency K with 100 + K bets of which K win.
+  Process& start_round(std::uint32_t agencies, std::uint32_t honest) {
+    Process& server = cluster_.start_server({{"SERVER_CONCURRENCY", "process"},
+                                             {"SERVER_AGENCIES", std::to_string(agencies)}});
+    for (std::uint32_t id = 1; id <= honest; ++id) {
+      agencies_.push_back(write_agency_file(cluster_.dir().file("agency-" + std::to_string(id) + ".csv"), id,
+                                            100 + id, id));
+      clients_.push_back(&cluster_.start_client(id, {{"CLI_DATA_FILE", agencies_.back().path},
+                                                     {"CLI_BATCH_MAXAMOUNT", "20"},
+                                                     {"CLI_LOG_LEVEL", "INFO"}}));
+    }
+    return server;
+  }
+
+  // Every honest client exits 0 with its own winners and no failure, and its bets are
+  // stored once, in order.
+  void expect_honest_agencies_served() {
+    for (std::size_t i = 0; i < clients_.size(); ++i) {
+      Process& client = *clients_[i];
+      const auto id = static_cast<std::uint32_t>(i + 1);
+      EXPECT_EQ(client.wait_exit(kRunTimeout), 0) << client.output();
+      EXPECT_EQ(client.lines_containing("action: consulta_ganadores | result: success | cant_ganadores: " +
+                                        std::to_string(agencies_[i].winners))
+                    .size(),
+                1u)
+          << client.output();
+      EXPECT_TRUE(client.lines_containing("result: fail").empty()) << client.output();
+      EXPECT_EQ(bet_keys_in_bets_file(cluster_.bets_path(), id), bet_keys_of_agency_file(agencies_[i].path))
+          << "agency " << id;
+    }
+  }
+
+  // The latest moment an honest client had its winners, in µs since 1970.
+  std::int64_t last_honest_winners_unix_us() const {
+    std::int64_t last = 0;
+    for (const Process* client : clients_) last = std::max(last, winners_unix_us(*client));
+    return last;
+  }
+
+  Cluster cluster_;
+  std::vector<AgencyData> agencies_;
+  std::vector<Process*> clients_;
+};
+
+// The sockets `pid` has open, as the names /proc gives them ("socket:[inode]").
+std::set<std::string> sockets_of(int pid) {
+  std::set<std::string> sockets;
+  std::error_code error;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/fd", error)) {
+    const std::string target = std::filesystem::read_symlink(entry.path(), error).string();
+    if (target.starts_with("socket:")) sockets.insert(target);
+  }
+  return sockets;
+}
+
+// Waits until the server has handed `count` connections to its waiting room in all and
+// `room` holds `holding` sockets that the server does not (the agencies' connections).
+// Then the room shares one socket with the server, its end of the hand-back pair: none
+// of those the accept loop held when it forked the room (the listener, a connection).
+void wait_until_room_holds(Process& server, std::size_t count, int room, std::size_t holding) {
+  ASSERT_TRUE(server.wait_for_lines("action: hand_back_connection", count, kRunTimeout)) << server.output();
+  const auto deadline = std::chrono::steady_clock::now() + kRunTimeout;
+  while (true) {
+    const std::set<std::string> servers = sockets_of(server.pid());
+    std::size_t held = 0;
+    std::size_t shared = 0;
+    for (const auto& socket : sockets_of(room)) ++(servers.contains(socket) ? shared : held);
+    if (held == holding) {
+      EXPECT_EQ(shared, 1u) << "room " << room << " kept sockets of the accept loop";
+      return;
+    }
+    ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "room " << room << " did not take the connections";
+    std::this_thread::yield();
+  }
+}
+
+// SIGKILL to the waiting room while the honest agencies wait for the draw, twice: the
+// server starts it again each time (logged), every agency it held sees its connection
+// closed and asks again: before the draw it is told to wait again and handed to the new
+// room; after the draw (held while the second room was stopped) it gets its winners.
+// The round completes with every agency's right winners and each bet stored once.
+TEST_F(WaitingRoom, KilledItIsStartedAgainAndEveryAgencyIsAnswered) {
+  constexpr std::uint32_t kHonest = 4;
+  constexpr std::uint32_t kLast = kHonest + 1;  // the test's own, whose Finished holds the draw
+  Process& server = start_round(kLast, kHonest);
+  const int first_room = current_room(server);
+  wait_until_room_holds(server, kHonest, first_room, kHonest);
+
+  const auto first_kill = std::chrono::steady_clock::now();
+  ::kill(first_room, SIGKILL);
+  ASSERT_TRUE(server.wait_for_line("restarted: yes", kRunTimeout)) << server.output();
+  const int second_room = current_room(server);
+  EXPECT_NE(second_room, first_room);
+  // Each agency was told WaitForDraw again, and the new room holds it.
+  wait_until_room_holds(server, std::size_t{2} * kHonest, second_room, kHonest);
+  const auto back_waiting = std::chrono::steady_clock::now() - first_kill;
+
+  // The draw is held while the room cannot close anything, then the room dies.
+  ::kill(second_room, SIGSTOP);
+  RawPeer last(cluster_, kLast);
+  introduce_and_bet(last, kLast, 3, false);
+  last.send(protocol::Finished{});
+  ASSERT_EQ(last.receive(), kOk);
+  ASSERT_TRUE(server.wait_for_line("action: sorteo | result: success", kRunTimeout)) << server.output();
+  const auto second_kill = std::chrono::system_clock::now();
+  ::kill(second_room, SIGKILL);
+  expect_honest_agencies_served();
+  const std::int64_t answered_us = last_honest_winners_unix_us() - unix_us(second_kill);
+  last.send(protocol::WinnersQuery{kLast});
+  EXPECT_EQ(last.receive(), Message(protocol::Winners{true, {}}));
+
+  ASSERT_TRUE(server.wait_for_lines("restarted: yes", 2, kRunTimeout)) << server.output();
+  for (const int room : {first_room, second_room}) {
+    EXPECT_EQ(server.lines_containing("action: child_exit | result: fail | pid: " + std::to_string(room) +
+                                      " | signal: " + std::to_string(SIGKILL))
+                  .size(),
+              1u)
+        << server.output();
+  }
+  EXPECT_EQ(server.lines_containing("action: serve_connection | result: fail").size(), 0u) << server.output();
+  std::cerr << "figure: room killed before the draw: all " << kHonest << " agencies waiting again after "
+            << std::chrono::duration_cast<milliseconds>(back_waiting).count() << " ms\n"
+            << "figure: room killed after the draw: all " << kHonest << " agencies had their winners after "
+            << answered_us / 1000 << " ms\n";
+  EXPECT_LT(answered_us, 5'000'000) << "the agencies were slow to ask again";
+}
+
+// A member that asks for its winners and never reads them (its socket's receive buffer
+// small), and one that reads its answer a byte a second, both with 10,000 winners (an
+// answer of about 100 kB, far more than their buffers hold): the honest agencies still have
+// their winners within a second of the draw, since each answer is written by the child of
+// its own connection. (Every answer reads the whole draw record, so more winners would
+// time that reading, on a loaded machine, rather than the slow readers.)
+// Without the slow readers (the parameter false) they read their answers whole, for the
+// figure to compare with.
+// Sets `flag` when it goes out of scope.
+class SetOnExit {
+ public:
+  explicit SetOnExit(std::atomic<bool>& flag) : flag_(flag) {}
+  ~SetOnExit() { flag_ = true; }
+  SetOnExit(const SetOnExit&) = delete;
+  SetOnExit& operator=(const SetOnExit&) = delete;
+
+ private:
+  std::atomic<bool>& flag_;
+};
+
+class SlowReaders : public WaitingRoom, public ::testing::WithParamInterface<bool> {};
+
+TEST_P(SlowReaders, DelayNoOtherAgency) {
+  constexpr std::uint32_t kHonest = 3;
+  constexpr std::uint32_t kNeverReads = kHonest + 1;  // its Finished holds the draw
+  constexpr std::uint32_t kByteASecond = kHonest + 2;
+  constexpr std::size_t kManyWinners = 10'000;
+  constexpr int kSmallReceiveBuffer = 4096;
+  const bool slow = GetParam();
+  Process& server = start_round(kByteASecond, kHonest);
+  const auto connect = [&](std::uint32_t agency) -> std::unique_ptr<RawPeer> {
+    if (slow) return std::make_unique<RawPeer>(cluster_, agency, kSmallReceiveBuffer);
+    return std::make_unique<RawPeer>(cluster_, agency);
+  };
+  // Reads a whole answer of Winners parts; returns how many documents it held.
+  const auto read_answer = [](RawPeer& peer) {
+    std::size_t documents = 0;
+    while (true) {
+      const auto part = peer.receive();
+      if (!part || !std::holds_alternative<protocol::Winners>(*part)) return documents;
+      documents += std::get<protocol::Winners>(*part).documents.size();
+      if (std::get<protocol::Winners>(*part).last) return documents;
+    }
+  };
+
+  // The byte-a-second reader waits for the draw as the client does, then asks again.
+  auto waiting = std::make_unique<RawPeer>(cluster_, kByteASecond);
+  introduce_and_bet(*waiting, kByteASecond, kManyWinners, true);
+  waiting->send(protocol::Finished{});
+  ASSERT_EQ(waiting->receive(), kOk);
+  waiting->send(protocol::WinnersQuery{kByteASecond});
+  ASSERT_EQ(waiting->receive(), Message(protocol::WaitForDraw{}));
+  waiting->end_tls();
+  std::atomic<bool> honest_done{false};
+  std::size_t byte_a_second_documents = 0;
+  std::jthread byte_a_second([&] {
+    if (!waiting->closed_by_server()) return;
+    auto again = connect(kByteASecond);
+    again->send(protocol::Hello{kByteASecond});
+    again->send(protocol::WinnersQuery{kByteASecond});
+    if (again->receive() != Message(protocol::Resume{kManyWinners})) return;
+    if (!slow) {
+      byte_a_second_documents = read_answer(*again);
+      return;
+    }
+    std::byte byte{};
+    while (!honest_done && again->read_some({&byte, 1}) == 1) std::this_thread::sleep_for(milliseconds(1000));
+  });
+  // However the test ends, the reader stops, and is joined.
+  const SetOnExit stop_reading{honest_done};
+
+  auto never_reads = connect(kNeverReads);
+  introduce_and_bet(*never_reads, kNeverReads, kManyWinners, true);
+  // Every other agency waits for the draw.
+  ASSERT_TRUE(server.wait_for_lines("action: wait_for_draw", kHonest + 1, kRunTimeout)) << server.output();
+  never_reads->send(protocol::Finished{});
+  // Seen within the log's polling (5 ms) of its writing: the answers are timed from there.
+  ASSERT_TRUE(server.wait_for_line("action: sorteo | result: success", kRunTimeout)) << server.output();
+  const auto draw = std::chrono::system_clock::now();
+  ASSERT_EQ(never_reads->receive(), kOk);
+  never_reads->send(protocol::WinnersQuery{kNeverReads});
+  const std::size_t never_reads_documents = slow ? 0 : read_answer(*never_reads);
+
+  expect_honest_agencies_served();
+  const std::int64_t answered_us = last_honest_winners_unix_us() - unix_us(draw);
+  honest_done = true;
+  byte_a_second.join();
+  if (!slow) {
+    EXPECT_EQ(never_reads_documents, kManyWinners);
+    EXPECT_EQ(byte_a_second_documents, kManyWinners);
+  }
+  std::cerr << "figure: " << (slow ? "with" : "without") << " the slow readers, the last of " << kHonest
+            << " honest agencies had its winners " << answered_us / 1000 << " ms after the draw\n";
+  EXPECT_LT(answered_us, 1'000'000);
+}
+
+INSTANTIATE_TEST_SUITE_P(WaitingRoom, SlowReaders, ::testing::Bool(),
+                         [](const ::testing::TestParamInfo<bool>& param) {
+                           return param.param ? std::string("SlowReaders") : std::string("PromptReaders");
+                         });
+
+}  // namespace
+}  // namespace tp0::testing
