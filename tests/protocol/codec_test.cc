@@ -44,6 +44,7 @@ std::vector<Message> one_of_each() {
           Ack{AckCode::kUnknownAgency, 0},
           Ack{AckCode::kBettingClosed, 0},
           Ack{AckCode::kOutOfPlace, 0},
+          Ack{AckCode::kTooManyBets, 0},
           Finished{},
           WinnersQuery{5},
           Winners{false, {"30904465", "00000007"}},
@@ -103,7 +104,7 @@ TEST(ProtocolCodec, UnknownTypeAndAckCodeAreRejected) {
   auto ack = body_of(Ack{AckCode::kOk, 0});
   ack[1] = std::byte{99};
   EXPECT_THROW(decode(ack), ProtocolError);
-  ack[1] = std::byte{9};  // the first code after kOutOfPlace
+  ack[1] = std::byte{10};  // the first code after kTooManyBets
   EXPECT_THROW(decode(ack), ProtocolError);
 }
 
