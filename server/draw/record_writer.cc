@@ -1,14 +1,15 @@
 #include "server/draw/record_writer.h"
 
 #include <fcntl.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdint>
-#include <functional>
 #include <map>
 #include <stdexcept>
 #include <string_view>
 
+#include "common/coding/coding.h"
 #include "common/csv/writer.h"
 #include "common/lottery/bet.h"
 #include "common/sys/file_io.h"
@@ -25,11 +26,81 @@ namespace {
 // each gets kSmallestBuffer (10,000 agencies: 2.5 MiB).
 constexpr std::size_t kBuffersBytes = std::size_t{1} << 20;
 constexpr std::size_t kSmallestBuffer = 256;
+// How much of the rows aside is written or read at once.
+constexpr std::size_t kAsideChunkBytes = std::size_t{256} * 1024;
+// Before each row aside: its agency and its length, 4 bytes each, little-endian.
+constexpr std::size_t kAsideRowHeaderBytes = 8;
 
-// Calls `visit` with each winning bet's agency and record row, in file order; returns
-// the committed length read.
-std::uint64_t for_each_winner_row(const std::string& bets_path,
-                                  const std::function<void(std::uint32_t, std::string_view)>& visit) {
+// The winning rows in bets file order, each with its agency, kept between the two passes
+// in a file that has no name once it is open, so that nothing of it outlives the writing.
+class RowsAside {
+ public:
+  explicit RowsAside(std::string path) : path_(std::move(path)) {
+    fd_ = sys::UniqueFd(sys::retry_on_eintr(
+        [&] { return ::open(path_.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600); }));
+    if (!fd_) throw sys::last_error("create " + path_);
+    sys::remove_if_present(path_, "remove " + path_);
+  }
+
+  void add(std::uint32_t agency, std::string_view row) {
+    char header[kAsideRowHeaderBytes];
+    coding::put_little_endian<std::uint32_t>(header, agency);
+    coding::put_little_endian<std::uint32_t>(header + 4, static_cast<std::uint32_t>(row.size()));
+    buffer_.append(header, sizeof header).append(row);
+    if (buffer_.size() >= kAsideChunkBytes) flush();
+  }
+
+  // From now on, next() reads the rows back from the first.
+  void rewind() {
+    flush();
+    if (::lseek(fd_.get(), 0, SEEK_SET) == -1) throw sys::last_error("read " + path_);
+  }
+
+  // The next row and its agency; false at the end. `row` holds until the next call.
+  bool next(std::uint32_t& agency, std::string_view& row) {
+    while (true) {
+      const std::size_t unread = buffer_.size() - position_;
+      if (unread >= kAsideRowHeaderBytes) {
+        const char* at = buffer_.data() + position_;
+        const auto length = coding::get_little_endian<std::uint32_t>(at + 4);
+        if (unread >= kAsideRowHeaderBytes + length) {
+          agency = coding::get_little_endian<std::uint32_t>(at);
+          row = std::string_view(at + kAsideRowHeaderBytes, length);
+          position_ += kAsideRowHeaderBytes + length;
+          return true;
+        }
+      }
+      buffer_.erase(0, position_);
+      position_ = 0;
+      const std::size_t kept = buffer_.size();
+      buffer_.resize(kept + kAsideChunkBytes);
+      const ssize_t got =
+          sys::retry_on_eintr([&] { return ::read(fd_.get(), buffer_.data() + kept, kAsideChunkBytes); });
+      if (got == -1) throw sys::last_error("read " + path_);
+      buffer_.resize(kept + static_cast<std::size_t>(got));
+      if (got == 0) {
+        if (kept != 0) throw std::runtime_error(path_ + " ends in the middle of a row");
+        return false;
+      }
+    }
+  }
+
+ private:
+  void flush() {
+    sys::write_all(fd_.get(), buffer_, "write " + path_);
+    buffer_.clear();
+  }
+
+  std::string path_;
+  sys::UniqueFd fd_;
+  std::string buffer_;        // written: the rows not yet written; read: the bytes read
+  std::size_t position_ = 0;  // read: the first unread byte of buffer_
+};
+
+// Puts aside each winning bet's record row, in file order, and counts the bytes of each
+// agency's part into `parts`; returns the committed length read.
+template <typename Parts>
+std::uint64_t put_winner_rows_aside(const std::string& bets_path, RowsAside& aside, Parts& parts) {
   storage::BetsFileReader reader(bets_path);
   lottery::Bet bet;
   std::string row;
@@ -38,7 +109,8 @@ std::uint64_t for_each_winner_row(const std::string& bets_path,
     if (!lottery::has_won(bet)) continue;
     row.clear();
     csv::append_record(row, {std::to_string(bet.agency), bet.document});
-    visit(bet.agency, row);
+    aside.add(bet.agency, row);
+    parts[bet.agency].part.length += row.size();
   }
   return reader.committed_bytes();
 }
@@ -54,11 +126,9 @@ struct PartWriter {
 }  // namespace
 
 void write_record(const std::string& bets_path, const std::string& path, storage::Durability durability) {
+  RowsAside aside(path + ".rows");
   std::map<std::uint32_t, PartWriter> parts;  // in the index's order
-  const std::uint64_t committed =
-      for_each_winner_row(bets_path, [&](std::uint32_t agency, std::string_view row) {
-        parts[agency].part.length += row.size();
-      });
+  const std::uint64_t committed = put_winner_rows_aside(bets_path, aside, parts);
   std::uint64_t offset = parts_offset(static_cast<std::uint32_t>(parts.size()));
   for (auto& [agency, writer] : parts) {
     writer.part.agency = agency;
@@ -76,27 +146,20 @@ void write_record(const std::string& bets_path, const std::string& path, storage
     writer.written += writer.buffer.size();
     writer.buffer.clear();
   };
-  const auto changed = [&] {
-    return std::runtime_error("the bets file " + bets_path + " changed while the draw's record " + path +
-                              " was written");
-  };
-  const std::uint64_t committed_again =
-      for_each_winner_row(bets_path, [&](std::uint32_t agency, std::string_view row) {
-        const auto found = parts.find(agency);
-        if (found == parts.end()) throw changed();
-        PartWriter& writer = found->second;
-        if (writer.written + writer.buffer.size() + row.size() > writer.part.length) throw changed();
-        if (writer.buffer.size() + row.size() > buffer_bytes) flush(writer);
-        if (writer.buffer.capacity() == 0) writer.buffer.reserve(buffer_bytes);
-        writer.buffer += row;
-        writer.checksum = storage::rows_checksum(row, writer.checksum);
-      });
-  if (committed_again != committed) throw changed();
+  aside.rewind();
+  std::uint32_t agency = 0;
+  std::string_view row;
+  while (aside.next(agency, row)) {
+    PartWriter& writer = parts.at(agency);
+    if (writer.buffer.size() + row.size() > buffer_bytes) flush(writer);
+    if (writer.buffer.capacity() == 0) writer.buffer.reserve(buffer_bytes);
+    writer.buffer += row;
+    writer.checksum = storage::rows_checksum(row, writer.checksum);
+  }
 
   std::string head = encode_header({committed, static_cast<std::uint32_t>(parts.size())});
-  for (auto& [agency, writer] : parts) {
+  for (auto& [id, writer] : parts) {
     flush(writer);
-    if (writer.written != writer.part.length) throw changed();
     writer.part.checksum = writer.checksum;
     head += encode_index_line(writer.part);
   }
