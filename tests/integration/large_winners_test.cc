@@ -32,7 +32,7 @@ constexpr std::size_t kBatch = 10'000;
 // What answering an agency, or writing the record, may add to a process over an answer
 // of nothing (2 to 3 MiB under the sanitizers; reading the whole record into memory, as
 // answers once did, adds over 80).
-constexpr long kAnswerBudgetKib = 6 * 1024;
+constexpr long kAnswerBudgetKib = 6L * 1024;
 
 // The longest document a bet may have, so that the record is as large as the bets allow.
 std::string document_of(std::uint32_t agency, std::uint32_t position) {
