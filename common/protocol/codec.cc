@@ -229,12 +229,4 @@ void WinnersSplitter::finish() {
   emit_(message_);
 }
 
-std::vector<Winners> split_winners(const std::vector<std::string>& documents) {
-  std::vector<Winners> messages;
-  WinnersSplitter splitter([&](const Winners& message) { messages.push_back(message); });
-  for (const auto& document : documents) splitter.add(document);
-  splitter.finish();
-  return messages;
-}
-
 }  // namespace tp0::protocol

@@ -51,7 +51,5 @@ class WinnersSplitter {
   std::size_t frame_bytes_;
 };
 
-// The Winners messages of WinnersSplitter for a whole list.
-std::vector<Winners> split_winners(const std::vector<std::string>& documents);
 
 }  // namespace tp0::protocol

@@ -151,6 +151,15 @@ TEST(ProtocolCodec, UnencodableBetIsRefused) {
   EXPECT_THROW(encode(SingleBet{bet}, out), std::invalid_argument);
 }
 
+// The messages a WinnersSplitter emits for `documents`.
+std::vector<Winners> split_winners(const std::vector<std::string>& documents) {
+  std::vector<Winners> messages;
+  WinnersSplitter splitter([&](const Winners& message) { messages.push_back(message); });
+  for (const auto& document : documents) splitter.add(document);
+  splitter.finish();
+  return messages;
+}
+
 TEST(ProtocolCodec, LongWinnerListsSplitIntoFramesThatEachFit) {
   std::vector<std::string> documents;
   documents.reserve(5000);
