@@ -50,6 +50,9 @@ const char* describe(protocol::AckCode code) {
       return "betting is closed for this agency (it has finished, or the draw is held)";
     case protocol::AckCode::kOutOfPlace:
       return "the batch does not continue the bets the server holds";
+    case protocol::AckCode::kTooManyBets:
+      return "the agency has stored as many bets as the server allows (SERVER_MAX_BETS_PER_AGENCY); "
+             "nothing of the message was stored";
   }
   return "unknown";
 }

@@ -28,6 +28,7 @@ constexpr Name kStoragePath{"STORAGE_FILEPATH", "STORAGE_FILEPATH"};
 constexpr Name kIdleTimeout{"SERVER_IDLE_TIMEOUT", "SERVER_IDLE_TIMEOUT"};
 constexpr Name kMaxChildren{"SERVER_MAX_CHILDREN", "SERVER_MAX_CHILDREN"};
 constexpr Name kHelloTimeout{"SERVER_HELLO_TIMEOUT", "SERVER_HELLO_TIMEOUT"};
+constexpr Name kMaxBetsPerAgency{"SERVER_MAX_BETS_PER_AGENCY", "SERVER_MAX_BETS_PER_AGENCY"};
 constexpr Name kRound{"SERVER_ROUND", "SERVER_ROUND"};
 constexpr Name kDurability{"SERVER_DURABILITY", "SERVER_DURABILITY"};
 constexpr Name kTls{"SERVER_TLS", "SERVER_TLS"};
@@ -209,6 +210,10 @@ ServerConfig load_server_config(const std::string& ini_path, const Environment& 
   if (auto text = sources.lookup(kMaxChildren)) {
     config.max_children = static_cast<std::uint32_t>(
         settings::parse_integer(kMaxChildren, *text, 1, std::numeric_limits<std::uint32_t>::max()));
+  }
+  if (auto text = sources.lookup(kMaxBetsPerAgency)) {
+    config.max_bets_per_agency = static_cast<std::uint32_t>(
+        settings::parse_integer(kMaxBetsPerAgency, *text, 1, std::numeric_limits<std::uint32_t>::max()));
   }
   if (auto text = sources.lookup(kRound)) {
     config.round = static_cast<RoundStart>(settings::parse_choice(kRound, *text, kRoundStartNames));

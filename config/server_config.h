@@ -58,6 +58,10 @@ struct ServerConfig {
   // children the server runs at once, the lottery's waiting room among them; a connection
   // beyond them is refused (a busy Ack in lottery mode) instead of forked.
   std::uint32_t max_children = 64;
+  // SERVER_MAX_BETS_PER_AGENCY, 1..4294967295 (positions are 32-bit on the wire): the
+  // most bets the server stores of one agency; a bet or batch that would pass it is
+  // refused (Ack code 9) and the conversation ends, so one agency cannot fill the disk.
+  std::uint32_t max_bets_per_agency = 10'000'000;
   // SERVER_ROUND: resume (a round found on disk goes on where it was) or new (it is
   // archived, and a new round starts empty).
   RoundStart round = RoundStart::kResume;

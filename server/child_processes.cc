@@ -1,6 +1,7 @@
 #include "server/child_processes.h"
 
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -18,16 +19,23 @@
 namespace tp0::server {
 namespace {
 
-void log_abnormal_exit(pid_t pid, int status) {
-  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return;
-  logging::Event event("child_exit", logging::Result::kFail);
+// An exit is logged at DEBUG with the child's peak resident set, so that what serving one
+// connection costs can be read from the log; an abnormal one is a warning.
+void log_exit(pid_t pid, int status, const rusage& usage) {
+  const bool normal = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+  logging::Event event("child_exit", normal ? logging::Result::kSuccess : logging::Result::kFail);
   event.with("pid", pid);
-  if (WIFEXITED(status)) {
+  if (WIFEXITED(status) && !normal) {
     event.with("exit_code", WEXITSTATUS(status));
   } else if (WIFSIGNALED(status)) {
     event.with("signal", WTERMSIG(status));
   }
-  logging::warning(event);
+  event.with("max_rss_kib", usage.ru_maxrss);
+  if (normal) {
+    logging::debug(event);
+  } else {
+    logging::warning(event);
+  }
 }
 
 }  // namespace
@@ -93,10 +101,11 @@ std::size_t ChildProcesses::reap() {
   std::size_t reaped = 0;
   while (!pids_.empty()) {
     int status = 0;
-    const pid_t pid = sys::retry_on_eintr([&] { return ::waitpid(-1, &status, WNOHANG); });
+    rusage usage{};
+    const pid_t pid = sys::retry_on_eintr([&] { return ::wait4(-1, &status, WNOHANG, &usage); });
     if (pid <= 0) break;
     if (pids_.erase(pid) == 0) continue;
-    log_abnormal_exit(pid, status);
+    log_exit(pid, status, usage);
     if (supervised_ && supervised_->pid == pid) supervised_->pid.reset();
     ++reaped;
   }

@@ -50,6 +50,7 @@ LotteryService::LotteryService(const config::ServerConfig& config) : config_(con
   }
   settings_.storage_path = config.storage_path;
   settings_.durability = config.durability;
+  settings_.max_bets_per_agency = config.max_bets_per_agency;
   if (config.concurrency == config::Concurrency::kProcess) {
     handback_.emplace();
     allow_a_descriptor_per_agency();

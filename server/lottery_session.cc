@@ -242,6 +242,11 @@ void LotterySession::on(const protocol::SingleBet& single) {
     fail(protocol::AckCode::kInvalidBet, *problem);
     return;
   }
+  if (const auto too_many = past_the_limit(single.position, 1)) {
+    fail(protocol::AckCode::kTooManyBets, *too_many);
+    ended_ = true;
+    return;
+  }
   // Numbered like a batch of one: stored where the stream ends, acknowledged again where
   // the journal holds it, refused anywhere else.
   auto outcome = storage::StoreOutcome::kOutOfPlace;
@@ -289,6 +294,16 @@ void LotterySession::on(const protocol::Batch& batch) {
       return;
     }
   }
+  if (const auto too_many = past_the_limit(batch.first_position, batch.bets.size())) {
+    logging::error(Event("apuesta_recibida", Result::kFail)
+                       .with("cantidad", batch.bets.size())
+                       .with("agency", batch.agency)
+                       .with("error", *too_many));
+    refuse(protocol::AckCode::kTooManyBets);
+    // One agency cannot fill the disk by sending again and again.
+    ended_ = true;
+    return;
+  }
   if (batch.first_position != next_position_ || next_position_ + batch.bets.size() > UINT32_MAX) {
     on_batch_out_of_place(batch);
     return;
@@ -334,14 +349,23 @@ void LotterySession::on(const protocol::WinnersQuery& query) {
   ended_ = true;
 }
 
+std::optional<std::string> LotterySession::past_the_limit(std::uint64_t first_position, std::size_t bets) const {
+  // A batch the agency stored already ended within the limit: only new bets can pass it.
+  if (first_position + bets <= settings_.max_bets_per_agency) return std::nullopt;
+  return "the agency has stored as many bets as the server allows: " + std::to_string(first_position) + " + " +
+         std::to_string(bets) + " would pass " + std::to_string(settings_.max_bets_per_agency) +
+         " (SERVER_MAX_BETS_PER_AGENCY); nothing of the message was stored";
+}
+
 void LotterySession::answer_winners() {
-  const auto documents =
-      draw::recorded_winners(settings_.storage_path, settings_.durability, log_draw).of(*agency_);
-  for (const auto& part : protocol::split_winners(documents)) channel_.post(part);
-  channel_.flush();
-  logging::debug(Event("winners_sent", Result::kSuccess)
-                     .with("agency", *agency_)
-                     .with("cant_ganadores", documents.size()));
+  // Each frame goes out as soon as it is full: the answer holds one frame and the
+  // record's read buffer, however many winners the agency has.
+  protocol::WinnersSplitter splitter([this](const protocol::Winners& part) { channel_.send(part); });
+  const std::uint64_t winners =
+      draw::visit_winners(settings_.storage_path, *agency_, settings_.durability, log_draw,
+                          [&](const std::string& document) { splitter.add(document); });
+  splitter.finish();
+  logging::debug(Event("winners_sent", Result::kSuccess).with("agency", *agency_).with("cant_ganadores", winners));
 }
 
 void log_draw() { logging::info(Event("sorteo", Result::kSuccess)); }

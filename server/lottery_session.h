@@ -25,6 +25,9 @@ struct LotterySettings {
   std::function<void(std::uint32_t agency, const net::Connection&)> hand_over_until_draw;
   // Called once this process has held the draw and recorded it.
   std::function<void()> on_draw;
+  // SERVER_MAX_BETS_PER_AGENCY: a bet or batch that would end past this many of its
+  // agency's bets is refused (kTooManyBets), and the conversation ends.
+  std::uint64_t max_bets_per_agency = 10'000'000;
 };
 
 // Logs the course's `sorteo` line: the draw is held and recorded. Whoever records the
@@ -93,6 +96,9 @@ class LotterySession {
   // refuses with kUnexpectedMessage or kWrongAgency, ends the conversation and returns false.
   bool identified_as(std::optional<std::uint32_t> agency);
   void answer_winners();
+  // nullopt when the bets from `first_position` on, `bets` of them, end within
+  // max_bets_per_agency; else the error to log as they are refused.
+  std::optional<std::string> past_the_limit(std::uint64_t first_position, std::size_t bets) const;
 
   protocol::Channel& channel_;
   round::Round& round_;

@@ -103,7 +103,7 @@ void put_body(WireWriter& out, const Message& message) {
 }
 
 AckCode ack_code(std::uint8_t value) {
-  if (value > static_cast<std::uint8_t>(AckCode::kOutOfPlace)) {
+  if (value > static_cast<std::uint8_t>(AckCode::kTooManyBets)) {
     throw ProtocolError("unknown acknowledgement code " + std::to_string(value));
   }
   return static_cast<AckCode>(value);
@@ -209,20 +209,24 @@ Message decode(std::span<const std::byte> body) {
   return message;
 }
 
-std::vector<Winners> split_winners(const std::vector<std::string>& documents) {
-  std::vector<Winners> messages(1);
-  std::size_t frame_bytes = kWinnersOverheadBytes;
-  for (const auto& document : documents) {
-    const std::size_t size = 1 + document.size();
-    if (frame_bytes + size > kMaxFrameBytes || messages.back().documents.size() == UINT16_MAX) {
-      messages.back().last = false;
-      messages.emplace_back();
-      frame_bytes = kWinnersOverheadBytes;
-    }
-    messages.back().documents.push_back(document);
-    frame_bytes += size;
+WinnersSplitter::WinnersSplitter(std::function<void(const Winners&)> emit)
+    : emit_(std::move(emit)), frame_bytes_(kWinnersOverheadBytes) {}
+
+void WinnersSplitter::add(const std::string& document) {
+  const std::size_t size = 1 + document.size();
+  if (frame_bytes_ + size > kMaxFrameBytes || message_.documents.size() == UINT16_MAX) {
+    message_.last = false;
+    emit_(message_);
+    message_.documents.clear();
+    frame_bytes_ = kWinnersOverheadBytes;
   }
-  return messages;
+  message_.documents.push_back(document);
+  frame_bytes_ += size;
+}
+
+void WinnersSplitter::finish() {
+  message_.last = true;
+  emit_(message_);
 }
 
 }  // namespace tp0::protocol

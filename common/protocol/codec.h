@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <span>
 #include <string>
 #include <vector>
@@ -33,8 +34,22 @@ void encode(const Batch& batch, std::vector<std::byte>& out);
 // bytes left over.
 Message decode(std::span<const std::byte> body);
 
-// Splits a list of winning documents into Winners messages that each fit in one frame;
-// an empty list gives one empty, last message.
-std::vector<Winners> split_winners(const std::vector<std::string>& documents);
+// Cuts a list of winning documents, given one at a time, into Winners messages that each
+// fit in one frame, handing each to `emit` as soon as it is full: a list of any length
+// costs one frame's worth of memory. finish() emits the last message (an empty list
+// gives one empty, last message).
+class WinnersSplitter {
+ public:
+  explicit WinnersSplitter(std::function<void(const Winners&)> emit);
+
+  void add(const std::string& document);
+  void finish();
+
+ private:
+  std::function<void(const Winners&)> emit_;
+  Winners message_;
+  std::size_t frame_bytes_;
+};
+
 
 }  // namespace tp0::protocol

@@ -40,6 +40,9 @@ enum class AckCode : std::uint8_t {
                            // gap, or bets stored in part): nothing was stored; the server
                            // closes the connection, and the client resumes where the answer
                            // to its next Hello says
+  kTooManyBets = 9,        // the agency has stored as many bets as the server allows
+                           // (SERVER_MAX_BETS_PER_AGENCY): nothing of the message was
+                           // stored; the server closes the connection
 };
 
 // Client -> server, first message of a lottery conversation: which agency is speaking.

@@ -20,6 +20,29 @@ void write_all(int fd, std::string_view data, const std::string& context) {
   }
 }
 
+void write_all_at(int fd, std::string_view data, std::uint64_t offset, const std::string& context) {
+  while (!data.empty()) {
+    const ssize_t written = retry_on_eintr(
+        [&] { return ::pwrite(fd, data.data(), data.size(), static_cast<off_t>(offset)); });
+    if (written == -1) throw last_error(context);
+    data.remove_prefix(static_cast<std::size_t>(written));
+    offset += static_cast<std::uint64_t>(written);
+  }
+}
+
+void read_at(int fd, std::uint64_t offset, std::size_t size, std::string& out, const std::string& context) {
+  out.resize(size);
+  std::size_t got = 0;
+  while (got < size) {
+    const ssize_t received = retry_on_eintr(
+        [&] { return ::pread(fd, out.data() + got, size - got, static_cast<off_t>(offset + got)); });
+    if (received == -1) throw last_error(context);
+    if (received == 0) break;
+    got += static_cast<std::size_t>(received);
+  }
+  out.resize(got);
+}
+
 std::string read_all(int fd, const std::string& context) {
   std::string bytes;
   std::array<char, 4096> buffer{};

@@ -2,27 +2,27 @@
 
 #include <cstdint>
 #include <functional>
-#include <map>
 #include <string>
-#include <vector>
 
-#include "server/storage/bets_file.h"
+#include "server/storage/durability.h"
 
 namespace tp0::draw {
 
-// The draw's result, recorded once beside the bets file as `<bets_path>.draw`: a header
-// row `<committed length of the bets file the draw saw>,<storage::rows_checksum() of the
-// rest>`, then one `agency,document` row per winning bet (lottery::has_won), in file
-// order. Every winners answer of the round is read from it, so every answer to an agency
-// is the same.
+// The draw's result, recorded once beside the bets file as `<bets_path>.draw`: the
+// committed length of the bets file the draw saw, then each agency's winning bets
+// (lottery::has_won) as `agency,document` rows in file order, grouped by agency behind an
+// index that says where each agency's part is and its checksum (record_layout.h). Every
+// winners answer of the round is read from it, so every answer to an agency is the
+// same, and each answer reads its agency's part only.
 //
 // The record is written aside and renamed into place: a process killed while writing it
 // leaves no half of it. With Durability::kMachine its bytes are on disk before the rename,
 // and the rename before record_draw() returns; without, a crash of the machine may leave
-// it empty or torn, and a record whose header or checksum is wrong reads as absent.
-// It is made by record_draw(), normally by the process that held the draw; if that
-// process died first, by the first one to ask for winners. Either way it holds the same
-// rows, because once the draw is held no bet enters the bets file.
+// it empty or torn: a record whose header or size is wrong reads as absent, and an
+// answer whose part (or index line) does not match its checksum has the record written
+// again. It is made by record_draw(), normally by the process that held the draw; if
+// that process died first, by the first one to ask for winners. Either way it holds the
+// same rows, because once the draw is held no bet enters the bets file.
 
 // Makes sure the draw of the bets file at `bets_path` is recorded: under the lock file
 // `<bets_path>.draw.lock`, the first caller scans the committed bets, calls `announce`
@@ -32,23 +32,15 @@ namespace tp0::draw {
 // naming the file that failed, and what reading the bets file throws.
 bool record_draw(const std::string& bets_path, storage::Durability durability, const std::function<void()>& announce);
 
-// The winners of a recorded draw, read once and answered per agency.
-class RecordedWinners {
- public:
-  // The documents of `agency`'s winning bets, in file order (none for an agency without).
-  std::vector<std::string> of(std::uint32_t agency) const;
-
- private:
-  friend RecordedWinners recorded_winners(const std::string& bets_path, storage::Durability durability,
-                                          const std::function<void()>& announce);
-  std::map<std::uint32_t, std::vector<std::string>> documents_;
-};
-
-// The winners in the record, which is made first (record_draw()) if it is not there yet.
+// Calls `visit` with the document of each of `agency`'s winning bets, in file order, and
+// returns how many (none for an agency without). Reads the record's header, a few index
+// lines and the agency's part, checked against its checksum before the first call; the
+// record is made first (record_draw()) when it is not there or that part of it is torn.
 // REQUIRES: the draw is held. Throws what record_draw() throws, and std::runtime_error
-// naming the record when its checksum holds but its rows are not winners.
-RecordedWinners recorded_winners(const std::string& bets_path, storage::Durability durability,
-                                 const std::function<void()>& announce);
+// naming the record when its checksums hold but its rows are not the agency's winners.
+std::uint64_t visit_winners(const std::string& bets_path, std::uint32_t agency, storage::Durability durability,
+                            const std::function<void()>& announce,
+                            const std::function<void(const std::string&)>& visit);
 
 // Removes the record and its lock and scratch files, so that a new round on `bets_path`
 // cannot read a previous round's winners. Throws std::system_error naming the file.

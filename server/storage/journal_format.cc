@@ -9,8 +9,7 @@ constexpr std::size_t kChecksumOffset = 28;
 constexpr std::uint32_t kFnvOffsetBasis = 2166136261u;
 constexpr std::uint32_t kFnvPrime = 16777619u;
 
-std::uint32_t fnv1a(const unsigned char* data, std::size_t size) {
-  std::uint32_t hash = kFnvOffsetBasis;
+std::uint32_t fnv1a(const unsigned char* data, std::size_t size, std::uint32_t hash = kFnvOffsetBasis) {
   for (std::size_t i = 0; i < size; ++i) {
     hash ^= data[i];
     hash *= kFnvPrime;
@@ -22,6 +21,10 @@ std::uint32_t fnv1a(const unsigned char* data, std::size_t size) {
 
 std::uint32_t rows_checksum(std::string_view rows) {
   return fnv1a(reinterpret_cast<const unsigned char*>(rows.data()), rows.size());
+}
+
+std::uint32_t rows_checksum(std::string_view rows, std::uint32_t before) {
+  return fnv1a(reinterpret_cast<const unsigned char*>(rows.data()), rows.size(), before);
 }
 
 JournalEntryBytes encode_entry(const JournalEntry& entry) {

@@ -39,6 +39,9 @@ struct JournalEntry {
 // the machine compares it with the rows the file holds, and drops the steps whose rows
 // never reached the disk.
 std::uint32_t rows_checksum(std::string_view rows);
+// The checksum of the rows whose checksum is `before` followed by `rows`, so that rows
+// read in pieces are checked as one: rows_checksum(b, rows_checksum(a)) == rows_checksum(a + b).
+std::uint32_t rows_checksum(std::string_view rows, std::uint32_t before);
 
 using JournalEntryBytes = std::array<unsigned char, kJournalEntryBytes>;
 

@@ -32,6 +32,7 @@ STORAGE_FILEPATH = /data/bets.csv
 SERVER_IDLE_TIMEOUT = 1m30s
 SERVER_MAX_CHILDREN = 8
 SERVER_HELLO_TIMEOUT = 10s
+SERVER_MAX_BETS_PER_AGENCY = 500
 )";
 
 class ConfigServer : public ::testing::Test {
@@ -64,6 +65,7 @@ TEST_F(ConfigServer, ReadsEveryKeyFromFile) {
   EXPECT_EQ(config.idle_timeout, 90s);
   EXPECT_EQ(config.hello_timeout, 10s);
   EXPECT_EQ(config.max_children, 8u);
+  EXPECT_EQ(config.max_bets_per_agency, 500u);
 }
 
 TEST_F(ConfigServer, EnvironmentOverridesEveryKey) {
@@ -77,7 +79,7 @@ TEST_F(ConfigServer, EnvironmentOverridesEveryKey) {
           {"SERVER_HELLO_TIMEOUT", "2500us"}, {"SERVER_ROUND", "New"},
           {"SERVER_DURABILITY", "MACHINE"}, {"SERVER_TLS", "On"},
           {"SERVER_TLS_CERT", files.certificate}, {"SERVER_TLS_KEY", files.key},
-          {"SERVER_TLS_CA", files.authority}};
+          {"SERVER_TLS_CA", files.authority}, {"SERVER_MAX_BETS_PER_AGENCY", "1"}};
   const ServerConfig config = load_ini(kFullIni);
   EXPECT_EQ(config.port, 0);
   EXPECT_EQ(config.ip, "127.0.0.1");
@@ -90,6 +92,7 @@ TEST_F(ConfigServer, EnvironmentOverridesEveryKey) {
   EXPECT_EQ(config.idle_timeout, 1ms);  // rounded up, never to zero
   EXPECT_EQ(config.hello_timeout, 3ms);  // rounded up
   EXPECT_EQ(config.max_children, 2u);
+  EXPECT_EQ(config.max_bets_per_agency, 1u);
   EXPECT_EQ(config.round, RoundStart::kNew);
   EXPECT_EQ(config.durability, Durability::kMachine);
   EXPECT_EQ(config.tls, files);
@@ -134,6 +137,7 @@ TEST_F(ConfigServer, DefaultsApplyWhenFileIsMissing) {
   EXPECT_EQ(config.idle_timeout, 30s);
   EXPECT_EQ(config.hello_timeout, 3s);
   EXPECT_EQ(config.max_children, 64u);
+  EXPECT_EQ(config.max_bets_per_agency, 10'000'000u);
   EXPECT_EQ(config.round, RoundStart::kResume) << "a restarted server goes on with its round";
   EXPECT_EQ(config.durability, Durability::kProcess);
 }
@@ -367,6 +371,8 @@ const std::vector<BadValue>& bad_values() {
       {"SERVER_IDLE_TIMEOUT", "abc"},
       {"SERVER_MAX_CHILDREN", "0"},
       {"SERVER_MAX_CHILDREN", "4294967296"},
+      {"SERVER_MAX_BETS_PER_AGENCY", "0"},
+      {"SERVER_MAX_BETS_PER_AGENCY", "4294967296"},
       {"SERVER_AGENCY_IDS", "abc"},
       {"SERVER_AGENCY_IDS", "0"},
       {"SERVER_AGENCY_IDS", "4294967296"},

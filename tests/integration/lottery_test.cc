@@ -87,6 +87,26 @@ TEST_P(LotteryIntegration, BatchesAreFullButTheLastAndSumToTheFile) {
   EXPECT_EQ(bets_per_agency(cluster.bets_path()), (std::map<std::uint32_t, std::size_t>{{1, 99}}));
 }
 
+// SERVER_MAX_BETS_PER_AGENCY: the batch that would take the agency past it is refused with
+// code 9 and logged, the batches within it stay stored, and the client says what limit it
+// met and exits 1 instead of trying again.
+TEST_P(LotteryIntegration, AnAgencyPastTheServersLimitIsRefusedAndItsClientExitsNamingIt) {
+  Cluster cluster;
+  Environment settings = server_environment(1);
+  settings["SERVER_MAX_BETS_PER_AGENCY"] = "25";
+  auto& server = cluster.start_server(settings);
+  const auto data = write_agency_file(cluster.dir().file("agency-1.csv"), 1, 40, 2);
+  auto& client = cluster.start_client(1, {{"CLI_DATA_FILE", data.path}, {"CLI_BATCH_MAXAMOUNT", "10"}});
+  EXPECT_EQ(client.wait_exit(kRunTimeout), 1) << client.output();
+  EXPECT_EQ(client.lines_containing("SERVER_MAX_BETS_PER_AGENCY").size(), 1u) << client.output();
+  EXPECT_TRUE(client.lines_containing("action: connect | result: in_progress").empty()) << "retried";
+  ASSERT_TRUE(server.wait_for_line("action: apuesta_recibida | result: fail | cantidad: 10 | agency: 1 | error: the "
+                                   "agency has stored as many bets as the server allows: 20 + 10 would pass 25",
+                                   kStartTimeout))
+      << server.output();
+  EXPECT_EQ(bets_per_agency(cluster.bets_path()), (std::map<std::uint32_t, std::size_t>{{1, 20}}));
+}
+
 TEST_P(LotteryIntegration, NoBatchFrameExceedsEightKilobytesWhateverMaxAmountSays) {
   Cluster cluster;
   auto& server = cluster.start_server(server_environment(1));

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "common/protocol/messages.h"
+#include "server/draw/record_layout.h"
 #include "tests/integration/agency_data.h"
 #include "tests/integration/cluster.h"
 #include "tests/integration/raw_peer.h"
@@ -53,9 +54,13 @@ void start_agencies(Cluster& cluster, const RoundData& round, const std::string&
   }
 }
 
-// The winner rows of the draw record beside `bets_path` (every line after its header).
+// The winner rows of the draw record beside `bets_path` (every line after its header and
+// its index, whose lines the header counts).
 std::size_t winner_rows_in_record(const std::string& bets_path) {
-  return split_lines(read_file(bets_path + ".draw")).size() - 1;
+  const std::string record = read_file(bets_path + ".draw");
+  const auto header = draw::decode_header(std::string_view(record).substr(0, draw::kHeaderBytes));
+  if (!header) throw std::runtime_error("the draw record " + bets_path + ".draw has no header");
+  return split_lines(record).size() - 1 - header->agencies;
 }
 
 // Waits for every agency's client: each exits 0 with exactly its own winners of `round`,
@@ -172,7 +177,9 @@ TEST_P(DrawRecordKilled, BeforeEachStepOfWritingItTheDrawnRoundStillAnswers) {
   const bool sequential = std::string(GetParam()) == "sequential";
   const RoundData round{50, 2};
   for (const bool machine : {false, true}) {
-    std::vector<Step> steps{{"its rows", "write", "bets.csv.draw.tmp"},
+    // Each agency's few rows take one write, the header and the index the one after them.
+    std::vector<Step> steps{{"its rows", "pwrite", "bets.csv.draw.tmp"},
+                            {"its index", "pwrite", "bets.csv.draw.tmp", 1 + static_cast<int>(kAgencies)},
                             {"its rename", "rename", "bets.csv.draw.tmp"}};
     if (machine) {
       steps.push_back({"its sync", "fdatasync", "bets.csv.draw.tmp"});

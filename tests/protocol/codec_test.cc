@@ -44,6 +44,7 @@ std::vector<Message> one_of_each() {
           Ack{AckCode::kUnknownAgency, 0},
           Ack{AckCode::kBettingClosed, 0},
           Ack{AckCode::kOutOfPlace, 0},
+          Ack{AckCode::kTooManyBets, 0},
           Finished{},
           WinnersQuery{5},
           Winners{false, {"30904465", "00000007"}},
@@ -103,7 +104,7 @@ TEST(ProtocolCodec, UnknownTypeAndAckCodeAreRejected) {
   auto ack = body_of(Ack{AckCode::kOk, 0});
   ack[1] = std::byte{99};
   EXPECT_THROW(decode(ack), ProtocolError);
-  ack[1] = std::byte{9};  // the first code after kOutOfPlace
+  ack[1] = std::byte{10};  // the first code after kTooManyBets
   EXPECT_THROW(decode(ack), ProtocolError);
 }
 
@@ -148,6 +149,15 @@ TEST(ProtocolCodec, UnencodableBetIsRefused) {
   bet = sample_bet(1, 1);
   bet.birthdate = "1999-3-17";
   EXPECT_THROW(encode(SingleBet{bet}, out), std::invalid_argument);
+}
+
+// The messages a WinnersSplitter emits for `documents`.
+std::vector<Winners> split_winners(const std::vector<std::string>& documents) {
+  std::vector<Winners> messages;
+  WinnersSplitter splitter([&](const Winners& message) { messages.push_back(message); });
+  for (const auto& document : documents) splitter.add(document);
+  splitter.finish();
+  return messages;
 }
 
 TEST(ProtocolCodec, LongWinnerListsSplitIntoFramesThatEachFit) {

@@ -167,5 +167,86 @@ TEST_F(Session, AHelloForAnotherAgencyThanTheCertificatesIsRefused) {
   EXPECT_EQ(ask(protocol::Hello{1}), Message(protocol::Resume{0})) << "the certificate's own agency";
 }
 
+// SERVER_MAX_BETS_PER_AGENCY: a batch that ends exactly at the limit is stored; one that
+// would pass it is refused with code 9, logged, stores nothing of itself and ends the
+// conversation; a batch already held is still acknowledged, since it adds nothing.
+TEST_F(Session, ABatchThatWouldPassTheAgencysLimitIsRefusedAndEndsTheConversation) {
+  const std::string log = dir_.file("log");
+  LotterySettings settings;
+  settings.max_bets_per_agency = 5;
+  std::vector<Message> answers;
+  std::optional<Message> after;
+  {
+    const StdoutToFile captured(log);
+    logging::init(logging::Level::kError);
+    start(settings);
+    answers.push_back(ask(protocol::Hello{1}));
+    answers.push_back(ask(batch_of(1, 0, 3)));
+    answers.push_back(ask(batch_of(1, 3, 2)));
+    answers.push_back(ask(batch_of(1, 3, 2)));
+    answers.push_back(ask(batch_of(1, 5, 1)));
+    after = peer_->receive();
+    end();
+    // A new connection, the agency at its limit: still refused, whatever the batch's size.
+    start(settings);
+    answers.push_back(ask(protocol::Hello{1}));
+    answers.push_back(ask(batch_of(1, 5, 40)));
+    end();
+    logging::init(logging::Level::kCritical);
+  }
+  EXPECT_EQ(answers, (std::vector<Message>{protocol::Resume{0}, Ack{AckCode::kOk, 0}, Ack{AckCode::kOk, 0},
+                                           Ack{AckCode::kOk, 0}, Ack{AckCode::kTooManyBets, 0}, protocol::Resume{5},
+                                           Ack{AckCode::kTooManyBets, 0}}));
+  EXPECT_FALSE(after) << "the conversation went on";
+  EXPECT_EQ(round_.streams().stream(1).position, 5u);
+  std::size_t stored = 0;
+  storage::load_bets(dir_.file("bets.csv"), [&](const lottery::Bet&) { ++stored; });
+  EXPECT_EQ(stored, 5u) << "nothing of a refused batch is stored";
+  const auto lines = testing::split_lines(testing::read_file(log));
+  std::vector<std::string> refusals;
+  for (const auto& line : lines) {
+    if (line.find("action: apuesta_recibida | result: fail") != std::string::npos) refusals.push_back(line);
+  }
+  ASSERT_EQ(refusals.size(), 2u) << testing::read_file(log);
+  EXPECT_NE(refusals[0].find("cantidad: 1 | agency: 1 | error: the agency has stored as many bets as the server "
+                             "allows: 5 + 1 would pass 5 (SERVER_MAX_BETS_PER_AGENCY)"),
+            std::string::npos)
+      << refusals[0];
+  EXPECT_NE(refusals[1].find("cantidad: 40 | agency: 1"), std::string::npos) << refusals[1];
+}
+
+TEST_F(Session, ASingleBetThatWouldPassTheAgencysLimitIsRefusedAndEndsTheConversation) {
+  const std::string log = dir_.file("log");
+  LotterySettings settings;
+  settings.max_bets_per_agency = 2;
+  const auto single = [](std::uint32_t position) {
+    return protocol::SingleBet{{1, "Ana", "Paz", std::to_string(100 + position), "1990-05-17", 7574}, position};
+  };
+  std::vector<Message> answers;
+  std::optional<Message> after;
+  {
+    const StdoutToFile captured(log);
+    logging::init(logging::Level::kError);
+    start(settings);
+    answers.push_back(ask(protocol::Hello{1}));
+    answers.push_back(ask(single(0)));
+    answers.push_back(ask(single(1)));
+    answers.push_back(ask(single(1)));
+    answers.push_back(ask(single(2)));
+    after = peer_->receive();
+    end();
+    logging::init(logging::Level::kCritical);
+  }
+  EXPECT_EQ(answers, (std::vector<Message>{protocol::Resume{0}, Ack{AckCode::kOk, 0}, Ack{AckCode::kOk, 0},
+                                           Ack{AckCode::kOk, 0}, Ack{AckCode::kTooManyBets, 0}}));
+  EXPECT_FALSE(after) << "the conversation went on";
+  EXPECT_EQ(round_.streams().stream(1).position, 2u);
+  const std::string logged = testing::read_file(log);
+  EXPECT_NE(logged.find("action: apuesta_almacenada | result: fail | dni: 102 | numero: 7574 | error: the agency has "
+                        "stored as many bets as the server allows: 2 + 1 would pass 2"),
+            std::string::npos)
+      << logged;
+}
+
 }  // namespace
 }  // namespace tp0::server

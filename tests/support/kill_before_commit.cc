@@ -9,7 +9,7 @@
 //   ends in ".journal" (server/storage/journal.cc); this pwrite SIGKILLs the calling
 //   process instead, the TP0_KILL_BEFORE_COMMIT-th time that process commits rows.
 // - Before one step of setting files aside or making them durable: TP0_KILL_CALL names
-//   the call (write, fsync, fdatasync, link, unlink, rename or renameat2), TP0_KILL_PATH
+//   the call (write, pwrite, fsync, fdatasync, link, unlink, rename or renameat2), TP0_KILL_PATH
 //   the end of the path it acts on (its descriptor's, or its first path), and
 //   TP0_KILL_NTH (1 when unset) which of the process's calls that match dies instead.
 //   A child counts from the calls its parent had made when it forked.
@@ -87,12 +87,14 @@ Function real(const char* name) {
 // NOLINTBEGIN(bugprone-reserved-identifier,cert-dcl37-c,cert-dcl51-cpp): glibc's names
 extern "C" ssize_t pwrite(int __fd, const void* __buf, std::size_t __n, off_t __offset) {
   die_if_due(__fd, __buf, __n);
+  die_if_aimed("pwrite", [&] { return path_of(__fd); });
   static const auto next = real<ssize_t (*)(int, const void*, std::size_t, off_t)>("pwrite");
   return next(__fd, __buf, __n, __offset);
 }
 
 extern "C" ssize_t pwrite64(int __fd, const void* __buf, std::size_t __n, off64_t __offset) {
   die_if_due(__fd, __buf, __n);
+  die_if_aimed("pwrite", [&] { return path_of(__fd); });
   static const auto next = real<ssize_t (*)(int, const void*, std::size_t, off64_t)>("pwrite64");
   return next(__fd, __buf, __n, __offset);
 }
