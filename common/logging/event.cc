@@ -32,9 +32,8 @@ std::size_t printable_sequence(std::string_view text) {
   const unsigned char lead = byte(0);
   std::size_t length = 0;
   std::uint32_t code = 0;
-  if (lead < 0x80) {
-    return lead >= 0x20 && lead != 0x7f ? 1 : 0;
-  } else if (lead >= 0xc2 && lead <= 0xdf) {
+  if (lead < 0x80) return lead >= 0x20 && lead != 0x7f ? 1 : 0;
+  if (lead >= 0xc2 && lead <= 0xdf) {
     length = 2;
     code = lead & 0x1fU;
   } else if (lead >= 0xe0 && lead <= 0xef) {
