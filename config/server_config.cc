@@ -29,6 +29,8 @@ constexpr Name kIdleTimeout{"SERVER_IDLE_TIMEOUT", "SERVER_IDLE_TIMEOUT"};
 constexpr Name kMaxChildren{"SERVER_MAX_CHILDREN", "SERVER_MAX_CHILDREN"};
 constexpr Name kHelloTimeout{"SERVER_HELLO_TIMEOUT", "SERVER_HELLO_TIMEOUT"};
 constexpr Name kMaxBetsPerAgency{"SERVER_MAX_BETS_PER_AGENCY", "SERVER_MAX_BETS_PER_AGENCY"};
+constexpr Name kMaxIntroductionsPerAddress{"SERVER_MAX_INTRODUCTIONS_PER_ADDRESS",
+                                           "SERVER_MAX_INTRODUCTIONS_PER_ADDRESS"};
 constexpr Name kRound{"SERVER_ROUND", "SERVER_ROUND"};
 constexpr Name kDurability{"SERVER_DURABILITY", "SERVER_DURABILITY"};
 constexpr Name kTls{"SERVER_TLS", "SERVER_TLS"};
@@ -210,6 +212,10 @@ ServerConfig load_server_config(const std::string& ini_path, const Environment& 
   if (auto text = sources.lookup(kMaxChildren)) {
     config.max_children = static_cast<std::uint32_t>(
         settings::parse_integer(kMaxChildren, *text, 1, std::numeric_limits<std::uint32_t>::max()));
+  }
+  if (auto text = sources.lookup(kMaxIntroductionsPerAddress)) {
+    config.max_introductions_per_address = static_cast<std::uint32_t>(settings::parse_integer(
+        kMaxIntroductionsPerAddress, *text, 1, std::numeric_limits<std::uint32_t>::max()));
   }
   if (auto text = sources.lookup(kMaxBetsPerAgency)) {
     config.max_bets_per_agency = static_cast<std::uint32_t>(

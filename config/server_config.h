@@ -58,6 +58,11 @@ struct ServerConfig {
   // children the server runs at once, the lottery's waiting room among them; a connection
   // beyond them is refused (a busy Ack in lottery mode) instead of forked.
   std::uint32_t max_children = 64;
+  // SERVER_MAX_INTRODUCTIONS_PER_ADDRESS, >= 1: in process mode, the connections from one
+  // address that may be introducing themselves at once (TLS handshake and Hello), within
+  // the half of SERVER_MAX_CHILDREN all such connections share; one more is refused. A
+  // connection that has proved which member it is no longer counts.
+  std::uint32_t max_introductions_per_address = 4;
   // SERVER_MAX_BETS_PER_AGENCY, 1..4294967295 (positions are 32-bit on the wire): the
   // most bets the server stores of one agency; a bet or batch that would pass it is
   // refused (Ack code 9) and the conversation ends, so one agency cannot fill the disk.

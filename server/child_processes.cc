@@ -97,8 +97,8 @@ void ChildProcesses::restart_supervised() {
   child.on_start(*child.pid, true);
 }
 
-std::size_t ChildProcesses::reap() {
-  std::size_t reaped = 0;
+std::vector<pid_t> ChildProcesses::reap() {
+  std::vector<pid_t> reaped;
   while (!pids_.empty()) {
     int status = 0;
     rusage usage{};
@@ -107,7 +107,7 @@ std::size_t ChildProcesses::reap() {
     if (pids_.erase(pid) == 0) continue;
     log_exit(pid, status, usage);
     if (supervised_ && supervised_->pid == pid) supervised_->pid.reset();
-    ++reaped;
+    reaped.push_back(pid);
   }
   // Also when its restart's fork failed last time.
   const bool down = supervised_ && !supervised_->pid;

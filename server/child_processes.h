@@ -7,6 +7,7 @@
 #include <functional>
 #include <optional>
 #include <set>
+#include <vector>
 
 namespace tp0::server {
 
@@ -47,8 +48,8 @@ class ChildProcesses {
   void spawn_supervised(std::function<int()> body, OnStart on_start);
 
   // Collects every child that has exited, without blocking, and starts the supervised
-  // one again if it was among them. Returns how many exited.
-  std::size_t reap();
+  // one again if it was among them. Returns the pids of those that exited.
+  std::vector<pid_t> reap();
 
   std::size_t running() const { return pids_.size(); }
 

@@ -13,7 +13,7 @@ constexpr std::size_t kMaxLineBytes = 8192;
 
 }  // namespace
 
-bool EchoService::serve(net::Connection& connection) {
+bool EchoService::serve(net::Connection& connection, const Identified& /*identified*/) {
   const std::string line = net::read_line(connection, kMaxLineBytes);
   logging::info(logging::Event("receive_message", logging::Result::kSuccess)
                     .with("ip", connection.peer())

@@ -10,7 +10,7 @@ namespace tp0::server {
 class EchoService final : public Service {
  public:
   void start(ChildProcesses&) override {}
-  bool serve(net::Connection& connection) override;
+  bool serve(net::Connection& connection, const Identified& identified) override;
   void refuse(net::Connection&) override {}
   void shut_down() override {}
 };

@@ -115,7 +115,7 @@ void LotteryService::resume_round() {
                     .with("uncommitted_bytes_dropped", found.recovery.bytes_dropped));
 }
 
-bool LotteryService::serve(net::Connection& connection) {
+bool LotteryService::serve(net::Connection& connection, const Identified& identified) {
   // In a connection's own child (process mode): only the parent and the room hold the
   // room's end.
   if (handback_) handback_->close_room_end();
@@ -125,7 +125,7 @@ bool LotteryService::serve(net::Connection& connection) {
   std::optional<std::uint32_t> certified;
   if (tls_) certified = tls::accept(connection, *tls_);
   protocol::Channel channel(std::move(connection));
-  LotterySession session(channel, round_, settings_, certified);
+  LotterySession session(channel, round_, settings_, certified, identified);
   try {
     session.run();
   } catch (const net::ShutdownRequested&) {

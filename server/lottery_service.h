@@ -27,7 +27,7 @@ class LotteryService final : public Service {
   // started again whenever it dies.
   void start(ChildProcesses& children) override;
   // The handshake and the Hello within SERVER_HELLO_TIMEOUT, then the conversation.
-  bool serve(net::Connection& connection) override;
+  bool serve(net::Connection& connection, const Identified& identified) override;
   // A busy Ack: a few bytes into a new socket's empty send buffer, which cannot block.
   // With TLS nothing: a client cannot read a plain Ack before its handshake, and one
   // in the parent would hold the accept loop; it sees the connection closed and

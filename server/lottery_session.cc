@@ -26,11 +26,12 @@ constexpr std::size_t kRefusalsPerConversation = 4;
 }  // namespace
 
 LotterySession::LotterySession(protocol::Channel& channel, round::Round& round, LotterySettings settings,
-                               std::optional<std::uint32_t> certified_agency)
+                               std::optional<std::uint32_t> certified_agency, Identified identified)
     : channel_(channel),
       round_(round),
       settings_(std::move(settings)),
       certified_agency_(certified_agency),
+      identified_(std::move(identified)),
       bets_file_(settings_.storage_path, round_.streams(), settings_.durability) {}
 
 void LotterySession::run() {
@@ -211,6 +212,7 @@ void LotterySession::on(const protocol::Hello& hello) {
   }
   agency_ = hello.agency;
   channel_.connection().set_deadline(std::nullopt);
+  if (identified_) identified_(*agency_);
   resume();
 }
 

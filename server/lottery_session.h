@@ -54,10 +54,14 @@ void log_draw();
 // no peer may write the log at its own pace.
 class LotterySession {
  public:
+  // Called once the connection's Hello has proved which member it speaks for.
+  using Identified = std::function<void(std::uint32_t agency)>;
+
   // `certified_agency`: the agency the client's TLS certificate names, the only one the
-  // connection may speak for; nullopt without TLS (any member).
+  // connection may speak for; nullopt without TLS (any member). `identified`: told the
+  // agency once a Hello is accepted, if given.
   LotterySession(protocol::Channel& channel, round::Round& round, LotterySettings settings,
-                 std::optional<std::uint32_t> certified_agency = std::nullopt);
+                 std::optional<std::uint32_t> certified_agency = std::nullopt, Identified identified = {});
 
   // Returns normally when the client closed the connection between messages, or the
   // session ended it (a peer that broke the round's rules, a connection handed over).
@@ -104,6 +108,7 @@ class LotterySession {
   round::Round& round_;
   LotterySettings settings_;
   std::optional<std::uint32_t> certified_agency_;
+  Identified identified_;
   std::optional<std::uint32_t> agency_;
   std::uint64_t stored_ = 0;         // how many of agency_'s bets the bets file holds
   std::uint64_t next_position_ = 0;  // where the next batch must start: stored_ and the staged

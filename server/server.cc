@@ -1,22 +1,30 @@
 #include "server/server.h"
 
 #include <poll.h>
+#include <sys/types.h>
 
+#include <algorithm>
+#include <array>
 #include <chrono>
+#include <csignal>
 #include <cstring>
 #include <exception>
 #include <memory>
 #include <optional>
 #include <string>
+#include <system_error>
 
 #include "common/logging/logging.h"
 #include "common/net/errors.h"
 #include "common/net/tcp.h"
 #include "common/sys/signals.h"
 #include "common/sys/wait.h"
+#include "server/admission.h"
 #include "server/child_processes.h"
 #include "server/echo_service.h"
 #include "server/lottery_service.h"
+#include "server/member_reports.h"
+#include "server/refusal_log.h"
 
 namespace tp0::server {
 namespace {
@@ -26,14 +34,27 @@ using logging::Result;
 
 // How long children get to finish their conversation after SIGTERM before SIGKILL.
 constexpr std::chrono::milliseconds kChildGracePeriod{3000};
+// How often an address that keeps being refused gets a line in the log.
+constexpr std::chrono::milliseconds kRefusalLogInterval{10000};
+// How long accepting pauses after a fork or an accept failed for want of resources: a
+// pause that doubles while they keep failing, so that the server neither spins on a
+// listener it cannot empty nor waits long once they are back (the postmaster's way).
+constexpr std::chrono::milliseconds kFirstAcceptPause{100};
+constexpr std::chrono::milliseconds kLongestAcceptPause{1000};
 
 std::unique_ptr<Service> make_service(const config::ServerConfig& config) {
   if (config.mode == config::ServerMode::kEcho) return std::make_unique<EchoService>();
   return std::make_unique<LotteryService>(config);
 }
 
+sys::Deadline earliest(sys::Deadline a, sys::Deadline b) {
+  if (!a) return b;
+  if (!b) return a;
+  return std::min(*a, *b);
+}
+
 // The accept loop: accepts, serves each connection here (sequential) or in a child forked
-// for it (process), refuses at the child limit, reaps, and on SIGTERM or SIGINT stops.
+// for it (process) as admission.h allows, reaps, and on SIGTERM or SIGINT stops.
 // What a connection is for is the service's business alone.
 class Server {
  public:
@@ -41,30 +62,44 @@ class Server {
       : config_(config),
         service_(make_service(config)),
         dispatch_(config.concurrency == config::Concurrency::kProcess ? &Server::serve_in_child
-                                                                       : &Server::serve_here) {}
+                                                                       : &Server::serve_here),
+        admission_(Admission::limits_for(config.max_children, config.max_introductions_per_address)),
+        refusals_(kRefusalLogInterval) {}
 
   int run();
 
  private:
-  // Waits until a connection can be accepted. Returns false when shutting down.
+  void accept_until_shutdown();
+  // Waits until a connection can be accepted, meanwhile taking the children's reports,
+  // reaping and logging refusals due. Returns false when shutting down.
   bool wait_for_connection();
-  void serve_here(net::Connection& connection);
-  // Forks a child to serve the connection, or refuses it when SERVER_MAX_CHILDREN
-  // children are running (the lottery's waiting room among them). Refusing rather than
-  // leaving it in the backlog tells the peer at once, and no number of connections can
-  // make the server fork more than its limit.
-  void serve_in_child(net::Connection& connection);
-  void refuse(net::Connection& connection);
+  // Each returns false when it refused the connection instead of serving it.
+  bool serve_here(net::Connection& connection);
+  // Forks a child to serve the connection, or refuses it when admission.h says there is
+  // no room for it. Refusing rather than leaving it in the backlog tells the peer at
+  // once, and no number of connections can make the server fork past its limits.
+  bool serve_in_child(net::Connection& connection);
+  void refuse(net::Connection& connection, const std::string& why);
+  // Children that proved which member they speak for; a member's older conversation ends.
+  void take_reports();
+  void reap();
+  // Stops accepting for a while: the system is short of what a connection needs.
+  void pause_accepting();
   // Runs one conversation. Returns the exit code a child serving it leaves with: 0 when
   // it ended normally or by shutdown, 1 when it failed.
-  int serve(net::Connection& connection);
+  int serve(net::Connection& connection, const Service::Identified& identified);
   void shut_down();
 
   const config::ServerConfig& config_;
   std::unique_ptr<Service> service_;
-  void (Server::*dispatch_)(net::Connection&);
+  bool (Server::*dispatch_)(net::Connection&);
   ChildProcesses children_;
+  Admission admission_;
+  MemberReports reports_;
+  RefusalLog refusals_;
   std::optional<net::TcpListener> listener_;
+  std::chrono::milliseconds accept_pause_{0};
+  sys::Deadline paused_until_;
 };
 
 int Server::run() {
@@ -76,59 +111,118 @@ int Server::run() {
                     .with("port", listener_->port())
                     .with("mode", config::to_string(config_.mode))
                     .with("concurrency", config::to_string(config_.concurrency)));
-  while (true) {
-    logging::info(Event("accept_connections", Result::kInProgress));
-    if (!wait_for_connection()) break;
-    auto connection = listener_->accept();
-    if (!connection) continue;
-    (this->*dispatch_)(*connection);
-    if (sys::signals::shutdown_requested()) break;
+  try {
+    accept_until_shutdown();
+  } catch (...) {
+    // The children still get their grace and the service releases what it holds.
+    shut_down();
+    throw;
   }
   shut_down();
   return 0;
 }
 
+void Server::accept_until_shutdown() {
+  // Not after a refusal: a peer connecting in a loop writes no line per attempt.
+  bool announce = true;
+  while (true) {
+    if (announce) logging::info(Event("accept_connections", Result::kInProgress));
+    std::optional<net::Connection> connection;
+    while (!connection) {
+      if (!wait_for_connection()) return;
+      try {
+        connection = listener_->accept();
+      } catch (const net::OutOfResources& error) {
+        logging::error(Event("accept_connections", Result::kFail).with("error", error.what()));
+        pause_accepting();
+      }
+    }
+    announce = (this->*dispatch_)(*connection);
+    if (sys::signals::shutdown_requested()) return;
+  }
+}
+
 bool Server::wait_for_connection() {
   while (true) {
-    if (sys::signals::consume_child_exited()) children_.reap();
+    // Reports before reaping: a child's report is sent before it exits, so none is left
+    // to be read for a pid already reaped (and perhaps given to another child).
+    take_reports();
+    if (sys::signals::consume_child_exited()) reap();
+    const auto now = std::chrono::steady_clock::now();
+    refusals_.log_due(now);
     if (sys::signals::shutdown_requested()) return false;
-    pollfd listener{listener_->fd(), POLLIN, 0};
-    sys::wait_until({&listener, 1}, std::nullopt);
-    if (listener.revents != 0 && !sys::signals::shutdown_requested()) return true;
+    const bool paused = paused_until_ && now < *paused_until_;
+    std::array watched{pollfd{reports_.fd(), POLLIN, 0}, pollfd{paused ? -1 : listener_->fd(), POLLIN, 0}};
+    sys::wait_until(watched, earliest(paused ? paused_until_ : std::nullopt, refusals_.next_due()));
+    if (watched[1].revents != 0 && !sys::signals::shutdown_requested()) return true;
   }
 }
 
-void Server::serve_here(net::Connection& connection) {
-  logging::info(Event("accept_connections", Result::kSuccess).with("ip", connection.peer()));
-  serve(connection);
+void Server::take_reports() {
+  for (const MemberReports::Report& report : reports_.receive()) {
+    const std::optional<pid_t> older = admission_.identified(report.pid, report.member);
+    if (!older) continue;
+    // Its client reconnected, or someone else holds the agency's key: either way the
+    // conversation that proved it last is the one that goes on.
+    ::kill(*older, SIGTERM);
+    logging::info(Event("replace_conversation", Result::kSuccess)
+                      .with("agency", report.member)
+                      .with("pid", *older)
+                      .with("by", report.pid));
+  }
 }
 
-void Server::serve_in_child(net::Connection& connection) {
-  if (sys::signals::consume_child_exited()) children_.reap();
-  if (children_.running() >= config_.max_children) {
-    refuse(connection);
-    return;
+void Server::reap() {
+  for (const pid_t child : children_.reap()) admission_.exited(child);
+}
+
+void Server::pause_accepting() {
+  accept_pause_ = std::clamp(2 * accept_pause_, kFirstAcceptPause, kLongestAcceptPause);
+  paused_until_ = std::chrono::steady_clock::now() + accept_pause_;
+}
+
+bool Server::serve_here(net::Connection& connection) {
+  logging::info(Event("accept_connections", Result::kSuccess).with("ip", connection.peer()));
+  serve(connection, {});
+  return true;
+}
+
+bool Server::serve_in_child(net::Connection& connection) {
+  take_reports();
+  if (sys::signals::consume_child_exited()) reap();
+  if (const auto why = admission_.refusal(connection.peer(), children_.running())) {
+    refuse(connection, *why);
+    return false;
   }
   logging::info(Event("accept_connections", Result::kSuccess).with("ip", connection.peer()));
-  children_.spawn([&] {
-    listener_->close();
-    return serve(connection);
-  });
+  try {
+    const pid_t child = children_.spawn([&] {
+      listener_->close();
+      return serve(connection, [this](std::uint32_t member) { reports_.report(member); });
+    });
+    admission_.admitted(child, connection.peer());
+    accept_pause_ = std::chrono::milliseconds(0);
+  } catch (const std::system_error& error) {
+    // Out of processes for now (EAGAIN, a container's pids limit): the connection is
+    // refused, and accepting waits a little for the limit to ease.
+    logging::error(Event("fork_child", Result::kFail).with("ip", connection.peer()).with("error", error.what()));
+    refuse(connection, "no child could be forked");
+    pause_accepting();
+    return false;
+  }
   // The child has its own copy of the socket; the parent's is closed at once.
   connection.close();
+  return true;
 }
 
-void Server::refuse(net::Connection& connection) {
-  logging::warning(Event("accept_connections", Result::kFail)
-                       .with("ip", connection.peer())
-                       .with("error", "refused: " + std::to_string(children_.running()) +
-                                          " children already running (SERVER_MAX_CHILDREN)"));
+void Server::refuse(net::Connection& connection, const std::string& why) {
+  refusals_.refused(connection.peer(), "refused: " + why, std::chrono::steady_clock::now());
   try {
     service_->refuse(connection);
   } catch (const net::NetError& error) {
-    logging::warning(Event("refuse_connection", Result::kFail)
-                         .with("ip", connection.peer())
-                         .with("error", error.what()));
+    logging::debug(Event("refuse_connection", Result::kFail)
+                       .with("ip", connection.peer())
+                       .with("error", error.what()));
   } catch (const net::ShutdownRequested&) {
     // The busy answer is moot; the accept loop sees the shutdown next and ends normally.
   }
@@ -136,13 +230,13 @@ void Server::refuse(net::Connection& connection) {
   connection.close_quietly();
 }
 
-int Server::serve(net::Connection& connection) {
+int Server::serve(net::Connection& connection, const Service::Identified& identified) {
   const std::string peer = connection.peer();
   connection.set_idle_timeout(config_.idle_timeout);
   int code = 0;
   bool handed_over = false;
   try {
-    handed_over = service_->serve(connection);
+    handed_over = service_->serve(connection, identified);
   } catch (const net::ShutdownRequested&) {
     code = 0;
   } catch (const std::exception& error) {
@@ -158,8 +252,11 @@ int Server::serve(net::Connection& connection) {
 }
 
 void Server::shut_down() {
+  const int signal = sys::signals::shutdown_signal();
+  const char* name = signal != 0 ? sigabbrev_np(signal) : nullptr;
   logging::info(Event("shutdown", Result::kInProgress)
-                    .with("signal", std::string("SIG") + sigabbrev_np(sys::signals::shutdown_signal())));
+                    .with("signal", name ? std::string("SIG") + name : std::string("none: the accept loop failed")));
+  refusals_.log_all();
   listener_->close();
   logging::info(Event("close_listener", Result::kSuccess));
   const std::size_t children = children_.terminate_all(kChildGracePeriod);

@@ -1,5 +1,8 @@
 #pragma once
 
+#include <cstdint>
+#include <functional>
+
 #include "common/net/connection.h"
 #include "server/child_processes.h"
 
@@ -16,10 +19,14 @@ class Service {
   // (the lottery's round taken up, its waiting room forked among `children`).
   virtual void start(ChildProcesses& children) = 0;
 
+  // Told which member a connection proved to be, as soon as it has (admission.h); a
+  // service without members never calls it.
+  using Identified = std::function<void(std::uint32_t member)>;
+
   // Serves one conversation, in the process that owns `connection` (the parent, or a
   // child forked for it), and closes it. Returns true when the connection was handed to
   // another process instead. Throws NetError, ProtocolError or ShutdownRequested.
-  virtual bool serve(net::Connection& connection) = 0;
+  virtual bool serve(net::Connection& connection, const Identified& identified) = 0;
 
   // Turns away a connection the server has no room for, before it is closed: the lottery
   // tells its client the server is busy. Never blocks. Throws NetError.

@@ -148,6 +148,11 @@ std::optional<Connection> TcpListener::accept() {
       case ECONNABORTED:
       case EPROTO:
         continue;
+      case EMFILE:
+      case ENFILE:
+      case ENOBUFS:
+      case ENOMEM:
+        throw OutOfResources(describe_errno("accept on " + address_ + ":" + std::to_string(port_)));
       default:
         throw NetError(describe_errno("accept on " + address_ + ":" + std::to_string(port_)));
     }

@@ -21,7 +21,9 @@ class TcpListener {
   // Returns the next pending connection, or nullopt if none is waiting right now. Like
   // connect_to's, its socket has TCP keepalive on (a peer gone without a word is found
   // within about a minute) and Nagle's algorithm off.
-  // Throws NetError on a failure other than a connection aborted before it was accepted.
+  // Throws OutOfResources when the process or the system is out of descriptors, buffers
+  // or memory (EMFILE, ENFILE, ENOBUFS, ENOMEM: the connection waits in the backlog), and
+  // NetError on another failure other than a connection aborted before it was accepted.
   std::optional<Connection> accept();
 
   // The port actually bound (useful when 0 was asked for).

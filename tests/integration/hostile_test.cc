@@ -238,11 +238,12 @@ TEST_P(HostilePeers, QueriesForAnotherAgencyOrWithoutBetsLeakNothing) {
 
 TEST_P(HostilePeers, ThousandConnectionsOpenedAndDroppedLeakNothing) {
   constexpr int kConnections = 1000;
-  // A child limit no burst can reach: on a loaded machine children pile up faster than
-  // they end, and a connection refused at the limit (ConnectionsBeyondTheChildLimitAre-
-  // RefusedNeverForked) is never served, so it would log no close_connection.
+  // Limits no burst can reach: on a loaded machine children pile up faster than they end,
+  // and a connection refused at a limit (ConnectionsBeyondTheChildLimitAreRefusedNever-
+  // Forked) is never served, so it would log no close_connection.
   auto& server = start_server({{"SERVER_LISTEN_BACKLOG", "128"},
-                               {"SERVER_MAX_CHILDREN", std::to_string(kConnections)}});
+                               {"SERVER_MAX_CHILDREN", std::to_string(2 * kConnections)},
+                               {"SERVER_MAX_INTRODUCTIONS_PER_ADDRESS", std::to_string(kConnections)}});
   const std::size_t descriptors_before = open_descriptors_of(server.pid());
   for (int i = 0; i < kConnections; ++i) {
     // Half leave before saying anything, half after the TLS handshake (when the server
@@ -264,33 +265,38 @@ INSTANTIATE_TEST_SUITE_P(Concurrency, HostilePeers, ::testing::Values("sequentia
 
 // Process mode only: a sequential server serves one connection at a time by design and
 // leaves the others in the backlog.
-// Two connections of one agency at once: what one stores moves the stream under the
-// other, whose batch, numbered from its own Hello, is refused (code 8, connection ended)
-// instead of stored twice; its next Hello says where the stream now ends.
-TEST(HostilePeersProcess, TwoConnectionsOfOneAgencyCannotStoreTheSameBetsTwice) {
+// A member has one conversation at a time: when a second connection proves the same
+// agency (its client reconnected, or whoever holds its key), the first is ended, and what
+// it sends after that is never stored; the second goes on from where the stream ends.
+TEST(HostilePeersProcess, ANewConversationOfAMemberReplacesTheOlderOne) {
   Cluster cluster;
-  cluster.start_server({{"SERVER_CONCURRENCY", "process"}, {"SERVER_AGENCIES", "1"}});
-  protocol::Batch batch{1, 0, {}};
-  for (int i = 0; i < 4; ++i) batch.bets.push_back(valid_bet(1, i));
+  auto& server = cluster.start_server({{"SERVER_CONCURRENCY", "process"}, {"SERVER_AGENCIES", "1"}});
+  const auto batch_at = [](std::uint32_t position) {
+    protocol::Batch batch{1, position, {}};
+    for (std::uint32_t i = 0; i < 4; ++i) batch.bets.push_back(valid_bet(1, static_cast<int>(position + i)));
+    return batch;
+  };
   RawPeer first(cluster, 1);
-  RawPeer second(cluster, 1);
-  for (RawPeer* peer : {&first, &second}) {
-    peer->send(protocol::Hello{1});
-    ASSERT_EQ(peer->receive(), protocol::Message(protocol::Resume{0}));
-  }
-  first.send(batch);
+  first.send(protocol::Hello{1});
+  ASSERT_EQ(first.receive(), protocol::Message(protocol::Resume{0}));
+  first.send(batch_at(0));
   ASSERT_EQ(first.receive(), protocol::Message(Ack{AckCode::kOk, 0}));
-  second.send(batch);
-  EXPECT_EQ(second.receive(), protocol::Message(Ack{AckCode::kOutOfPlace, 0}));
-  EXPECT_TRUE(second.closed_by_server());
-  RawPeer third(cluster, 1);
-  third.send(protocol::Hello{1});
-  EXPECT_EQ(third.receive(), protocol::Message(protocol::Resume{4}));
-  EXPECT_EQ(bet_keys_in_bets_file(cluster.bets_path(), 1).size(), 4u) << "stored twice";
+
+  RawPeer second(cluster, 1);
+  second.send(protocol::Hello{1});
+  ASSERT_EQ(second.receive(), protocol::Message(protocol::Resume{4}));
+  ASSERT_TRUE(server.wait_for_line("action: replace_conversation | result: success | agency: 1", kStartTimeout))
+      << server.output();
+  EXPECT_TRUE(first.closed_by_server());
+  second.send(batch_at(4));
+  EXPECT_EQ(second.receive(), protocol::Message(Ack{AckCode::kOk, 0}));
+  EXPECT_EQ(bet_keys_in_bets_file(cluster.bets_path(), 1).size(), 8U);
 }
 
 // In both settings: with TLS the server closes such a connection without a word (its
 // client cannot read a plain answer before the handshake), in plain text it answers busy.
+// Members fill every child the strangers' half leaves them, so the refusals are for
+// SERVER_MAX_CHILDREN; they are logged once, counted, not once each.
 TEST(HostilePeersProcess, ConnectionsBeyondTheChildLimitAreRefusedNeverForked) {
   constexpr int kLimit = 3;
   constexpr int kSurplus = 5;
@@ -298,39 +304,50 @@ TEST(HostilePeersProcess, ConnectionsBeyondTheChildLimitAreRefusedNeverForked) {
     SCOPED_TRACE(tls ? "TLS" : "plain text");
     Cluster cluster;
     auto& server = cluster.start_server({{"SERVER_CONCURRENCY", "process"},
-                                         {"SERVER_AGENCIES", "1"},
+                                         {"SERVER_AGENCIES", std::to_string(kLimit + 1)},
                                          {"SERVER_MAX_CHILDREN", std::to_string(kLimit + 1)},
-                                         {"SERVER_HELLO_TIMEOUT", "120s"},
                                          {"SERVER_TLS", tls ? "on" : "off"}});
-    // One of the SERVER_MAX_CHILDREN children is the waiting room; kLimit serve connections.
-    // Holders connect and say nothing; the Hello deadline is long enough not to drop them.
+    // One of the SERVER_MAX_CHILDREN children is the waiting room; kLimit serve members
+    // 1 to kLimit, who introduce themselves and then say nothing.
     std::vector<std::unique_ptr<RawPeer>> holders;
     holders.reserve(kLimit);
-    for (int i = 0; i < kLimit; ++i) holders.push_back(std::make_unique<RawPeer>(cluster, 1));
-    ASSERT_TRUE(server.wait_for_lines("action: accept_connections | result: success", kLimit, kStartTimeout));
+    for (std::uint32_t agency = 1; agency <= kLimit; ++agency) {
+      holders.push_back(std::make_unique<RawPeer>(cluster, agency));
+      holders.back()->send(protocol::Hello{agency});
+      ASSERT_EQ(holders.back()->receive(), protocol::Message(protocol::Resume{0}));
+    }
     for (int i = 0; i < kSurplus; ++i) {
       if (tls) {
-        EXPECT_THROW(RawPeer refused(cluster, 1), net::NetError) << "the server closed during the handshake";
+        EXPECT_THROW(RawPeer refused(cluster, kLimit + 1), net::NetError) << "the server closed during the handshake";
         continue;
       }
-      RawPeer refused(cluster, 1);
+      RawPeer refused(cluster, kLimit + 1);
       EXPECT_EQ(refused.receive(), protocol::Message(Ack{AckCode::kServerBusy, 0}));
       EXPECT_TRUE(refused.closed_by_server());
     }
     EXPECT_EQ(connection_children_of(server).size(), static_cast<std::size_t>(kLimit));
     EXPECT_EQ(children_of(server.pid()).size(), static_cast<std::size_t>(kLimit + 1));
-    EXPECT_EQ(server.lines_containing("action: accept_connections | result: fail").size(),
-              static_cast<std::size_t>(kSurplus));
+    const auto refusals = server.lines_containing("action: accept_connections | result: fail");
+    ASSERT_EQ(refusals.size(), 1U) << server.output();
+    EXPECT_NE(refusals[0].find("refused: 1 | error: refused: 4 children already running (SERVER_MAX_CHILDREN)"),
+              std::string::npos)
+        << refusals[0];
 
     // A real agency arriving now is told the server is busy, waits, and is served once a
     // holder leaves.
-    const auto data = write_agency_file(cluster.dir().file("agency-1.csv"), 1, kNormalBets, kNormalWinners);
-    auto& client = cluster.start_client(1, {{"CLI_DATA_FILE", data.path}, {"CLI_TLS", tls ? "on" : "off"}});
+    const auto data = write_agency_file(cluster.dir().file("agency.csv"), kLimit + 1, kNormalBets, kNormalWinners);
+    auto& client =
+        cluster.start_client(kLimit + 1, {{"CLI_DATA_FILE", data.path}, {"CLI_TLS", tls ? "on" : "off"}});
     ASSERT_TRUE(client.wait_for_line("action: connect | result: in_progress", kStartTimeout)) << client.output();
     EXPECT_NE(client.lines_containing("in_progress")[0].find("server busy"), std::string::npos);
+    // The holders finish (with no bets) and leave, so that the draw can be held.
+    for (auto& holder : holders) {
+      holder->send(protocol::Finished{});
+      ASSERT_EQ(holder->receive(), protocol::Message(Ack{AckCode::kOk, 0}));
+    }
     holders.clear();
     ASSERT_EQ(client.wait_exit(kRunTimeout), 0) << client.output();
-    EXPECT_EQ(bets_per_agency(cluster.bets_path())[1], kNormalBets);
+    EXPECT_EQ(bets_per_agency(cluster.bets_path())[kLimit + 1], kNormalBets);
     EXPECT_TRUE(client.lines_containing("result: fail").empty()) << client.output();
     EXPECT_TRUE(server.lines_containing("action: serve_connection | result: fail").empty()) << server.output();
   }

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -32,56 +33,81 @@ protocol::Batch batch_of(std::uint32_t agency, std::uint32_t position, int count
   return batch;
 }
 
-// One session of a round of agencies 1 and 2, served on a thread of the test.
-class Session : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() { logging::init(logging::Level::kCritical); }
-
-  // Serves one connection until it ends; the test's end is peer_. `certified_agency` is
-  // the agency a TLS certificate would name (nullopt: plain text).
-  void start(LotterySettings settings = {}, std::optional<std::uint32_t> certified_agency = std::nullopt) {
-    settings.storage_path = dir_.file("bets.csv");
+// A LotterySession served on a thread of the test until its connection ends, over a socket
+// pair whose other end, `peer`, is the test's.
+class ServedSession {
+ public:
+  ServedSession(round::Round& round, LotterySettings settings, std::optional<std::uint32_t> certified_agency) {
     auto sockets = testing::make_socket_pair();
-    peer_.emplace(net::Connection(std::move(sockets.remote), "server"));
-    server_ = std::thread([this, settings, certified_agency, local = std::move(sockets.local)]() mutable {
+    peer.emplace(net::Connection(std::move(sockets.remote), "server"));
+    thread_ = std::thread([this, &round, settings = std::move(settings), certified_agency,
+                           local = std::move(sockets.local)]() mutable {
       protocol::Channel channel(std::move(local));
-      LotterySession session(channel, round_, settings, certified_agency);
+      LotterySession session(channel, round, std::move(settings), certified_agency);
       session.run();
-      handed_over_ = session.handed_over();
+      handed_over = session.handed_over();
     });
   }
+  ~ServedSession() { end(); }
+  ServedSession(const ServedSession&) = delete;
+  ServedSession& operator=(const ServedSession&) = delete;
 
   Message ask(const Message& message) {
-    peer_->send(message);
-    return peer_->receive_expected("an answer");
+    peer->send(message);
+    return peer->receive_expected("an answer");
   }
 
   // Closes the test's end and waits for the session to return.
   void end() {
-    peer_.reset();
-    server_.join();
+    if (!thread_.joinable()) return;
+    peer.reset();
+    thread_.join();
+  }
+  // Waits for the session to return by itself.
+  void join() { thread_.join(); }
+
+  std::optional<protocol::Channel> peer;
+  bool handed_over = false;  // once ended
+
+ private:
+  std::thread thread_;
+};
+
+// Sessions of a round of agencies 1 and 2, with the round and the bets file the test's own.
+class Session : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { logging::init(logging::Level::kCritical); }
+
+  // A session on a connection of its own. `certified_agency` is the agency a TLS
+  // certificate would name (nullopt: plain text).
+  std::unique_ptr<ServedSession> serve(LotterySettings settings = {},
+                                       std::optional<std::uint32_t> certified_agency = std::nullopt) {
+    settings.storage_path = dir_.file("bets.csv");
+    return std::make_unique<ServedSession>(round_, std::move(settings), certified_agency);
   }
 
-  void TearDown() override {
-    if (server_.joinable()) end();
+  // The test's main session.
+  void start(LotterySettings settings = {}, std::optional<std::uint32_t> certified_agency = std::nullopt) {
+    session_ = serve(std::move(settings), certified_agency);
   }
+  Message ask(const Message& message) { return session_->ask(message); }
+  void end() { session_->end(); }
+  std::optional<protocol::Channel>& peer() { return session_->peer; }
 
   testing::TempDir dir_;
   round::Round round_{{1, 2}};
-  std::optional<protocol::Channel> peer_;
-  std::thread server_;
-  bool handed_over_ = false;
+  std::unique_ptr<ServedSession> session_;
 };
 
 TEST_F(Session, AWholeConversationStoresEachBatchOnceAndAnswersTheAgencysWinners) {
   start();
   EXPECT_EQ(ask(protocol::Hello{1}), Message(protocol::Resume{0}));
   // Two batches back to back: stored together, acknowledged each, in order.
-  peer_->post(batch_of(1, 0, 3, 7574));
-  peer_->post(batch_of(1, 3, 2));
-  peer_->flush();
-  EXPECT_EQ(peer_->receive_expected("ack"), Message(Ack{AckCode::kOk, 0}));
-  EXPECT_EQ(peer_->receive_expected("ack"), Message(Ack{AckCode::kOk, 0}));
+  peer()->post(batch_of(1, 0, 3, 7574));
+  peer()->post(batch_of(1, 3, 2));
+  peer()->flush();
+  EXPECT_EQ(peer()->receive_expected("ack"), Message(Ack{AckCode::kOk, 0}));
+  EXPECT_EQ(peer()->receive_expected("ack"), Message(Ack{AckCode::kOk, 0}));
   EXPECT_EQ(ask(batch_of(1, 3, 2)), Message(Ack{AckCode::kOk, 0})) << "the second batch again";
   EXPECT_EQ(ask(protocol::Hello{1}), Message(protocol::Resume{5}));
   EXPECT_EQ(ask(protocol::Finished{}), Message(Ack{AckCode::kOk, 0}));
@@ -123,20 +149,20 @@ TEST_F(Session, BeforeTheDrawAQueryIsHandedOverAndTheSessionEnds) {
   start(settings);
   EXPECT_EQ(ask(protocol::Hello{2}), Message(protocol::Resume{0}));
   EXPECT_EQ(ask(protocol::WinnersQuery{2}), Message(protocol::WaitForDraw{})) << "told to ask again after the draw";
-  server_.join();
-  EXPECT_TRUE(handed_over_);
+  session_->join();
+  EXPECT_TRUE(session_->handed_over);
   EXPECT_EQ(handed, 2u);
 }
 
 TEST_F(Session, AConnectionSpeaksForOneMemberOnly) {
   start();
   EXPECT_EQ(ask(protocol::Hello{3}), Message(Ack{AckCode::kUnknownAgency, 0}));
-  EXPECT_FALSE(peer_->receive()) << "the conversation went on";
+  EXPECT_FALSE(peer()->receive()) << "the conversation went on";
   end();
   start();
   EXPECT_EQ(ask(protocol::Hello{1}), Message(protocol::Resume{0}));
   EXPECT_EQ(ask(batch_of(2, 0, 1)), Message(Ack{AckCode::kWrongAgency, 0}));
-  EXPECT_FALSE(peer_->receive()) << "the conversation went on";
+  EXPECT_FALSE(peer()->receive()) << "the conversation went on";
   EXPECT_EQ(round_.streams().stream(2).position, 0u);
 }
 
@@ -152,7 +178,7 @@ TEST_F(Session, AHelloForAnotherAgencyThanTheCertificatesIsRefused) {
     logging::init(logging::Level::kWarning);
     start({}, 1);
     answer = ask(protocol::Hello{2});
-    after = peer_->receive();
+    after = peer()->receive();
     end();
     logging::init(logging::Level::kCritical);
   }
@@ -185,7 +211,7 @@ TEST_F(Session, ABatchThatWouldPassTheAgencysLimitIsRefusedAndEndsTheConversatio
     answers.push_back(ask(batch_of(1, 3, 2)));
     answers.push_back(ask(batch_of(1, 3, 2)));
     answers.push_back(ask(batch_of(1, 5, 1)));
-    after = peer_->receive();
+    after = peer()->receive();
     end();
     // A new connection, the agency at its limit: still refused, whatever the batch's size.
     start(settings);
@@ -233,7 +259,7 @@ TEST_F(Session, ASingleBetThatWouldPassTheAgencysLimitIsRefusedAndEndsTheConvers
     answers.push_back(ask(single(1)));
     answers.push_back(ask(single(1)));
     answers.push_back(ask(single(2)));
-    after = peer_->receive();
+    after = peer()->receive();
     end();
     logging::init(logging::Level::kCritical);
   }
@@ -246,6 +272,45 @@ TEST_F(Session, ASingleBetThatWouldPassTheAgencysLimitIsRefusedAndEndsTheConvers
                         "stored as many bets as the server allows: 2 + 1 would pass 2"),
             std::string::npos)
       << logged;
+}
+
+// A server replaces a member's older conversation when a newer one proves the same
+// agency (admission.h), but not at once: until the older one is gone, both may speak, and
+// whichever stores second sees a stream its Resume no longer describes.
+TEST_F(Session, ASecondHelloSaysWhereTheAgencysStreamEndsNow) {
+  start();
+  const auto second = serve();
+  EXPECT_EQ(ask(protocol::Hello{1}), Message(protocol::Resume{0}));
+  EXPECT_EQ(second->ask(protocol::Hello{1}), Message(protocol::Resume{0}));
+  EXPECT_EQ(ask(batch_of(1, 0, 4)), Message(Ack{AckCode::kOk, 0}));
+  EXPECT_EQ(second->ask(protocol::Hello{1}), Message(protocol::Resume{4}));
+  EXPECT_EQ(second->ask(batch_of(1, 4, 4)), Message(Ack{AckCode::kOk, 0}));
+  EXPECT_EQ(round_.streams().stream(1).position, 8U);
+}
+
+// A batch of a stale view is refused when it is stored, with what came with it; no message
+// behind it is served, whatever it is.
+TEST_F(Session, NothingBehindABatchRefusedAsOutOfPlaceIsServed) {
+  // The single bet at 4, where the agency's stored bets end when it arrives: served, it
+  // would be stored.
+  const std::vector<Message> behind = {protocol::Finished{}, protocol::SingleBet{batch_of(1, 4, 1, 50).bets[0], 4},
+                                       protocol::Hello{1}, protocol::WinnersQuery{1}};
+  for (std::size_t i = 0; i < behind.size(); ++i) {
+    SCOPED_TRACE(protocol::name_of(behind[i]));
+    const auto stream_end = static_cast<std::uint32_t>(4 * i);
+    const auto stale = serve();
+    const auto mover = serve();
+    ASSERT_EQ(stale->ask(protocol::Hello{1}), Message(protocol::Resume{stream_end}));
+    ASSERT_EQ(mover->ask(protocol::Hello{1}), Message(protocol::Resume{stream_end}));
+    ASSERT_EQ(mover->ask(batch_of(1, stream_end, 4)), Message(Ack{AckCode::kOk, 0}));
+    stale->peer->post(batch_of(1, stream_end, 4, 2));
+    stale->peer->post(behind[i]);
+    stale->peer->flush();
+    EXPECT_EQ(stale->peer->receive_expected("an answer"), Message(Ack{AckCode::kOutOfPlace, 0}));
+    EXPECT_FALSE(stale->peer->receive()) << "what was behind it was answered";
+  }
+  EXPECT_EQ(round_.finished_count(), 0U);
+  EXPECT_EQ(round_.streams().stream(1).position, 16U);
 }
 
 }  // namespace
