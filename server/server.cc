@@ -130,10 +130,10 @@ void Server::accept_until_shutdown() {
     std::optional<net::Connection> connection;
     while (!connection) {
       if (!wait_for_connection()) return;
-      try {
-        connection = listener_->accept();
-      } catch (const net::OutOfResources& error) {
-        logging::error(Event("accept_connections", Result::kFail).with("error", error.what()));
+      std::string shortage;
+      connection = listener_->accept(shortage);
+      if (!shortage.empty()) {
+        logging::error(Event("accept_connections", Result::kFail).with("error", shortage));
         pause_accepting();
       }
     }
@@ -164,11 +164,11 @@ void Server::take_reports() {
     if (!older) continue;
     // Its client reconnected, or someone else holds the agency's key: either way the
     // conversation that proved it last is the one that goes on.
-    ::kill(*older, SIGTERM);
     logging::info(Event("replace_conversation", Result::kSuccess)
                       .with("agency", report.member)
                       .with("pid", *older)
                       .with("by", report.pid));
+    ::kill(*older, SIGTERM);
   }
 }
 

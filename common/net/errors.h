@@ -24,13 +24,6 @@ class IdleTimeout : public NetError {
   using NetError::NetError;
 };
 
-// The system had not the descriptors, buffers or memory for a new connection just now:
-// worth trying again after a pause, unlike other failures of accept.
-class OutOfResources : public NetError {
- public:
-  using NetError::NetError;
-};
-
 // A blocking wait was abandoned because SIGTERM or SIGINT arrived.
 class ShutdownRequested : public std::runtime_error {
  public:

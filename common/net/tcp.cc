@@ -128,7 +128,7 @@ TcpListener TcpListener::listen(const std::string& host, std::uint16_t port, int
       });
 }
 
-std::optional<Connection> TcpListener::accept() {
+std::optional<Connection> TcpListener::accept(std::string& shortage) {
   while (true) {
     sockaddr_storage peer{};
     socklen_t length = sizeof peer;
@@ -152,11 +152,19 @@ std::optional<Connection> TcpListener::accept() {
       case ENFILE:
       case ENOBUFS:
       case ENOMEM:
-        throw OutOfResources(describe_errno("accept on " + address_ + ":" + std::to_string(port_)));
+        shortage = describe_errno("accept on " + address_ + ":" + std::to_string(port_));
+        return std::nullopt;
       default:
         throw NetError(describe_errno("accept on " + address_ + ":" + std::to_string(port_)));
     }
   }
+}
+
+std::optional<Connection> TcpListener::accept() {
+  std::string shortage;
+  auto connection = accept(shortage);
+  if (!shortage.empty()) throw NetError(shortage);
+  return connection;
 }
 
 void TcpListener::close() {

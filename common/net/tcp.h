@@ -21,9 +21,13 @@ class TcpListener {
   // Returns the next pending connection, or nullopt if none is waiting right now. Like
   // connect_to's, its socket has TCP keepalive on (a peer gone without a word is found
   // within about a minute) and Nagle's algorithm off.
-  // Throws OutOfResources when the process or the system is out of descriptors, buffers
-  // or memory (EMFILE, ENFILE, ENOBUFS, ENOMEM: the connection waits in the backlog), and
-  // NetError on another failure other than a connection aborted before it was accepted.
+  // When the process or the system is out of descriptors, buffers or memory (EMFILE,
+  // ENFILE, ENOBUFS, ENOMEM) it says so in `shortage` and returns nullopt: the connection
+  // waits in the backlog, worth another try after a pause. No exception: nothing here
+  // needs a descriptor or memory the system could not give. Throws NetError on another
+  // failure other than a connection aborted before it was accepted.
+  std::optional<Connection> accept(std::string& shortage);
+  // As above, a shortage thrown as NetError: for a caller with nothing better to do.
   std::optional<Connection> accept();
 
   // The port actually bound (useful when 0 was asked for).
