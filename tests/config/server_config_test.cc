@@ -33,6 +33,7 @@ SERVER_IDLE_TIMEOUT = 1m30s
 SERVER_MAX_CHILDREN = 8
 SERVER_HELLO_TIMEOUT = 10s
 SERVER_MAX_BETS_PER_AGENCY = 500
+SERVER_MAX_INTRODUCTIONS_PER_ADDRESS = 2
 )";
 
 class ConfigServer : public ::testing::Test {
@@ -66,6 +67,7 @@ TEST_F(ConfigServer, ReadsEveryKeyFromFile) {
   EXPECT_EQ(config.hello_timeout, 10s);
   EXPECT_EQ(config.max_children, 8u);
   EXPECT_EQ(config.max_bets_per_agency, 500u);
+  EXPECT_EQ(config.max_introductions_per_address, 2u);
 }
 
 TEST_F(ConfigServer, EnvironmentOverridesEveryKey) {
@@ -79,7 +81,8 @@ TEST_F(ConfigServer, EnvironmentOverridesEveryKey) {
           {"SERVER_HELLO_TIMEOUT", "2500us"}, {"SERVER_ROUND", "New"},
           {"SERVER_DURABILITY", "MACHINE"}, {"SERVER_TLS", "On"},
           {"SERVER_TLS_CERT", files.certificate}, {"SERVER_TLS_KEY", files.key},
-          {"SERVER_TLS_CA", files.authority}, {"SERVER_MAX_BETS_PER_AGENCY", "1"}};
+          {"SERVER_TLS_CA", files.authority}, {"SERVER_MAX_BETS_PER_AGENCY", "1"},
+          {"SERVER_MAX_INTRODUCTIONS_PER_ADDRESS", "1"}};
   const ServerConfig config = load_ini(kFullIni);
   EXPECT_EQ(config.port, 0);
   EXPECT_EQ(config.ip, "127.0.0.1");
@@ -93,6 +96,7 @@ TEST_F(ConfigServer, EnvironmentOverridesEveryKey) {
   EXPECT_EQ(config.hello_timeout, 3ms);  // rounded up
   EXPECT_EQ(config.max_children, 2u);
   EXPECT_EQ(config.max_bets_per_agency, 1u);
+  EXPECT_EQ(config.max_introductions_per_address, 1u);
   EXPECT_EQ(config.round, RoundStart::kNew);
   EXPECT_EQ(config.durability, Durability::kMachine);
   EXPECT_EQ(config.tls, files);
@@ -138,6 +142,7 @@ TEST_F(ConfigServer, DefaultsApplyWhenFileIsMissing) {
   EXPECT_EQ(config.hello_timeout, 3s);
   EXPECT_EQ(config.max_children, 64u);
   EXPECT_EQ(config.max_bets_per_agency, 10'000'000u);
+  EXPECT_EQ(config.max_introductions_per_address, 4u);
   EXPECT_EQ(config.round, RoundStart::kResume) << "a restarted server goes on with its round";
   EXPECT_EQ(config.durability, Durability::kProcess);
 }
@@ -373,6 +378,8 @@ const std::vector<BadValue>& bad_values() {
       {"SERVER_MAX_CHILDREN", "4294967296"},
       {"SERVER_MAX_BETS_PER_AGENCY", "0"},
       {"SERVER_MAX_BETS_PER_AGENCY", "4294967296"},
+      {"SERVER_MAX_INTRODUCTIONS_PER_ADDRESS", "0"},
+      {"SERVER_MAX_INTRODUCTIONS_PER_ADDRESS", "4294967296"},
       {"SERVER_AGENCY_IDS", "abc"},
       {"SERVER_AGENCY_IDS", "0"},
       {"SERVER_AGENCY_IDS", "4294967296"},
