@@ -10,7 +10,6 @@
 
 #include <chrono>
 #include <csignal>
-#include <fstream>
 #include <string>
 #include <thread>
 
@@ -44,15 +43,6 @@ int fill(Handback& handback, const net::Connection& connection, std::chrono::mic
     }
   }
   return kMostHandOvers;
-}
-
-// The process's state letter in /proc ('S' while it sleeps in a wait).
-char state_of(pid_t pid) {
-  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-  std::string line;
-  std::getline(stat, line);
-  const auto after_name = line.rfind(')');
-  return after_name == std::string::npos || after_name + 2 >= line.size() ? '?' : line[after_name + 2];
 }
 
 // A room that reads nothing: each hand-over goes until the socket's buffer is full, and
@@ -108,7 +98,7 @@ TEST(Handback, SigtermEndsAHandOverWaitingForAFullRoom) {
   ::close(ready[0]);
   // Asleep in the hand-over's wait: the signal must wake it, not merely be seen before it.
   const auto patience = steady_clock::now() + milliseconds(5000);
-  while (full && state_of(child) != 'S' && steady_clock::now() < patience) {
+  while (full && testing::state_of(child) != 'S' && steady_clock::now() < patience) {
     std::this_thread::sleep_for(milliseconds(1));
   }
   const auto signalled = steady_clock::now();

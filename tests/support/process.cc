@@ -142,6 +142,14 @@ std::string read_file(const std::string& path) {
   return content.str();
 }
 
+char state_of(int pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  std::getline(stat, line);
+  const auto after_name = line.rfind(')');
+  return after_name == std::string::npos || after_name + 2 >= line.size() ? '?' : line[after_name + 2];
+}
+
 std::vector<int> children_of(int pid) {
   const std::string path = "/proc/" + std::to_string(pid) + "/task/" + std::to_string(pid) + "/children";
   std::istringstream listed(read_file(path));

@@ -85,6 +85,8 @@ std::string read_file(const std::string& path);
 
 // The processes `pid` has forked and not yet reaped (from /proc; `pid` single-threaded).
 std::vector<int> children_of(int pid);
+// The state letter /proc gives process `pid` ('S' while it sleeps in a wait, '?' once gone).
+char state_of(int pid);
 void write_file(const std::string& path, const std::string& content);
 std::vector<std::string> split_lines(const std::string& text);
 

@@ -9,28 +9,19 @@
 #include <unistd.h>
 
 #include <csignal>
-#include <fstream>
 #include <functional>
 #include <thread>
 
 #include "common/net/errors.h"
 #include "common/sys/signals.h"
 #include "common/tls/session.h"
+#include "tests/support/process.h"
 #include "tests/tls/fixture.h"
 
 namespace tp0::testing {
 namespace {
 
 enum ChildExit { kShutdownRequested = 0, kOtherError = 2, kHandshakeEnded = 3 };
-
-// The process's state letter in /proc ('S' while it sleeps in a wait).
-char state_of(pid_t pid) {
-  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-  std::string line;
-  std::getline(stat, line);
-  const auto after_name = line.rfind(')');
-  return after_name == std::string::npos || after_name + 2 >= line.size() ? '?' : line[after_name + 2];
-}
 
 class SignalDuringHandshake : public TlsFixture {
  protected:
