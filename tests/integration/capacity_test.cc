@@ -229,5 +229,57 @@ TEST_P(ResourceShortage, AcceptOutOfDescriptorsIsLoggedAndTheRoundCompletesOnceT
 
 INSTANTIATE_TEST_SUITE_P(Concurrency, ResourceShortage, ::testing::Values("sequential", "process"));
 
+// Process `pid` alone in a cgroup of its own whose pids limit lets it fork nothing, as a
+// container's pids limit would, until lifted; put back where it was when destroyed.
+class PidsLimit {
+ public:
+  explicit PidsLimit(int pid) : group_(std::string(kPidsRoot) + "/tp0-test-" + std::to_string(pid)) {
+    std::error_code failed;
+    if (!std::filesystem::create_directory(group_, failed)) return;
+    write_file(group_ + "/pids.max", "1");
+    write_file(group_ + "/cgroup.procs", std::to_string(pid));
+    made_ = true;
+  }
+  ~PidsLimit() {
+    if (!made_) return;
+    lift();
+    // Every process forked in it goes back to the root group, and the group goes.
+    for (const std::string& member : split_lines(read_file(group_ + "/cgroup.procs"))) {
+      write_file(std::string(kPidsRoot) + "/cgroup.procs", member);
+    }
+    std::error_code ignored;
+    std::filesystem::remove(group_, ignored);
+  }
+  PidsLimit(const PidsLimit&) = delete;
+  PidsLimit& operator=(const PidsLimit&) = delete;
+
+  explicit operator bool() const { return made_; }
+  void lift() { write_file(group_ + "/pids.max", "max"); }
+
+ private:
+  static constexpr const char* kPidsRoot = "/sys/fs/cgroup/pids";
+  std::string group_;
+  bool made_ = false;
+};
+
+// fork() failing (EAGAIN, a pids limit reached) refuses that connection and pauses
+// accepting; the client asks again, and is served once processes are back.
+TEST(ResourceShortageProcess, ForkFailingIsLoggedAndTheRoundCompletesOnceProcessesAreBack) {
+  Cluster cluster;
+  Process& server = cluster.start_server({{"SERVER_CONCURRENCY", "process"}, {"SERVER_AGENCIES", "1"}});
+  const auto data = write_agency_file(cluster.dir().file("agency-1.csv"), 1, kBets, kWinners);
+  PidsLimit limit(server.pid());
+  if (!limit) GTEST_SKIP() << "no cgroup v1 pids controller to write to: fork failure not exercised";
+  Process& client = cluster.start_client(1, {{"CLI_DATA_FILE", data.path}});
+  ASSERT_TRUE(server.wait_for_lines("action: fork_child | result: fail", 2, kStartTimeout)) << server.output();
+  limit.lift();
+  ASSERT_EQ(client.wait_exit(kRunTimeout), 0) << client.output() << server.output();
+  EXPECT_EQ(bets_per_agency(cluster.bets_path())[1], kBets);
+  EXPECT_TRUE(server.running());
+  std::cerr << "figure: " << server.lines_containing("action: fork_child | result: fail").size()
+            << " fork failures logged, " << server.lines_containing("action: accept_connections | result: fail").size()
+            << " refusal lines\n";
+}
+
 }  // namespace
 }  // namespace tp0::testing
