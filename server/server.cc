@@ -28,7 +28,7 @@ using logging::Result;
 constexpr std::chrono::milliseconds kChildGracePeriod{3000};
 
 std::unique_ptr<Service> make_service(const config::ServerConfig& config) {
-  if (config.mode == config::ServerMode::kEcho) return std::make_unique<EchoService>();
+  if (config.mode == config::ServerMode::kEcho) return std::make_unique<EchoService>(config.frame_timeout);
   return std::make_unique<LotteryService>(config);
 }
 
