@@ -111,12 +111,12 @@ TEST(NetDeadlineGuard, BoundsASendToAPeerThatNeverReads) {
   auto pair = testing::make_socket_pair();
   pair.local.set_idle_timeout(10s);
   // More than any socket buffer holds: the peer reads none of it.
-  const std::vector<std::byte> data(16 * 1024 * 1024, std::byte{'z'});
+  const std::vector<std::byte> data(std::size_t{16} << 20, std::byte{'z'});
   const auto started = steady_clock::now();
   try {
     const DeadlineGuard guard(pair.local, 300ms, "send");
     pair.local.write_all(data);
-    FAIL() << "the whole send went through";
+    ADD_FAILURE() << "the whole send went through";
   } catch (const IdleTimeout& timeout) {
     EXPECT_STREQ(timeout.what(), "send to test-peer: send not done within its deadline of 300 ms");
   }
