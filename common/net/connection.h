@@ -44,8 +44,7 @@ class Transport {
 // timeout bounds how long one wait for the peer may take.
 //
 // Errors are exceptions: NetError (and its PeerClosed, ConnectionReset, IdleTimeout)
-// naming the peer,
-// ShutdownRequested when a signal asked the process to stop.
+// naming the peer, ShutdownRequested when a signal asked the process to stop.
 class Connection {
  public:
   Connection(sys::UniqueFd fd, std::string peer);
