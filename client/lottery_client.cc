@@ -319,7 +319,8 @@ void LotteryClient::wait_for_draw() {
   connection.set_deadline(reply_timeout(config_));
   connection.return_to_plain();
   // The server sends nothing more: the read returns at its close, which TCP keepalive
-  // brings about if the server's machine is gone.
+  // brings about if the server's machine is gone. A reset ends the wait the same way:
+  // nothing was left to read, and the winners are asked for again either way.
   const auto left = std::chrono::ceil<std::chrono::milliseconds>(*draw_wait_.gives_up_at() -
                                                                  std::chrono::steady_clock::now());
   connection.set_idle_timeout(std::nullopt);
@@ -329,6 +330,8 @@ void LotteryClient::wait_for_draw() {
     connection.read_some({&nothing, 1});
   } catch (const net::IdleTimeout&) {
     throw_draw_not_held();
+  } catch (const net::ConnectionReset& reset) {
+    logging::debug(Event("wait_for_draw", Result::kSuccess).with("ended_by", reset.what()));
   }
   close_session();
 }

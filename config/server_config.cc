@@ -28,6 +28,7 @@ constexpr Name kStoragePath{"STORAGE_FILEPATH", "STORAGE_FILEPATH"};
 constexpr Name kIdleTimeout{"SERVER_IDLE_TIMEOUT", "SERVER_IDLE_TIMEOUT"};
 constexpr Name kMaxChildren{"SERVER_MAX_CHILDREN", "SERVER_MAX_CHILDREN"};
 constexpr Name kHelloTimeout{"SERVER_HELLO_TIMEOUT", "SERVER_HELLO_TIMEOUT"};
+constexpr Name kFrameTimeout{"SERVER_FRAME_TIMEOUT", "SERVER_FRAME_TIMEOUT"};
 constexpr Name kMaxBetsPerAgency{"SERVER_MAX_BETS_PER_AGENCY", "SERVER_MAX_BETS_PER_AGENCY"};
 constexpr Name kMaxIntroductionsPerAddress{"SERVER_MAX_INTRODUCTIONS_PER_ADDRESS",
                                            "SERVER_MAX_INTRODUCTIONS_PER_ADDRESS"};
@@ -208,6 +209,11 @@ ServerConfig load_server_config(const std::string& ini_path, const Environment& 
     const auto timeout =
         settings::parse_duration_at_least(kHelloTimeout, *text, std::chrono::nanoseconds(1));
     config.hello_timeout = std::chrono::ceil<std::chrono::milliseconds>(timeout);
+  }
+  if (auto text = sources.lookup(kFrameTimeout)) {
+    const auto timeout =
+        settings::parse_duration_at_least(kFrameTimeout, *text, std::chrono::nanoseconds(1));
+    config.frame_timeout = std::chrono::ceil<std::chrono::milliseconds>(timeout);
   }
   if (auto text = sources.lookup(kMaxChildren)) {
     config.max_children = static_cast<std::uint32_t>(

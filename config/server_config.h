@@ -54,6 +54,11 @@ struct ServerConfig {
   // connection that has not introduced itself (a whole first message) within this long
   // is dropped, so silent connections cannot hold the server's capacity.
   std::chrono::milliseconds hello_timeout = std::chrono::seconds(3);
+  // SERVER_FRAME_TIMEOUT, a Go duration > 0 (rounded up to whole milliseconds): once the
+  // first byte of a message has come, the rest must come within this long, and every
+  // answer the server sends must be taken within this long, so a peer that trickles its
+  // bytes or reads slowly cannot hold a connection (or, sequentially, the server).
+  std::chrono::milliseconds frame_timeout = std::chrono::seconds(5);
   // SERVER_MAX_CHILDREN, >= 1 (>= 2 for a process lottery server): in process mode, the
   // children the server runs at once, the lottery's waiting room among them; a connection
   // beyond them is refused (a busy Ack in lottery mode) instead of forked.

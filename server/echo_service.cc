@@ -14,11 +14,14 @@ constexpr std::size_t kMaxLineBytes = 8192;
 }  // namespace
 
 bool EchoService::serve(net::Connection& connection, const Identified& /*identified*/) {
-  const std::string line = net::read_line(connection, kMaxLineBytes);
+  const std::string line = net::read_line(connection, kMaxLineBytes, progress_timeout_);
   logging::info(logging::Event("receive_message", logging::Result::kSuccess)
                     .with("ip", connection.peer())
                     .with("msg", std::string_view(line).substr(0, line.find_first_of("\r\n"))));
-  connection.write_all(std::as_bytes(std::span(line)));
+  {
+    const net::DeadlineGuard send_deadline(connection, progress_timeout_, "send");
+    connection.write_all(std::as_bytes(std::span(line)));
+  }
   connection.close();
   return false;
 }

@@ -125,6 +125,9 @@ bool LotteryService::serve(net::Connection& connection, const Identified& identi
   std::optional<std::uint32_t> certified;
   if (tls_) certified = tls::accept(connection, *tls_);
   protocol::Channel channel(std::move(connection));
+  // From the Hello on: no message may trickle in, and no answer be read slowly, for
+  // longer than this (within the Hello's deadline while that is in force).
+  channel.set_frame_timeout(config_.frame_timeout);
   LotterySession session(channel, round_, settings_, certified, identified);
   try {
     session.run();

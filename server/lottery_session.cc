@@ -343,8 +343,14 @@ void LotterySession::on(const protocol::WinnersQuery& query) {
   }
   if (channel_.has_message()) throw protocol::ProtocolError("a message after a winners query, before the answer");
   channel_.send(protocol::WaitForDraw{});
-  // What travels to the waiting room is the socket alone: the session ends here, both ways.
-  channel_.connection().return_to_plain();
+  // What travels to the waiting room is the socket alone: the session ends here, both
+  // ways, within the frame timeout like any other exchange, however slowly the peer
+  // answers our close_notify.
+  {
+    std::optional<net::DeadlineGuard> end_deadline;
+    if (const auto timeout = channel_.frame_timeout()) end_deadline.emplace(channel_.connection(), *timeout, "close_notify");
+    channel_.connection().return_to_plain();
+  }
   settings_.hand_over_until_draw(*agency_, channel_.connection());
   logging::debug(Event("wait_for_draw", Result::kInProgress).with("agency", *agency_));
   handed_over_ = true;

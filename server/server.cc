@@ -43,7 +43,7 @@ constexpr std::chrono::milliseconds kFirstAcceptPause{100};
 constexpr std::chrono::milliseconds kLongestAcceptPause{1000};
 
 std::unique_ptr<Service> make_service(const config::ServerConfig& config) {
-  if (config.mode == config::ServerMode::kEcho) return std::make_unique<EchoService>();
+  if (config.mode == config::ServerMode::kEcho) return std::make_unique<EchoService>(config.frame_timeout);
   return std::make_unique<LotteryService>(config);
 }
 

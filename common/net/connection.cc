@@ -3,7 +3,6 @@
 #include <poll.h>
 #include <sys/socket.h>
 
-#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -22,6 +21,7 @@ class PlainSocket final : public Transport {
       const ssize_t sent = ::send(fd, data.data(), data.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
       if (sent >= 0) return {static_cast<std::size_t>(sent), 0};
       if (errno == EAGAIN || errno == EWOULDBLOCK) return {0, POLLOUT};
+      if (errno == ECONNRESET) throw ConnectionReset("send to " + peer + ": connection reset by peer");
       if (errno != EINTR) throw NetError("send to " + peer + ": " + std::strerror(errno));
     }
   }
@@ -31,7 +31,8 @@ class PlainSocket final : public Transport {
       const ssize_t received = ::recv(fd, out.data(), out.size(), MSG_DONTWAIT);
       if (received >= 0) return {static_cast<std::size_t>(received), 0};
       if (errno == EAGAIN || errno == EWOULDBLOCK) return {0, POLLIN};
-      if (errno == ECONNRESET) return {0, 0};
+      // Not the stream's end: a peer that resets has not said it was done.
+      if (errno == ECONNRESET) throw ConnectionReset("receive from " + peer + ": connection reset by peer");
       if (errno != EINTR) throw NetError("receive from " + peer + ": " + std::strerror(errno));
     }
   }
@@ -47,16 +48,22 @@ void Connection::set_deadline(std::optional<std::chrono::milliseconds> budget) {
     deadline_.reset();
     return;
   }
-  deadline_ = std::chrono::steady_clock::now() + *budget;
-  deadline_budget_ = *budget;
+  deadline_ = Deadline{std::chrono::steady_clock::now() + *budget, *budget};
 }
 
 void Connection::wait(short events, const char* doing) {
+  const auto past_deadline = [&] {
+    std::string what = std::string(doing) + " " + peer_ + ": ";
+    if (deadline_->bounds != nullptr) what += std::string(deadline_->bounds) + " ";
+    return IdleTimeout(what + "not done within its deadline of " + std::to_string(deadline_->budget.count()) + " ms");
+  };
   std::optional<std::chrono::milliseconds> timeout = idle_timeout_;
   bool deadline_first = false;
   if (deadline_) {
-    const auto left = std::max(std::chrono::milliseconds{0},
-                               std::chrono::ceil<std::chrono::milliseconds>(*deadline_ - std::chrono::steady_clock::now()));
+    const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline_->at - std::chrono::steady_clock::now());
+    // Past it, no wait at all: a poll of 0 ms could still find a byte, and a peer that
+    // times its bytes well would go on forever.
+    if (left <= std::chrono::milliseconds{0}) throw past_deadline();
     if (!timeout || left < *timeout) {
       timeout = left;
       deadline_first = true;
@@ -68,13 +75,16 @@ void Connection::wait(short events, const char* doing) {
     case sys::WaitResult::kShutdown:
       throw ShutdownRequested();
     case sys::WaitResult::kTimeout:
-      if (deadline_first) {
-        throw IdleTimeout(std::string(doing) + " " + peer_ + ": not done within its deadline of " +
-                          std::to_string(deadline_budget_.count()) + " ms");
-      }
+      if (deadline_first) throw past_deadline();
       throw IdleTimeout(std::string(doing) + " " + peer_ + ": no activity for " +
                         std::to_string(idle_timeout_->count()) + " ms");
   }
+}
+
+DeadlineGuard::DeadlineGuard(Connection& connection, std::chrono::milliseconds budget, const char* bounds)
+    : connection_(connection), saved_(connection.deadline_) {
+  const auto at = std::chrono::steady_clock::now() + budget;
+  if (!saved_ || at < saved_->at) connection_.deadline_ = Connection::Deadline{at, budget, bounds};
 }
 
 // The shutdown flag is checked before every attempt, so a peer that never lets the

@@ -43,8 +43,8 @@ class Transport {
 // EINTR is retried, every wait also wakes for SIGTERM/SIGINT, and an optional idle
 // timeout bounds how long one wait for the peer may take.
 //
-// Errors are exceptions: NetError (and its PeerClosed, IdleTimeout) naming the peer,
-// ShutdownRequested when a signal asked the process to stop.
+// Errors are exceptions: NetError (and its PeerClosed, ConnectionReset, IdleTimeout)
+// naming the peer, ShutdownRequested when a signal asked the process to stop.
 class Connection {
  public:
   Connection(sys::UniqueFd fd, std::string peer);
@@ -61,6 +61,7 @@ class Connection {
   // Every wait must also end within `budget` from now, however active the peer: the idle
   // timeout alone lets a peer that sends a byte now and then hold the connection forever.
   // A wait past the deadline throws IdleTimeout. nullopt removes the deadline.
+  // REQUIRES: no DeadlineGuard of this connection is alive (it would restore the old one).
   void set_deadline(std::optional<std::chrono::milliseconds> budget);
 
   // Sends every byte of `data`.
@@ -97,13 +98,45 @@ class Connection {
   void close_quietly() noexcept;
 
  private:
+  friend class DeadlineGuard;
+
+  // When the waits must be done by, the budget it was set with and, for a deadline of a
+  // DeadlineGuard, what it bounds: all the error message needs.
+  struct Deadline {
+    std::chrono::steady_clock::time_point at;
+    std::chrono::milliseconds budget{0};
+    const char* bounds = nullptr;
+  };
+
   sys::UniqueFd fd_;
   // Declared after fd_, so destroyed before it: a TLS session never outlives its socket.
   std::unique_ptr<Transport> transport_;
   std::string peer_;
   std::optional<std::chrono::milliseconds> idle_timeout_;
-  std::optional<std::chrono::steady_clock::time_point> deadline_;
-  std::chrono::milliseconds deadline_budget_{0};  // for the error message
+  std::optional<Deadline> deadline_;
+};
+
+// Within its scope, every wait of a connection must also end within `budget` from the
+// guard's making: a bound on one step (the rest of a frame, one send) that the idle
+// timeout, reset by every byte, cannot give. It only ever tightens: a deadline already
+// in force that ends sooner (the introduction's) stays, and so does its error message.
+// The deadline in force before is back when the guard goes.
+//
+// A wait past the guard's deadline throws IdleTimeout: "<doing> <peer>: <bounds> not done
+// within its deadline of N ms". `bounds` (a literal: "frame", "send") names the step.
+// REQUIRES: the connection outlives the guard, and guards of one connection nest.
+class DeadlineGuard {
+ public:
+  DeadlineGuard(Connection& connection, std::chrono::milliseconds budget, const char* bounds);
+  ~DeadlineGuard() { connection_.deadline_ = saved_; }
+  DeadlineGuard(const DeadlineGuard&) = delete;
+  DeadlineGuard& operator=(const DeadlineGuard&) = delete;
+  DeadlineGuard(DeadlineGuard&&) = delete;
+  DeadlineGuard& operator=(DeadlineGuard&&) = delete;
+
+ private:
+  Connection& connection_;
+  std::optional<Connection::Deadline> saved_;
 };
 
 }  // namespace tp0::net

@@ -18,7 +18,15 @@ class PeerClosed : public NetError {
   using NetError::NetError;
 };
 
-// The peer sent nothing for longer than the connection's idle timeout.
+// The peer reset the connection (TCP RST): it went without saying it was done, so what it
+// had not read yet is lost. Not the clean end of a stream, whenever it comes.
+class ConnectionReset : public NetError {
+ public:
+  using NetError::NetError;
+};
+
+// The peer sent nothing for longer than the connection's idle timeout, or a deadline of
+// the connection passed (the message says which).
 class IdleTimeout : public NetError {
  public:
   using NetError::NetError;

@@ -4,10 +4,13 @@
 
 namespace tp0::net {
 
-std::string read_line(Connection& connection, std::size_t max_bytes) {
+std::string read_line(Connection& connection, std::size_t max_bytes,
+                      std::optional<std::chrono::milliseconds> rest_timeout) {
   std::string line;
   line.reserve(128);
+  std::optional<DeadlineGuard> rest_deadline;
   while (line.size() < max_bytes && (line.empty() || line.back() != '\n')) {
+    if (rest_timeout && !line.empty() && !rest_deadline) rest_deadline.emplace(connection, *rest_timeout, "line");
     const std::size_t old_size = line.size();
     line.resize(max_bytes);
     const std::size_t received = connection.read_some(

@@ -1,5 +1,6 @@
 #include "common/protocol/channel.h"
 
+#include <optional>
 #include <string>
 
 #include "common/net/errors.h"
@@ -9,13 +10,15 @@ namespace tp0::protocol {
 
 void Channel::flush() {
   if (out_.empty()) return;
+  std::optional<net::DeadlineGuard> send_deadline;
+  if (frame_timeout_) send_deadline.emplace(connection_, *frame_timeout_, "send");
   connection_.write_all(out_);
   out_.clear();
 }
 
 std::optional<Message> Channel::receive() {
   if (!reader_.has_frame()) flush();
-  const auto body = reader_.next(connection_);
+  const auto body = reader_.next(connection_, frame_timeout_);
   if (!body) return std::nullopt;
   return decode(*body);
 }

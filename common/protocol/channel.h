@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <optional>
 #include <vector>
 
@@ -34,8 +35,17 @@ class Channel {
     encode(message, out_);
   }
 
-  // Sends what was posted and not yet sent. Throws what Connection::write_all() throws.
+  // Sends what was posted and not yet sent, within the frame timeout when there is one.
+  // Throws what Connection::write_all() throws.
   void flush();
+
+  // With a timeout, each frame received must be whole within it once its first byte has
+  // come (FrameReader::next), and each flush() done within it: a peer that trickles its
+  // messages or reads its answers slowly cannot hold the connection. The silence
+  // between messages is the connection's idle timeout's alone. nullopt (the default):
+  // only the connection's own timeouts apply.
+  void set_frame_timeout(std::optional<std::chrono::milliseconds> timeout) { frame_timeout_ = timeout; }
+  std::optional<std::chrono::milliseconds> frame_timeout() const { return frame_timeout_; }
 
   // Returns the next message, or nullopt if the peer closed cleanly between messages.
   // Throws ProtocolError for a malformed frame and what FrameReader::next() throws.
@@ -53,6 +63,7 @@ class Channel {
   net::Connection connection_;
   FrameReader reader_;
   std::vector<std::byte> out_;  // posted, not yet sent
+  std::optional<std::chrono::milliseconds> frame_timeout_;
 };
 
 }  // namespace tp0::protocol

@@ -1,6 +1,7 @@
 #include "common/protocol/frame.h"
 
 #include <cstring>
+#include <optional>
 #include <stdexcept>
 #include <string>
 
@@ -52,8 +53,12 @@ bool FrameReader::has_frame() const {
   return buffered - kFrameHeaderBytes >= coding::get_big_endian<std::uint32_t>(buffer_.data() + begin_);
 }
 
-std::optional<std::span<const std::byte>> FrameReader::next(net::Connection& connection) {
-  if (!fill(connection, kFrameHeaderBytes, /*end_allowed=*/true)) return std::nullopt;
+std::optional<std::span<const std::byte>> FrameReader::next(net::Connection& connection,
+                                                             std::optional<std::chrono::milliseconds> frame_timeout) {
+  if (!fill(connection, 1, /*end_allowed=*/true)) return std::nullopt;
+  std::optional<net::DeadlineGuard> frame_deadline;
+  if (frame_timeout && !has_frame()) frame_deadline.emplace(connection, *frame_timeout, "frame");
+  fill(connection, kFrameHeaderBytes, /*end_allowed=*/false);
   const std::uint32_t length = coding::get_big_endian<std::uint32_t>(buffer_.data() + begin_);
   if (length == 0 || length > kMaxBodyBytes) {
     throw ProtocolError("frame from " + connection.peer() + " announces " +

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <array>
+#include <chrono>
 #include <cstddef>
 #include <optional>
 #include <span>
@@ -29,10 +30,18 @@ class FrameReader {
  public:
   // Returns the next frame's body, valid until the next call, or nullopt when the peer
   // closed the connection cleanly between two frames.
+  //
+  // Until the frame's first byte the connection's own timeouts apply (the idle timeout:
+  // a peer may think between messages). Once it has begun (some of it buffered, or its
+  // first byte read), with a `frame_timeout` the rest must come within that time as well
+  // (a net::DeadlineGuard, "frame"), so a peer that trickles its bytes cannot hold the
+  // connection; a deadline already in force that ends sooner stays.
+  //
   // Throws ProtocolError for a length of zero or over kMaxBodyBytes (before reading the
   // body, so a hostile length costs nothing), PeerClosed when the stream ends mid-frame,
   // and whatever the connection throws (NetError, IdleTimeout, ShutdownRequested).
-  std::optional<std::span<const std::byte>> next(net::Connection& connection);
+  std::optional<std::span<const std::byte>> next(net::Connection& connection,
+                                                 std::optional<std::chrono::milliseconds> frame_timeout = std::nullopt);
 
   // True when a whole frame is already buffered, so next() will not wait for the peer.
   bool has_frame() const;

@@ -28,8 +28,9 @@ std::string reason_for(SSL* ssl, const std::string& doing, const std::string& pe
 }
 
 // What to do after an SSL_* call on a non-blocking socket returned `result`: wait for
-// the socket (the Attempt), or throw: NetError when the connection itself broke,
-// PeerClosed when the peer closed it, TlsError for anything TLS refused.
+// the socket (the Attempt), or throw: NetError when the connection itself broke
+// (ConnectionReset when the peer reset it), PeerClosed when the peer closed it, TlsError
+// for anything TLS refused.
 net::Transport::Attempt after_failure(SSL* ssl, int result, const std::string& doing, const std::string& peer) {
   switch (SSL_get_error(ssl, result)) {
     case SSL_ERROR_WANT_READ:
@@ -46,6 +47,7 @@ net::Transport::Attempt after_failure(SSL* ssl, int result, const std::string& d
       const int error = errno;
       ERR_clear_error();
       if (error == 0) throw net::PeerClosed(doing + " " + peer + ": the peer closed the connection");
+      if (error == ECONNRESET) throw net::ConnectionReset(doing + " " + peer + ": connection reset by peer");
       throw net::NetError(doing + " " + peer + ": " + std::strerror(error));
     }
     default:
@@ -72,12 +74,7 @@ class Session final : public net::Transport {
     const int error = SSL_get_error(ssl_.get(), result);
     // The peer's close_notify, or (SSL_OP_IGNORE_UNEXPECTED_EOF) a close without one.
     if (error == SSL_ERROR_ZERO_RETURN) return {0, 0};
-    // A reset ends the stream as it does on a plain socket: the frames tell whether a
-    // message was cut short.
-    if (error == SSL_ERROR_SYSCALL && errno == ECONNRESET) {
-      ERR_clear_error();
-      return {0, 0};
-    }
+    // A reset is ConnectionReset, as on a plain socket.
     return after_failure(ssl_.get(), result, "receive from", peer);
   }
 

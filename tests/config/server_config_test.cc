@@ -32,6 +32,7 @@ STORAGE_FILEPATH = /data/bets.csv
 SERVER_IDLE_TIMEOUT = 1m30s
 SERVER_MAX_CHILDREN = 8
 SERVER_HELLO_TIMEOUT = 10s
+SERVER_FRAME_TIMEOUT = 2s
 SERVER_MAX_BETS_PER_AGENCY = 500
 SERVER_MAX_INTRODUCTIONS_PER_ADDRESS = 2
 )";
@@ -65,6 +66,7 @@ TEST_F(ConfigServer, ReadsEveryKeyFromFile) {
   EXPECT_EQ(config.storage_path, "/data/bets.csv");
   EXPECT_EQ(config.idle_timeout, 90s);
   EXPECT_EQ(config.hello_timeout, 10s);
+  EXPECT_EQ(config.frame_timeout, 2s);
   EXPECT_EQ(config.max_children, 8u);
   EXPECT_EQ(config.max_bets_per_agency, 500u);
   EXPECT_EQ(config.max_introductions_per_address, 2u);
@@ -78,7 +80,8 @@ TEST_F(ConfigServer, EnvironmentOverridesEveryKey) {
           {"SERVER_MODE", "LOTTERY"},     {"SERVER_CONCURRENCY", "Process"},
           {"SERVER_AGENCIES", "10000"},   {"STORAGE_FILEPATH", "other.csv"},
           {"SERVER_IDLE_TIMEOUT", "1us"}, {"SERVER_MAX_CHILDREN", "2"},
-          {"SERVER_HELLO_TIMEOUT", "2500us"}, {"SERVER_ROUND", "New"},
+          {"SERVER_HELLO_TIMEOUT", "2500us"}, {"SERVER_FRAME_TIMEOUT", "1500us"},
+          {"SERVER_ROUND", "New"},
           {"SERVER_DURABILITY", "MACHINE"}, {"SERVER_TLS", "On"},
           {"SERVER_TLS_CERT", files.certificate}, {"SERVER_TLS_KEY", files.key},
           {"SERVER_TLS_CA", files.authority}, {"SERVER_MAX_BETS_PER_AGENCY", "1"},
@@ -94,6 +97,7 @@ TEST_F(ConfigServer, EnvironmentOverridesEveryKey) {
   EXPECT_EQ(config.storage_path, "other.csv");
   EXPECT_EQ(config.idle_timeout, 1ms);  // rounded up, never to zero
   EXPECT_EQ(config.hello_timeout, 3ms);  // rounded up
+  EXPECT_EQ(config.frame_timeout, 2ms);  // rounded up
   EXPECT_EQ(config.max_children, 2u);
   EXPECT_EQ(config.max_bets_per_agency, 1u);
   EXPECT_EQ(config.max_introductions_per_address, 1u);
@@ -140,6 +144,7 @@ TEST_F(ConfigServer, DefaultsApplyWhenFileIsMissing) {
   EXPECT_EQ(config.storage_path, "./bets.csv");
   EXPECT_EQ(config.idle_timeout, 30s);
   EXPECT_EQ(config.hello_timeout, 3s);
+  EXPECT_EQ(config.frame_timeout, 5s);
   EXPECT_EQ(config.max_children, 64u);
   EXPECT_EQ(config.max_bets_per_agency, 10'000'000u);
   EXPECT_EQ(config.max_introductions_per_address, 4u);
@@ -153,6 +158,7 @@ TEST_F(ConfigServer, DefaultMembersMatchLoadedDefaults) {
   EXPECT_EQ(built.agencies, loaded.agencies);
   EXPECT_EQ(built.agency_ids, loaded.agency_ids);
   EXPECT_EQ(built.hello_timeout, loaded.hello_timeout);
+  EXPECT_EQ(built.frame_timeout, loaded.frame_timeout);
 }
 
 TEST_F(ConfigServer, KeysAreCaseInsensitiveAndOtherSectionsIgnored) {
@@ -191,6 +197,15 @@ TEST_F(ConfigServer, ParsesHelloTimeoutAsGoDuration) {
   EXPECT_EQ(load_env_only().hello_timeout, 1ms);  // rounded up, never to zero
   env_ = {{"SERVER_HELLO_TIMEOUT", ""}};           // empty counts as unset
   EXPECT_EQ(load_ini("[DEFAULT]\nSERVER_HELLO_TIMEOUT = 500ms\n").hello_timeout, 500ms);
+}
+
+TEST_F(ConfigServer, ParsesFrameTimeoutAsGoDuration) {
+  env_ = {{"SERVER_FRAME_TIMEOUT", "1m0.25s"}};
+  EXPECT_EQ(load_env_only().frame_timeout, 60250ms);
+  env_ = {{"SERVER_FRAME_TIMEOUT", "1ns"}};
+  EXPECT_EQ(load_env_only().frame_timeout, 1ms);  // rounded up, never to zero
+  env_ = {{"SERVER_FRAME_TIMEOUT", ""}};           // empty counts as unset
+  EXPECT_EQ(load_ini("[DEFAULT]\nSERVER_FRAME_TIMEOUT = 500ms\n").frame_timeout, 500ms);
 }
 
 TEST_F(ConfigServer, AgencyIdsFollowAgencyCountWhenNotListed) {
@@ -388,6 +403,11 @@ const std::vector<BadValue>& bad_values() {
       {"SERVER_HELLO_TIMEOUT", "-1s"},
       {"SERVER_HELLO_TIMEOUT", "3"},
       {"SERVER_HELLO_TIMEOUT", "abc"},
+      {"SERVER_FRAME_TIMEOUT", "0s"},
+      {"SERVER_FRAME_TIMEOUT", "0"},
+      {"SERVER_FRAME_TIMEOUT", "-1s"},
+      {"SERVER_FRAME_TIMEOUT", "5"},
+      {"SERVER_FRAME_TIMEOUT", "abc"},
   };
   return values;
 }

@@ -349,7 +349,12 @@ TEST(HostilePeersProcess, ConnectionsBeyondTheChildLimitAreRefusedNeverForked) {
     ASSERT_EQ(client.wait_exit(kRunTimeout), 0) << client.output();
     EXPECT_EQ(bets_per_agency(cluster.bets_path())[kLimit + 1], kNormalBets);
     EXPECT_TRUE(client.lines_containing("result: fail").empty()) << client.output();
-    EXPECT_TRUE(server.lines_containing("action: serve_connection | result: fail").empty()) << server.output();
+    // With TLS the holders leave without reading the session ticket sent after their
+    // handshake, so their kernel resets the connection, and the server says so; nothing
+    // else failed.
+    for (const auto& line : server.lines_containing("action: serve_connection | result: fail")) {
+      EXPECT_TRUE(tls && line.find("connection reset by peer") != std::string::npos) << line;
+    }
   }
 }
 

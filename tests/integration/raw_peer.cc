@@ -90,6 +90,9 @@ bool RawPeer::closed_by_server() {
     while (connection_.read_some(sink) > 0) {
     }
     return true;
+  } catch (const net::ConnectionReset&) {
+    // A server closing with bytes of ours unread resets the connection: closed all the same.
+    return true;
   } catch (const net::IdleTimeout&) {
     return false;
   }

@@ -12,6 +12,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/net/errors.h"
 #include "common/tls/session.h"
 #include "tests/support/seed.h"
 #include "tests/tls/fixture.h"
@@ -86,6 +87,23 @@ TEST_F(TlsTransport, CloseSendsCloseNotify) {
   std::byte nothing[1];
   EXPECT_EQ(client.read_some(nothing), 0u);
   EXPECT_TRUE(client.ended_by_close_notify()) << client.error();
+}
+
+// A reset is not a close: the server's read says so, as on a plain socket, instead of
+// ending the stream as if the client had finished.
+TEST_F(TlsTransport, APeerThatResetsIsConnectionResetNotAnEndOfStream) {
+  Connections ends = connection_pair();
+  handshake(ends.server, ends.client, server_context_, client_context_);
+  const linger abort{1, 0};
+  ASSERT_EQ(::setsockopt(ends.client.fd(), SOL_SOCKET, SO_LINGER, &abort, sizeof abort), 0);
+  ends.client.close_quietly();
+  std::array<std::byte, 16> buffer{};
+  try {
+    ends.server.read_some(buffer);
+    FAIL() << "the reset read as the stream's end";
+  } catch (const net::ConnectionReset& error) {
+    EXPECT_STREQ(error.what(), "receive from 127.0.0.1: connection reset by peer");
+  }
 }
 
 // Small socket buffers and a reader that takes a few bytes at a time: the writer's
