@@ -123,6 +123,13 @@ void drive_handshake(net::Connection& connection, SSL* ssl) {
   }
 }
 
+// Whether the peer has shut its sending side: its FIN has arrived, whatever it sent
+// before it. Such a client can never send its Finished, so no handshake with it ends.
+bool peer_has_shut_down(const net::Connection& connection) {
+  pollfd watched{connection.fd(), POLLRDHUP, 0};
+  return ::poll(&watched, 1, 0) == 1 && (watched.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0;
+}
+
 // The subject's common name, whole, when the subject has exactly one; nullopt otherwise
 // (none, or two that would leave the agency to the order of their reading).
 std::optional<std::string> only_common_name(const X509* certificate) {
@@ -164,6 +171,13 @@ std::optional<std::uint32_t> agency_named(const std::string& common_name) {
 }
 
 std::uint32_t accept(net::Connection& connection, const Context& context) {
+  // A client that gave up while its connection waited to be accepted (a sequential
+  // server busy with the others) left its ClientHello behind: answering it would cost a
+  // signature and a key exchange, then meet the close. Under a long queue of such
+  // connections, that waste is what would make the queue longer still.
+  if (peer_has_shut_down(connection)) {
+    throw net::PeerClosed("TLS handshake with " + connection.peer() + ": the peer left before its turn");
+  }
   Ssl ssl(SSL_new(context.get()), &SSL_free);
   if (!ssl) throw TlsError("start TLS with " + connection.peer() + ": " + openssl_reasons());
   attach(connection, ssl.get());
