@@ -347,8 +347,7 @@ void LotterySession::on(const protocol::WinnersQuery& query) {
   // ways, within the frame timeout like any other exchange, however slowly the peer
   // answers our close_notify.
   {
-    std::optional<net::DeadlineGuard> end_deadline;
-    if (const auto timeout = channel_.frame_timeout()) end_deadline.emplace(channel_.connection(), *timeout, "close_notify");
+    const net::DeadlineGuard end_deadline(channel_.connection(), channel_.frame_timeout(), "close_notify");
     channel_.connection().return_to_plain();
   }
   settings_.hand_over_until_draw(*agency_, channel_.connection());

@@ -188,8 +188,7 @@ bool Server::serve_here(net::Connection& connection) {
 }
 
 bool Server::serve_in_child(net::Connection& connection) {
-  take_reports();
-  if (sys::signals::consume_child_exited()) reap();
+  // wait_for_connection() has just taken the reports and reaped: the counts are today's.
   if (const auto why = admission_.refusal(connection.peer(), children_.running())) {
     refuse(connection, *why);
     return false;

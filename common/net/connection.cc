@@ -81,10 +81,12 @@ void Connection::wait(short events, const char* doing) {
   }
 }
 
-DeadlineGuard::DeadlineGuard(Connection& connection, std::chrono::milliseconds budget, const char* bounds)
+DeadlineGuard::DeadlineGuard(Connection& connection, std::optional<std::chrono::milliseconds> budget,
+                             const char* bounds)
     : connection_(connection), saved_(connection.deadline_) {
-  const auto at = std::chrono::steady_clock::now() + budget;
-  if (!saved_ || at < saved_->at) connection_.deadline_ = Connection::Deadline{at, budget, bounds};
+  if (!budget) return;
+  const auto at = std::chrono::steady_clock::now() + *budget;
+  if (!saved_ || at < saved_->at) connection_.deadline_ = Connection::Deadline{at, *budget, bounds};
 }
 
 // The shutdown flag is checked before every attempt, so a peer that never lets the

@@ -127,7 +127,8 @@ class Connection {
 // REQUIRES: the connection outlives the guard, and guards of one connection nest.
 class DeadlineGuard {
  public:
-  DeadlineGuard(Connection& connection, std::chrono::milliseconds budget, const char* bounds);
+  // Without a budget (nullopt) the guard changes nothing.
+  DeadlineGuard(Connection& connection, std::optional<std::chrono::milliseconds> budget, const char* bounds);
   ~DeadlineGuard() { connection_.deadline_ = saved_; }
   DeadlineGuard(const DeadlineGuard&) = delete;
   DeadlineGuard& operator=(const DeadlineGuard&) = delete;

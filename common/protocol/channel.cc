@@ -10,8 +10,7 @@ namespace tp0::protocol {
 
 void Channel::flush() {
   if (out_.empty()) return;
-  std::optional<net::DeadlineGuard> send_deadline;
-  if (frame_timeout_) send_deadline.emplace(connection_, *frame_timeout_, "send");
+  const net::DeadlineGuard send_deadline(connection_, frame_timeout_, "send");
   connection_.write_all(out_);
   out_.clear();
 }

@@ -56,8 +56,7 @@ bool FrameReader::has_frame() const {
 std::optional<std::span<const std::byte>> FrameReader::next(net::Connection& connection,
                                                              std::optional<std::chrono::milliseconds> frame_timeout) {
   if (!fill(connection, 1, /*end_allowed=*/true)) return std::nullopt;
-  std::optional<net::DeadlineGuard> frame_deadline;
-  if (frame_timeout && !has_frame()) frame_deadline.emplace(connection, *frame_timeout, "frame");
+  const net::DeadlineGuard frame_deadline(connection, has_frame() ? std::nullopt : frame_timeout, "frame");
   fill(connection, kFrameHeaderBytes, /*end_allowed=*/false);
   const std::uint32_t length = coding::get_big_endian<std::uint32_t>(buffer_.data() + begin_);
   if (length == 0 || length > kMaxBodyBytes) {
