@@ -11,7 +11,7 @@
 #include "common/tls/credentials.h"
 #include "config/config_error.h"
 #include "config/environment.h"
-#include "server/storage/durability.h"
+#include "config/durability.h"
 
 namespace tp0::config {
 
