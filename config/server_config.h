@@ -99,4 +99,8 @@ struct ServerConfig {
 // Throws ConfigError naming the file (unreadable, malformed or too long line) or the setting.
 ServerConfig load_server_config(const std::string& ini_path, const Environment& env);
 
+// The line the server logs at start: "action: config | result: success | port: 12345 |
+// listen_backlog: 5 | logging_level: DEBUG".
+logging::Event config_line(const ServerConfig& config);
+
 }  // namespace tp0::config
