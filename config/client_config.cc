@@ -31,6 +31,7 @@ std::string host_and_port(const Name& name, const std::string& text) {
   return text;
 }
 
+using settings::choice;
 using settings::duration;
 using settings::logged;
 using settings::setting;
@@ -43,12 +44,13 @@ constexpr Setting<Config> kSettings[] = {
     logged<&Config::server_address, &host_and_port>({"server.address", "CLI_SERVER_ADDRESS"}, "server_address"),
     setting<&Config::server_patience, &duration<kMillisecond>>({"server.patience", "CLI_SERVER_PATIENCE"}),
     setting<&Config::server_timeout, &duration<kMillisecond>>({"server.timeout", "CLI_SERVER_TIMEOUT"}),
-    setting<&Config::server_draw_timeout, &duration<kMillisecond>>({"server.drawTimeout", "CLI_SERVER_DRAWTIMEOUT"}),
+    setting<&Config::server_draw_timeout, &duration<kMillisecond>>(
+        {"server.drawTimeout", "CLI_SERVER_DRAWTIMEOUT"}),
     logged<&Config::loop_amount, &whole_number<0, kMaxUint32>>({"loop.amount", "CLI_LOOP_AMOUNT"}, "loop_amount"),
     logged<&Config::loop_period, &duration<0>>({"loop.period", "CLI_LOOP_PERIOD"}, "loop_period"),
-    logged<&Config::log_level, &settings::choice<logging::kLevelNames>>({"log.level", "CLI_LOG_LEVEL"}, "log_level"),
+    logged<&Config::log_level, &choice<logging::kLevelNames>>({"log.level", "CLI_LOG_LEVEL"}, "log_level"),
     setting<&Config::batch_max_amount, &whole_number<1, kMaxUint32>>({"batch.maxAmount", "CLI_BATCH_MAXAMOUNT"}),
-    setting<&Config::mode, &settings::choice<kModeNames>>({"mode", "CLI_MODE"}),
+    setting<&Config::mode, &choice<kModeNames>>({"mode", "CLI_MODE"}),
     setting<&Config::data_file, &settings::non_empty_text>({"data.file", "CLI_DATA_FILE"}),
     setting<&Config::winners_log_delay, &duration<0>>({"winners.logDelay", "CLI_WINNERS_LOGDELAY"}),
 };
@@ -125,6 +127,8 @@ ClientConfig load_client_config(const std::string& yaml_path, const Environment&
   return config;
 }
 
-logging::Event config_line(const ClientConfig& config) { return settings::config_line<ClientConfig>(config, kSettings); }
+logging::Event config_line(const ClientConfig& config) {
+  return settings::config_line<ClientConfig>(config, kSettings);
+}
 
 }  // namespace tp0::config

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <limits>
 #include <map>
 #include <optional>
@@ -30,14 +31,6 @@ constexpr char kSection[] = "DEFAULT";
 // inih reads each line into a buffer of INI_MAX_LINE bytes: a longer line would be cut,
 // its value truncated and the rest parsed as a line of its own.
 constexpr std::size_t kMaxIniLine = INI_MAX_LINE - 1;
-
-std::string to_upper(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) {
-    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
-  }
-  return out;
-}
 
 // `text` without the spaces and tabs at either end.
 std::string_view trim_blanks(std::string_view text) {
@@ -112,13 +105,17 @@ constexpr Setting<Config> kSettings[] = {
     setting<&Config::durability, &choice<kDurabilityNames>>({"SERVER_DURABILITY"}),
 };
 
-constexpr settings::TlsNames kTlsNames{{"SERVER_TLS"}, {"SERVER_TLS_CERT"}, {"SERVER_TLS_KEY"}, {"SERVER_TLS_CA"}};
+constexpr settings::TlsNames kTlsNames{
+    {"SERVER_TLS"}, {"SERVER_TLS_CERT"}, {"SERVER_TLS_KEY"}, {"SERVER_TLS_CA"}};
 
 // inih callback: keeps the [DEFAULT] entries, keyed by upper-cased name. A repeated key
 // keeps its last value.
 int collect_default_entry(void* user, const char* section, const char* name, const char* value) {
   if (std::string_view(section) == kSection) {
-    (*static_cast<std::map<std::string, std::string>*>(user))[to_upper(name)] = value;
+    std::string key(name);
+    std::transform(key.begin(), key.end(), key.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+    (*static_cast<std::map<std::string, std::string>*>(user))[key] = value;
   }
   return 1;
 }
@@ -173,8 +170,9 @@ ServerConfig load_server_config(const std::string& ini_path, const Environment& 
   if (sources.lookup(kAgencyIds)) {
     const auto listed = static_cast<std::uint32_t>(config.agency_ids.size());
     if (sources.lookup(kAgencies) && config.agencies != listed) {
-      settings::fail(kAgencyIds, "lists " + std::to_string(listed) + " agencies but " + std::string(kAgencies.key) +
-                                     " is " + std::to_string(config.agencies) + ": the two disagree");
+      settings::fail(kAgencyIds, "lists " + std::to_string(listed) + " agencies but " +
+                                     std::string(kAgencies.key) + " is " + std::to_string(config.agencies) +
+                                     ": the two disagree");
     }
     config.agencies = listed;
   } else {
@@ -182,13 +180,16 @@ ServerConfig load_server_config(const std::string& ini_path, const Environment& 
     for (std::uint32_t id = 1; id <= config.agencies; ++id) config.agency_ids.push_back(id);
   }
   config.tls = settings::read_tls(sources, kTlsNames, config.mode == ServerMode::kLottery, *config.tls);
-  if (config.mode == ServerMode::kLottery && config.concurrency == Concurrency::kProcess && config.max_children < 2) {
+  const bool has_waiting_room = config.mode == ServerMode::kLottery && config.concurrency == Concurrency::kProcess;
+  if (has_waiting_room && config.max_children < 2) {
     settings::fail(kMaxChildren, "must be at least 2 for a process lottery server: one child holds the "
                                  "connections waiting for the draw");
   }
   return config;
 }
 
-logging::Event config_line(const ServerConfig& config) { return settings::config_line<ServerConfig>(config, kSettings); }
+logging::Event config_line(const ServerConfig& config) {
+  return settings::config_line<ServerConfig>(config, kSettings);
+}
 
 }  // namespace tp0::config

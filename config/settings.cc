@@ -124,13 +124,14 @@ std::optional<tls::Credentials> read_tls(const Sources& sources, const TlsNames&
   const std::optional<std::string> switch_text = sources.lookup(names.on);
   const bool on = !switch_text || parse_choice(names.on, *switch_text, kOnOff) == 1;
   if (!speaks_tls || !on) return std::nullopt;
-  for (auto [name, path] : {std::pair{&names.certificate, &defaults.certificate}, std::pair{&names.key, &defaults.key},
-                            std::pair{&names.authority, &defaults.authority}}) {
-    if (auto text = sources.lookup(*name)) *path = std::move(*text);
-    const sys::UniqueFd fd(sys::retry_on_eintr([&] { return ::open(path->c_str(), O_RDONLY | O_CLOEXEC); }));
-    if (!fd) fail(*name, "cannot read " + quote(*path) + ": " + std::strerror(errno));
+  const std::pair<const Name&, std::string&> files[] = {
+      {names.certificate, defaults.certificate}, {names.key, defaults.key}, {names.authority, defaults.authority}};
+  for (const auto& [name, path] : files) {
+    if (auto text = sources.lookup(name)) path = std::move(*text);
+    const sys::UniqueFd fd(sys::retry_on_eintr([&] { return ::open(path.c_str(), O_RDONLY | O_CLOEXEC); }));
+    if (!fd) fail(name, "cannot read " + quote(path) + ": " + std::strerror(errno));
     struct stat status {};
-    if (::fstat(fd.get(), &status) == 0 && !S_ISREG(status.st_mode)) fail(*name, quote(*path) + " is not a file");
+    if (::fstat(fd.get(), &status) == 0 && !S_ISREG(status.st_mode)) fail(name, quote(path) + " is not a file");
   }
   return defaults;
 }

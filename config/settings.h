@@ -119,7 +119,8 @@ void store(typename MemberOf<decltype(kMember)>::Config& config, const Name& nam
 }
 
 template <auto kMember>
-void log_member(logging::Event& event, std::string_view key, const typename MemberOf<decltype(kMember)>::Config& config) {
+void log_member(logging::Event& event, std::string_view key,
+                const typename MemberOf<decltype(kMember)>::Config& config) {
   const auto& value = config.*kMember;
   if constexpr (std::is_same_v<std::decay_t<decltype(value)>, logging::Level>) {
     event.with(key, logging::level_name(value));
