@@ -105,22 +105,19 @@ struct Setting {
   bool required;
 };
 
-template <typename Member>
-struct MemberOf;
+// The class kMember is a member of.
 template <typename Owner, typename Value>
-struct MemberOf<Value Owner::*> {
-  using Config = Owner;
-  using Type = Value;
-};
+Owner owner_of(Value Owner::*);
+template <auto kMember>
+using OwnerOf = decltype(owner_of(kMember));
 
 template <auto kMember, auto kParse>
-void store(typename MemberOf<decltype(kMember)>::Config& config, const Name& name, const std::string& text) {
-  config.*kMember = static_cast<typename MemberOf<decltype(kMember)>::Type>(kParse(name, text));
+void store(OwnerOf<kMember>& config, const Name& name, const std::string& text) {
+  config.*kMember = static_cast<std::remove_reference_t<decltype(config.*kMember)>>(kParse(name, text));
 }
 
 template <auto kMember>
-void log_member(logging::Event& event, std::string_view key,
-                const typename MemberOf<decltype(kMember)>::Config& config) {
+void log_member(logging::Event& event, std::string_view key, const OwnerOf<kMember>& config) {
   const auto& value = config.*kMember;
   if constexpr (std::is_same_v<std::decay_t<decltype(value)>, logging::Level>) {
     event.with(key, logging::level_name(value));
@@ -133,13 +130,13 @@ void log_member(logging::Event& event, std::string_view key,
 
 // The row of the member kMember, whose text kParse parses.
 template <auto kMember, auto kParse>
-constexpr Setting<typename MemberOf<decltype(kMember)>::Config> setting(Name name) {
+constexpr Setting<OwnerOf<kMember>> setting(Name name) {
   return {name, &store<kMember, kParse>, {}, nullptr, false};
 }
 
 // The same row, shown in the `config` line as `logged_as`.
 template <auto kMember, auto kParse>
-constexpr Setting<typename MemberOf<decltype(kMember)>::Config> logged(Name name, std::string_view logged_as) {
+constexpr Setting<OwnerOf<kMember>> logged(Name name, std::string_view logged_as) {
   return {name, &store<kMember, kParse>, logged_as, &log_member<kMember>, false};
 }
 
