@@ -17,6 +17,7 @@
 #include "common/sys/file_io.h"
 #include "common/sys/system_error.h"
 #include "common/sys/unique_fd.h"
+#include "tests/support/listener.h"
 
 namespace tp0::bench {
 namespace {
@@ -59,7 +60,7 @@ net::Connection accept_one(net::TcpListener& listener) {
   while (true) {
     pollfd ready{listener.fd(), POLLIN, 0};
     if (::poll(&ready, 1, -1) == -1 && errno != EINTR) throw sys::last_error("poll the floor's listener");
-    if (auto connection = listener.accept()) return std::move(*connection);
+    if (auto connection = testing::accept_or_throw(listener)) return std::move(*connection);
   }
 }
 

@@ -6,7 +6,6 @@
 #include "client/lottery_client.h"
 #include "common/logging/logging.h"
 #include "common/net/errors.h"
-#include "config/duration.h"
 
 namespace tp0::client {
 namespace {
@@ -38,12 +37,7 @@ int run_mode(Client& client, const config::ClientConfig& config, Mode mode) {
 }  // namespace
 
 int run_client(const config::ClientConfig& config) {
-  logging::info(Event("config", Result::kSuccess)
-                    .with("client_id", config.id)
-                    .with("server_address", config.server_address)
-                    .with("loop_amount", config.loop_amount)
-                    .with("loop_period", config::format_duration(config.loop_period))
-                    .with("log_level", logging::level_name(config.log_level)));
+  logging::info(config::config_line(config));
   if (config.mode == ClientMode::kEcho) {
     EchoClient client(config);
     return run_mode(client, config, [&] { client.run(); });

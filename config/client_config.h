@@ -85,4 +85,8 @@ struct ClientConfig {
 // setting (missing, wrong type or value).
 ClientConfig load_client_config(const std::string& yaml_path, const Environment& env);
 
+// The line the client logs at start: "action: config | result: success | client_id: 1 |
+// server_address: server:12345 | loop_amount: 5 | loop_period: 100ms | log_level: DEBUG".
+logging::Event config_line(const ClientConfig& config);
+
 }  // namespace tp0::config

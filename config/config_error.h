@@ -2,6 +2,7 @@
 
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 namespace tp0::config {
 
@@ -11,7 +12,7 @@ namespace tp0::config {
 // the file as a whole (unreadable, not valid YAML or INI).
 class ConfigError : public std::runtime_error {
  public:
-  ConfigError(std::string key, const std::string& message);
+  ConfigError(std::string key, const std::string& message) : std::runtime_error(message), key_(std::move(key)) {}
 
   const std::string& key() const { return key_; }
 

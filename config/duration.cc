@@ -1,7 +1,10 @@
 #include "config/duration.h"
 
+#include <algorithm>
 #include <cstdint>
+#include <iterator>
 #include <stdexcept>
+#include <utility>
 
 namespace tp0::config {
 namespace {
@@ -33,71 +36,46 @@ constexpr Unit kUnits[] = {
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
-std::uint64_t digit_value(char c) { return static_cast<std::uint64_t>(c - '0'); }
-
 [[noreturn]] void reject(std::string_view text, const std::string& reason) {
   throw std::invalid_argument("invalid duration \"" + std::string(text) + "\": " + reason);
 }
-
-[[noreturn]] void reject_overflow(std::string_view text) { reject(text, "out of range"); }
 
 // One "<number><unit>" component at the front of `rest`, consumed. Returns its magnitude
 // in nanoseconds, at most kMagnitudeLimit.
 std::uint64_t take_component(std::string_view text, std::string_view& rest) {
   std::uint64_t whole = 0;
-  bool has_whole = false;
-  while (!rest.empty() && is_digit(rest.front())) {
-    if (whole > kMagnitudeLimit / 10) reject_overflow(text);
-    whole = whole * 10 + digit_value(rest.front());
-    if (whole > kMagnitudeLimit) reject_overflow(text);
-    has_whole = true;
-    rest.remove_prefix(1);
-  }
-
-  // Fraction digits beyond what fits are read but ignored: they are below a nanosecond.
   std::uint64_t fraction = 0;
-  double fraction_scale = 1;
-  bool has_fraction = false;
+  std::uint64_t scale = 1;  // fraction / scale is the fraction's value
+  std::size_t digits = 0;
+  for (; !rest.empty() && is_digit(rest.front()); rest.remove_prefix(1), ++digits) {
+    const auto digit = static_cast<std::uint64_t>(rest.front() - '0');
+    if (whole > (kMagnitudeLimit - digit) / 10) reject(text, "out of range");
+    whole = whole * 10 + digit;
+  }
   if (!rest.empty() && rest.front() == '.') {
-    rest.remove_prefix(1);
-    bool saturated = false;
-    while (!rest.empty() && is_digit(rest.front())) {
-      has_fraction = true;
-      if (!saturated && fraction <= (kMagnitudeLimit - 1) / 10 &&
-          fraction * 10 + digit_value(rest.front()) <= kMagnitudeLimit) {
-        fraction = fraction * 10 + digit_value(rest.front());
-        fraction_scale *= 10;
-      } else {
-        saturated = true;
-      }
-      rest.remove_prefix(1);
+    // Fraction digits beyond what fits are read but ignored: they are below a nanosecond.
+    for (rest.remove_prefix(1); !rest.empty() && is_digit(rest.front()); rest.remove_prefix(1), ++digits) {
+      if (scale > kMagnitudeLimit / 10) continue;
+      fraction = fraction * 10 + static_cast<std::uint64_t>(rest.front() - '0');
+      scale *= 10;
     }
   }
-  if (!has_whole && !has_fraction) reject(text, "expected a number");
+  if (digits == 0) reject(text, "expected a number");
 
-  std::size_t unit_length = 0;
-  while (unit_length < rest.size() && rest[unit_length] != '.' && !is_digit(rest[unit_length])) {
-    ++unit_length;
-  }
-  if (unit_length == 0) reject(text, "missing unit");
-  const std::string_view unit_name = rest.substr(0, unit_length);
-  rest.remove_prefix(unit_length);
+  const std::size_t length = std::min(rest.find_first_of(".0123456789"), rest.size());
+  if (length == 0) reject(text, "missing unit");
+  const std::string_view name = rest.substr(0, length);
+  rest.remove_prefix(length);
+  const Unit* unit = std::find_if(std::begin(kUnits), std::end(kUnits), [&](const Unit& u) { return u.name == name; });
+  if (unit == std::end(kUnits)) reject(text, "unknown unit \"" + std::string(name) + "\"");
 
-  const Unit* unit = nullptr;
-  for (const Unit& candidate : kUnits) {
-    if (candidate.name == unit_name) unit = &candidate;
-  }
-  if (unit == nullptr) reject(text, "unknown unit \"" + std::string(unit_name) + "\"");
-
-  if (whole > kMagnitudeLimit / unit->nanoseconds) reject_overflow(text);
-  std::uint64_t magnitude = whole * unit->nanoseconds;
-  if (fraction > 0) {
-    // fraction / fraction_scale < 1, so this adds less than one unit (at most an hour).
-    const double scaled = static_cast<double>(fraction) *
-                          (static_cast<double>(unit->nanoseconds) / fraction_scale);
-    magnitude += static_cast<std::uint64_t>(scaled);
-    if (magnitude > kMagnitudeLimit) reject_overflow(text);
-  }
+  if (whole > kMagnitudeLimit / unit->nanoseconds) reject(text, "out of range");
+  // fraction / scale < 1, so this adds less than one unit (at most an hour).
+  const std::uint64_t magnitude =
+      whole * unit->nanoseconds + static_cast<std::uint64_t>(static_cast<double>(fraction) *
+                                                             (static_cast<double>(unit->nanoseconds) /
+                                                              static_cast<double>(scale)));
+  if (magnitude > kMagnitudeLimit) reject(text, "out of range");
   return magnitude;
 }
 
@@ -131,7 +109,7 @@ std::chrono::nanoseconds parse_duration(std::string_view text) {
   std::uint64_t total = 0;
   while (!rest.empty()) {
     const std::uint64_t component = take_component(text, rest);
-    if (component > kMagnitudeLimit - total) reject_overflow(text);
+    if (component > kMagnitudeLimit - total) reject(text, "out of range");
     total += component;
   }
 
@@ -139,7 +117,7 @@ std::chrono::nanoseconds parse_duration(std::string_view text) {
     if (total == kMagnitudeLimit) return std::chrono::nanoseconds::min();
     return std::chrono::nanoseconds(-static_cast<std::int64_t>(total));
   }
-  if (total == kMagnitudeLimit) reject_overflow(text);
+  if (total == kMagnitudeLimit) reject(text, "out of range");
   return std::chrono::nanoseconds(static_cast<std::int64_t>(total));
 }
 
@@ -153,17 +131,11 @@ std::string format_duration(std::chrono::nanoseconds duration) {
   std::string out = count < 0 ? "-" : "";
   if (magnitude < kSecond) {
     // The largest unit that keeps the integer part nonzero.
-    if (magnitude < kMicrosecond) {
-      append_decimal(out, magnitude, 1);
-      out += "ns";
-    } else if (magnitude < kMillisecond) {
-      append_decimal(out, magnitude, kMicrosecond);
-      out += "\xC2\xB5s";
-    } else {
-      append_decimal(out, magnitude, kMillisecond);
-      out += "ms";
-    }
-    return out;
+    const auto [unit, name] = magnitude < kMicrosecond   ? std::pair{std::uint64_t{1}, "ns"}
+                              : magnitude < kMillisecond ? std::pair{kMicrosecond, "\xC2\xB5s"}
+                                                         : std::pair{kMillisecond, "ms"};
+    append_decimal(out, magnitude, unit);
+    return out + name;
   }
 
   const std::uint64_t hours = magnitude / kHour;

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <limits>
 #include <map>
 #include <optional>
@@ -15,29 +16,7 @@ namespace tp0::config {
 namespace {
 
 using settings::Name;
-
-constexpr Name kPort{"SERVER_PORT", "SERVER_PORT"};
-constexpr Name kIp{"SERVER_IP", "SERVER_IP"};
-constexpr Name kListenBacklog{"SERVER_LISTEN_BACKLOG", "SERVER_LISTEN_BACKLOG"};
-constexpr Name kLoggingLevel{"LOGGING_LEVEL", "LOGGING_LEVEL"};
-constexpr Name kMode{"SERVER_MODE", "SERVER_MODE"};
-constexpr Name kConcurrency{"SERVER_CONCURRENCY", "SERVER_CONCURRENCY"};
-constexpr Name kAgencies{"SERVER_AGENCIES", "SERVER_AGENCIES"};
-constexpr Name kAgencyIds{"SERVER_AGENCY_IDS", "SERVER_AGENCY_IDS"};
-constexpr Name kStoragePath{"STORAGE_FILEPATH", "STORAGE_FILEPATH"};
-constexpr Name kIdleTimeout{"SERVER_IDLE_TIMEOUT", "SERVER_IDLE_TIMEOUT"};
-constexpr Name kMaxChildren{"SERVER_MAX_CHILDREN", "SERVER_MAX_CHILDREN"};
-constexpr Name kHelloTimeout{"SERVER_HELLO_TIMEOUT", "SERVER_HELLO_TIMEOUT"};
-constexpr Name kFrameTimeout{"SERVER_FRAME_TIMEOUT", "SERVER_FRAME_TIMEOUT"};
-constexpr Name kMaxBetsPerAgency{"SERVER_MAX_BETS_PER_AGENCY", "SERVER_MAX_BETS_PER_AGENCY"};
-constexpr Name kMaxIntroductionsPerAddress{"SERVER_MAX_INTRODUCTIONS_PER_ADDRESS",
-                                           "SERVER_MAX_INTRODUCTIONS_PER_ADDRESS"};
-constexpr Name kRound{"SERVER_ROUND", "SERVER_ROUND"};
-constexpr Name kDurability{"SERVER_DURABILITY", "SERVER_DURABILITY"};
-constexpr Name kTls{"SERVER_TLS", "SERVER_TLS"};
-constexpr Name kTlsCert{"SERVER_TLS_CERT", "SERVER_TLS_CERT"};
-constexpr Name kTlsKey{"SERVER_TLS_KEY", "SERVER_TLS_KEY"};
-constexpr Name kTlsCa{"SERVER_TLS_CA", "SERVER_TLS_CA"};
+using settings::Setting;
 
 // Each enumeration's names, in the order of its enumerators.
 constexpr std::array<std::string_view, 2> kServerModeNames{"echo", "lottery"};
@@ -52,14 +31,6 @@ constexpr char kSection[] = "DEFAULT";
 // inih reads each line into a buffer of INI_MAX_LINE bytes: a longer line would be cut,
 // its value truncated and the rest parsed as a line of its own.
 constexpr std::size_t kMaxIniLine = INI_MAX_LINE - 1;
-
-std::string to_upper(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) {
-    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
-  }
-  return out;
-}
 
 // `text` without the spaces and tabs at either end.
 std::string_view trim_blanks(std::string_view text) {
@@ -94,11 +65,57 @@ std::vector<std::uint32_t> parse_agency_ids(const Name& name, const std::string&
   return ids;
 }
 
+// A Go duration > 0, rounded up to whole milliseconds, so never to zero.
+std::chrono::milliseconds positive_milliseconds(const Name& name, const std::string& text) {
+  return std::chrono::ceil<std::chrono::milliseconds>(
+      settings::parse_duration_at_least(name, text, std::chrono::nanoseconds(1)));
+}
+
+constexpr std::uint64_t kMaxUint32 = std::numeric_limits<std::uint32_t>::max();
+constexpr Name kAgencies{"SERVER_AGENCIES"};
+constexpr Name kAgencyIds{"SERVER_AGENCY_IDS"};
+constexpr Name kMaxChildren{"SERVER_MAX_CHILDREN"};
+
+using settings::choice;
+using settings::logged;
+using settings::setting;
+using settings::whole_number;
+using Config = ServerConfig;
+
+// In the order the `config` line shows them and their errors are found.
+constexpr Setting<Config> kSettings[] = {
+    logged<&Config::port, &whole_number<0, 65535>>({"SERVER_PORT"}, "port"),
+    setting<&Config::ip, &settings::non_empty_text>({"SERVER_IP"}),
+    logged<&Config::listen_backlog, &whole_number<1, std::numeric_limits<int>::max()>>({"SERVER_LISTEN_BACKLOG"},
+                                                                                        "listen_backlog"),
+    logged<&Config::logging_level, &choice<logging::kLevelNames>>({"LOGGING_LEVEL"}, "logging_level"),
+    setting<&Config::mode, &choice<kServerModeNames>>({"SERVER_MODE"}),
+    setting<&Config::concurrency, &choice<kConcurrencyNames>>({"SERVER_CONCURRENCY"}),
+    setting<&Config::agencies, &whole_number<0, kMaxAgencyIds>>(kAgencies),
+    setting<&Config::agency_ids, &parse_agency_ids>(kAgencyIds),
+    setting<&Config::storage_path, &settings::non_empty_text>({"STORAGE_FILEPATH"}),
+    setting<&Config::idle_timeout, &positive_milliseconds>({"SERVER_IDLE_TIMEOUT"}),
+    setting<&Config::hello_timeout, &positive_milliseconds>({"SERVER_HELLO_TIMEOUT"}),
+    setting<&Config::frame_timeout, &positive_milliseconds>({"SERVER_FRAME_TIMEOUT"}),
+    setting<&Config::max_children, &whole_number<1, kMaxUint32>>(kMaxChildren),
+    setting<&Config::max_introductions_per_address, &whole_number<1, kMaxUint32>>(
+        {"SERVER_MAX_INTRODUCTIONS_PER_ADDRESS"}),
+    setting<&Config::max_bets_per_agency, &whole_number<1, kMaxUint32>>({"SERVER_MAX_BETS_PER_AGENCY"}),
+    setting<&Config::round, &choice<kRoundStartNames>>({"SERVER_ROUND"}),
+    setting<&Config::durability, &choice<kDurabilityNames>>({"SERVER_DURABILITY"}),
+};
+
+constexpr settings::TlsNames kTlsNames{
+    {"SERVER_TLS"}, {"SERVER_TLS_CERT"}, {"SERVER_TLS_KEY"}, {"SERVER_TLS_CA"}};
+
 // inih callback: keeps the [DEFAULT] entries, keyed by upper-cased name. A repeated key
 // keeps its last value.
 int collect_default_entry(void* user, const char* section, const char* name, const char* value) {
   if (std::string_view(section) == kSection) {
-    (*static_cast<std::map<std::string, std::string>*>(user))[to_upper(name)] = value;
+    std::string key(name);
+    std::transform(key.begin(), key.end(), key.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+    (*static_cast<std::map<std::string, std::string>*>(user))[key] = value;
   }
   return 1;
 }
@@ -133,23 +150,6 @@ std::map<std::string, std::string> parse_ini_file(const std::string& path) {
   return entries;
 }
 
-// Where the server's settings come from: the environment first, then the INI file.
-class Sources {
- public:
-  Sources(std::map<std::string, std::string> file, const Environment& env)
-      : file_(std::move(file)), env_(env) {}
-
-  std::optional<std::string> lookup(const Name& name) const {
-    if (auto value = env_(std::string(name.env)); value && !value->empty()) return value;
-    if (const auto it = file_.find(std::string(name.key)); it != file_.end()) return it->second;
-    return std::nullopt;
-  }
-
- private:
-  std::map<std::string, std::string> file_;
-  const Environment& env_;
-};
-
 }  // namespace
 
 std::string_view to_string(ServerMode mode) { return kServerModeNames.at(static_cast<std::size_t>(mode)); }
@@ -159,99 +159,37 @@ std::string_view to_string(Concurrency concurrency) {
 }
 
 ServerConfig load_server_config(const std::string& ini_path, const Environment& env) {
-  const Sources sources(parse_ini_file(ini_path), env);
+  const settings::Sources sources(
+      [entries = parse_ini_file(ini_path)](const Name& name) -> std::optional<std::string> {
+        if (const auto it = entries.find(std::string(name.key)); it != entries.end()) return it->second;
+        return std::nullopt;
+      },
+      env);
   ServerConfig config;
-
-  if (auto text = sources.lookup(kPort)) {
-    config.port = static_cast<std::uint16_t>(settings::parse_integer(kPort, *text, 0, 65535));
-  }
-  if (auto text = sources.lookup(kIp)) config.ip = settings::require_non_empty(kIp, *text);
-  if (auto text = sources.lookup(kListenBacklog)) {
-    config.listen_backlog = static_cast<int>(
-        settings::parse_integer(kListenBacklog, *text, 1, std::numeric_limits<int>::max()));
-  }
-  if (auto text = sources.lookup(kLoggingLevel)) {
-    config.logging_level = settings::parse_log_level(kLoggingLevel, *text);
-  }
-  if (auto text = sources.lookup(kMode)) {
-    config.mode = static_cast<ServerMode>(settings::parse_choice(kMode, *text, kServerModeNames));
-  }
-  if (auto text = sources.lookup(kConcurrency)) {
-    config.concurrency = static_cast<Concurrency>(settings::parse_choice(kConcurrency, *text, kConcurrencyNames));
-  }
-  const std::optional<std::string> agencies_text = sources.lookup(kAgencies);
-  if (agencies_text) {
-    config.agencies = static_cast<std::uint32_t>(
-        settings::parse_integer(kAgencies, *agencies_text, 0, kMaxAgencyIds));
-  }
-  if (auto text = sources.lookup(kAgencyIds)) {
-    config.agency_ids = parse_agency_ids(kAgencyIds, *text);
+  settings::read<ServerConfig>(config, kSettings, sources);
+  if (sources.lookup(kAgencyIds)) {
     const auto listed = static_cast<std::uint32_t>(config.agency_ids.size());
-    if (agencies_text && config.agencies != listed) {
+    if (sources.lookup(kAgencies) && config.agencies != listed) {
       settings::fail(kAgencyIds, "lists " + std::to_string(listed) + " agencies but " +
-                                     std::string(kAgencies.key) + " is " +
-                                     std::to_string(config.agencies) + ": the two disagree");
+                                     std::string(kAgencies.key) + " is " + std::to_string(config.agencies) +
+                                     ": the two disagree");
     }
     config.agencies = listed;
   } else {
     config.agency_ids.clear();
     for (std::uint32_t id = 1; id <= config.agencies; ++id) config.agency_ids.push_back(id);
   }
-  if (auto text = sources.lookup(kStoragePath)) {
-    config.storage_path = settings::require_non_empty(kStoragePath, *text);
-  }
-  if (auto text = sources.lookup(kIdleTimeout)) {
-    const auto timeout =
-        settings::parse_duration_at_least(kIdleTimeout, *text, std::chrono::nanoseconds(1));
-    config.idle_timeout = std::chrono::ceil<std::chrono::milliseconds>(timeout);
-  }
-  if (auto text = sources.lookup(kHelloTimeout)) {
-    const auto timeout =
-        settings::parse_duration_at_least(kHelloTimeout, *text, std::chrono::nanoseconds(1));
-    config.hello_timeout = std::chrono::ceil<std::chrono::milliseconds>(timeout);
-  }
-  if (auto text = sources.lookup(kFrameTimeout)) {
-    const auto timeout =
-        settings::parse_duration_at_least(kFrameTimeout, *text, std::chrono::nanoseconds(1));
-    config.frame_timeout = std::chrono::ceil<std::chrono::milliseconds>(timeout);
-  }
-  if (auto text = sources.lookup(kMaxChildren)) {
-    config.max_children = static_cast<std::uint32_t>(
-        settings::parse_integer(kMaxChildren, *text, 1, std::numeric_limits<std::uint32_t>::max()));
-  }
-  if (auto text = sources.lookup(kMaxIntroductionsPerAddress)) {
-    config.max_introductions_per_address = static_cast<std::uint32_t>(settings::parse_integer(
-        kMaxIntroductionsPerAddress, *text, 1, std::numeric_limits<std::uint32_t>::max()));
-  }
-  if (auto text = sources.lookup(kMaxBetsPerAgency)) {
-    config.max_bets_per_agency = static_cast<std::uint32_t>(
-        settings::parse_integer(kMaxBetsPerAgency, *text, 1, std::numeric_limits<std::uint32_t>::max()));
-  }
-  if (auto text = sources.lookup(kRound)) {
-    config.round = static_cast<RoundStart>(settings::parse_choice(kRound, *text, kRoundStartNames));
-  }
-  if (auto text = sources.lookup(kDurability)) {
-    config.durability = static_cast<Durability>(settings::parse_choice(kDurability, *text, kDurabilityNames));
-  }
-  // Checked in every mode, like any setting, though only the lottery speaks TLS.
-  const auto tls_text = sources.lookup(kTls);
-  const bool tls_on = !tls_text || settings::parse_on_off(kTls, *tls_text);
-  if (config.mode == ServerMode::kLottery && tls_on) {
-    tls::Credentials& files = *config.tls;
-    if (auto text = sources.lookup(kTlsCert)) files.certificate = *text;
-    if (auto text = sources.lookup(kTlsKey)) files.key = *text;
-    if (auto text = sources.lookup(kTlsCa)) files.authority = *text;
-    settings::require_readable_file(kTlsCert, files.certificate);
-    settings::require_readable_file(kTlsKey, files.key);
-    settings::require_readable_file(kTlsCa, files.authority);
-  } else {
-    config.tls.reset();
-  }
-  if (config.mode == ServerMode::kLottery && config.concurrency == Concurrency::kProcess && config.max_children < 2) {
+  config.tls = settings::read_tls(sources, kTlsNames, config.mode == ServerMode::kLottery, *config.tls);
+  const bool has_waiting_room = config.mode == ServerMode::kLottery && config.concurrency == Concurrency::kProcess;
+  if (has_waiting_room && config.max_children < 2) {
     settings::fail(kMaxChildren, "must be at least 2 for a process lottery server: one child holds the "
                                  "connections waiting for the draw");
   }
   return config;
+}
+
+logging::Event config_line(const ServerConfig& config) {
+  return settings::config_line<ServerConfig>(config, kSettings);
 }
 
 }  // namespace tp0::config

@@ -11,7 +11,7 @@
 #include "common/tls/credentials.h"
 #include "config/config_error.h"
 #include "config/environment.h"
-#include "server/storage/durability.h"
+#include "config/durability.h"
 
 namespace tp0::config {
 
@@ -98,5 +98,9 @@ struct ServerConfig {
 // agency ids: a longer SERVER_AGENCY_IDS goes in the environment.
 // Throws ConfigError naming the file (unreadable, malformed or too long line) or the setting.
 ServerConfig load_server_config(const std::string& ini_path, const Environment& env);
+
+// The line the server logs at start: "action: config | result: success | port: 12345 |
+// listen_backlog: 5 | logging_level: DEBUG".
+logging::Event config_line(const ServerConfig& config);
 
 }  // namespace tp0::config

@@ -27,6 +27,9 @@ bool equal_ignoring_case(std::string_view a, std::string_view b) {
                     [](char x, char y) { return to_lower(x) == to_lower(y); });
 }
 
+// What ConfigError::key() reports: the file's key, or the variable when there is none.
+std::string error_key(const Name& name) { return std::string(name.key.empty() ? name.variable : name.key); }
+
 [[noreturn]] void fail_reading(const std::string& path, int error_number) {
   throw ConfigError("", "cannot read " + path + ": " + std::strerror(error_number));
 }
@@ -34,47 +37,27 @@ bool equal_ignoring_case(std::string_view a, std::string_view b) {
 }  // namespace
 
 std::string Name::describe() const {
-  if (key.empty()) return std::string(env);
-  if (env.empty() || env == key) return std::string(key);
-  return std::string(key) + " (" + std::string(env) + ")";
+  if (key.empty()) return std::string(variable);
+  if (variable.empty()) return std::string(key);
+  return std::string(key) + " (" + std::string(variable) + ")";
 }
 
-std::string Name::error_key() const { return std::string(key.empty() ? env : key); }
-
 void fail(const Name& name, const std::string& problem) {
-  throw ConfigError(name.error_key(), "invalid setting " + name.describe() + ": " + problem);
+  throw ConfigError(error_key(name), "invalid setting " + name.describe() + ": " + problem);
 }
 
 void fail_missing(const Name& name, std::string_view detail) {
   std::string message = "missing setting " + name.describe();
   if (!detail.empty()) message += " " + std::string(detail);
-  throw ConfigError(name.error_key(), message);
+  throw ConfigError(error_key(name), message);
 }
 
-std::string quote(std::string_view text) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out = "\"";
-  for (const char c : text) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (c == '\n') {
-      out += "\\n";
-    } else if (c == '\t') {
-      out += "\\t";
-    } else if (c == '\r') {
-      out += "\\r";
-    } else if (byte < 0x20 || byte == 0x7f) {
-      out += "\\x";
-      out += kHex[byte >> 4];
-      out += kHex[byte & 0xf];
-    } else {
-      out += c;
-    }
-  }
-  out += '"';
-  return out;
+std::string quote(std::string_view text) { return "\"" + logging::escaped(text) + "\""; }
+
+std::optional<std::string> Sources::lookup(const Name& name) const {
+  if (auto value = env_(std::string(name.env())); value && !value->empty()) return value;
+  if (name.key.empty()) return std::nullopt;
+  return file_(name);
 }
 
 std::uint64_t parse_integer(const Name& name, const std::string& text, std::uint64_t min,
@@ -103,10 +86,6 @@ std::chrono::nanoseconds parse_duration_at_least(const Name& name, const std::st
   return value;
 }
 
-logging::Level parse_log_level(const Name& name, const std::string& text) {
-  return static_cast<logging::Level>(parse_choice(name, text, logging::kLevelNames));
-}
-
 std::size_t parse_choice(const Name& name, const std::string& text,
                          std::span<const std::string_view> choices) {
   std::size_t index = 0;
@@ -120,7 +99,7 @@ std::size_t parse_choice(const Name& name, const std::string& text,
   fail(name, quote(text) + " is not one of " + listed);
 }
 
-std::string require_non_empty(const Name& name, const std::string& text) {
+std::string non_empty_text(const Name& name, const std::string& text) {
   if (text.empty()) fail(name, "must not be empty");
   return text;
 }
@@ -139,17 +118,22 @@ std::optional<std::string> read_file_if_present(const std::string& path) {
   }
 }
 
-bool parse_on_off(const Name& name, const std::string& text) {
+std::optional<tls::Credentials> read_tls(const Sources& sources, const TlsNames& names, bool speaks_tls,
+                                         tls::Credentials defaults) {
   static constexpr std::array<std::string_view, 2> kOnOff{"off", "on"};
-  return parse_choice(name, text, kOnOff) == 1;
-}
-
-std::string require_readable_file(const Name& name, const std::string& path) {
-  const sys::UniqueFd fd(sys::retry_on_eintr([&] { return ::open(path.c_str(), O_RDONLY | O_CLOEXEC); }));
-  if (!fd) fail(name, "cannot read " + quote(path) + ": " + std::strerror(errno));
-  struct stat status {};
-  if (::fstat(fd.get(), &status) == 0 && !S_ISREG(status.st_mode)) fail(name, quote(path) + " is not a file");
-  return path;
+  const std::optional<std::string> switch_text = sources.lookup(names.on);
+  const bool on = !switch_text || parse_choice(names.on, *switch_text, kOnOff) == 1;
+  if (!speaks_tls || !on) return std::nullopt;
+  const std::pair<const Name&, std::string&> files[] = {
+      {names.certificate, defaults.certificate}, {names.key, defaults.key}, {names.authority, defaults.authority}};
+  for (const auto& [name, path] : files) {
+    if (auto text = sources.lookup(name)) path = std::move(*text);
+    const sys::UniqueFd fd(sys::retry_on_eintr([&] { return ::open(path.c_str(), O_RDONLY | O_CLOEXEC); }));
+    if (!fd) fail(name, "cannot read " + quote(path) + ": " + std::strerror(errno));
+    struct stat status {};
+    if (::fstat(fd.get(), &status) == 0 && !S_ISREG(status.st_mode)) fail(name, quote(path) + " is not a file");
+  }
+  return defaults;
 }
 
 }  // namespace tp0::config::settings

@@ -49,8 +49,6 @@ class Admission {
   // `child` exited (or was never admitted: then nothing changes).
   void exited(pid_t child);
 
-  std::size_t strangers() const { return strangers_; }
-
  private:
   struct Child {
     std::string address;

@@ -18,10 +18,7 @@ int main() {
   try {
     logging::init(settings.logging_level);
     sys::signals::install();
-    logging::debug(logging::Event("config", logging::Result::kSuccess)
-                       .with("port", settings.port)
-                       .with("listen_backlog", settings.listen_backlog)
-                       .with("logging_level", logging::level_name(settings.logging_level)));
+    logging::debug(config::config_line(settings));
     return server::run_server(settings);
   } catch (const std::exception& error) {
     logging::error(logging::Event("server", logging::Result::kFail).with("error", error.what()));

@@ -28,8 +28,6 @@ class RefusalLog {
   std::optional<Clock::time_point> next_due() const { return next_due_; }
   // Logs every refusal counted and not yet logged: at shutdown.
   void log_all();
-  // How many addresses it remembers: a bounded number, whatever the range of them.
-  std::size_t addresses_known() const { return addresses_.size(); }
 
  private:
   struct Address {

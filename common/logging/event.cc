@@ -68,18 +68,24 @@ Event::Event(std::string_view action, Result result) {
 // Values may come from a peer. Whatever it sent, a line stays one line of the course's
 // format that shows what was received: '|' (the separator) and '\' (the escape) are
 // escaped too, so the escaped text reads back to exactly the bytes received.
-Event& Event::with_text(std::string_view key, std::string_view value) {
-  text_.append(" | ").append(key).append(": ");
+std::string escaped(std::string_view value) {
+  std::string out;
+  out.reserve(value.size());
   while (!value.empty()) {
     const std::size_t length = printable_sequence(value);
     if (length == 0 || value[0] == '|' || value[0] == '\\') {
-      append_escaped_byte(text_, static_cast<unsigned char>(value[0]));
+      append_escaped_byte(out, static_cast<unsigned char>(value[0]));
       value.remove_prefix(1);
     } else {
-      text_.append(value.substr(0, length));
+      out.append(value.substr(0, length));
       value.remove_prefix(length);
     }
   }
+  return out;
+}
+
+Event& Event::with_text(std::string_view key, std::string_view value) {
+  text_.append(" | ").append(key).append(": ").append(escaped(value));
   return *this;
 }
 

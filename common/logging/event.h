@@ -10,10 +10,13 @@ namespace tp0::logging {
 
 enum class Result { kSuccess, kFail, kInProgress };
 
+// `value` as a log line shows it: every byte that is not printable UTF-8, and '|' and '\',
+// written `\xHH`, so that it never breaks the line or the course's format.
+std::string escaped(std::string_view value);
+
 // One log message in the course's format:
 //   action: <action> | result: <success|fail|in_progress> | key: value | ...
-// Values are escaped so that a line never holds '|', a line break or any byte that is not
-// printable UTF-8, whatever a peer sent: each such byte, and the backslash, is written `\xHH`.
+// Values are escaped (see escaped()), whatever a peer sent.
 class Event {
  public:
   Event(std::string_view action, Result result);

@@ -160,13 +160,6 @@ std::optional<Connection> TcpListener::accept(std::string& shortage) {
   }
 }
 
-std::optional<Connection> TcpListener::accept() {
-  std::string shortage;
-  auto connection = accept(shortage);
-  if (!shortage.empty()) throw NetError(shortage);
-  return connection;
-}
-
 void TcpListener::close() {
   try {
     fd_.close();

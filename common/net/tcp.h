@@ -27,8 +27,6 @@ class TcpListener {
   // needs a descriptor or memory the system could not give. Throws NetError on another
   // failure other than a connection aborted before it was accepted.
   std::optional<Connection> accept(std::string& shortage);
-  // As above, a shortage thrown as NetError: for a caller with nothing better to do.
-  std::optional<Connection> accept();
 
   // The port actually bound (useful when 0 was asked for).
   std::uint16_t port() const { return port_; }

@@ -4,7 +4,7 @@
 #include <functional>
 #include <string>
 
-#include "server/storage/durability.h"
+#include "config/durability.h"
 
 namespace tp0::draw {
 

@@ -2,7 +2,7 @@
 
 #include <string>
 
-#include "server/storage/durability.h"
+#include "config/durability.h"
 
 namespace tp0::draw {
 

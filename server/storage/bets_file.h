@@ -12,7 +12,7 @@
 #include "common/lottery/bet.h"
 #include "common/sys/file_lock.h"
 #include "common/sys/unique_fd.h"
-#include "server/storage/durability.h"
+#include "config/durability.h"
 #include "server/storage/journal.h"
 
 namespace tp0::storage {

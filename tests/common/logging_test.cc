@@ -53,6 +53,13 @@ TEST(LoggingEvent, EscapesEveryByteThatIsNotPrintableUtf8) {
   EXPECT_EQ(logged_value(std::string("\xe2\x80") + "\xae" + "abc"), "\\xe2\\x80\\xae" "abc");
 }
 
+// The settings quote values with the same escaper, so that an error stays one line.
+TEST(LoggingEvent, EscapesWhatItLogsWithTheEscaperItExports) {
+  const std::string value = "a|b\\c\nd\xff";
+  EXPECT_EQ(logging::escaped(value), "a\\x7cb\\x5cc\\x0ad\\xff");
+  EXPECT_EQ(logged_value(value), logging::escaped(value));
+}
+
 TEST(LoggingLevel, NamesEachLevelAsTheCourseDoes) {
   EXPECT_EQ(logging::level_name(logging::Level::kDebug), "DEBUG");
   EXPECT_EQ(logging::level_name(logging::Level::kInfo), "INFO");

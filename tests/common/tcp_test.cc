@@ -13,6 +13,7 @@
 
 #include "common/net/errors.h"
 #include "common/sys/wait.h"
+#include "tests/support/listener.h"
 
 namespace tp0::net {
 namespace {
@@ -43,7 +44,7 @@ std::optional<Connection> accept_within(TcpListener& listener, std::chrono::mill
   while (steady_clock::now() < deadline) {
     pollfd watched{listener.fd(), POLLIN, 0};
     if (!sys::wait_until({&watched, 1}, deadline)) break;
-    if (auto connection = listener.accept()) return connection;
+    if (auto connection = testing::accept_or_throw(listener)) return connection;
   }
   return std::nullopt;
 }

@@ -17,7 +17,6 @@ namespace {
 using namespace std::chrono_literals;
 using testing::fake_environment;
 using testing::ConfigFiles;
-using testing::expect_config_error;
 
 // 11-byte frame header plus 146 bets of at most 56 bytes must fit in 8 KiB.
 static_assert(11 + kDefaultBatchMaxAmount * 56 <= 8192);
@@ -43,25 +42,11 @@ winners:
   logDelay: 2s
 )";
 
-class ConfigClient : public ::testing::Test {
- protected:
-  ClientConfig load(const std::string& path) { return load_client_config(path, fake_environment(env_, fallback_)); }
-  ClientConfig load_yaml(const std::string& yaml) { return load(dir_.write("config.yaml", yaml)); }
-  ClientConfig load_env_only() { return load(dir_.absent("config.yaml")); }
-
-  // Expects loading to fail with a message containing every one of `fragments`; returns it.
-  ConfigError expect_error(const std::string& path, const std::vector<std::string>& fragments) {
-    return expect_config_error([&] { load(path); }, path, fragments);
-  }
-
-  ConfigFiles dir_;
-  std::map<std::string, std::string> env_;
-  // Beneath env_: the tests that are not about TLS need no certificate files.
-  std::map<std::string, std::string> fallback_{{"CLI_TLS", "off"}};
-};
+constexpr char kConfigClientTls[] = "CLI_TLS";
+using ConfigClient = testing::ConfigTest<ClientConfig, &load_client_config, kConfigClientTls>;
 
 TEST_F(ConfigClient, ReadsEveryKeyFromFile) {
-  const ClientConfig config = load_yaml(kFullYaml);
+  const ClientConfig config = load_text(kFullYaml);
   EXPECT_EQ(config.id, 3u);
   EXPECT_EQ(config.server_address, "lottery.example:9000");
   EXPECT_EQ(config.loop_amount, 7u);
@@ -90,7 +75,7 @@ TEST_F(ConfigClient, EnvironmentOverridesEveryKey) {
           {"CLI_SERVER_PATIENCE", "2m"},
           {"CLI_SERVER_TIMEOUT", "250ms"},
           {"CLI_SERVER_DRAWTIMEOUT", "1.5h"}};
-  const ClientConfig config = load_yaml(kFullYaml);
+  const ClientConfig config = load_text(kFullYaml);
   EXPECT_EQ(config.id, 9u);
   EXPECT_EQ(config.server_address, "[::1]:4000");
   EXPECT_EQ(config.loop_amount, 0u);
@@ -107,7 +92,7 @@ TEST_F(ConfigClient, EnvironmentOverridesEveryKey) {
 
 TEST_F(ConfigClient, EnvironmentOverridesOnlyWhatItSets) {
   env_ = {{"CLI_LOOP_PERIOD", "0"}, {"CLI_LOOP_AMOUNT", ""}};  // empty counts as unset
-  const ClientConfig config = load_yaml(kFullYaml);
+  const ClientConfig config = load_text(kFullYaml);
   EXPECT_EQ(config.loop_period, 0ns);
   EXPECT_EQ(config.loop_amount, 7u);
   EXPECT_EQ(config.id, 3u);
@@ -134,7 +119,7 @@ TEST_F(ConfigClient, DefaultsApplyWhenFileIsMissing) {
 }
 
 TEST_F(ConfigClient, DefaultsApplyToKeysAbsentFromFile) {
-  const ClientConfig config = load_yaml("id: 2\nloop:\n  amount: 1\n");
+  const ClientConfig config = load_text("id: 2\nloop:\n  amount: 1\n");
   EXPECT_EQ(config.id, 2u);
   EXPECT_EQ(config.loop_amount, 1u);
   EXPECT_EQ(config.loop_period, 5s);
@@ -143,12 +128,12 @@ TEST_F(ConfigClient, DefaultsApplyToKeysAbsentFromFile) {
 
 TEST_F(ConfigClient, EmptyFileIsAllDefaults) {
   env_ = {{"CLI_ID", "4"}};
-  EXPECT_EQ(load_yaml("").loop_amount, 5u);
-  EXPECT_EQ(load_yaml("# only a comment\n").id, 4u);
+  EXPECT_EQ(load_text("").loop_amount, 5u);
+  EXPECT_EQ(load_text("# only a comment\n").id, 4u);
 }
 
 TEST_F(ConfigClient, YamlNullCountsAsUnset) {
-  const ClientConfig config = load_yaml("id: 2\nloop:\n  period: ~\nlog:\n");
+  const ClientConfig config = load_text("id: 2\nloop:\n  period: ~\nlog:\n");
   EXPECT_EQ(config.loop_period, 5s);
   EXPECT_EQ(config.log_level, logging::Level::kInfo);
 }
@@ -159,7 +144,7 @@ TEST_F(ConfigClient, MissingIdIsAnError) {
 }
 
 TEST_F(ConfigClient, QuotedNumbersInFileAreAccepted) {
-  EXPECT_EQ(load_yaml("id: \"12\"\n").id, 12u);
+  EXPECT_EQ(load_text("id: \"12\"\n").id, 12u);
 }
 
 TEST_F(ConfigClient, AcceptsEdgeValues) {
@@ -276,7 +261,7 @@ TEST_F(ConfigClient, WrongYamlTypeIsAnError) {
 
 TEST_F(ConfigClient, EnvironmentHidesBadFileValue) {
   env_ = {{"CLI_ID", "1"}, {"CLI_LOOP_AMOUNT", "3"}};
-  EXPECT_EQ(load_yaml("loop:\n  amount: abc\n").loop_amount, 3u);
+  EXPECT_EQ(load_text("loop:\n  amount: abc\n").loop_amount, 3u);
 }
 
 TEST_F(ConfigClient, MalformedYamlNamesFileAndLine) {
@@ -334,6 +319,17 @@ TEST_F(ConfigClient, OtherModesIgnoreBetVariables) {
   EXPECT_FALSE(load_env_only().bet.has_value());
 }
 
+TEST_F(ConfigClient, ConfigLineShowsTheSettingsTheCourseChecks) {
+  env_ = {{"CLI_ID", "1"}, {"CLI_LOOP_PERIOD", "100ms"}, {"CLI_LOG_LEVEL", "debug"}};
+  EXPECT_EQ(config_line(load_env_only()).text(),
+            "action: config | result: success | client_id: 1 | server_address: server:12345 | loop_amount: 5 | "
+            "loop_period: 100ms | log_level: DEBUG");
+  env_ = {{"CLI_ID", "4294967295"}, {"CLI_LOOP_PERIOD", "90s"}, {"CLI_LOOP_AMOUNT", "0"}};
+  EXPECT_EQ(config_line(load_text("server:\n  address: \"[::1]:80\"\n")).text(),
+            "action: config | result: success | client_id: 4294967295 | server_address: [::1]:80 | loop_amount: 0 | "
+            "loop_period: 1m30s | log_level: INFO");
+}
+
 TEST_F(ConfigClient, ModeNames) {
   EXPECT_EQ(to_string(ClientMode::kEcho), "echo");
   EXPECT_EQ(to_string(ClientMode::kBet), "bet");
@@ -345,28 +341,10 @@ TEST_F(ConfigClient, ModeNames) {
   }
 }
 
-// CLI_TLS and tls.cert, tls.key, tls.ca: here CLI_TLS is on unless a test sets it, as in a
-// real start.
-class ConfigClientTls : public ConfigClient {
- protected:
-  ConfigClientTls() { fallback_.clear(); }
-
-  // Three readable files of the scratch directory (their contents are OpenSSL's concern,
-  // when the client starts, not the configuration's).
-  tls::Credentials readable_files() {
-    return {dir_.write("agency.crt", "certificate"), dir_.write("agency.key", "key"), dir_.write("ca.crt", "ca")};
-  }
-
-  void set_files(const tls::Credentials& files) {
-    env_["CLI_TLS_CERT"] = files.certificate;
-    env_["CLI_TLS_KEY"] = files.key;
-    env_["CLI_TLS_CA"] = files.authority;
-  }
-};
-
 // The defaults are relative to the working directory, in the agency's folder of
 // scripts/make-certs.sh .data/tls; every mode but echo speaks TLS.
-TEST_F(ConfigClientTls, IsOnByDefaultWithTheAgencysFolderOfMakeCerts) {
+TEST_F(ConfigClient, TlsIsOnByDefaultWithTheAgencysFolderOfMakeCerts) {
+  tls_on();
   const tls::Credentials defaults{".data/tls/agency-3/agency.crt", ".data/tls/agency-3/agency.key",
                                   ".data/tls/agency-3/ca.crt"};
   std::filesystem::create_directories(dir_.path() + "/.data/tls/agency-3");
@@ -380,7 +358,8 @@ TEST_F(ConfigClientTls, IsOnByDefaultWithTheAgencysFolderOfMakeCerts) {
   }
 }
 
-TEST_F(ConfigClientTls, WithoutTheDefaultFilesStartingIsAnErrorNamingTheSetting) {
+TEST_F(ConfigClient, TlsWithoutTheDefaultFilesStartingIsAnErrorNamingTheSetting) {
+  tls_on();
   const testing::WorkingDirectory here(dir_.path());
   env_ = {{"CLI_ID", "3"}};
   const ConfigError error = expect_error(dir_.absent("config.yaml"),
@@ -389,21 +368,23 @@ TEST_F(ConfigClientTls, WithoutTheDefaultFilesStartingIsAnErrorNamingTheSetting)
   EXPECT_EQ(error.key(), "tls.cert");
 }
 
-TEST_F(ConfigClientTls, TheFileNamesTheFilesAndTheEnvironmentOverridesIt) {
+TEST_F(ConfigClient, TlsTheFileNamesTheFilesAndTheEnvironmentOverridesIt) {
+  tls_on();
   const tls::Credentials files = readable_files();
   env_ = {{"CLI_ID", "1"}};
   const std::string yaml =
       "tls:\n  cert: " + files.certificate + "\n  key: " + files.key + "\n  ca: " + files.authority + "\n";
-  EXPECT_EQ(load_yaml(yaml).tls, files);
+  EXPECT_EQ(load_text(yaml).tls, files);
   const std::string other = dir_.write("other.key", "key");
   env_["CLI_TLS_KEY"] = other;
-  EXPECT_EQ(load_yaml(yaml).tls, (tls::Credentials{files.certificate, other, files.authority}));
+  EXPECT_EQ(load_text(yaml).tls, (tls::Credentials{files.certificate, other, files.authority}));
   env_ = {{"CLI_ID", "1"}};
   set_files(files);
   EXPECT_EQ(load_env_only().tls, files);
 }
 
-TEST_F(ConfigClientTls, EachMissingOrUnreadableFileIsAnErrorNamingItsSetting) {
+TEST_F(ConfigClient, TlsEachMissingOrUnreadableFileIsAnErrorNamingItsSetting) {
+  tls_on();
   const tls::Credentials files = readable_files();
   const std::string absent = dir_.absent("absent.pem");
   const std::string folder = dir_.path();
@@ -433,7 +414,8 @@ TEST_F(ConfigClientTls, EachMissingOrUnreadableFileIsAnErrorNamingItsSetting) {
   }
 }
 
-TEST_F(ConfigClientTls, OffInAnyCaseNeedsNoFiles) {
+TEST_F(ConfigClient, TlsOffInAnyCaseNeedsNoFiles) {
+  tls_on();
   const testing::WorkingDirectory here(dir_.path());  // no .data/tls here
   for (const char* off : {"off", "OFF", "Off"}) {
     env_ = {{"CLI_ID", "1"}, {"CLI_TLS", off}, {"CLI_TLS_CERT", dir_.absent("absent.crt")}};
@@ -445,7 +427,8 @@ TEST_F(ConfigClientTls, OffInAnyCaseNeedsNoFiles) {
 }
 
 // Echo mode is plain text, as the netcat check of the server is.
-TEST_F(ConfigClientTls, EchoModeIsPlainTextAndNeedsNoFiles) {
+TEST_F(ConfigClient, TlsEchoModeIsPlainTextAndNeedsNoFiles) {
+  tls_on();
   const testing::WorkingDirectory here(dir_.path());
   env_ = {{"CLI_ID", "1"}, {"CLI_MODE", "echo"}};
   EXPECT_EQ(load_env_only().tls, std::nullopt);
@@ -453,7 +436,8 @@ TEST_F(ConfigClientTls, EchoModeIsPlainTextAndNeedsNoFiles) {
   EXPECT_EQ(load_env_only().tls, std::nullopt);
 }
 
-TEST_F(ConfigClientTls, ABadValueIsAnErrorNamingCliTlsInEveryMode) {
+TEST_F(ConfigClient, TlsABadValueIsAnErrorNamingCliTlsInEveryMode) {
+  tls_on();
   for (const char* mode : {"lottery", "echo"}) {
     SCOPED_TRACE(mode);
     env_ = {{"CLI_ID", "1"}, {"CLI_MODE", mode}, {"CLI_TLS", "maybe"}};

@@ -18,7 +18,6 @@ namespace {
 using namespace std::chrono_literals;
 using testing::fake_environment;
 using testing::ConfigFiles;
-using testing::expect_config_error;
 
 constexpr char kFullIni[] = R"([DEFAULT]
 SERVER_PORT = 4000
@@ -37,24 +36,11 @@ SERVER_MAX_BETS_PER_AGENCY = 500
 SERVER_MAX_INTRODUCTIONS_PER_ADDRESS = 2
 )";
 
-class ConfigServer : public ::testing::Test {
- protected:
-  ServerConfig load(const std::string& path) { return load_server_config(path, fake_environment(env_, fallback_)); }
-  ServerConfig load_ini(const std::string& ini) { return load(dir_.write("config.ini", ini)); }
-  ServerConfig load_env_only() { return load(dir_.absent("config.ini")); }
-
-  ConfigError expect_error(const std::string& path, const std::vector<std::string>& fragments) {
-    return expect_config_error([&] { load(path); }, path, fragments);
-  }
-
-  ConfigFiles dir_;
-  std::map<std::string, std::string> env_;
-  // Beneath env_: the tests that are not about TLS need no certificate files.
-  std::map<std::string, std::string> fallback_{{"SERVER_TLS", "off"}};
-};
+constexpr char kConfigServerTls[] = "SERVER_TLS";
+using ConfigServer = testing::ConfigTest<ServerConfig, &load_server_config, kConfigServerTls>;
 
 TEST_F(ConfigServer, ReadsEveryKeyFromFile) {
-  const ServerConfig config = load_ini(kFullIni);
+  const ServerConfig config = load_text(kFullIni);
   EXPECT_EQ(config.port, 4000);
   EXPECT_EQ(config.ip, "0.0.0.0");
   EXPECT_EQ(config.listen_backlog, 50);
@@ -86,7 +72,7 @@ TEST_F(ConfigServer, EnvironmentOverridesEveryKey) {
           {"SERVER_TLS_CERT", files.certificate}, {"SERVER_TLS_KEY", files.key},
           {"SERVER_TLS_CA", files.authority}, {"SERVER_MAX_BETS_PER_AGENCY", "1"},
           {"SERVER_MAX_INTRODUCTIONS_PER_ADDRESS", "1"}};
-  const ServerConfig config = load_ini(kFullIni);
+  const ServerConfig config = load_text(kFullIni);
   EXPECT_EQ(config.port, 0);
   EXPECT_EQ(config.ip, "127.0.0.1");
   EXPECT_EQ(config.listen_backlog, 1);
@@ -111,21 +97,21 @@ TEST_F(ConfigServer, EnvironmentOverridesEveryKey) {
 TEST_F(ConfigServer, AProcessLotteryServerNeedsTwoChildren) {
   env_ = {{"SERVER_MAX_CHILDREN", "1"}};
   try {
-    load_ini("");
+    load_text("");
     FAIL() << "SERVER_MAX_CHILDREN=1 was accepted for a process lottery server";
   } catch (const ConfigError& error) {
     EXPECT_EQ(error.key(), "SERVER_MAX_CHILDREN");
     EXPECT_NE(std::string(error.what()).find("at least 2"), std::string::npos) << error.what();
   }
   env_ = {{"SERVER_MAX_CHILDREN", "1"}, {"SERVER_CONCURRENCY", "sequential"}};
-  EXPECT_EQ(load_ini("").max_children, 1u);
+  EXPECT_EQ(load_text("").max_children, 1u);
   env_ = {{"SERVER_MAX_CHILDREN", "1"}, {"SERVER_MODE", "echo"}};
-  EXPECT_EQ(load_ini("").max_children, 1u);
+  EXPECT_EQ(load_text("").max_children, 1u);
 }
 
 TEST_F(ConfigServer, EnvironmentOverridesOnlyWhatItSets) {
   env_ = {{"SERVER_PORT", "5000"}, {"SERVER_IP", ""}};  // empty counts as unset
-  const ServerConfig config = load_ini(kFullIni);
+  const ServerConfig config = load_text(kFullIni);
   EXPECT_EQ(config.port, 5000);
   EXPECT_EQ(config.ip, "0.0.0.0");
   EXPECT_EQ(config.agencies, 3u);
@@ -162,7 +148,7 @@ TEST_F(ConfigServer, DefaultMembersMatchLoadedDefaults) {
 }
 
 TEST_F(ConfigServer, KeysAreCaseInsensitiveAndOtherSectionsIgnored) {
-  const ServerConfig config = load_ini(
+  const ServerConfig config = load_text(
       "; comment\n# another\n[DEFAULT]\nserver_port = 7000\nUNKNOWN_KEY = 1\n"
       "[other]\nSERVER_AGENCIES = 0\n");
   EXPECT_EQ(config.port, 7000);
@@ -176,14 +162,14 @@ TEST_F(ConfigServer, LoggingLevelIsOneOfTheCoursesNamesInAnyCase) {
       {"critical", logging::Level::kCritical}};
   for (const auto& [text, level] : levels) {
     env_ = {{"LOGGING_LEVEL", text}};
-    EXPECT_EQ(load_ini("").logging_level, level) << text;
+    EXPECT_EQ(load_text("").logging_level, level) << text;
   }
   env_ = {{"LOGGING_LEVEL", "WARN"}};
   expect_error(dir_.write("config.ini", ""),
                {"invalid setting LOGGING_LEVEL: \"WARN\" is not one of DEBUG, INFO, WARNING, ERROR, CRITICAL"});
 }
 
-TEST_F(ConfigServer, EmptyFileIsAllDefaults) { EXPECT_EQ(load_ini("").port, 12345); }
+TEST_F(ConfigServer, EmptyFileIsAllDefaults) { EXPECT_EQ(load_text("").port, 12345); }
 
 TEST_F(ConfigServer, ParsesIdleTimeoutAsGoDuration) {
   env_ = {{"SERVER_IDLE_TIMEOUT", "1.5s"}};
@@ -196,7 +182,7 @@ TEST_F(ConfigServer, ParsesHelloTimeoutAsGoDuration) {
   env_ = {{"SERVER_HELLO_TIMEOUT", "1ns"}};
   EXPECT_EQ(load_env_only().hello_timeout, 1ms);  // rounded up, never to zero
   env_ = {{"SERVER_HELLO_TIMEOUT", ""}};           // empty counts as unset
-  EXPECT_EQ(load_ini("[DEFAULT]\nSERVER_HELLO_TIMEOUT = 500ms\n").hello_timeout, 500ms);
+  EXPECT_EQ(load_text("[DEFAULT]\nSERVER_HELLO_TIMEOUT = 500ms\n").hello_timeout, 500ms);
 }
 
 TEST_F(ConfigServer, ParsesFrameTimeoutAsGoDuration) {
@@ -205,7 +191,7 @@ TEST_F(ConfigServer, ParsesFrameTimeoutAsGoDuration) {
   env_ = {{"SERVER_FRAME_TIMEOUT", "1ns"}};
   EXPECT_EQ(load_env_only().frame_timeout, 1ms);  // rounded up, never to zero
   env_ = {{"SERVER_FRAME_TIMEOUT", ""}};           // empty counts as unset
-  EXPECT_EQ(load_ini("[DEFAULT]\nSERVER_FRAME_TIMEOUT = 500ms\n").frame_timeout, 500ms);
+  EXPECT_EQ(load_text("[DEFAULT]\nSERVER_FRAME_TIMEOUT = 500ms\n").frame_timeout, 500ms);
 }
 
 TEST_F(ConfigServer, AgencyIdsFollowAgencyCountWhenNotListed) {
@@ -223,18 +209,18 @@ TEST_F(ConfigServer, AgencyIdsFollowAgencyCountWhenNotListed) {
 }
 
 TEST_F(ConfigServer, ReadsAgencyIdsFromFile) {
-  const ServerConfig config = load_ini("[DEFAULT]\nSERVER_AGENCY_IDS = 3,7,12\n");
+  const ServerConfig config = load_text("[DEFAULT]\nSERVER_AGENCY_IDS = 3,7,12\n");
   EXPECT_EQ(config.agency_ids, (std::vector<std::uint32_t>{3, 7, 12}));
   EXPECT_EQ(config.agencies, 3u);
 }
 
 TEST_F(ConfigServer, EnvironmentOverridesAgencyIds) {
   env_ = {{"SERVER_AGENCY_IDS", "42"}};
-  const ServerConfig config = load_ini("[DEFAULT]\nSERVER_AGENCY_IDS = 3,7,12\n");
+  const ServerConfig config = load_text("[DEFAULT]\nSERVER_AGENCY_IDS = 3,7,12\n");
   EXPECT_EQ(config.agency_ids, (std::vector<std::uint32_t>{42}));
   EXPECT_EQ(config.agencies, 1u);
   env_ = {{"SERVER_AGENCY_IDS", ""}};  // empty counts as unset
-  EXPECT_EQ(load_ini("[DEFAULT]\nSERVER_AGENCY_IDS = 3,7,12\n").agency_ids,
+  EXPECT_EQ(load_text("[DEFAULT]\nSERVER_AGENCY_IDS = 3,7,12\n").agency_ids,
             (std::vector<std::uint32_t>{3, 7, 12}));
 }
 
@@ -258,11 +244,11 @@ TEST_F(ConfigServer, AgencyIdsMayListTenThousand) {
 
 TEST_F(ConfigServer, AgencyCountThatAgreesWithIdsIsFine) {
   env_ = {{"SERVER_AGENCIES", "3"}};
-  const ServerConfig config = load_ini("[DEFAULT]\nSERVER_AGENCY_IDS = 9, 2, 5\n");
+  const ServerConfig config = load_text("[DEFAULT]\nSERVER_AGENCY_IDS = 9, 2, 5\n");
   EXPECT_EQ(config.agencies, 3u);
   EXPECT_EQ(config.agency_ids, (std::vector<std::uint32_t>{2, 5, 9}));
   env_.clear();
-  EXPECT_EQ(load_ini("[DEFAULT]\nSERVER_AGENCIES = 1\nSERVER_AGENCY_IDS = 8\n").agencies, 1u);
+  EXPECT_EQ(load_text("[DEFAULT]\nSERVER_AGENCIES = 1\nSERVER_AGENCY_IDS = 8\n").agencies, 1u);
 }
 
 TEST_F(ConfigServer, AgencyCountThatDisagreesWithIdsIsAnError) {
@@ -347,11 +333,11 @@ std::string agency_ids_line(std::size_t length) {
 TEST_F(ConfigServer, FileLineOfAtMost199CharactersIsReadWhole) {
   const std::string line = agency_ids_line(199);
   ASSERT_EQ(line.size(), 199u);
-  const ServerConfig config = load_ini("[DEFAULT]\n" + line + "\r\nSERVER_PORT = 1\n");
+  const ServerConfig config = load_text("[DEFAULT]\n" + line + "\r\nSERVER_PORT = 1\n");
   ASSERT_EQ(config.agency_ids.size(), 63u);
   EXPECT_EQ(config.agency_ids.back(), 63u);  // not cut short
   EXPECT_EQ(config.port, 1);
-  EXPECT_EQ(load_ini("[DEFAULT]\n" + line).agency_ids.size(), 63u);
+  EXPECT_EQ(load_text("[DEFAULT]\n" + line).agency_ids.size(), 63u);
 }
 
 TEST_F(ConfigServer, LongerFileLineIsAnErrorNamingIt) {
@@ -431,6 +417,11 @@ TEST_F(ConfigServer, BadValueFromFileNamesKey) {
   }
 }
 
+TEST_F(ConfigServer, BadValueIsQuotedAsTheLogEscapesIt) {
+  env_ = {{"SERVER_PORT", "1\n2|\"3"}};
+  expect_error(dir_.absent("config.ini"), {"invalid setting SERVER_PORT: \"1\\x0a2\\x7c\"3\" is not a whole number"});
+}
+
 TEST_F(ConfigServer, EmptyTextValuesInFileAreErrors) {
   expect_error(dir_.write("config.ini", "[DEFAULT]\nSERVER_IP =\n"), {"invalid setting SERVER_IP", "empty"});
   expect_error(dir_.write("config.ini", "[DEFAULT]\nSTORAGE_FILEPATH =\n"),
@@ -446,6 +437,14 @@ TEST_F(ConfigServer, MalformedIniNamesFileAndLine) {
 
 TEST_F(ConfigServer, UnreadableFileIsAnError) { expect_error(dir_.path(), {"cannot read " + dir_.path()}); }
 
+TEST_F(ConfigServer, ConfigLineShowsTheSettingsTheCourseChecks) {
+  env_ = {{"LOGGING_LEVEL", "debug"}};
+  EXPECT_EQ(config_line(load_env_only()).text(),
+            "action: config | result: success | port: 12345 | listen_backlog: 5 | logging_level: DEBUG");
+  EXPECT_EQ(config_line(load_text("[DEFAULT]\nSERVER_PORT = 0\nSERVER_LISTEN_BACKLOG = 8\n")).text(),
+            "action: config | result: success | port: 0 | listen_backlog: 8 | logging_level: DEBUG");
+}
+
 TEST_F(ConfigServer, ModeNames) {
   EXPECT_EQ(to_string(ServerMode::kEcho), "echo");
   EXPECT_EQ(to_string(ServerMode::kLottery), "lottery");
@@ -453,30 +452,13 @@ TEST_F(ConfigServer, ModeNames) {
   EXPECT_EQ(to_string(Concurrency::kProcess), "process");
 }
 
-// SERVER_TLS and its files: here SERVER_TLS is on unless a test sets it, as in a real start.
-class ConfigServerTls : public ConfigServer {
- protected:
-  ConfigServerTls() { fallback_.clear(); }
-
-  // Three readable files of the scratch directory (their contents are OpenSSL's concern,
-  // when the server starts, not the configuration's).
-  tls::Credentials readable_files() {
-    return {dir_.write("server.crt", "certificate"), dir_.write("server.key", "key"), dir_.write("ca.crt", "ca")};
-  }
-
-  void set_files(const tls::Credentials& files) {
-    env_["SERVER_TLS_CERT"] = files.certificate;
-    env_["SERVER_TLS_KEY"] = files.key;
-    env_["SERVER_TLS_CA"] = files.authority;
-  }
-};
-
 const tls::Credentials kDefaultServerFiles{".data/tls/server/server.crt", ".data/tls/server/server.key",
                                            ".data/tls/server/ca.crt"};
 
 // The defaults are relative to the working directory: a server started at the
 // repository's root finds the folder that scripts/make-certs.sh .data/tls makes.
-TEST_F(ConfigServerTls, IsOnByDefaultWithTheServersFolderOfMakeCerts) {
+TEST_F(ConfigServer, TlsIsOnByDefaultWithTheServersFolderOfMakeCerts) {
+  tls_on();
   std::filesystem::create_directories(dir_.path() + "/.data/tls/server");
   for (const std::string& file :
        {kDefaultServerFiles.certificate, kDefaultServerFiles.key, kDefaultServerFiles.authority}) {
@@ -488,7 +470,8 @@ TEST_F(ConfigServerTls, IsOnByDefaultWithTheServersFolderOfMakeCerts) {
   EXPECT_EQ(ServerConfig{}.tls, kDefaultServerFiles) << "the built-in defaults";
 }
 
-TEST_F(ConfigServerTls, WithoutTheDefaultFilesStartingIsAnErrorNamingTheSetting) {
+TEST_F(ConfigServer, TlsWithoutTheDefaultFilesStartingIsAnErrorNamingTheSetting) {
+  tls_on();
   const testing::WorkingDirectory here(dir_.path());
   const ConfigError error = expect_error(
       dir_.absent("config.ini"),
@@ -496,23 +479,26 @@ TEST_F(ConfigServerTls, WithoutTheDefaultFilesStartingIsAnErrorNamingTheSetting)
   EXPECT_EQ(error.key(), "SERVER_TLS_CERT");
 }
 
-TEST_F(ConfigServerTls, TheEnvironmentNamesTheFiles) {
+TEST_F(ConfigServer, TlsTheEnvironmentNamesTheFiles) {
+  tls_on();
   const tls::Credentials files = readable_files();
   set_files(files);
   EXPECT_EQ(load_env_only().tls, files);
 }
 
-TEST_F(ConfigServerTls, TheFileNamesTheFilesAndTheEnvironmentOverridesIt) {
+TEST_F(ConfigServer, TlsTheFileNamesTheFilesAndTheEnvironmentOverridesIt) {
+  tls_on();
   const tls::Credentials files = readable_files();
   const std::string ini = "[DEFAULT]\nSERVER_TLS = on\nSERVER_TLS_CERT = " + files.certificate +
                           "\nSERVER_TLS_KEY = " + files.key + "\nSERVER_TLS_CA = " + files.authority + "\n";
-  EXPECT_EQ(load_ini(ini).tls, files);
+  EXPECT_EQ(load_text(ini).tls, files);
   const std::string other = dir_.write("other-ca.crt", "ca");
   env_ = {{"SERVER_TLS_CA", other}};
-  EXPECT_EQ(load_ini(ini).tls, (tls::Credentials{files.certificate, files.key, other}));
+  EXPECT_EQ(load_text(ini).tls, (tls::Credentials{files.certificate, files.key, other}));
 }
 
-TEST_F(ConfigServerTls, EachMissingOrUnreadableFileIsAnErrorNamingItsSetting) {
+TEST_F(ConfigServer, TlsEachMissingOrUnreadableFileIsAnErrorNamingItsSetting) {
+  tls_on();
   const tls::Credentials files = readable_files();
   const std::string absent = dir_.absent("absent.pem");
   const std::string folder = dir_.path();
@@ -531,21 +517,23 @@ TEST_F(ConfigServerTls, EachMissingOrUnreadableFileIsAnErrorNamingItsSetting) {
   }
 }
 
-TEST_F(ConfigServerTls, OffInAnyCaseNeedsNoFiles) {
+TEST_F(ConfigServer, TlsOffInAnyCaseNeedsNoFiles) {
+  tls_on();
   const testing::WorkingDirectory here(dir_.path());  // no .data/tls here
   for (const char* off : {"off", "OFF", "Off"}) {
     env_ = {{"SERVER_TLS", off}, {"SERVER_TLS_CERT", dir_.absent("absent.crt")}};
     EXPECT_EQ(load_env_only().tls, std::nullopt) << off;
   }
   env_.clear();
-  EXPECT_EQ(load_ini("[DEFAULT]\nSERVER_TLS = off\n").tls, std::nullopt);
+  EXPECT_EQ(load_text("[DEFAULT]\nSERVER_TLS = off\n").tls, std::nullopt);
   env_ = {{"SERVER_TLS", "ON"}};
   set_files(readable_files());
   EXPECT_TRUE(load_env_only().tls.has_value());
 }
 
 // Echo mode is the netcat check's plain text.
-TEST_F(ConfigServerTls, EchoModeIsPlainTextAndNeedsNoFiles) {
+TEST_F(ConfigServer, TlsEchoModeIsPlainTextAndNeedsNoFiles) {
+  tls_on();
   const testing::WorkingDirectory here(dir_.path());
   env_ = {{"SERVER_MODE", "echo"}};
   EXPECT_EQ(load_env_only().tls, std::nullopt);
@@ -553,7 +541,8 @@ TEST_F(ConfigServerTls, EchoModeIsPlainTextAndNeedsNoFiles) {
   EXPECT_EQ(load_env_only().tls, std::nullopt);
 }
 
-TEST_F(ConfigServerTls, ABadValueIsAnErrorNamingServerTlsInEveryMode) {
+TEST_F(ConfigServer, TlsABadValueIsAnErrorNamingServerTlsInEveryMode) {
+  tls_on();
   for (const char* mode : {"lottery", "echo"}) {
     SCOPED_TRACE(mode);
     env_ = {{"SERVER_TLS", "maybe"}, {"SERVER_MODE", mode}};

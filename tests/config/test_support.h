@@ -8,6 +8,7 @@
 
 #include <gtest/gtest.h>
 
+#include "common/tls/credentials.h"
 #include "config/config_error.h"
 #include "config/environment.h"
 #include "tests/support/process.h"
@@ -68,23 +69,53 @@ class WorkingDirectory {
   std::filesystem::path previous_;
 };
 
-// Expects `load()` to throw a one-line ConfigError containing every one of `fragments`,
-// and returns it.
-template <typename Load>
-ConfigError expect_config_error(Load load, const std::string& what,
-                                const std::vector<std::string>& fragments) {
-  try {
-    load();
-  } catch (const ConfigError& error) {
-    for (const std::string& fragment : fragments) {
-      EXPECT_NE(std::string(error.what()).find(fragment), std::string::npos)
-          << "message: " << error.what() << "\nmissing: " << fragment;
+// The fixture of both programs' settings: a scratch directory for the config file, the
+// environment the loader sees (env_, then fallback_), and the program's loader `kLoad`,
+// whose TLS switch is the variable `kTls` (its files are kTls + "_CERT", "_KEY", "_CA").
+// TLS is off beneath env_, so that the tests that are not about it need no files.
+template <typename Config, Config (*kLoad)(const std::string&, const Environment&), const char* kTls>
+class ConfigTest : public ::testing::Test {
+ protected:
+  Config load(const std::string& path) { return kLoad(path, fake_environment(env_, fallback_)); }
+  Config load_text(const std::string& contents) { return load(dir_.write("config", contents)); }
+  Config load_env_only() { return load(dir_.absent("config")); }
+
+  // Expects loading `path` to fail with a one-line message containing every one of
+  // `fragments`; returns the error.
+  ConfigError expect_error(const std::string& path, const std::vector<std::string>& fragments) {
+    try {
+      load(path);
+    } catch (const ConfigError& error) {
+      for (const std::string& fragment : fragments) {
+        EXPECT_NE(std::string(error.what()).find(fragment), std::string::npos)
+            << "message: " << error.what() << "\nmissing: " << fragment;
+      }
+      EXPECT_EQ(std::string(error.what()).find('\n'), std::string::npos) << error.what();
+      return error;
     }
-    EXPECT_EQ(std::string(error.what()).find('\n'), std::string::npos) << error.what();
-    return error;
+    ADD_FAILURE() << "no ConfigError for " << path;
+    return ConfigError("", "");
   }
-  ADD_FAILURE() << "no ConfigError for " << what;
-  return ConfigError("", "");
-}
+
+  // TLS on unless env_ says otherwise, as in a real start.
+  void tls_on() { fallback_.clear(); }
+
+  // Three readable files of the scratch directory (their contents are OpenSSL's concern,
+  // when the program starts, not the configuration's).
+  tls::Credentials readable_files() {
+    return {dir_.write("cert.pem", "certificate"), dir_.write("key.pem", "key"), dir_.write("ca.pem", "ca")};
+  }
+
+  // Names `files` in the environment.
+  void set_files(const tls::Credentials& files) {
+    env_[std::string(kTls) + "_CERT"] = files.certificate;
+    env_[std::string(kTls) + "_KEY"] = files.key;
+    env_[std::string(kTls) + "_CA"] = files.authority;
+  }
+
+  ConfigFiles dir_;
+  std::map<std::string, std::string> env_;
+  std::map<std::string, std::string> fallback_{{kTls, "off"}};
+};
 
 }  // namespace tp0::config::testing

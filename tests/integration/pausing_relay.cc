@@ -15,6 +15,7 @@
 #include "common/protocol/frame.h"
 #include "common/tls/session.h"
 #include "tests/integration/raw_peer.h"
+#include "tests/support/listener.h"
 
 namespace tp0::testing {
 namespace {
@@ -61,7 +62,7 @@ void PausingRelay::relay(std::uint16_t server_port, std::size_t frames) {
   try {
     pollfd listening{listener_.fd(), POLLIN, 0};
     await_readable(std::span(&listening, 1), "client connecting");
-    std::optional<net::Connection> client = listener_.accept();
+    std::optional<net::Connection> client = testing::accept_or_throw(listener_);
     if (!client) throw std::runtime_error("the client's connection ended before it was accepted");
     client->set_idle_timeout(RawPeer::kPeerPatience);
     if (as_server_) tls::accept(*client, *as_server_);

@@ -15,6 +15,7 @@
 #include "tests/integration/cluster.h"
 #include "tests/integration/raw_peer.h"
 #include "tests/support/certificates.h"
+#include "tests/support/listener.h"
 
 namespace tp0::testing {
 namespace {
@@ -57,7 +58,7 @@ TEST(ClientPipelining, SendsAWindowOfBatchesAheadOfTheirAcks) {
                   {"CLI_TLS_CA", client_tls.authority}},
                  dir.path(), dir.file("client.log"));
   ASSERT_EQ(sys::wait_for(listener.fd(), POLLIN, kPatience), sys::WaitResult::kReady) << client.output();
-  auto connection = listener.accept();
+  auto connection = testing::accept_or_throw(listener);
   ASSERT_TRUE(connection.has_value());
   connection->set_idle_timeout(std::chrono::milliseconds(kPatience));
   ASSERT_EQ(tls::accept(*connection, server_tls), 1u) << "the agency its certificate names";

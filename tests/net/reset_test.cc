@@ -12,6 +12,7 @@
 #include "common/net/errors.h"
 #include "common/net/tcp.h"
 #include "common/sys/wait.h"
+#include "tests/support/listener.h"
 
 namespace tp0::net {
 namespace {
@@ -28,7 +29,7 @@ TcpPair tcp_pair() {
   Connection dialed = connect_to("127.0.0.1", std::to_string(listener.port()), 5s);
   pollfd ready{listener.fd(), POLLIN, 0};
   sys::wait_until({&ready, 1}, std::chrono::steady_clock::now() + 5s);
-  std::optional<Connection> accepted = listener.accept();
+  std::optional<Connection> accepted = testing::accept_or_throw(listener);
   if (!accepted) throw NetError("nothing to accept");
   accepted->set_idle_timeout(5s);
   return TcpPair{std::move(*accepted), std::move(dialed)};
