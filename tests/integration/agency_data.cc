@@ -1,5 +1,7 @@
 #include "tests/integration/agency_data.h"
 
+#include <gtest/gtest.h>
+
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -82,6 +84,41 @@ std::map<std::uint32_t, std::size_t> bets_per_agency(const std::string& bets_pat
   std::map<std::uint32_t, std::size_t> counts;
   storage::load_bets(bets_path, [&](const lottery::Bet& bet) { ++counts[bet.agency]; });
   return counts;
+}
+
+AgencyData start_agency(Cluster& cluster, std::uint32_t id, std::size_t bets, std::size_t winners,
+                        Environment environment) {
+  const std::string name = "agency-" + std::to_string(id) + ".csv";
+  const AgencyData data = write_agency_file(cluster.dir().file(name), id, bets, winners);
+  environment.emplace("CLI_DATA_FILE", data.path);
+  cluster.start_client(id, std::move(environment));
+  return data;
+}
+
+void expect_served(Cluster& cluster, std::uint32_t id, std::size_t winners) {
+  Process& client = cluster.client(id);
+  ASSERT_EQ(client.wait_exit(kRunTimeout), 0) << "agency " << id << ":\n"
+                                              << client.output() << cluster.server().output();
+  EXPECT_EQ(client.lines_containing("action: consulta_ganadores | result: success | cant_ganadores: " +
+                                    std::to_string(winners))
+                .size(),
+            1u)
+      << client.output();
+  EXPECT_TRUE(client.lines_containing("result: fail").empty()) << client.output();
+}
+
+void expect_round_complete(Cluster& cluster, const std::vector<AgencyData>& agencies) {
+  for (std::uint32_t id = 1; id <= agencies.size(); ++id) expect_served(cluster, id, agencies[id - 1].winners);
+  std::size_t round_bets = 0;
+  for (std::uint32_t id = 1; id <= agencies.size(); ++id) {
+    const auto stored = bet_keys_in_bets_file(cluster.bets_path(), id);
+    const auto sent = bet_keys_of_agency_file(agencies[id - 1].path);
+    EXPECT_TRUE(stored == sent) << "agency " << id << ": " << stored.size() << " bets stored of " << sent.size();
+    round_bets += sent.size();
+  }
+  std::size_t all_bets = 0;
+  for (const auto& [agency, count] : bets_per_agency(cluster.bets_path())) all_bets += count;
+  EXPECT_EQ(all_bets, round_bets) << "bets of agencies outside the round were stored";
 }
 
 }  // namespace tp0::testing

@@ -47,9 +47,9 @@ struct Played {
   std::size_t attacks = 0;    // connections the flood opened
 };
 
-// Starts agencies 1 to kHonest, each with kBets bets, and waits for all of them to exit;
-// checks that each stored every bet once and got its winners.
-Played play_honest_round(Cluster& cluster) {
+// Writes the files of agencies 1 to kHonest, then starts their clients and times the
+// round they play (expect_round_complete).
+Played time_honest_round(Cluster& cluster) {
   std::vector<AgencyData> data;
   for (std::uint32_t agency = 1; agency <= kHonest; ++agency) {
     data.push_back(write_agency_file(cluster.dir().file("agency-" + std::to_string(agency) + ".csv"), agency, kBets,
@@ -61,18 +61,11 @@ Played play_honest_round(Cluster& cluster) {
   for (std::uint32_t agency = 1; agency <= kHonest; ++agency) {
     cluster.start_client(agency, {{"CLI_DATA_FILE", data[agency - 1].path}});
   }
-  for (std::uint32_t agency = 1; agency <= kHonest; ++agency) {
-    Process& client = cluster.client(agency);
-    EXPECT_EQ(client.wait_exit(kRunTimeout), 0) << client.output();
-    EXPECT_EQ(client.lines_containing("cant_ganadores: " + std::to_string(kWinners)).size(), 1U) << client.output();
-  }
+  for (std::uint32_t agency = 1; agency <= kHonest; ++agency) cluster.client(agency).wait_exit(kRunTimeout);
   Played played;
   played.took = std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - start);
   played.log_bytes = server.output().size() - log_before;
-  const auto stored = bets_per_agency(cluster.bets_path());
-  for (std::uint32_t agency = 1; agency <= kHonest; ++agency) {
-    EXPECT_EQ(stored.count(agency) ? stored.at(agency) : 0, kBets) << "agency " << agency;
-  }
+  expect_round_complete(cluster, data);
   return played;
 }
 
@@ -99,7 +92,7 @@ Played play_under(std::optional<Flood::Kind> kind) {
                                       kAttackerAddresses.size() * kAdmittedPerAddress, kStartTimeout))
         << server.output();
   }
-  Played played = play_honest_round(cluster);
+  Played played = time_honest_round(cluster);
   if (!flood) return played;
   played.attacks = flood->opened();
   flood.reset();
@@ -155,8 +148,7 @@ TEST(Capacity, AMemberOpeningIdleConversationsInALoopHoldsOneChildAtATime) {
     std::unique_ptr<RawPeer> previous;
     while (!stop) {
       auto idle = std::make_unique<RawPeer>(cluster, kAttacker);
-      idle->send(protocol::Hello{kAttacker});
-      if (idle->receive() != protocol::Message(protocol::Resume{0})) return;
+      if (idle->hello(kAttacker) != protocol::Message(protocol::Resume{0})) return;
       ++introductions;
       // The server ends the conversation before: the attacker's next is opened then.
       if (previous && !previous->closed_by_server()) return;
@@ -167,9 +159,7 @@ TEST(Capacity, AMemberOpeningIdleConversationsInALoopHoldsOneChildAtATime) {
   // agency: its Finished comes once they all wait.
   std::vector<AgencyData> data;
   for (std::uint32_t agency = 1; agency <= kHonest; ++agency) {
-    data.push_back(write_agency_file(cluster.dir().file("agency-" + std::to_string(agency) + ".csv"), agency, kBets,
-                                     kWinners));
-    cluster.start_client(agency, {{"CLI_DATA_FILE", data.back().path}});
+    data.push_back(start_agency(cluster, agency, kBets, kWinners));
   }
   const bool all_waiting = server.wait_for_lines("action: wait_for_draw", kHonest, kRunTimeout);
   stop = true;
@@ -180,13 +170,10 @@ TEST(Capacity, AMemberOpeningIdleConversationsInALoopHoldsOneChildAtATime) {
             introductions - 1)
       << server.output();
   RawPeer finisher(cluster, kAttacker);
-  finisher.send(protocol::Hello{kAttacker});
-  ASSERT_EQ(finisher.receive(), protocol::Message(protocol::Resume{0}));
+  ASSERT_EQ(finisher.hello(kAttacker), protocol::Message(protocol::Resume{0}));
   finisher.send(protocol::Finished{});
   ASSERT_EQ(finisher.receive(), protocol::Message(protocol::Ack{protocol::AckCode::kOk, 0}));
-  for (std::uint32_t agency = 1; agency <= kHonest; ++agency) {
-    EXPECT_EQ(cluster.client(agency).wait_exit(kRunTimeout), 0) << cluster.client(agency).output();
-  }
+  expect_round_complete(cluster, data);
   std::cerr << "figure: an idle member opened " << introductions << " conversations while " << kHonest
             << " agencies played; each ended the one before\n";
 }
@@ -216,7 +203,6 @@ class ResourceShortage : public ::testing::TestWithParam<const char*> {};
 TEST_P(ResourceShortage, AcceptOutOfDescriptorsIsLoggedAndTheRoundCompletesOnceTheyAreBack) {
   Cluster cluster;
   Process& server = cluster.start_server({{"SERVER_CONCURRENCY", GetParam()}, {"SERVER_AGENCIES", "1"}});
-  const auto data = write_agency_file(cluster.dir().file("agency-1.csv"), 1, kBets, kWinners);
   // No new descriptor: the limit is the lowest number free. (Not lower: poll(2) refuses
   // to watch more descriptors than the limit.)
   rlim_t lowest_free = 0;
@@ -224,11 +210,10 @@ TEST_P(ResourceShortage, AcceptOutOfDescriptorsIsLoggedAndTheRoundCompletesOnceT
   while (std::filesystem::exists(listing + std::to_string(lowest_free))) ++lowest_free;
   DescriptorLimit limit(server.pid(), lowest_free);
 
-  Process& client = cluster.start_client(1, {{"CLI_DATA_FILE", data.path}});
+  const AgencyData data = start_agency(cluster, 1, kBets, kWinners);
   ASSERT_TRUE(server.wait_for_lines("Too many open files", 2, kStartTimeout)) << server.output();
   limit.lift();
-  ASSERT_EQ(client.wait_exit(kRunTimeout), 0) << client.output() << server.output();
-  EXPECT_EQ(bets_per_agency(cluster.bets_path())[1], kBets);
+  expect_round_complete(cluster, {data});
   EXPECT_TRUE(server.running());
   const auto failures = server.lines_containing("action: accept_connections | result: fail");
   ASSERT_FALSE(failures.empty());
@@ -275,14 +260,12 @@ class PidsLimit {
 TEST(ResourceShortageProcess, ForkFailingIsLoggedAndTheRoundCompletesOnceProcessesAreBack) {
   Cluster cluster;
   Process& server = cluster.start_server({{"SERVER_CONCURRENCY", "process"}, {"SERVER_AGENCIES", "1"}});
-  const auto data = write_agency_file(cluster.dir().file("agency-1.csv"), 1, kBets, kWinners);
   PidsLimit limit(server.pid());
   if (!limit) GTEST_SKIP() << "no cgroup v1 pids controller to write to: fork failure not exercised";
-  Process& client = cluster.start_client(1, {{"CLI_DATA_FILE", data.path}});
+  const AgencyData data = start_agency(cluster, 1, kBets, kWinners);
   ASSERT_TRUE(server.wait_for_lines("action: fork_child | result: fail", 2, kStartTimeout)) << server.output();
   limit.lift();
-  ASSERT_EQ(client.wait_exit(kRunTimeout), 0) << client.output() << server.output();
-  EXPECT_EQ(bets_per_agency(cluster.bets_path())[1], kBets);
+  expect_round_complete(cluster, {data});
   EXPECT_TRUE(server.running());
   std::cerr << "figure: " << server.lines_containing("action: fork_child | result: fail").size()
             << " fork failures logged, " << server.lines_containing("action: accept_connections | result: fail").size()

@@ -48,7 +48,7 @@ class ClientTimeouts : public ::testing::Test {
   // with its certificate unless `tls` is false.
   Process& start_client(std::uint16_t port, const std::string& mode, bool tls, const Environment& settings = {}) {
     Environment environment = settings;
-    if (tls) environment.merge(TestPki::client_environment(pki().agency(1)));
+    if (tls) environment.merge(client_tls_environment(pki().agency(1)));
     environment.emplace("CLI_TLS", tls ? "on" : "off");
     environment.emplace("CLI_ID", "1");
     environment.emplace("CLI_MODE", mode);

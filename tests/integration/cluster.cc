@@ -40,10 +40,7 @@ Process& Cluster::start_server(Environment environment) {
   if (tls_) {
     // Made before the server starts, so that its clients need not wait for them.
     make_certificates_for(round_agencies(environment));
-    const std::string folder = server_folder();
-    environment.emplace("SERVER_TLS_CERT", folder + "/server.crt");
-    environment.emplace("SERVER_TLS_KEY", folder + "/server.key");
-    environment.emplace("SERVER_TLS_CA", folder + "/ca.crt");
+    environment.merge(server_tls_environment(credentials_in(server_folder(), "server")));
   }
   // A restarted server gets a log of its own, so that nothing of its predecessor's is read as its own.
   const std::string log = server_starts_++ == 0 ? "server.log" : "server-" + std::to_string(server_starts_) + ".log";
@@ -66,10 +63,7 @@ Environment Cluster::client_environment(std::uint32_t id, Environment environmen
   environment.emplace("CLI_SERVER_ADDRESS", "127.0.0.1:" + std::to_string(port_));
   environment.emplace("CLI_LOG_LEVEL", "DEBUG");
   if (!says(environment, "CLI_TLS", "off") && !says(environment, "CLI_MODE", "echo")) {
-    const std::string folder = agency_folder(id);
-    environment.emplace("CLI_TLS_CERT", folder + "/agency.crt");
-    environment.emplace("CLI_TLS_KEY", folder + "/agency.key");
-    environment.emplace("CLI_TLS_CA", folder + "/ca.crt");
+    environment.merge(client_tls_environment(credentials_in(agency_folder(id), "agency")));
   }
   return environment;
 }
@@ -101,10 +95,6 @@ void Cluster::make_certificates_for(const std::vector<std::uint32_t>& agencies) 
   make_certificates(dir_.file("tls"), missing);
   server_made_ = true;
   made_.insert(missing.begin(), missing.end());
-}
-
-tls::Credentials credentials_in(const std::string& folder, const std::string& name) {
-  return {folder + "/" + name + ".crt", folder + "/" + name + ".key", folder + "/ca.crt"};
 }
 
 }  // namespace tp0::testing

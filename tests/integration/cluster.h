@@ -10,6 +10,7 @@
 
 #include "common/tls/credentials.h"
 #include "tests/support/process.h"
+#include "tests/tls/test_pki.h"
 
 namespace tp0::testing {
 
@@ -73,9 +74,5 @@ class Cluster {
   bool server_made_ = false;
   std::set<std::uint32_t> made_;  // the agencies whose folders exist
 };
-
-// The credentials in `folder`, of scripts/make-certs.sh's layout: `name`.crt and
-// `name`.key ("server" or "agency"), and ca.crt.
-tls::Credentials credentials_in(const std::string& folder, const std::string& name);
 
 }  // namespace tp0::testing

@@ -12,6 +12,7 @@
 #include "tests/integration/agency_data.h"
 #include "tests/integration/cluster.h"
 #include "tests/integration/raw_peer.h"
+#include "tests/support/bets.h"
 
 namespace tp0::testing {
 namespace {
@@ -19,29 +20,6 @@ namespace {
 using protocol::Ack;
 using protocol::AckCode;
 using protocol::Message;
-
-protocol::Batch batch_of(std::uint32_t agency, std::uint32_t position, int first, int count = 4) {
-  protocol::Batch batch{agency, position, {}};
-  for (int i = first; i < first + count; ++i) {
-    batch.bets.push_back({agency, "Ana", "Paz", std::to_string(30000000 + i), "1990-05-17", 7574});
-  }
-  return batch;
-}
-
-// Frames of `messages` as one write, so that the server reads them together.
-std::vector<std::byte> frames_of(const std::vector<Message>& messages) {
-  std::vector<std::byte> bytes;
-  for (const Message& message : messages) {
-    const auto frame = frame_of(message);
-    bytes.insert(bytes.end(), frame.begin(), frame.end());
-  }
-  return bytes;
-}
-
-void introduce(RawPeer& peer, std::uint32_t agency, std::uint32_t stored) {
-  peer.send(protocol::Hello{agency});
-  ASSERT_EQ(peer.receive(), Message(protocol::Resume{stored}));
-}
 
 // Sends `message` and expects `answer`.
 void exchange(RawPeer& peer, const Message& message, const Message& answer) {
@@ -93,22 +71,22 @@ TEST_P(Conversation, AFirstMessageOnlyTheServerSendsEndsTheConversation) {
                                             protocol::NotReady{}, protocol::Resume{0}};
   for (const Message& first : server_only) {
     RawPeer peer(cluster_, 1);
-    peer.send_bytes(frames_of({first, protocol::Hello{1}, batch_of(1, 0, 0)}));
+    peer.send_bytes(frames_of({first, protocol::Hello{1}, batch_of(1, 0, 0, 4)}));
     EXPECT_EQ(peer.receive(), Message(Ack{AckCode::kUnexpectedMessage, 0})) << protocol::name_of(first);
     EXPECT_TRUE(peer.closed_by_server()) << protocol::name_of(first);
   }
   EXPECT_TRUE(bets_per_agency(cluster_.bets_path()).empty()) << "a batch behind the refusal was stored";
   RawPeer honest(cluster_, 1);
-  introduce(honest, 1, 0);
-  exchange(honest, batch_of(1, 0, 0), Ack{AckCode::kOk, 0});
+  ASSERT_EQ(honest.hello(1), Message(protocol::Resume{0}));
+  exchange(honest, batch_of(1, 0, 0, 4), Ack{AckCode::kOk, 0});
   EXPECT_EQ(server.lines_containing("action: receive_message | result: fail").size(), server_only.size());
 }
 
 TEST_P(Conversation, AnEmptyBatchOfAFinishedAgencyIsRefused) {
   auto& server = start_server();
   RawPeer peer(cluster_, 1);
-  introduce(peer, 1, 0);
-  exchange(peer, batch_of(1, 0, 0), Ack{AckCode::kOk, 0});
+  ASSERT_EQ(peer.hello(1), Message(protocol::Resume{0}));
+  exchange(peer, batch_of(1, 0, 0, 4), Ack{AckCode::kOk, 0});
   exchange(peer, protocol::Finished{}, Ack{AckCode::kOk, 0});
   exchange(peer, batch_of(1, 4, 0, 0), Ack{AckCode::kBettingClosed, 0});
   EXPECT_EQ(server.lines_containing("action: apuesta_recibida | result: fail | cantidad: 0").size(), 1u)
@@ -123,19 +101,19 @@ TEST_P(Conversation, OtherBetsWhereSomeAreHeldAreRefusedAndWhatFollowsIsNotServe
   auto& server = start_server();
   {
     RawPeer peer(cluster_, 1);
-    introduce(peer, 1, 0);
-    exchange(peer, batch_of(1, 0, 0), Ack{AckCode::kOk, 0});
-    exchange(peer, batch_of(1, 0, 0), Ack{AckCode::kOk, 0});  // the same batch again
-    peer.send_bytes(frames_of({batch_of(1, 0, 100), protocol::Finished{}}));
+    ASSERT_EQ(peer.hello(1), Message(protocol::Resume{0}));
+    exchange(peer, batch_of(1, 0, 0, 4), Ack{AckCode::kOk, 0});
+    exchange(peer, batch_of(1, 0, 0, 4), Ack{AckCode::kOk, 0});  // the same batch again
+    peer.send_bytes(frames_of({batch_of(1, 0, 100, 4), protocol::Finished{}}));
     EXPECT_EQ(peer.receive(), Message(Ack{AckCode::kOutOfPlace, 0})) << "other bets at position 0";
     EXPECT_TRUE(peer.closed_by_server()) << "the Finished behind it was answered";
   }
   EXPECT_EQ(bet_keys_in_bets_file(cluster_.bets_path(), 1).size(), 4u);
   EXPECT_TRUE(server.lines_containing("action: agency_finished").empty()) << server.output();
   RawPeer again(cluster_, 1);
-  introduce(again, 1, 4);
+  ASSERT_EQ(again.hello(1), Message(protocol::Resume{4}));
   // Refused 7 if a message that was never served had closed the agency's stream.
-  exchange(again, batch_of(1, 4, 4), Ack{AckCode::kOk, 0});
+  exchange(again, batch_of(1, 4, 4, 4), Ack{AckCode::kOk, 0});
 }
 
 // A peer that repeats what is refused cannot write the log at its own pace: the
@@ -144,9 +122,9 @@ TEST_P(Conversation, OtherBetsWhereSomeAreHeldAreRefusedAndWhatFollowsIsNotServe
 TEST_P(Conversation, RefusedMessagesInALoopEndTheConversationAndTheLogStaysSmall) {
   auto& server = start_server();
   RawPeer peer(cluster_, 1);
-  introduce(peer, 1, 0);
+  ASSERT_EQ(peer.hello(1), Message(protocol::Resume{0}));
   const std::size_t log_before = server.output().size();
-  protocol::Batch invalid = batch_of(1, 0, 0);
+  protocol::Batch invalid = batch_of(1, 0, 0, 4);
   invalid.bets[0].birthdate = "1990-02-30";
   flood(peer, invalid, 2000);
   const auto answers = answers_until_closed(peer);
@@ -157,14 +135,14 @@ TEST_P(Conversation, RefusedMessagesInALoopEndTheConversationAndTheLogStaysSmall
   // 2000 frames of 62 bytes sent; four refusals, their close and the connection's lines logged.
   EXPECT_LT(server.output().size() - log_before, 2048U) << server.output().substr(log_before);
   RawPeer honest(cluster_, 1);
-  introduce(honest, 1, 0);
-  exchange(honest, batch_of(1, 0, 0), Ack{AckCode::kOk, 0});
+  ASSERT_EQ(honest.hello(1), Message(protocol::Resume{0}));
+  exchange(honest, batch_of(1, 0, 0, 4), Ack{AckCode::kOk, 0});
 }
 
 TEST_P(Conversation, AFloodOfUnexpectedFramesEndsAtTheFirstAndLogsOneWarning) {
   auto& server = start_server();
   RawPeer peer(cluster_, 1);
-  introduce(peer, 1, 0);
+  ASSERT_EQ(peer.hello(1), Message(protocol::Resume{0}));
   const std::size_t log_before = server.output().size();
   flood(peer, Ack{AckCode::kOk, 0}, 20000);
   const auto answers = answers_until_closed(peer);
@@ -181,7 +159,7 @@ TEST_P(Conversation, ControlBytesOfARefusedFieldAreEscapedInTheLog) {
   using namespace std::string_literals;
   auto& server = start_server();
   RawPeer peer(cluster_, 1);
-  introduce(peer, 1, 0);
+  ASSERT_EQ(peer.hello(1), Message(protocol::Resume{0}));
   lottery::Bet bet{1, "Ana", "Paz", "1\x1b[2J\0\x0b\xff\naction: sorteo"s, "1990-05-17", 7574};
   exchange(peer, protocol::SingleBet{bet, 0}, Ack{AckCode::kInvalidBet, 0});
   const auto refused = server.lines_containing("action: apuesta_almacenada | result: fail");

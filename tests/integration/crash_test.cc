@@ -16,6 +16,7 @@
 #include "tests/integration/agency_data.h"
 #include "tests/integration/cluster.h"
 #include "tests/integration/raw_peer.h"
+#include "tests/support/bets.h"
 #include "tests/support/seed.h"
 
 namespace tp0::testing {
@@ -24,23 +25,8 @@ namespace {
 constexpr std::uint32_t kAgencies = 5;
 constexpr std::size_t kBatchBets = 100;
 
-// Waits until the server has reaped every child it forked to serve a connection; false
-// after kStartTimeout.
-bool children_reaped(Process& server) {
-  const auto deadline = std::chrono::steady_clock::now() + kStartTimeout;
-  while (!connection_children_of(server).empty()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::yield();
-  }
-  return true;
-}
-
 // Whether `pid` has ended (gone, or a zombie nobody reaped yet).
-bool ended(int pid) {
-  const std::string stat = read_file("/proc/" + std::to_string(pid) + "/stat");
-  const auto state = stat.rfind(") ");
-  return stat.empty() || (state != std::string::npos && stat[state + 2] == 'Z');
-}
+bool ended(int pid) { return state_of(pid) == '?' || state_of(pid) == 'Z'; }
 
 // SIGKILLs the server, then waits until the children it had have ended too (they are
 // told to by the kernel when their parent dies). Stopping it first keeps it from forking
@@ -50,7 +36,7 @@ void kill_server_and_its_children(Process& server) {
   std::vector<int> children;
   const auto deadline = std::chrono::steady_clock::now() + kStartTimeout;
   // Until the stop has taken effect, the children listed may still change.
-  while (read_file("/proc/" + std::to_string(server.pid()) + "/stat").find(") T ") == std::string::npos) {
+  while (state_of(server.pid()) != 'T') {
     ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "the server did not stop";
     std::this_thread::yield();
   }
@@ -76,74 +62,35 @@ int kill_rounds() {
 class ServerKilled : public ::testing::TestWithParam<std::tuple<std::string, std::string>> {
  protected:
   // The agency files of the course's data set, or when it is missing generated ones of
-  // the same size, each as its bets in order.
+  // the same size.
   static void SetUpTestSuite() {
     data_dir_ = new TempDir();
     const std::string zip = find_dataset();
-    if (!zip.empty()) {
-      ASSERT_TRUE(unzip_into(zip, data_dir_->path()));
-    }
+    if (!zip.empty()) unzip_into(zip, data_dir_->path());
     for (std::uint32_t id = 1; id <= kAgencies; ++id) {
       const std::string path = data_dir_->file("agency-" + std::to_string(id) + ".csv");
-      if (zip.empty()) write_agency_file(path, id, 16'000, 2);
-      agency_bets_.push_back(bet_keys_of_agency_file(path));
+      agencies_.push_back(zip.empty() ? write_agency_file(path, id, 16'000, 2) : count_agency_file(path));
     }
   }
   static void TearDownTestSuite() { delete data_dir_; }
-
-  static std::string agency_file(std::uint32_t id) {
-    return data_dir_->file("agency-" + std::to_string(id) + ".csv");
-  }
-
-  static std::size_t winners_of(std::uint32_t id) {
-    const auto& bets = agency_bets_[id - 1];
-    return static_cast<std::size_t>(std::count_if(bets.begin(), bets.end(), [](const std::string& key) {
-      return key.ends_with("," + std::to_string(lottery::kWinningNumber));
-    }));
-  }
 
   // Starts the project's client of every agency against the cluster's server.
   static std::vector<Process*> start_agencies(Cluster& cluster) {
     std::vector<Process*> clients;
     for (std::uint32_t id = 1; id <= kAgencies; ++id) {
-      clients.push_back(&cluster.start_client(id, {{"CLI_DATA_FILE", agency_file(id)},
+      clients.push_back(&cluster.start_client(id, {{"CLI_DATA_FILE", agencies_[id - 1].path},
                                                    {"CLI_BATCH_MAXAMOUNT", std::to_string(kBatchBets)},
                                                    {"CLI_LOG_LEVEL", "INFO"}}));
     }
     return clients;
   }
 
-  // Waits for every client: each exits 0, with its own winners and no failure logged, and
-  // the bets file holds each agency's file, in order, once, and no other row. Returns the
-  // bets checked.
-  static std::size_t expect_round_complete(Cluster& cluster, const std::vector<Process*>& clients) {
-    std::size_t rows = 0;
-    for (std::uint32_t id = 1; id <= kAgencies; ++id) {
-      Process& client = *clients[id - 1];
-      EXPECT_EQ(client.wait_exit(kRunTimeout), 0) << client.output();
-      EXPECT_EQ(client.lines_containing("action: consulta_ganadores | result: success | cant_ganadores: " +
-                                        std::to_string(winners_of(id)))
-                    .size(),
-                1u)
-          << client.output();
-      EXPECT_TRUE(client.lines_containing("result: fail").empty()) << client.output();
-      const auto stored = bet_keys_in_bets_file(cluster.bets_path(), id);
-      EXPECT_EQ(stored, agency_bets_[id - 1]) << "agency " << id << ": " << stored.size() << " stored of "
-                                              << agency_bets_[id - 1].size();
-      rows += stored.size();
-    }
-    std::size_t all_rows = 0;
-    for (const auto& [agency, count] : bets_per_agency(cluster.bets_path())) all_rows += count;
-    EXPECT_EQ(all_rows, rows) << "rows of no agency of the round";
-    return rows;
-  }
-
   static TempDir* data_dir_;
-  static std::vector<std::vector<std::string>> agency_bets_;
+  static std::vector<AgencyData> agencies_;
 };
 
 TempDir* ServerKilled::data_dir_ = nullptr;
-std::vector<std::vector<std::string>> ServerKilled::agency_bets_;
+std::vector<AgencyData> ServerKilled::agencies_;
 
 // A moment of a round, named by the server's log line that marks it: the kill lands as
 // soon as the server has logged `count` such lines in its current life.
@@ -220,8 +167,9 @@ TEST_P(ServerKilled, AtRandomMomentsTheRoundResumesAndEveryBetIsStoredOnce) {
       // Rows the new server had to cut: the kill fell between a batch's rows and their commit.
       if (field_of(resumed[0], "uncommitted_bytes_dropped") != "0") ++kills_between_rows_and_commit;
     }
-    bets_checked += expect_round_complete(cluster, clients);
+    expect_round_complete(cluster, agencies_);
     if (::testing::Test::HasFailure()) return;
+    for (const AgencyData& agency : agencies_) bets_checked += agency.bets;
   }
   std::string phases;
   for (const auto& [phase, count] : kills_per_phase) phases += " " + phase + ": " + std::to_string(count) + ";";
@@ -255,12 +203,8 @@ TEST_P(ClientKilled, MidIngestOnlyItsOwnConversationEnds) {
   {
     // What the server sees of a client killed inside write(2): half a batch, then the end.
     RawPeer peer(cluster, kHalfFrame);
-    peer.send(protocol::Hello{kHalfFrame});
-    ASSERT_EQ(peer.receive(), protocol::Message(protocol::Resume{0}));
-    protocol::Batch batch{kHalfFrame, 0, {}};
-    for (int i = 0; i < 20; ++i) {
-      batch.bets.push_back(lottery::Bet{kHalfFrame, "Ana", "Paz", std::to_string(i), "1990-01-01", 1});
-    }
+    ASSERT_EQ(peer.hello(kHalfFrame), protocol::Message(protocol::Resume{0}));
+    const protocol::Batch batch = batch_of(kHalfFrame, 0, 0, 20);
     peer.send_first_bytes_of(batch, frame_of(batch).size() / 2);
   }
   ASSERT_TRUE(server.wait_for_line("closed the connection in the middle of a frame", kRunTimeout))
@@ -268,29 +212,21 @@ TEST_P(ClientKilled, MidIngestOnlyItsOwnConversationEnds) {
   // Both come back to say they finished, so that the draw can be held.
   for (const std::uint32_t agency : {kVictim, kHalfFrame}) {
     RawPeer peer(cluster, agency);
-    peer.send(protocol::Hello{agency});
-    const auto answer = peer.receive();
+    const auto answer = peer.hello(agency);
     ASSERT_TRUE(answer && std::holds_alternative<protocol::Resume>(*answer));
     peer.send(protocol::Finished{});
     ASSERT_EQ(peer.receive(), protocol::Message(protocol::Ack{protocol::AckCode::kOk, 0}));
   }
 
-  for (std::uint32_t id = 1; id <= 2; ++id) {
-    const auto data = write_agency_file(cluster.dir().file("agency-" + std::to_string(id) + ".csv"), id, 300, 2);
-    cluster.start_client(id, {{"CLI_DATA_FILE", data.path}});
-  }
-  for (std::uint32_t id = 1; id <= 2; ++id) {
-    auto& client = cluster.client(id);
-    ASSERT_EQ(client.wait_exit(kRunTimeout), 0) << client.output();
-    EXPECT_EQ(client.lines_containing("action: consulta_ganadores | result: success | cant_ganadores: 2").size(), 1u);
-  }
+  for (std::uint32_t id = 1; id <= 2; ++id) start_agency(cluster, id, 300, 2);
+  for (std::uint32_t id = 1; id <= 2; ++id) expect_served(cluster, id, 2);
   auto stored = bets_per_agency(cluster.bets_path());
   EXPECT_EQ(stored[1], 300u);
   EXPECT_EQ(stored[2], 300u);
   EXPECT_EQ(stored[kHalfFrame], 0u);
   EXPECT_GE(stored[kVictim], batches * 20);
   EXPECT_EQ(stored[kVictim] % 20, 0u) << "a batch of the killed client was stored in part";
-  EXPECT_TRUE(children_reaped(server)) << server.output();
+  EXPECT_TRUE(connection_children_reaped(server)) << server.output();
 }
 
 // The moment between a batch's rows and their commit, which a kill from outside cannot aim
@@ -319,7 +255,7 @@ TEST_P(KilledBetweenRowsAndCommit, TheRowsAreCutAndTheRoundGoesOn) {
                                   {"TP0_KILL_BEFORE_COMMIT", std::to_string(2 + random() % 40)},
                                   {"TP0_KILL_MARKER", marker}};
     Process* server = &cluster.start_server(environment);
-    const std::vector<Process*> clients = start_agencies(cluster);
+    start_agencies(cluster);
     const auto deadline = std::chrono::steady_clock::now() + kRunTimeout;
     while (::access(marker.c_str(), F_OK) != 0) {
       ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "no process died before a commit";
@@ -332,7 +268,7 @@ TEST_P(KilledBetweenRowsAndCommit, TheRowsAreCutAndTheRoundGoesOn) {
       ASSERT_EQ(resumed.size(), 1u) << server->output();
       EXPECT_NE(field_of(resumed[0], "uncommitted_bytes_dropped"), "0") << "the rows written before the kill";
     }
-    expect_round_complete(cluster, clients);
+    expect_round_complete(cluster, agencies_);
     EXPECT_TRUE(server->running()) << server->output();
     if (::testing::Test::HasFailure()) return;
   }
@@ -382,11 +318,10 @@ TEST_P(ClientKilled, AndStartedAgainMidIngestItResumesWithoutDuplicates) {
   ASSERT_EQ(victim.wait_exit(kRunTimeout), 128 + SIGKILL);
 
   auto& again = cluster.start_client(1, environment);
-  ASSERT_EQ(again.wait_exit(kRunTimeout), 0) << again.output();
+  expect_served(cluster, 1, 3);
   const auto resumed = again.lines_containing("action: resume | result: success");
   ASSERT_EQ(resumed.size(), 1u) << again.output();
   EXPECT_GE(std::stoul(field_of(resumed[0], "apuestas_almacenadas")), batches * 20);
-  EXPECT_EQ(again.lines_containing("action: consulta_ganadores | result: success | cant_ganadores: 3").size(), 1u);
   EXPECT_EQ(bet_keys_in_bets_file(cluster.bets_path(), 1), bet_keys_of_agency_file(data.path))
       << "every bet of the file, once, in order";
 }
@@ -398,20 +333,18 @@ INSTANTIATE_TEST_SUITE_P(Concurrency, ClientKilled, ::testing::Values("sequentia
 TEST(ClientKilledProcess, WhileWaitingForTheDrawNoChildIsLeftBehind) {
   Cluster cluster;
   auto& server = cluster.start_server({{"SERVER_CONCURRENCY", "process"}, {"SERVER_AGENCIES", "2"}});
-  const auto first = write_agency_file(cluster.dir().file("agency-1.csv"), 1, 50, 1);
-  auto& victim = cluster.start_client(1, {{"CLI_DATA_FILE", first.path}});
+  start_agency(cluster, 1, 50, 1);
+  Process& victim = cluster.client(1);
   ASSERT_TRUE(server.wait_for_line("action: wait_for_draw | result: in_progress | agency: 1", kRunTimeout))
       << server.output();
   ASSERT_TRUE(server.wait_for_line("action: hand_back_connection", kRunTimeout)) << server.output();
   victim.send_signal(SIGKILL);
-  EXPECT_TRUE(children_reaped(server)) << "a child outlived its conversation";
+  EXPECT_TRUE(connection_children_reaped(server)) << "a child outlived its conversation";
   EXPECT_TRUE(server.lines_containing("action: sorteo").empty());
 
   // Agency 1 did finish before it died, so agency 2 completes the draw.
-  const auto second = write_agency_file(cluster.dir().file("agency-2.csv"), 2, 50, 1);
-  auto& client = cluster.start_client(2, {{"CLI_DATA_FILE", second.path}});
-  ASSERT_EQ(client.wait_exit(kRunTimeout), 0) << client.output();
-  EXPECT_EQ(client.lines_containing("action: consulta_ganadores | result: success | cant_ganadores: 1").size(), 1u);
+  start_agency(cluster, 2, 50, 1);
+  expect_served(cluster, 2, 1);
   EXPECT_EQ(server.lines_containing("action: sorteo | result: success").size(), 1u);
   EXPECT_TRUE(server.running());
 }

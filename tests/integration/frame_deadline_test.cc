@@ -19,6 +19,7 @@
 #include "tests/integration/agency_data.h"
 #include "tests/integration/cluster.h"
 #include "tests/integration/raw_peer.h"
+#include "tests/support/bets.h"
 
 namespace tp0::testing {
 namespace {
@@ -39,16 +40,8 @@ constexpr milliseconds kFrameTimeout{1000};
 // (30 s by default) asks for.
 constexpr milliseconds kPace{50};
 
-lottery::Bet bet_of(std::uint32_t agency, int i) {
-  return lottery::Bet{agency, "Ana", "Paz", std::to_string(40000000 + i), "1990-05-17", static_cast<std::uint16_t>(i)};
-}
-
 // A batch frame far longer than the frame timeout at kPace: 20 bets, about 800 bytes, 40 s.
-std::vector<std::byte> long_batch_frame() {
-  protocol::Batch batch{kTrickler, 0, {}};
-  for (int i = 0; i < 20; ++i) batch.bets.push_back(bet_of(kTrickler, i));
-  return frame_of(batch);
-}
+std::vector<std::byte> long_batch_frame() { return frame_of(batch_of(kTrickler, 0, 0, 20)); }
 
 // A peer of agency kTrickler that says Hello, then sends a batch one byte per kPace, in
 // a thread of its own, until the server cuts it; then says Finished on a new connection.
@@ -98,24 +91,16 @@ class Trickler {
 // Starts the honest agencies' real clients together, waits for them, checks each stored
 // every bet and learned its winners; returns how long they took.
 milliseconds run_honest_agencies(Cluster& cluster) {
-  std::vector<Process*> clients;
   const auto started = steady_clock::now();
   for (std::uint32_t id = 1; id <= kHonest; ++id) {
-    const auto data =
-        write_agency_file(cluster.dir().file("agency-" + std::to_string(id) + ".csv"), id, kBets, kWinners);
-    clients.push_back(&cluster.start_client(id, {{"CLI_DATA_FILE", data.path}, {"CLI_BATCH_MAXAMOUNT", "25"}}));
+    start_agency(cluster, id, kBets, kWinners, {{"CLI_BATCH_MAXAMOUNT", "25"}});
   }
-  for (Process* client : clients) {
-    EXPECT_EQ(client->wait_exit(kRunTimeout), 0) << client->output() << cluster.server().output();
-    EXPECT_EQ(client->lines_containing("action: consulta_ganadores | result: success | cant_ganadores: " +
-                                       std::to_string(kWinners))
-                  .size(),
-              1u)
-        << client->output();
-  }
+  for (std::uint32_t id = 1; id <= kHonest; ++id) cluster.client(id).wait_exit(kRunTimeout);
   const auto took = std::chrono::duration_cast<milliseconds>(steady_clock::now() - started);
-  const auto stored = bets_per_agency(cluster.bets_path());
-  for (std::uint32_t id = 1; id <= kHonest; ++id) EXPECT_EQ(stored.count(id) ? stored.at(id) : 0, kBets) << id;
+  for (std::uint32_t id = 1; id <= kHonest; ++id) {
+    expect_served(cluster, id, kWinners);
+    EXPECT_EQ(bets_per_agency(cluster.bets_path())[id], kBets) << id;
+  }
   return took;
 }
 

@@ -9,6 +9,7 @@
 #include "tests/integration/agency_data.h"
 #include "tests/integration/cluster.h"
 #include "tests/integration/raw_peer.h"
+#include "tests/support/bets.h"
 #include "tests/support/seed.h"
 
 namespace tp0::testing {
@@ -19,11 +20,6 @@ using protocol::AckCode;
 
 constexpr std::size_t kNormalBets = 120;
 constexpr std::size_t kNormalWinners = 3;
-
-lottery::Bet valid_bet(std::uint32_t agency, int i) {
-  return lottery::Bet{agency, "Ana", "Paz", std::to_string(20000000 + i), "1990-05-17",
-                      static_cast<std::uint16_t>(i)};
-}
 
 // Every test: a server in one concurrency setting, a hostile peer, then a normal agency
 // that must be served exactly as if the peer had never been there.
@@ -40,15 +36,8 @@ class HostilePeers : public ::testing::TestWithParam<const char*> {
   // Runs agency `id` as a real client and checks that every one of its bets was stored
   // and that it learned its winners.
   void expect_normal_agency_served(std::uint32_t id = 1) {
-    const auto data =
-        write_agency_file(cluster_.dir().file("agency-" + std::to_string(id) + ".csv"), id, kNormalBets, kNormalWinners);
-    auto& client = cluster_.start_client(id, {{"CLI_DATA_FILE", data.path}, {"CLI_BATCH_MAXAMOUNT", "25"}});
-    ASSERT_EQ(client.wait_exit(kRunTimeout), 0) << client.output() << cluster_.server().output();
-    EXPECT_EQ(client.lines_containing("action: consulta_ganadores | result: success | cant_ganadores: " +
-                                      std::to_string(kNormalWinners))
-                  .size(),
-              1u)
-        << client.output();
+    start_agency(cluster_, id, kNormalBets, kNormalWinners, {{"CLI_BATCH_MAXAMOUNT", "25"}});
+    expect_served(cluster_, id, kNormalWinners);
     EXPECT_EQ(bets_per_agency(cluster_.bets_path())[id], kNormalBets);
     EXPECT_TRUE(cluster_.server().running()) << cluster_.server().output();
   }
@@ -128,10 +117,8 @@ TEST_P(HostilePeers, BatchWithOneInvalidBetIsRefusedWholeAndNothingIsStored) {
   auto& server = start_server();
   {
     RawPeer peer(cluster_, 1);
-    peer.send(protocol::Hello{1});
-    ASSERT_EQ(peer.receive(), protocol::Message(protocol::Resume{0}));
-    protocol::Batch batch{1, 0, {}};
-    for (int i = 0; i < 6; ++i) batch.bets.push_back(valid_bet(1, i));
+    ASSERT_EQ(peer.hello(1), protocol::Message(protocol::Resume{0}));
+    protocol::Batch batch = batch_of(1, 0, 0, 6);
     batch.bets[4].birthdate = "1990-02-30";
     peer.send(batch);
     EXPECT_EQ(peer.receive(), protocol::Message(Ack{AckCode::kInvalidBet, 4}));
@@ -147,14 +134,9 @@ TEST_P(HostilePeers, BatchWithOneInvalidBetIsRefusedWholeAndNothingIsStored) {
 // the connection ends; the next Hello says where the agency's stream ends.
 TEST_P(HostilePeers, TheSameBatchTwiceIsStoredOnceAndAGapOrAnOverlapIsRefused) {
   auto& server = start_server({{"SERVER_AGENCIES", "2"}});
-  const auto batch_at = [](std::uint32_t position, int first) {
-    protocol::Batch batch{2, position, {}};
-    for (int i = 0; i < 3; ++i) batch.bets.push_back(valid_bet(2, first + i));
-    return batch;
-  };
+  const auto batch_at = [](std::uint32_t position, std::uint32_t first) { return batch_of(2, position, first, 3); };
   const auto hello = [&](RawPeer& peer, std::uint32_t stored) {
-    peer.send(protocol::Hello{2});
-    ASSERT_EQ(peer.receive(), protocol::Message(protocol::Resume{stored}));
+    ASSERT_EQ(peer.hello(2), protocol::Message(protocol::Resume{stored}));
   };
   {
     RawPeer peer(cluster_, 2);
@@ -195,30 +177,11 @@ TEST_P(HostilePeers, TheSameBatchTwiceIsStoredOnceAndAGapOrAnOverlapIsRefused) {
   expect_normal_agency_served();
 }
 
-TEST_P(HostilePeers, FinishedTwiceFromOneAgencyCountsOnce) {
-  auto& server = start_server({{"SERVER_AGENCIES", "2"}});
-  for (int connection = 0; connection < 2; ++connection) {
-    RawPeer peer(cluster_, 2);
-    peer.send(protocol::Hello{2});
-    ASSERT_EQ(peer.receive(), protocol::Message(protocol::Resume{0}));
-    for (int repeat = 0; repeat < 2; ++repeat) {
-      peer.send(protocol::Finished{});
-      ASSERT_EQ(peer.receive(), protocol::Message(Ack{AckCode::kOk, 0}));
-    }
-  }
-  // Each Finished was acknowledged after the barrier counted it, and the draw would be
-  // logged before that acknowledgement: so no draw means it was counted once.
-  EXPECT_TRUE(server.lines_containing("action: sorteo").empty()) << server.output();
-  expect_normal_agency_served();
-  EXPECT_EQ(server.lines_containing("action: sorteo | result: success").size(), 1u);
-}
-
 TEST_P(HostilePeers, QueriesForAnotherAgencyOrWithoutBetsLeakNothing) {
   start_server({{"SERVER_AGENCIES", "2"}});
   const auto ask = [&](std::uint32_t hello, std::uint32_t query) {
     RawPeer peer(cluster_, hello);
-    peer.send(protocol::Hello{hello});
-    EXPECT_EQ(peer.receive(), protocol::Message(protocol::Resume{0}));
+    EXPECT_EQ(peer.hello(hello), protocol::Message(protocol::Resume{0}));
     peer.send(protocol::WinnersQuery{query});
     return peer.receive();
   };
@@ -226,8 +189,7 @@ TEST_P(HostilePeers, QueriesForAnotherAgencyOrWithoutBetsLeakNothing) {
   {
     // Agency 2 finishes without a bet.
     RawPeer peer(cluster_, 2);
-    peer.send(protocol::Hello{2});
-    EXPECT_EQ(peer.receive(), protocol::Message(protocol::Resume{0}));
+    EXPECT_EQ(peer.hello(2), protocol::Message(protocol::Resume{0}));
     peer.send(protocol::Finished{});
     EXPECT_EQ(peer.receive(), protocol::Message(Ack{AckCode::kOk, 0}));
   }
@@ -253,11 +215,7 @@ TEST_P(HostilePeers, ThousandConnectionsOpenedAndDroppedLeakNothing) {
   }
   ASSERT_TRUE(server.wait_for_lines("action: close_connection", kConnections, kRunTimeout)) << server.output();
   expect_normal_agency_served();
-  const auto deadline = std::chrono::steady_clock::now() + kStartTimeout;
-  while (!connection_children_of(server).empty() && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::yield();
-  }
-  EXPECT_TRUE(connection_children_of(server).empty()) << "children left behind";
+  EXPECT_TRUE(connection_children_reaped(server)) << "children left behind";
   EXPECT_EQ(open_descriptors_of(server.pid()), descriptors_before) << "descriptors leaked";
 }
 
@@ -271,20 +229,14 @@ INSTANTIATE_TEST_SUITE_P(Concurrency, HostilePeers, ::testing::Values("sequentia
 TEST(HostilePeersProcess, ANewConversationOfAMemberReplacesTheOlderOne) {
   Cluster cluster;
   auto& server = cluster.start_server({{"SERVER_CONCURRENCY", "process"}, {"SERVER_AGENCIES", "1"}});
-  const auto batch_at = [](std::uint32_t position) {
-    protocol::Batch batch{1, position, {}};
-    for (std::uint32_t i = 0; i < 4; ++i) batch.bets.push_back(valid_bet(1, static_cast<int>(position + i)));
-    return batch;
-  };
+  const auto batch_at = [](std::uint32_t position) { return batch_of(1, position, position, 4); };
   RawPeer first(cluster, 1);
-  first.send(protocol::Hello{1});
-  ASSERT_EQ(first.receive(), protocol::Message(protocol::Resume{0}));
+  ASSERT_EQ(first.hello(1), protocol::Message(protocol::Resume{0}));
   first.send(batch_at(0));
   ASSERT_EQ(first.receive(), protocol::Message(Ack{AckCode::kOk, 0}));
 
   RawPeer second(cluster, 1);
-  second.send(protocol::Hello{1});
-  ASSERT_EQ(second.receive(), protocol::Message(protocol::Resume{4}));
+  ASSERT_EQ(second.hello(1), protocol::Message(protocol::Resume{4}));
   ASSERT_TRUE(server.wait_for_line("action: replace_conversation | result: success | agency: 1", kStartTimeout))
       << server.output();
   EXPECT_TRUE(first.closed_by_server());
@@ -313,8 +265,7 @@ TEST(HostilePeersProcess, ConnectionsBeyondTheChildLimitAreRefusedNeverForked) {
     holders.reserve(kLimit);
     for (std::uint32_t agency = 1; agency <= kLimit; ++agency) {
       holders.push_back(std::make_unique<RawPeer>(cluster, agency));
-      holders.back()->send(protocol::Hello{agency});
-      ASSERT_EQ(holders.back()->receive(), protocol::Message(protocol::Resume{0}));
+      ASSERT_EQ(holders.back()->hello(agency), protocol::Message(protocol::Resume{0}));
     }
     for (int i = 0; i < kSurplus; ++i) {
       if (tls) {

@@ -68,8 +68,7 @@ void store_round_but_the_last_finished(const std::string& bets_path) {
 // The documents of the Winners messages the server answers `agency`'s query with.
 std::vector<std::string> ask_winners(Cluster& cluster, std::uint32_t agency) {
   RawPeer peer(cluster, agency);
-  peer.send(protocol::Hello{agency});
-  const auto resume = peer.receive();
+  const auto resume = peer.hello(agency);
   EXPECT_TRUE(resume && std::holds_alternative<protocol::Resume>(*resume));
   peer.send(protocol::WinnersQuery{agency});
   std::vector<std::string> documents;
@@ -99,8 +98,7 @@ TEST(LargeWinners, NoAnsweringProcessGrowsWithTheRoundAndEveryAgencyGetsItsWinne
     // The last agency's Finished holds the draw, in the child that serves it: the record
     // is written there, and that child's peak is among those measured below.
     RawPeer last(cluster, kLastAgency);
-    last.send(protocol::Hello{kLastAgency});
-    ASSERT_EQ(last.receive(), protocol::Message(protocol::Resume{0}));
+    ASSERT_EQ(last.hello(kLastAgency), protocol::Message(protocol::Resume{0}));
     const auto finished = std::chrono::steady_clock::now();
     last.send(protocol::Finished{});
     ASSERT_TRUE(server.wait_for_line("action: sorteo | result: success", kRunTimeout)) << server.output();

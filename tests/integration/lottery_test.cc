@@ -149,58 +149,35 @@ TEST_P(LotteryIntegration, InvalidRowsAreReportedSkippedAndTheRestStored) {
   EXPECT_EQ(bets_per_agency(cluster.bets_path()), (std::map<std::uint32_t, std::size_t>{{1, 2}}));
 }
 
-TEST_P(LotteryIntegration, EachAgencyLearnsOnlyItsOwnWinnersAfterTheDraw) {
+// The agencies that finished wait, without their winners, until the last one finishes;
+// then the draw is held once, after every batch, and each agency learns only its own.
+TEST_P(LotteryIntegration, TheDrawWaitsForTheLastAgencyThenEachLearnsOnlyItsOwnWinners) {
   Cluster cluster;
   auto& server = cluster.start_server(server_environment(3));
   const std::size_t winners[] = {2, 0, 5};
-  for (std::uint32_t id = 1; id <= 3; ++id) {
-    const auto data = write_agency_file(cluster.dir().file("agency-" + std::to_string(id) + ".csv"),
-                                        id, std::size_t{500} * id, winners[id - 1]);
-    cluster.start_client(id, {{"CLI_DATA_FILE", data.path}, {"CLI_BATCH_MAXAMOUNT", "64"}});
-  }
-  for (std::uint32_t id = 1; id <= 3; ++id) {
-    auto& client = cluster.client(id);
-    ASSERT_EQ(client.wait_exit(kRunTimeout), 0) << client.output();
-    EXPECT_EQ(client.lines_containing("action: consulta_ganadores | result: success | cant_ganadores: " +
-                                      std::to_string(winners[id - 1]))
-                  .size(),
-              1u)
-        << client.output();
-    EXPECT_TRUE(client.lines_containing("result: fail").empty()) << client.output();
-  }
-  const auto lines = split_lines(server.output());
-  const auto [first_draw, last_draw] = span_of(lines, "action: sorteo | result: success");
-  ASSERT_EQ(server.lines_containing("action: sorteo").size(), 1u) << server.output();
-  const auto [first_batch, last_batch] = span_of(lines, "action: apuesta_recibida");
-  EXPECT_LT(last_batch, first_draw) << "every batch is stored before the draw";
-  EXPECT_TRUE(server.lines_containing("result: fail").empty()) << server.output();
-  EXPECT_EQ(bets_per_agency(cluster.bets_path()),
-            (std::map<std::uint32_t, std::size_t>{{1, 500}, {2, 1000}, {3, 1500}}));
-  server.send_signal(SIGTERM);
-  EXPECT_EQ(server.wait_exit(kRunTimeout), 0);
-}
-
-TEST_P(LotteryIntegration, DrawWaitsForTheLastAgency) {
-  Cluster cluster;
-  auto& server = cluster.start_server(server_environment(3));
-  for (std::uint32_t id = 1; id <= 2; ++id) {
-    const auto data = write_agency_file(cluster.dir().file("agency-" + std::to_string(id) + ".csv"), id, 300, 1);
-    cluster.start_client(id, {{"CLI_DATA_FILE", data.path}});
-  }
+  std::vector<AgencyData> agencies;
+  const auto start = [&](std::uint32_t id) {
+    const std::size_t bets = std::size_t{500} * id;
+    agencies.push_back(start_agency(cluster, id, bets, winners[id - 1], {{"CLI_BATCH_MAXAMOUNT", "64"}}));
+  };
+  start(1);
+  start(2);
   ASSERT_TRUE(server.wait_for_lines("action: agency_finished", 2, kRunTimeout)) << server.output();
   EXPECT_TRUE(server.lines_containing("action: sorteo").empty());
   for (std::uint32_t id = 1; id <= 2; ++id) {
     EXPECT_TRUE(cluster.client(id).running()) << "agency " << id << " must still be waiting";
     EXPECT_TRUE(cluster.client(id).lines_containing("consulta_ganadores").empty());
   }
-  const auto data = write_agency_file(cluster.dir().file("agency-3.csv"), 3, 300, 4);
-  cluster.start_client(3, {{"CLI_DATA_FILE", data.path}});
-  for (std::uint32_t id = 1; id <= 3; ++id) {
-    ASSERT_EQ(cluster.client(id).wait_exit(kRunTimeout), 0) << cluster.client(id).output();
-    EXPECT_EQ(cluster.client(id).lines_containing(
-                  "cant_ganadores: " + std::to_string(id == 3 ? 4 : 1)).size(), 1u);
-  }
-  EXPECT_EQ(server.lines_containing("action: sorteo | result: success").size(), 1u);
+  start(3);
+  expect_round_complete(cluster, agencies);
+  const auto lines = split_lines(server.output());
+  const auto [first_draw, last_draw] = span_of(lines, "action: sorteo | result: success");
+  ASSERT_EQ(server.lines_containing("action: sorteo").size(), 1u) << server.output();
+  const auto [first_batch, last_batch] = span_of(lines, "action: apuesta_recibida");
+  EXPECT_LT(last_batch, first_draw) << "every batch is stored before the draw";
+  EXPECT_TRUE(server.lines_containing("result: fail").empty()) << server.output();
+  server.send_signal(SIGTERM);
+  EXPECT_EQ(server.wait_exit(kRunTimeout), 0);
 }
 
 INSTANTIATE_TEST_SUITE_P(Concurrency, LotteryIntegration, ::testing::Values("sequential", "process"));

@@ -14,6 +14,7 @@
 #include "tests/integration/agency_data.h"
 #include "tests/integration/cluster.h"
 #include "tests/integration/raw_peer.h"
+#include "tests/support/bets.h"
 #include "tests/support/certificates.h"
 #include "tests/support/listener.h"
 
@@ -25,15 +26,6 @@ using protocol::AckCode;
 
 constexpr std::chrono::seconds kPatience{20};
 constexpr std::size_t kBatchBets = 5;
-
-// `bets` bets of `agency`, documents from `first_document` on, at `position` in its stream.
-protocol::Batch batch_of(std::uint32_t agency, std::size_t first_document, std::size_t bets, std::uint32_t position) {
-  protocol::Batch batch{agency, position, {}};
-  for (std::size_t i = 0; i < bets; ++i) {
-    batch.bets.push_back(lottery::Bet{agency, "Ana", "Paz", std::to_string(first_document + i), "1990-01-01", 1});
-  }
-  return batch;
-}
 
 // The real client against a test's own server that holds back every Ack: a client that
 // waited for each Ack before sending on would never send its second batch, and the idle
@@ -105,20 +97,19 @@ TEST(ServerPipelining, AnswersBatchesSentBackToBackInOrderEachStoredOrRefusedAlo
   Cluster cluster;
   auto& server = cluster.start_server({{"SERVER_CONCURRENCY", "process"}});
   RawPeer peer(cluster, kAgency);
-  std::vector<std::byte> stream = frame_of(protocol::Hello{kAgency});
+  std::vector<protocol::Message> stream{protocol::Hello{kAgency}};
   std::uint32_t position = 0;
   for (std::size_t i = 0; i < kBatches; ++i) {
-    protocol::Batch batch = batch_of(kAgency, i * 100, 3, position);
+    protocol::Batch batch = batch_of(kAgency, position, static_cast<std::uint32_t>(i * 100), 3);
     // A refused batch takes no place in the stream: the next one starts where it did.
     if (i == kInvalid) {
       batch.bets[2].birthdate = "1990-13-01";
     } else {
       position += 3;
     }
-    const auto frame = frame_of(batch);
-    stream.insert(stream.end(), frame.begin(), frame.end());
+    stream.emplace_back(std::move(batch));
   }
-  peer.send_bytes(stream);
+  peer.send_bytes(frames_of(stream));
 
   EXPECT_EQ(peer.receive(), protocol::Message(protocol::Resume{0}));
   for (std::size_t i = 0; i < kBatches; ++i) {
@@ -133,7 +124,9 @@ TEST(ServerPipelining, AnswersBatchesSentBackToBackInOrderEachStoredOrRefusedAlo
   std::vector<std::string> expected;
   for (std::size_t i = 0; i < kBatches; ++i) {
     if (i == kInvalid) continue;
-    for (std::size_t j = 0; j < 3; ++j) expected.push_back(std::to_string(i * 100 + j) + ",1");
+    for (std::size_t j = 0; j < 3; ++j) {
+      expected.push_back(bet_of(kAgency, static_cast<std::uint32_t>(i * 100 + j)).document + ",1");
+    }
   }
   EXPECT_EQ(bet_keys_in_bets_file(cluster.bets_path(), kAgency), expected);
 }
@@ -146,7 +139,7 @@ TEST(ServerPipelining, BatchesBeforeAMalformedFrameAreStillStored) {
   auto& server = cluster.start_server({{"SERVER_CONCURRENCY", "process"}});
   RawPeer peer(cluster, kAgency);
   std::vector<std::byte> stream = frame_of(protocol::Hello{kAgency});
-  const auto batch = frame_of(batch_of(kAgency, 0, 3, 0));
+  const auto batch = frame_of(batch_of(kAgency, 0, 0, 3));
   stream.insert(stream.end(), batch.begin(), batch.end());
   const std::byte empty_frame[] = {std::byte{0}, std::byte{0}, std::byte{0}, std::byte{0}};
   stream.insert(stream.end(), std::begin(empty_frame), std::end(empty_frame));
@@ -154,7 +147,7 @@ TEST(ServerPipelining, BatchesBeforeAMalformedFrameAreStillStored) {
   EXPECT_TRUE(peer.closed_by_server());
   ASSERT_TRUE(server.wait_for_line("action: serve_connection | result: fail", kRunTimeout)) << server.output();
   EXPECT_EQ(server.lines_containing("action: apuesta_recibida | result: success | cantidad: 3").size(), 1u);
-  EXPECT_EQ(bet_keys_in_bets_file(cluster.bets_path(), kAgency), (std::vector<std::string>{"0,1", "1,1", "2,1"}));
+  EXPECT_EQ(bet_keys_in_bets_file(cluster.bets_path(), kAgency), (std::vector<std::string>{"30000000,1", "30000001,1", "30000002,1"}));
 }
 
 }  // namespace

@@ -82,6 +82,11 @@ std::optional<protocol::Message> RawPeer::receive() {
   return protocol::decode(*body);
 }
 
+std::optional<protocol::Message> RawPeer::hello(std::uint32_t agency) {
+  send(protocol::Hello{agency});
+  return receive();
+}
+
 std::size_t RawPeer::read_some(std::span<std::byte> out) { return connection_.read_some(out); }
 
 bool RawPeer::closed_by_server() {
@@ -125,8 +130,7 @@ std::unique_ptr<RawPeer> introduce_when_not_busy(Cluster& cluster, std::uint32_t
       if (!cluster.tls() || std::chrono::steady_clock::now() > deadline) throw;
     }
     if (peer) {
-      peer->send(protocol::Hello{agency});
-      const auto answer = peer->receive();
+      const auto answer = peer->hello(agency);
       if (answer && std::holds_alternative<protocol::Resume>(*answer)) return peer;
       if (answer != protocol::Message(protocol::Ack{protocol::AckCode::kServerBusy, 0})) {
         throw std::runtime_error("the Hello of " + who + " was refused");
@@ -145,6 +149,12 @@ std::vector<std::byte> frame_of(const protocol::Message& message) {
   return frame;
 }
 
+std::vector<std::byte> frames_of(const std::vector<protocol::Message>& messages) {
+  std::vector<std::byte> frames;
+  for (const protocol::Message& message : messages) protocol::encode(message, frames);
+  return frames;
+}
+
 std::size_t open_descriptors_of(int pid) {
   const std::filesystem::directory_iterator fds("/proc/" + std::to_string(pid) + "/fd");
   return static_cast<std::size_t>(std::distance(fds, std::filesystem::directory_iterator()));
@@ -161,6 +171,15 @@ std::vector<int> connection_children_of(const Process& server) {
     children.erase(std::remove(children.begin(), children.end(), room), children.end());
   }
   return children;
+}
+
+bool connection_children_reaped(const Process& server) {
+  const auto deadline = std::chrono::steady_clock::now() + kStartTimeout;
+  while (!connection_children_of(server).empty()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::yield();
+  }
+  return true;
 }
 
 }  // namespace tp0::testing

@@ -52,6 +52,8 @@ class RawPeer {
 
   // The server's next message, or nullopt if it closed the connection first.
   std::optional<protocol::Message> receive();
+  // Says Hello as `agency` and returns the answer (receive()).
+  std::optional<protocol::Message> hello(std::uint32_t agency);
   // At most out.size() bytes of what the server sent, as they come; 0 once it closed.
   std::size_t read_some(std::span<std::byte> out);
 
@@ -89,10 +91,15 @@ void ignore_sigpipe();
 
 // The frame of `message`: header and body.
 std::vector<std::byte> frame_of(const protocol::Message& message);
+// The frames of `messages` one after the other, for one write that the server reads whole.
+std::vector<std::byte> frames_of(const std::vector<protocol::Message>& messages);
 
 // The children of a running `server` that serve connections: all but its waiting room
 // (the pid of its `open_waiting_room` line, in process lottery mode).
 std::vector<int> connection_children_of(const Process& server);
+// Waits until the running `server` has reaped every child it forked to serve a
+// connection; false after kStartTimeout.
+bool connection_children_reaped(const Process& server);
 // How many file descriptors `pid` has open (from /proc).
 std::size_t open_descriptors_of(int pid);
 

@@ -46,12 +46,13 @@ struct RoundData {
   std::size_t winners;
 };
 
-void start_agencies(Cluster& cluster, const RoundData& round, const std::string& name) {
+// Starts every agency's client on a file of `round`'s bets; returns the files.
+std::vector<AgencyData> start_agencies(Cluster& cluster, const RoundData& round) {
+  std::vector<AgencyData> agencies;
   for (std::uint32_t id = 1; id <= kAgencies; ++id) {
-    const auto data = write_agency_file(cluster.dir().file(name + "-agency-" + std::to_string(id) + ".csv"), id,
-                                        round.bets, round.winners);
-    cluster.start_client(id, {{"CLI_DATA_FILE", data.path}, {"CLI_LOG_LEVEL", "INFO"}});
+    agencies.push_back(start_agency(cluster, id, round.bets, round.winners, {{"CLI_LOG_LEVEL", "INFO"}}));
   }
+  return agencies;
 }
 
 // The winner rows of the draw record beside `bets_path` (every line after its header and
@@ -63,22 +64,13 @@ std::size_t winner_rows_in_record(const std::string& bets_path) {
   return split_lines(record).size() - 1 - header->agencies;
 }
 
-// Waits for every agency's client: each exits 0 with exactly its own winners of `round`,
-// and the bets file and the draw record hold that round's bets and winners, no others.
-void expect_round_complete(Cluster& cluster, const RoundData& round) {
-  for (std::uint32_t id = 1; id <= kAgencies; ++id) {
-    Process& client = cluster.client(id);
-    EXPECT_EQ(client.wait_exit(kRunTimeout), 0) << client.output();
-    EXPECT_EQ(client.lines_containing("action: consulta_ganadores | result: success | cant_ganadores: " +
-                                      std::to_string(round.winners))
-                  .size(),
-              1u)
-        << client.output();
-  }
-  const auto stored = bets_per_agency(cluster.bets_path());
-  EXPECT_EQ(stored.size(), kAgencies);
-  for (const auto& [agency, count] : stored) EXPECT_EQ(count, round.bets) << "agency " << agency;
-  EXPECT_EQ(winner_rows_in_record(cluster.bets_path()), kAgencies * round.winners);
+// The round of `agencies` complete (expect_round_complete), its draw record holding its
+// winners and no others.
+void expect_round_recorded(Cluster& cluster, const std::vector<AgencyData>& agencies) {
+  expect_round_complete(cluster, agencies);
+  std::size_t winners = 0;
+  for (const AgencyData& agency : agencies) winners += agency.winners;
+  EXPECT_EQ(winner_rows_in_record(cluster.bets_path()), winners);
 }
 
 void stop(Process& server) {
@@ -111,8 +103,7 @@ TEST(RoundFilesKilled, BeforeEachStepOfArchivingNoBetOfThePreviousRoundEntersThe
       Environment settings{{"SERVER_AGENCIES", std::to_string(kAgencies)},
                            {"SERVER_DURABILITY", machine ? "machine" : "process"}};
       cluster.start_server(settings);
-      start_agencies(cluster, previous, "previous");
-      expect_round_complete(cluster, previous);
+      expect_round_recorded(cluster, start_agencies(cluster, previous));
       stop(cluster.server());
       const std::string previous_bets = read_file(bets);
 
@@ -131,8 +122,7 @@ TEST(RoundFilesKilled, BeforeEachStepOfArchivingNoBetOfThePreviousRoundEntersThe
       }
 
       Process& renewed = cluster.restart_server(settings);
-      start_agencies(cluster, next, "next");
-      expect_round_complete(cluster, next);
+      expect_round_recorded(cluster, start_agencies(cluster, next));
       EXPECT_EQ(read_file(bets + ".1"), previous_bets) << "the previous round, set aside whole";
       // Killed after the new round's files were made, the restart sets those aside too: empty.
       EXPECT_TRUE(!exists(bets + ".2") || read_file(bets + ".2").empty()) << "the previous round set aside twice";
@@ -196,7 +186,7 @@ TEST_P(DrawRecordKilled, BeforeEachStepOfWritingItTheDrawnRoundStillAnswers) {
                                  {"SERVER_DURABILITY", machine ? "machine" : "process"}};
       const std::string marker = cluster.dir().file("killed");
       cluster.start_server(killed_before(step, marker, settings));
-      start_agencies(cluster, round, "round");
+      const auto agencies = start_agencies(cluster, round);
       const auto deadline = std::chrono::steady_clock::now() + kRunTimeout;
       while (!exists(marker)) {
         ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "the step was never reached";
@@ -215,7 +205,7 @@ TEST_P(DrawRecordKilled, BeforeEachStepOfWritingItTheDrawnRoundStillAnswers) {
         EXPECT_EQ(resumed.lines_containing("action: resume_round | result: success").size(), 1u);
         EXPECT_EQ(field_of(resumed.lines_containing("action: resume_round")[0], "drawn"), "yes");
       }
-      expect_round_complete(cluster, round);
+      expect_round_recorded(cluster, agencies);
       EXPECT_TRUE(cluster.server().running()) << cluster.server().output();
       if (::testing::Test::HasFailure()) return;
     }
@@ -231,8 +221,7 @@ TEST(DrawRecordDurability, WithProcessDurabilityTheRecordIsNotSynced) {
   cluster.start_server(killed_before({"its sync", "fdatasync", "bets.csv.draw.tmp"}, marker,
                                      {{"SERVER_AGENCIES", std::to_string(kAgencies)}}));
   const RoundData round{30, 1};
-  start_agencies(cluster, round, "round");
-  expect_round_complete(cluster, round);
+  expect_round_recorded(cluster, start_agencies(cluster, round));
   EXPECT_FALSE(exists(marker));
 }
 
@@ -246,8 +235,7 @@ TEST(DrawRecordTorn, AResumedDrawnRoundWithAnEmptyOrTornRecordAnswersEveryAgency
     Cluster cluster;
     const Environment settings{{"SERVER_AGENCIES", std::to_string(kAgencies)}, {"SERVER_CONCURRENCY", "sequential"}};
     cluster.start_server(settings);
-    start_agencies(cluster, round, "round");
-    expect_round_complete(cluster, round);
+    expect_round_recorded(cluster, start_agencies(cluster, round));
     stop(cluster.server());
     const std::string record = read_file(cluster.bets_path() + ".draw");
     write_file(cluster.bets_path() + ".draw", empty ? "" : record.substr(0, record.size() - 3));
@@ -255,8 +243,7 @@ TEST(DrawRecordTorn, AResumedDrawnRoundWithAnEmptyOrTornRecordAnswersEveryAgency
     Process& resumed = cluster.restart_server(settings);
     for (std::uint32_t id = 1; id <= kAgencies; ++id) {
       RawPeer peer(cluster, id);
-      peer.send(protocol::Hello{id});
-      ASSERT_EQ(peer.receive(), protocol::Message(protocol::Resume{static_cast<std::uint32_t>(round.bets)}));
+      ASSERT_EQ(peer.hello(id), protocol::Message(protocol::Resume{static_cast<std::uint32_t>(round.bets)}));
       peer.send(protocol::WinnersQuery{id});
       const auto answer = peer.receive();
       ASSERT_TRUE(answer && std::holds_alternative<protocol::Winners>(*answer)) << resumed.output();

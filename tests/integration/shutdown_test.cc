@@ -32,17 +32,17 @@ class Shutdown : public ::testing::TestWithParam<const char*> {
 
   // Starts the lottery client of agency `id` with `bets` bets, sent in batches of 20 so
   // that the ingest lasts long enough to be interrupted, and `environment` on top.
-  Process& start_agency(Cluster& cluster, std::uint32_t id, std::size_t bets, Environment environment = {}) {
-    const auto data = write_agency_file(cluster.dir().file("agency-" + std::to_string(id) + ".csv"), id, bets, 2);
-    environment.emplace("CLI_DATA_FILE", data.path);
+  static Process& start_in_small_batches(Cluster& cluster, std::uint32_t id, std::size_t bets,
+                                         Environment environment = {}) {
     environment.emplace("CLI_BATCH_MAXAMOUNT", "20");
-    return cluster.start_client(id, environment);
+    start_agency(cluster, id, bets, 2, std::move(environment));
+    return cluster.client(id);
   }
 
   // Starts a server and kAgencies lottery clients of kBetsPerAgency bets each.
   void start_ingest(Cluster& cluster) {
     start_server(cluster);
-    for (std::uint32_t id = 1; id <= kAgencies; ++id) start_agency(cluster, id, kBetsPerAgency);
+    for (std::uint32_t id = 1; id <= kAgencies; ++id) start_in_small_batches(cluster, id, kBetsPerAgency);
   }
 
   std::mt19937 random_{static_cast<std::mt19937::result_type>(test_seed())};
@@ -78,9 +78,9 @@ TEST_P(Shutdown, ClientStopsCleanlyAtARandomMomentAndOthersAreUnaffected) {
   start_server(cluster);
   const std::size_t batches = 1 + random_() % 100;
   PausingRelay relay(cluster, 1, 1 + batches);
-  auto& victim =
-      start_agency(cluster, 1, kVictimBets, {{"CLI_SERVER_ADDRESS", "127.0.0.1:" + std::to_string(relay.port())}});
-  for (std::uint32_t id = 2; id <= kAgencies; ++id) start_agency(cluster, id, kBetsPerAgency);
+  auto& victim = start_in_small_batches(cluster, 1, kVictimBets,
+                                        {{"CLI_SERVER_ADDRESS", "127.0.0.1:" + std::to_string(relay.port())}});
+  for (std::uint32_t id = 2; id <= kAgencies; ++id) start_in_small_batches(cluster, id, kBetsPerAgency);
   ASSERT_TRUE(victim.wait_for_lines("action: batch_enviado", batches, kRunTimeout))
       << victim.output() << "relay: " << relay.error();
   victim.send_signal(SIGTERM);
@@ -107,17 +107,17 @@ TEST_P(Shutdown, ClientStopsCleanlyAtARandomMomentAndOthersAreUnaffected) {
   EXPECT_EQ(server.wait_exit(kRunTimeout), 0) << server.output();
 }
 
-TEST_P(Shutdown, ServerWaitingForTheDrawStopsCleanly) {
+// A sequential server whose agency waits for the draw, asking again and again: the process
+// setting's is ShutdownProcess.WhileAgenciesWaitForTheDraw.
+TEST(ShutdownSequential, WhileAnAgencyWaitsForTheDrawTheServerStopsCleanly) {
   Cluster cluster;
-  auto& server = cluster.start_server({{"SERVER_CONCURRENCY", GetParam()}, {"SERVER_AGENCIES", "2"}});
-  const auto data = write_agency_file(cluster.dir().file("agency-1.csv"), 1, 50, 1);
-  auto& client = cluster.start_client(1, {{"CLI_DATA_FILE", data.path}});
+  auto& server = cluster.start_server({{"SERVER_CONCURRENCY", "sequential"}, {"SERVER_AGENCIES", "2"}});
+  start_agency(cluster, 1, 50, 1);
   ASSERT_TRUE(server.wait_for_line("action: agency_finished", kRunTimeout)) << server.output();
   server.send_signal(SIGTERM);
   EXPECT_EQ(server.wait_exit(kRunTimeout), 0) << server.output();
-  client.send_signal(SIGTERM);
-  const auto code = client.wait_exit(kRunTimeout);
-  ASSERT_TRUE(code.has_value());
+  cluster.client(1).send_signal(SIGTERM);
+  ASSERT_TRUE(cluster.client(1).wait_exit(kRunTimeout).has_value());
 }
 
 INSTANTIATE_TEST_SUITE_P(Concurrency, Shutdown, ::testing::Values("sequential", "process"));

@@ -12,6 +12,7 @@
 #include "tests/integration/agency_data.h"
 #include "tests/integration/cluster.h"
 #include "tests/integration/raw_peer.h"
+#include "tests/support/bets.h"
 
 namespace tp0::testing {
 namespace {
@@ -21,19 +22,9 @@ using protocol::AckCode;
 using protocol::Message;
 
 constexpr std::uint32_t kAgencies = 1000;
-constexpr int kBetsPerAgency = 100;
+constexpr std::size_t kBetsPerAgency = 100;
 
 std::size_t winners_of(std::uint32_t agency) { return agency % 4; }
-
-protocol::Batch bets_of(std::uint32_t agency) {
-  protocol::Batch batch{agency, 0, {}};
-  for (int i = 0; i < kBetsPerAgency; ++i) {
-    const bool wins = static_cast<std::size_t>(i) < winners_of(agency);
-    batch.bets.push_back(lottery::Bet{agency, "Ana", "Paz", std::to_string(agency * 1000 + i), "1990-05-17",
-                                      static_cast<std::uint16_t>(wins ? lottery::kWinningNumber : i)});
-  }
-  return batch;
-}
 
 // The documents of the winners answer to a query already sent, or nullopt when the draw
 // is not held yet: NotReady (sequential), or WaitForDraw (process), after which the peer
@@ -83,7 +74,7 @@ TEST_P(ThousandAgencies, CompleteOneRoundWithDefaultSettings) {
         std::vector<std::pair<std::uint32_t, std::unique_ptr<RawPeer>>> waiting;
         for (std::uint32_t agency = 1 + worker; agency <= kAgencies; agency += workers) {
           auto peer = introduce_when_not_busy(cluster, agency);
-          peer->send(bets_of(agency));
+          peer->send(batch_of(agency, 0, 0, kBetsPerAgency, winners_of(agency)));
           if (peer->receive() != Message(Ack{AckCode::kOk, 0})) throw std::runtime_error("batch refused");
           peer->send(protocol::Finished{});
           if (peer->receive() != Message(Ack{AckCode::kOk, 0})) throw std::runtime_error("Finished refused");
@@ -120,7 +111,7 @@ TEST_P(ThousandAgencies, CompleteOneRoundWithDefaultSettings) {
   }
   const auto stored = bets_per_agency(cluster.bets_path());
   ASSERT_EQ(stored.size(), kAgencies);
-  for (const auto& [agency, bets] : stored) ASSERT_EQ(bets, static_cast<std::size_t>(kBetsPerAgency)) << agency;
+  for (const auto& [agency, bets] : stored) ASSERT_EQ(bets, kBetsPerAgency) << agency;
   EXPECT_EQ(server.lines_containing("action: sorteo | result: success").size(), 1u);
 
   // The server never runs more children than SERVER_MAX_CHILDREN (64 by default), its

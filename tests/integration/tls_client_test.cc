@@ -22,7 +22,7 @@ class TlsClientAgainstFakes : public ::testing::Test {
   // Agency 1's real client, with its own certificate, against 127.0.0.1:`port`.
   Process& start_client(std::uint16_t port) {
     const auto data = write_agency_file(dir_.file("agency-1.csv"), 1, kBets, 2);
-    Environment environment = TestPki::client_environment(pki_.agency(1));
+    Environment environment = client_tls_environment(pki_.agency(1));
     environment.emplace("CLI_ID", "1");
     environment.emplace("CLI_SERVER_ADDRESS", "127.0.0.1:" + std::to_string(port));
     environment.emplace("CLI_DATA_FILE", data.path);

@@ -8,7 +8,6 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
-#include <memory>
 #include <vector>
 
 #include "common/protocol/codec.h"
@@ -93,22 +92,10 @@ TEST_P(TlsHandshakeRefusals, APeerThatSendsNothingIsDroppedAtTheHelloDeadline) {
   play_honest_round();
 }
 
-// The first flight of a real client (its ClientHello), made with memory BIOs.
-std::vector<std::byte> client_hello(const TestPki& pki) {
-  const SslContext context(SslRole::kClient, pki.agency(1), pki.authority());
-  std::unique_ptr<SSL, decltype(&SSL_free)> ssl(SSL_new(context.get()), &SSL_free);
-  BIO* in = BIO_new(BIO_s_mem());
-  BIO* out = BIO_new(BIO_s_mem());
-  SSL_set_bio(ssl.get(), in, out);  // the SSL owns both
-  SSL_connect(ssl.get());            // wants to read the ServerHello: the ClientHello is out
-  std::vector<std::byte> bytes(static_cast<std::size_t>(BIO_pending(out)));
-  BIO_read(out, bytes.data(), static_cast<int>(bytes.size()));
-  return bytes;
-}
-
 TEST_P(TlsHandshakeRefusals, AClientHelloTrickledPastTheHelloDeadlineIsDroppedAtIt) {
   start_server({{"SERVER_HELLO_TIMEOUT", "500ms"}});
-  const std::vector<std::byte> hello = client_hello(pki_);
+  const SslContext context(SslRole::kClient, pki_.agency(1), pki_.authority());
+  const std::vector<std::byte> hello = client_hello(context.get());
   ASSERT_GT(hello.size(), 100u);
   const auto connected = steady_clock::now();
   const sys::UniqueFd slow = connect_to_loopback(cluster_.port());

@@ -10,6 +10,7 @@
 #include "common/protocol/messages.h"
 #include "tests/integration/agency_data.h"
 #include "tests/integration/tls_round.h"
+#include "tests/support/bets.h"
 
 namespace tp0::testing {
 namespace {
@@ -25,11 +26,7 @@ const Message kBeforeHello = Ack{AckCode::kUnexpectedMessage, 0};
 class TlsIdentity : public TlsRound {
  protected:
   // A batch of attacker's bets (all winners, were they stored) for `agency`.
-  static protocol::Batch batch_for(std::uint32_t agency) {
-    protocol::Batch batch{agency, 0, {}};
-    for (int i = 0; i < 5; ++i) batch.bets.push_back(bet_of(agency, i));
-    return batch;
-  }
+  static protocol::Batch batch_for(std::uint32_t agency) { return batch_of(agency, 0, 0, 5, 5); }
 
   // As the holder of `certificate`'s agency: Hello `claimed`, which must be refused with
   // code 6; then `next`, which must not be served: the conversation is over.
@@ -88,7 +85,7 @@ TEST_P(TlsIdentity, ABatchOrABetForAnotherAgencyIsRefusedAndStoresNothing) {
     SslEnd attacker = agency_peer(3);
     ASSERT_TRUE(attacker.send(protocol::Hello{3}));
     EXPECT_EQ(attacker.receive(), Message{protocol::Resume{0}});
-    attacker.send(protocol::SingleBet{bet_of(1, 0), 0});
+    attacker.send(protocol::SingleBet{bet_of(1, 0, true), 0});
     EXPECT_EQ(attacker.receive(), kWrongAgency);
     EXPECT_EQ(attacker.receive(), std::nullopt);
   }

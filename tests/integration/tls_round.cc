@@ -8,15 +8,10 @@ namespace tp0::testing {
 
 TlsRound::TlsRound() : pki_(cluster_.dir().file("pki"), {1, 2, 3, kOutsider}) {}
 
-lottery::Bet TlsRound::bet_of(std::uint32_t agency, int i) {
-  return lottery::Bet{agency, "Eva", "Mallory", std::to_string(40'000'000 + i), "1990-05-17",
-                      static_cast<std::uint16_t>(7574)};
-}
-
 Process& TlsRound::start_server(Environment environment) {
   environment.emplace("SERVER_CONCURRENCY", GetParam());
   environment.emplace("SERVER_AGENCIES", std::to_string(kAgencies));
-  environment.merge(pki_.server_environment());
+  environment.merge(server_tls_environment(pki_.server()));
   return cluster_.start_server(std::move(environment));
 }
 
@@ -31,33 +26,17 @@ SslEnd TlsRound::agency_peer(std::uint32_t agency) const {
 }
 
 void TlsRound::start_honest_agencies() {
+  honest_.clear();
   for (std::uint32_t id = 1; id <= kAgencies; ++id) {
-    const auto data = write_agency_file(cluster_.dir().file("agency-" + std::to_string(id) + ".csv"), id, kBets,
-                                        winners_of(id));
-    Environment environment = TestPki::client_environment(pki_.agency(id));
-    environment.emplace("CLI_DATA_FILE", data.path);
+    Environment environment = client_tls_environment(pki_.agency(id));
     environment.emplace("CLI_BATCH_MAXAMOUNT", "25");
-    cluster_.start_client(id, environment);
+    honest_.push_back(start_agency(cluster_, id, kBets, winners_of(id), environment));
   }
 }
 
 void TlsRound::expect_honest_round_completed() {
   Process& server = cluster_.server();
-  for (std::uint32_t id = 1; id <= kAgencies; ++id) {
-    Process& client = cluster_.client(id);
-    ASSERT_EQ(client.wait_exit(kRunTimeout), 0) << client.output() << server.output();
-    EXPECT_EQ(client.lines_containing("action: consulta_ganadores | result: success | cant_ganadores: " +
-                                      std::to_string(winners_of(id)))
-                  .size(),
-              1u)
-        << client.output();
-    EXPECT_TRUE(client.lines_containing("result: fail").empty()) << client.output();
-  }
-  const auto stored = bets_per_agency(cluster_.bets_path());
-  for (std::uint32_t id = 1; id <= kAgencies; ++id) {
-    EXPECT_EQ(stored.count(id) == 0 ? 0 : stored.at(id), kBets) << "agency " << id;
-  }
-  EXPECT_EQ(stored.size(), std::size_t{kAgencies}) << "bets of an agency outside the round were stored";
+  expect_round_complete(cluster_, honest_);
   EXPECT_EQ(server_lines("action: sorteo | result: success"), 1u) << server.output();
   // The draw after every batch: no line of a stored batch follows it.
   const auto lines = split_lines(server.output());

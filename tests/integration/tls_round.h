@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "common/lottery/bet.h"
 #include "common/tls/credentials.h"
+#include "tests/integration/agency_data.h"
 #include "tests/integration/cluster.h"
 #include "tests/integration/tls_peer.h"
 #include "tests/tls/test_pki.h"
@@ -31,8 +31,6 @@ class TlsRound : public ::testing::TestWithParam<const char*> {
 
   // Each agency its own count, so that winners told to the wrong agency would show.
   static std::size_t winners_of(std::uint32_t agency) { return agency + 1; }
-  // A valid bet of `agency`, the i-th of an attacker's.
-  static lottery::Bet bet_of(std::uint32_t agency, int i);
 
   bool sequential() const { return std::string(GetParam()) == "sequential"; }
 
@@ -63,6 +61,7 @@ class TlsRound : public ::testing::TestWithParam<const char*> {
 
   Cluster cluster_;
   TestPki pki_;
+  std::vector<AgencyData> honest_;  // the files of the agencies start_honest_agencies() started
 };
 
 // The start of the line a server logs for a connection whose TLS handshake from

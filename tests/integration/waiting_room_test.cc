@@ -21,6 +21,7 @@
 #include "tests/integration/agency_data.h"
 #include "tests/integration/cluster.h"
 #include "tests/integration/raw_peer.h"
+#include "tests/support/bets.h"
 
 namespace tp0::testing {
 namespace {
@@ -33,24 +34,13 @@ using std::chrono::milliseconds;
 const Message kOk = Ack{AckCode::kOk, 0};
 constexpr std::size_t kBatchBets = 100;
 
-// Bets `first` to `first + count - 1` of `agency`, the first `winners` of them on the
-// winning number, as one batch at `first` in its stream.
-protocol::Batch batch_of(std::uint32_t agency, std::uint32_t first, std::size_t count, std::size_t winners) {
-  protocol::Batch batch{agency, first, {}};
-  for (std::size_t i = 0; i < count; ++i) {
-    const std::uint16_t number = i < winners ? lottery::kWinningNumber : 1;
-    batch.bets.push_back({agency, "Ana", "Paz", std::to_string(30000000 + first + i), "1990-05-17", number});
-  }
-  return batch;
-}
-
 // Says Hello as `agency` and stores `bets` bets, all winners when `winning`.
 void introduce_and_bet(RawPeer& peer, std::uint32_t agency, std::size_t bets, bool winning) {
-  peer.send(protocol::Hello{agency});
-  ASSERT_EQ(peer.receive(), Message(protocol::Resume{0}));
+  ASSERT_EQ(peer.hello(agency), Message(protocol::Resume{0}));
   for (std::size_t first = 0; first < bets; first += kBatchBets) {
     const std::size_t count = std::min(kBatchBets, bets - first);
-    peer.send(batch_of(agency, static_cast<std::uint32_t>(first), count, winning ? count : 0));
+    const auto position = static_cast<std::uint32_t>(first);
+    peer.send(batch_of(agency, position, position, count, winning ? count : 0));
     ASSERT_EQ(peer.receive(), kOk);
   }
 }
@@ -78,11 +68,9 @@ class WaitingRoom : public ::testing::Test {
     Process& server = cluster_.start_server({{"SERVER_CONCURRENCY", "process"},
                                              {"SERVER_AGENCIES", std::to_string(agencies)}});
     for (std::uint32_t id = 1; id <= honest; ++id) {
-      agencies_.push_back(write_agency_file(cluster_.dir().file("agency-" + std::to_string(id) + ".csv"), id,
-                                            100 + id, id));
-      clients_.push_back(&cluster_.start_client(id, {{"CLI_DATA_FILE", agencies_.back().path},
-                                                     {"CLI_BATCH_MAXAMOUNT", "20"},
-                                                     {"CLI_LOG_LEVEL", "INFO"}}));
+      agencies_.push_back(
+          start_agency(cluster_, id, 100 + id, id, {{"CLI_BATCH_MAXAMOUNT", "20"}, {"CLI_LOG_LEVEL", "INFO"}}));
+      clients_.push_back(&cluster_.client(id));
     }
     return server;
   }
@@ -91,15 +79,8 @@ class WaitingRoom : public ::testing::Test {
   // stored once, in order.
   void expect_honest_agencies_served() {
     for (std::size_t i = 0; i < clients_.size(); ++i) {
-      Process& client = *clients_[i];
       const auto id = static_cast<std::uint32_t>(i + 1);
-      EXPECT_EQ(client.wait_exit(kRunTimeout), 0) << client.output();
-      EXPECT_EQ(client.lines_containing("action: consulta_ganadores | result: success | cant_ganadores: " +
-                                        std::to_string(agencies_[i].winners))
-                    .size(),
-                1u)
-          << client.output();
-      EXPECT_TRUE(client.lines_containing("result: fail").empty()) << client.output();
+      expect_served(cluster_, id, agencies_[i].winners);
       EXPECT_EQ(bet_keys_in_bets_file(cluster_.bets_path(), id), bet_keys_of_agency_file(agencies_[i].path))
           << "agency " << id;
     }

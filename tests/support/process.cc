@@ -26,9 +26,16 @@ int decode_status(int status) {
 
 }  // namespace
 
-Process::Process(const std::string& program, const Environment& environment,
-                 const std::string& workdir, const std::string& output_path)
+Process::Process(const std::string& program, const Environment& environment, const std::string& workdir,
+                 const std::string& output_path, const std::vector<std::string>& arguments)
     : output_path_(output_path) {
+  std::vector<std::string> words{program};
+  words.insert(words.end(), arguments.begin(), arguments.end());
+  std::vector<char*> argv;
+  argv.reserve(words.size() + 1);
+  for (auto& word : words) argv.push_back(word.data());
+  argv.push_back(nullptr);
+
   std::vector<std::string> entries{"PATH=/usr/local/bin:/usr/bin:/bin"};
   for (const auto& [name, value] : environment) entries.emplace_back(name).append("=").append(value);
   std::vector<char*> envp;
@@ -46,8 +53,7 @@ Process::Process(const std::string& program, const Environment& environment,
     }
     const int devnull = ::open("/dev/null", O_RDONLY);
     if (devnull >= 0) ::dup2(devnull, STDIN_FILENO);
-    char* argv[] = {const_cast<char*>(program.c_str()), nullptr};
-    ::execve(program.c_str(), argv, envp.data());
+    ::execve(program.c_str(), argv.data(), envp.data());
     ::_exit(127);
   }
 }
@@ -129,10 +135,21 @@ std::string field_of(const std::string& line, const std::string& key) {
   return line.substr(value, end == std::string::npos ? std::string::npos : end - value);
 }
 
-bool unzip_into(const std::string& zip, const std::string& directory) {
-  const std::string command = "unzip -q -o '" + zip + "' -d '" + directory + "'";
-  // NOLINTNEXTLINE(cert-env33-c): a test's or the benchmark's own command on paths it chose.
-  return std::system(command.c_str()) == 0;
+void run_to_completion(const std::string& program, const std::vector<std::string>& arguments,
+                       const std::string& workdir, const std::string& output_path,
+                       std::chrono::milliseconds timeout) {
+  Process process(program, {}, workdir, output_path, arguments);
+  const std::optional<int> code = process.wait_exit(timeout);
+  if (code != 0) {
+    const std::string ending = code ? "exited with " + std::to_string(*code) : "did not end in time";
+    throw std::runtime_error(program + " " + (arguments.empty() ? "" : arguments.front()) + " " + ending + ":\n" +
+                             process.output());
+  }
+}
+
+void unzip_into(const std::string& zip, const std::string& directory) {
+  run_to_completion("/usr/bin/unzip", {"-q", "-o", zip, "-d", directory}, directory, directory + "/unzip.log",
+                    std::chrono::minutes(2));
 }
 
 std::string read_file(const std::string& path) {

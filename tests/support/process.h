@@ -17,9 +17,9 @@ using Environment = std::map<std::string, std::string>;
 // The destructor kills and reaps it if it is still running.
 class Process {
  public:
-  // Starts `program` in `workdir` with exactly `environment` (plus PATH).
+  // Starts `program` with `arguments` in `workdir`, with exactly `environment` (plus PATH).
   Process(const std::string& program, const Environment& environment, const std::string& workdir,
-          const std::string& output_path);
+          const std::string& output_path, const std::vector<std::string>& arguments = {});
   ~Process();
   Process(const Process&) = delete;
   Process& operator=(const Process&) = delete;
@@ -78,8 +78,15 @@ class TempDir {
 // Returns the value of "key: value" in a log line ("" if absent).
 std::string field_of(const std::string& line, const std::string& key);
 
-// Extracts the files of the archive `zip` into `directory`; false if unzip fails.
-bool unzip_into(const std::string& zip, const std::string& directory);
+// Runs `program` with `arguments` in `workdir` to its end, its output into `output_path`.
+// Throws std::runtime_error with that output unless it exits 0 within `timeout`.
+void run_to_completion(const std::string& program, const std::vector<std::string>& arguments,
+                       const std::string& workdir, const std::string& output_path,
+                       std::chrono::milliseconds timeout);
+
+// Extracts the files of the archive `zip` into `directory` (unzip's output into
+// directory/unzip.log). Throws std::runtime_error if unzip fails.
+void unzip_into(const std::string& zip, const std::string& directory);
 
 std::string read_file(const std::string& path);
 

@@ -1,7 +1,6 @@
 // The handshakes of common/tls over loopback TCP: who is accepted, who is refused, and
 // what the refusal says.
 #include <gtest/gtest.h>
-#include <openssl/bio.h>
 #include <openssl/ssl.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -198,24 +197,11 @@ TEST_F(TlsHandshake, APeerThatClosesDuringTheHandshakeIsALostConnectionForTheSer
   EXPECT_THROW(tls::accept(server, server_context_), net::NetError);
 }
 
-// The first flight of a client on `context`: its ClientHello, as it would send it.
-std::vector<unsigned char> client_hello(SSL_CTX* context) {
-  const std::unique_ptr<SSL, decltype(&SSL_free)> ssl(SSL_new(context), &SSL_free);
-  BIO* from_server = BIO_new(BIO_s_mem());
-  BIO* to_server = BIO_new(BIO_s_mem());
-  SSL_set_bio(ssl.get(), from_server, to_server);  // the SSL owns both from here
-  SSL_set_connect_state(ssl.get());
-  EXPECT_EQ(SSL_get_error(ssl.get(), SSL_do_handshake(ssl.get())), SSL_ERROR_WANT_READ);
-  char* bytes = nullptr;
-  const long length = BIO_get_mem_data(to_server, &bytes);
-  return {bytes, bytes + length};
-}
-
 // A client that gave up while its connection waited to be accepted: its ClientHello and
 // its FIN are both there when the server comes to it.
 TEST_F(TlsHandshake, AClientThatLeftBeforeItsTurnGetsNoHandshakeAndNoAnswer) {
   Ends ends = server_connection_and_raw_client();
-  const std::vector<unsigned char> hello = client_hello(client_context_.get());
+  const std::vector<std::byte> hello = client_hello(client_context_.get());
   ASSERT_FALSE(hello.empty());
   ASSERT_EQ(::send(ends.client.get(), hello.data(), hello.size(), MSG_NOSIGNAL), static_cast<ssize_t>(hello.size()));
   ASSERT_EQ(::shutdown(ends.client.get(), SHUT_WR), 0);

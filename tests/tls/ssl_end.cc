@@ -1,6 +1,7 @@
 #include "tests/tls/ssl_end.h"
 
 #include <arpa/inet.h>
+#include <openssl/bio.h>
 #include <netinet/in.h>
 #include <openssl/err.h>
 #include <sys/socket.h>
@@ -170,6 +171,21 @@ std::optional<protocol::Message> SslEnd::receive() {
 void SslEnd::say_goodbye() {
   SSL_shutdown(ssl_.get());
   ERR_clear_error();
+}
+
+std::vector<std::byte> client_hello(SSL_CTX* context) {
+  const std::unique_ptr<SSL, decltype(&SSL_free)> ssl(SSL_new(context), &SSL_free);
+  BIO* from_server = BIO_new(BIO_s_mem());
+  BIO* to_server = BIO_new(BIO_s_mem());
+  SSL_set_bio(ssl.get(), from_server, to_server);  // the SSL owns both from here
+  SSL_set_connect_state(ssl.get());
+  if (SSL_get_error(ssl.get(), SSL_do_handshake(ssl.get())) != SSL_ERROR_WANT_READ) {
+    throw std::runtime_error("client_hello: the handshake did not wait for the ServerHello: " + ssl_reasons());
+  }
+  char* bytes = nullptr;
+  const long length = BIO_get_mem_data(to_server, &bytes);
+  const auto* first = reinterpret_cast<const std::byte*>(bytes);
+  return {first, first + length};
 }
 
 }  // namespace tp0::testing

@@ -98,4 +98,8 @@ void bound_waits(int fd);
 // OpenSSL's error queue, emptied, as "reason; reason" (the test's own reading of it).
 std::string ssl_reasons();
 
+// The first flight of a client on `context`, its ClientHello, as it would send it: made
+// in memory, for a test to deliver as it pleases. Throws std::runtime_error.
+std::vector<std::byte> client_hello(SSL_CTX* context);
+
 }  // namespace tp0::testing

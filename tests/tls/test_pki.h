@@ -13,6 +13,12 @@ namespace tp0::testing {
 // them the wrong ones tests/support/make-bad-certs.sh makes under dir/bad/ for agency
 // `bad_agency`: expired, signed by another CA, a fake server's. Only paths: which party
 // shows which certificate is each test's choice.
+//
+// The other way the tests make a round's certificates, make_certificates()
+// (tests/support/certificates.h), is the same layout made in-process, fast enough for
+// every Cluster and the benchmark's thousands of agencies. This one runs the operator's
+// script itself, so that the tests using it prove that what make-certs.sh writes is what
+// the programs accept, and it has the wrong certificates only make-bad-certs.sh makes.
 class TestPki {
  public:
   // Runs both scripts. Throws std::runtime_error with a script's output when one fails.
@@ -33,14 +39,18 @@ class TestPki {
   // Signed by the round's CA, naming only elsewhere.invalid.
   tls::Credentials wrong_name_server() const;
 
-  // SERVER_TLS_CERT, SERVER_TLS_KEY and SERVER_TLS_CA naming server().
-  Environment server_environment() const;
-  // CLI_TLS_CERT, CLI_TLS_KEY and CLI_TLS_CA naming `credentials`.
-  static Environment client_environment(const tls::Credentials& credentials);
-
  private:
   std::string dir_;
   std::uint32_t bad_agency_;
 };
+
+// The credentials in `folder`, of scripts/make-certs.sh's layout: `name`.crt and
+// `name`.key ("server" or "agency"), and ca.crt.
+tls::Credentials credentials_in(const std::string& folder, const std::string& name);
+
+// SERVER_TLS_CERT, SERVER_TLS_KEY and SERVER_TLS_CA naming `credentials`.
+Environment server_tls_environment(const tls::Credentials& credentials);
+// CLI_TLS_CERT, CLI_TLS_KEY and CLI_TLS_CA naming `credentials`.
+Environment client_tls_environment(const tls::Credentials& credentials);
 
 }  // namespace tp0::testing
