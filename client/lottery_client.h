@@ -98,9 +98,9 @@ class LotteryClient {
   std::optional<AgencyFile> file_;
   // The pace and the patience of every attempt to reach the server: connecting, while it
   // is busy, after a lost connection.
-  Backoff reconnects_;
+  net::Backoff reconnects_;
   // Asking again while the draw is not held, within server.drawTimeout.
-  Backoff draw_wait_;
+  net::Backoff draw_wait_;
   struct InFlightBatch {
     std::size_t bets;
     std::chrono::steady_clock::time_point sent_at;

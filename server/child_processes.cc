@@ -5,7 +5,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <exception>
@@ -70,7 +69,12 @@ pid_t ChildProcesses::spawn(const std::function<int()>& body) {
 }
 
 void ChildProcesses::spawn_supervised(std::function<int()> body, OnStart on_start) {
-  supervised_.emplace(Supervised{std::move(body), std::move(on_start), std::nullopt, {}, {}});
+  supervised_.emplace(Supervised{std::move(body),
+                                 std::move(on_start),
+                                 std::nullopt,
+                                 {},
+                                 {},
+                                 net::Backoff(kFirstRestartPause, kLongestRestartPause)});
   supervised_->pid = spawn(supervised_->body);
   supervised_->started = std::chrono::steady_clock::now();
   supervised_->on_start(*supervised_->pid, false);
@@ -80,9 +84,12 @@ void ChildProcesses::restart_supervised() {
   Supervised& child = *supervised_;
   const auto lived = std::chrono::steady_clock::now() - child.started;
   // Dead before it could have done much: the next one waits first, longer each time.
-  child.pause = lived < child.pause + kStableLife
-                    ? std::clamp(2 * child.pause, kFirstRestartPause, kLongestRestartPause)
-                    : std::chrono::milliseconds(0);
+  if (lived < child.pause + kStableLife) {
+    child.pause = child.restart_pauses.next_pause();
+  } else {
+    child.restart_pauses.succeeded();
+    child.pause = std::chrono::milliseconds(0);
+  }
   const std::chrono::milliseconds pause = child.pause;
   try {
     child.pid = spawn([&body = child.body, pause] {

@@ -15,6 +15,7 @@
 #include <system_error>
 
 #include "common/logging/logging.h"
+#include "common/net/backoff.h"
 #include "common/net/errors.h"
 #include "common/net/tcp.h"
 #include "common/sys/signals.h"
@@ -98,7 +99,7 @@ class Server {
   MemberReports reports_;
   RefusalLog refusals_;
   std::optional<net::TcpListener> listener_;
-  std::chrono::milliseconds accept_pause_{0};
+  net::Backoff accept_pauses_{kFirstAcceptPause, kLongestAcceptPause};
   sys::Deadline paused_until_;
 };
 
@@ -177,8 +178,7 @@ void Server::reap() {
 }
 
 void Server::pause_accepting() {
-  accept_pause_ = std::clamp(2 * accept_pause_, kFirstAcceptPause, kLongestAcceptPause);
-  paused_until_ = std::chrono::steady_clock::now() + accept_pause_;
+  paused_until_ = std::chrono::steady_clock::now() + accept_pauses_.next_pause();
 }
 
 bool Server::serve_here(net::Connection& connection) {
@@ -200,7 +200,7 @@ bool Server::serve_in_child(net::Connection& connection) {
       return serve(connection, [this](std::uint32_t member) { reports_.report(member); });
     });
     admission_.admitted(child, connection.peer());
-    accept_pause_ = std::chrono::milliseconds(0);
+    accept_pauses_.succeeded();
   } catch (const std::system_error& error) {
     // Out of processes for now (EAGAIN, a container's pids limit): the connection is
     // refused, and accepting waits a little for the limit to ease.
