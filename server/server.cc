@@ -26,6 +26,7 @@
 #include "server/lottery_service.h"
 #include "server/member_reports.h"
 #include "server/refusal_log.h"
+#include "server/waiting_room.h"
 
 namespace tp0::server {
 namespace {
@@ -43,9 +44,23 @@ constexpr std::chrono::milliseconds kRefusalLogInterval{10000};
 constexpr std::chrono::milliseconds kFirstAcceptPause{100};
 constexpr std::chrono::milliseconds kLongestAcceptPause{1000};
 
+// The choices of SERVER_MODE, SERVER_TLS and, for what the lottery tells an agency that
+// asks before the draw, SERVER_CONCURRENCY: made here once, and never looked at again.
 std::unique_ptr<Service> make_service(const config::ServerConfig& config) {
   if (config.mode == config::ServerMode::kEcho) return std::make_unique<EchoService>(config.frame_timeout);
-  return std::make_unique<LotteryService>(config);
+  std::unique_ptr<Introduction> introduction;
+  if (config.tls) {
+    introduction = std::make_unique<TlsHandshake>(*config.tls);
+  } else {
+    introduction = std::make_unique<PlainHello>();
+  }
+  std::unique_ptr<BeforeTheDraw> before_the_draw;
+  if (config.concurrency == config::Concurrency::kProcess) {
+    before_the_draw = std::make_unique<WaitingRoom>();
+  } else {
+    before_the_draw = std::make_unique<AskAgainLater>();
+  }
+  return std::make_unique<LotteryService>(config, std::move(introduction), std::move(before_the_draw));
 }
 
 sys::Deadline earliest(sys::Deadline a, sys::Deadline b) {
@@ -62,6 +77,7 @@ class Server {
   explicit Server(const config::ServerConfig& config)
       : config_(config),
         service_(make_service(config)),
+        // SERVER_CONCURRENCY, for the accept loop: chosen here once.
         dispatch_(config.concurrency == config::Concurrency::kProcess ? &Server::serve_in_child
                                                                        : &Server::serve_here),
         admission_(Admission::limits_for(config.max_children, config.max_introductions_per_address)),
