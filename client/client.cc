@@ -1,10 +1,14 @@
 #include "client/client.h"
 
 #include <exception>
+#include <memory>
 
 #include "client/echo_client.h"
+#include "client/handshake.h"
 #include "client/lottery_client.h"
+#include "client/server_link.h"
 #include "common/logging/logging.h"
+#include "common/net/address.h"
 #include "common/net/errors.h"
 
 namespace tp0::client {
@@ -34,6 +38,13 @@ int run_mode(Client& client, const config::ClientConfig& config, Mode mode) {
   }
 }
 
+// CLI_TLS: chosen here once, and never looked at again.
+std::unique_ptr<Handshake> handshake_for(const config::ClientConfig& config) {
+  if (!config.tls) return std::make_unique<NoHandshake>();
+  return std::make_unique<TlsHandshake>(*config.tls, net::split_host_port(config.server_address).host,
+                                        reply_timeout(config));
+}
+
 }  // namespace
 
 int run_client(const config::ClientConfig& config) {
@@ -42,7 +53,7 @@ int run_client(const config::ClientConfig& config) {
     EchoClient client(config);
     return run_mode(client, config, [&] { client.run(); });
   }
-  LotteryClient client(config);
+  LotteryClient client(config, handshake_for(config));
   const int code = run_mode(client, config, [&] {
     switch (config.mode) {
       case ClientMode::kBet:

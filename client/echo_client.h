@@ -29,7 +29,7 @@ class EchoClient {
   std::string exchange(const std::string& message);
 
   const config::ClientConfig& config_;
-  Backoff reconnects_;
+  net::Backoff reconnects_;
   std::optional<net::Connection> connection_;
 };
 

@@ -12,11 +12,9 @@
 #include "client/server_link.h"
 #include "common/logging/logging.h"
 #include "common/lottery/bet_parsing.h"
-#include "common/net/address.h"
 #include "common/net/errors.h"
 #include "common/protocol/errors.h"
 #include "common/sys/signals.h"
-#include "common/tls/session.h"
 #include "config/duration.h"
 
 namespace tp0::client {
@@ -70,28 +68,16 @@ lottery::Bet bet_from_settings(const config::BetSettings& settings, std::uint32_
 
 }  // namespace
 
-LotteryClient::LotteryClient(const config::ClientConfig& config)
+LotteryClient::LotteryClient(const config::ClientConfig& config, std::unique_ptr<Handshake> handshake)
     : config_(config),
-      server_host_(net::split_host_port(config.server_address).host),
+      handshake_(std::move(handshake)),
       reconnects_(kFirstReconnectPause, kLongestReconnectPause, config.server_patience),
-      draw_wait_(kFirstRetryPause, kLongestRetryPause, config.server_draw_timeout) {
-  if (config.tls) tls_.emplace(tls::Context::Side::kClient, *config.tls);
-}
+      draw_wait_(kFirstRetryPause, kLongestRetryPause, config.server_draw_timeout) {}
 
 std::optional<protocol::Channel> LotteryClient::connect() {
   net::Connection connection = connect_with_retry(config_, reconnects_);
   if (!first_connected_at_) first_connected_at_ = std::chrono::system_clock::now();
-  if (tls_) {
-    connection.set_deadline(reply_timeout(config_));
-    try {
-      tls::connect(connection, *tls_, server_host_);
-    } catch (const net::IdleTimeout&) {
-      throw;  // a silent server, not a busy one
-    } catch (const net::NetError&) {
-      return std::nullopt;
-    }
-    connection.set_deadline(std::nullopt);
-  }
+  if (!handshake_->introduce(connection)) return std::nullopt;
   return protocol::Channel(std::move(connection));
 }
 
@@ -159,7 +145,7 @@ void LotteryClient::close() {
   }
 }
 
-protocol::Ack LotteryClient::expect_ack(const char* request, std::optional<protocol::AckCode> tolerated) {
+void LotteryClient::expect_ack(const char* request) {
   const protocol::Message reply = await_reply("an Ack");
   const auto* ack = std::get_if<protocol::Ack>(&reply);
   if (ack == nullptr) {
@@ -169,13 +155,12 @@ protocol::Ack LotteryClient::expect_ack(const char* request, std::optional<proto
   if (ack->code == protocol::AckCode::kOutOfPlace || ack->code == protocol::AckCode::kStorageFailure) {
     throw StartOver(std::string("server answered ") + request + ": " + describe(ack->code));
   }
-  if (ack->code != protocol::AckCode::kOk && ack->code != tolerated) {
+  if (ack->code != protocol::AckCode::kOk) {
     throw LotteryError(std::string("server refused ") + request + ": " + describe(ack->code) +
                        (ack->code == protocol::AckCode::kInvalidBet
                             ? " (bet " + std::to_string(ack->bet_index) + ")"
                             : ""));
   }
-  return *ack;
 }
 
 void LotteryClient::send_single_bet() {

@@ -4,14 +4,15 @@
 #include <cstddef>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "client/agency_file.h"
+#include "client/handshake.h"
 #include "client/server_link.h"
 #include "common/protocol/channel.h"
-#include "common/tls/context.h"
 #include "config/client_config.h"
 
 namespace tp0::client {
@@ -30,8 +31,8 @@ class LotteryClient {
   // still acknowledged only once stored, and Acks come back in the order batches went out.
   static constexpr std::size_t kBatchesInFlight = 4;
 
-  // Throws TlsError when the TLS files cannot be used.
-  explicit LotteryClient(const config::ClientConfig& config);
+  // `handshake` makes each new connection ready for frames (CLI_TLS).
+  LotteryClient(const config::ClientConfig& config, std::unique_ptr<Handshake> handshake);
 
   // Mode bet: sends the one bet given in the environment, numbered where the agency's
   // stored bets end, and logs apuesta_enviada. A lost connection is retried like a batch:
@@ -59,13 +60,12 @@ class LotteryClient {
   void close();
 
  private:
-  // Connects (with TLS, the server's certificate checked) and introduces the agency;
+  // Connects (with the handshake) and introduces the agency;
   // while the server answers that it is busy, waits and tries again. Sets server_holds_
   // from the server's answer, which renews the patience.
   void open_session();
-  // Connects, with the TLS handshake (within server.timeout) unless CLI_TLS=off. Returns
-  // nullopt when the server closed the connection during the handshake: a busy TLS
-  // server refuses so.
+  // Connects, with the handshake. Returns nullopt when the server closed the connection
+  // during it: a busy TLS server refuses so.
   std::optional<protocol::Channel> connect();
   // The server's next message, within server.timeout; `expected` names it in errors.
   protocol::Message await_reply(const char* expected);
@@ -87,20 +87,19 @@ class LotteryClient {
   void send_batch(const protocol::Batch& batch);
   // Receives the Ack to the oldest batch in flight and counts that batch as sent.
   void await_oldest_batch();
-  // Receives the Ack to `request`. Throws LotteryError for any code but kOk and `tolerated`.
-  protocol::Ack expect_ack(const char* request,
-                           std::optional<protocol::AckCode> tolerated = std::nullopt);
+  // Receives the Ack to `request`. Throws StartOver for a code worth retrying on a new
+  // connection, LotteryError for any other code but kOk.
+  void expect_ack(const char* request);
 
   const config::ClientConfig& config_;
-  std::string server_host_;  // of server.address: what the server's certificate must name
-  std::optional<tls::Context> tls_;
+  std::unique_ptr<Handshake> handshake_;
   std::optional<protocol::Channel> channel_;
   std::optional<AgencyFile> file_;
   // The pace and the patience of every attempt to reach the server: connecting, while it
   // is busy, after a lost connection.
-  Backoff reconnects_;
+  net::Backoff reconnects_;
   // Asking again while the draw is not held, within server.drawTimeout.
-  Backoff draw_wait_;
+  net::Backoff draw_wait_;
   struct InFlightBatch {
     std::size_t bets;
     std::chrono::steady_clock::time_point sent_at;

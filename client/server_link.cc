@@ -1,37 +1,18 @@
 #include "client/server_link.h"
 
-#include <algorithm>
-
 #include "common/logging/logging.h"
 #include "common/net/address.h"
 #include "common/net/errors.h"
 #include "common/net/tcp.h"
-#include "common/sys/signals.h"
 #include "config/duration.h"
 
 namespace tp0::client {
-
-bool Backoff::another_attempt() {
-  const auto now = std::chrono::steady_clock::now();
-  if (!give_up_) give_up_ = now + patience_;
-  return now + pause_ <= *give_up_;
-}
-
-void Backoff::wait() {
-  if (!sys::sleep_unless_shutdown(pause_)) throw net::ShutdownRequested();
-  pause_ = std::min(pause_ * 2, longest_);
-}
-
-void Backoff::succeeded() {
-  give_up_.reset();
-  pause_ = first_;
-}
 
 std::chrono::milliseconds reply_timeout(const config::ClientConfig& config) {
   return std::chrono::ceil<std::chrono::milliseconds>(config.server_timeout);
 }
 
-net::Connection connect_with_retry(const config::ClientConfig& config, Backoff& backoff) {
+net::Connection connect_with_retry(const config::ClientConfig& config, net::Backoff& backoff) {
   const net::HostPort server = net::split_host_port(config.server_address);
   while (true) {
     try {
@@ -48,7 +29,7 @@ net::Connection connect_with_retry(const config::ClientConfig& config, Backoff& 
   }
 }
 
-void with_reconnects(const config::ClientConfig& config, Backoff& backoff, const std::function<void()>& attempt,
+void with_reconnects(const config::ClientConfig& config, net::Backoff& backoff, const std::function<void()>& attempt,
                      const std::function<void()>& forget) {
   while (true) {
     std::string lost;

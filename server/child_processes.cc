@@ -1,11 +1,9 @@
 #include "server/child_processes.h"
 
 #include <sys/prctl.h>
-#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <exception>
@@ -19,9 +17,8 @@
 namespace tp0::server {
 namespace {
 
-// An exit is logged at DEBUG with the child's peak resident set, so that what serving one
-// connection costs can be read from the log; an abnormal one is a warning.
-void log_exit(pid_t pid, int status, const rusage& usage) {
+// A normal exit is logged at DEBUG, an abnormal one as a warning.
+void log_exit(pid_t pid, int status) {
   const bool normal = WIFEXITED(status) && WEXITSTATUS(status) == 0;
   logging::Event event("child_exit", normal ? logging::Result::kSuccess : logging::Result::kFail);
   event.with("pid", pid);
@@ -30,7 +27,6 @@ void log_exit(pid_t pid, int status, const rusage& usage) {
   } else if (WIFSIGNALED(status)) {
     event.with("signal", WTERMSIG(status));
   }
-  event.with("max_rss_kib", usage.ru_maxrss);
   if (normal) {
     logging::debug(event);
   } else {
@@ -70,7 +66,12 @@ pid_t ChildProcesses::spawn(const std::function<int()>& body) {
 }
 
 void ChildProcesses::spawn_supervised(std::function<int()> body, OnStart on_start) {
-  supervised_.emplace(Supervised{std::move(body), std::move(on_start), std::nullopt, {}, {}});
+  supervised_.emplace(Supervised{std::move(body),
+                                 std::move(on_start),
+                                 std::nullopt,
+                                 {},
+                                 {},
+                                 net::Backoff(kFirstRestartPause, kLongestRestartPause)});
   supervised_->pid = spawn(supervised_->body);
   supervised_->started = std::chrono::steady_clock::now();
   supervised_->on_start(*supervised_->pid, false);
@@ -80,9 +81,12 @@ void ChildProcesses::restart_supervised() {
   Supervised& child = *supervised_;
   const auto lived = std::chrono::steady_clock::now() - child.started;
   // Dead before it could have done much: the next one waits first, longer each time.
-  child.pause = lived < child.pause + kStableLife
-                    ? std::clamp(2 * child.pause, kFirstRestartPause, kLongestRestartPause)
-                    : std::chrono::milliseconds(0);
+  if (lived < child.pause + kStableLife) {
+    child.pause = child.restart_pauses.next_pause();
+  } else {
+    child.restart_pauses.succeeded();
+    child.pause = std::chrono::milliseconds(0);
+  }
   const std::chrono::milliseconds pause = child.pause;
   try {
     child.pid = spawn([&body = child.body, pause] {
@@ -101,11 +105,10 @@ std::vector<pid_t> ChildProcesses::reap() {
   std::vector<pid_t> reaped;
   while (!pids_.empty()) {
     int status = 0;
-    rusage usage{};
-    const pid_t pid = sys::retry_on_eintr([&] { return ::wait4(-1, &status, WNOHANG, &usage); });
+    const pid_t pid = sys::retry_on_eintr([&] { return ::waitpid(-1, &status, WNOHANG); });
     if (pid <= 0) break;
     if (pids_.erase(pid) == 0) continue;
-    log_exit(pid, status, usage);
+    log_exit(pid, status);
     if (supervised_ && supervised_->pid == pid) supervised_->pid.reset();
     reaped.push_back(pid);
   }

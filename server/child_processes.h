@@ -9,6 +9,8 @@
 #include <set>
 #include <vector>
 
+#include "common/net/backoff.h"
+
 namespace tp0::server {
 
 // The children a process-per-connection server has forked. Only the parent uses it:
@@ -64,6 +66,7 @@ class ChildProcesses {
     std::optional<pid_t> pid;  // none once it exited, until it runs again
     std::chrono::steady_clock::time_point started;
     std::chrono::milliseconds pause{0};  // before its current body
+    net::Backoff restart_pauses;
   };
 
   void restart_supervised();

@@ -1,10 +1,10 @@
 #pragma once
 
-#include <optional>
+#include <memory>
 
-#include "common/tls/context.h"
 #include "config/server_config.h"
-#include "server/handback.h"
+#include "server/before_the_draw.h"
+#include "server/introduction.h"
 #include "server/lottery_session.h"
 #include "server/round/round.h"
 #include "server/service.h"
@@ -12,27 +12,22 @@
 namespace tp0::server {
 
 // The lottery of exercises 5 to 8: the round (round.h) in shared memory made here, before
-// any fork; in process mode also the waiting room, the child that holds the agencies
-// waiting for the draw (waiting_room.h), and the way to it (Handback). Each connection is
-// a TLS handshake (unless SERVER_TLS=off), then one LotterySession.
+// any fork. Each connection is introduced (`introduction`: plain, or a TLS handshake),
+// then served by one LotterySession; a query before the draw is answered as
+// `before_the_draw` says (NotReady, or a wait in the waiting room).
 class LotteryService final : public Service {
  public:
-  // Throws std::system_error when the shared memory or the hand-back socket cannot be
-  // made, TlsError when the TLS files cannot be used.
-  explicit LotteryService(const config::ServerConfig& config);
+  // Throws std::system_error when the shared memory cannot be made.
+  LotteryService(const config::ServerConfig& config, std::unique_ptr<Introduction> introduction,
+                 std::unique_ptr<BeforeTheDraw> before_the_draw);
 
   // Takes up the round on disk where it was (SERVER_ROUND=resume: the journal says which
   // agencies finished, and so whether the draw is held), or sets the files of any
-  // previous round aside (new); then forks the waiting room (process mode), as a child
-  // started again whenever it dies.
+  // previous round aside (new); then starts what `before_the_draw` needs.
   void start(ChildProcesses& children) override;
-  // The handshake and the Hello within SERVER_HELLO_TIMEOUT, then the conversation.
+  // The introduction and the Hello within SERVER_HELLO_TIMEOUT, then the conversation.
   bool serve(net::Connection& connection, const Identified& identified) override;
-  // A busy Ack: a few bytes into a new socket's empty send buffer, which cannot block.
-  // With TLS nothing: a client cannot read a plain Ack before its handshake, and one
-  // in the parent would hold the accept loop; it sees the connection closed and
-  // connects again.
-  void refuse(net::Connection& connection) override;
+  void refuse(net::Connection& connection) override { introduction_->refuse(connection); }
   void shut_down() override;
 
  private:
@@ -40,11 +35,9 @@ class LotteryService final : public Service {
   void start_new_round();
 
   const config::ServerConfig& config_;
-  // Made here, before any fork: every child shares the keys of the session tickets, so
-  // a client resumes its session whichever child serves it next.
-  std::optional<tls::Context> tls_;
+  std::unique_ptr<Introduction> introduction_;
+  std::unique_ptr<BeforeTheDraw> before_the_draw_;
   round::Round round_;
-  std::optional<Handback> handback_;  // process mode
   LotterySettings settings_;
 };
 

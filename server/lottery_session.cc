@@ -1,6 +1,5 @@
 #include "server/lottery_session.h"
 
-#include <span>
 #include <utility>
 
 #include "common/logging/logging.h"
@@ -16,21 +15,27 @@ using logging::Event;
 using logging::Result;
 
 constexpr const char* kBettingClosed = "the agency has finished: betting is closed";
-constexpr const char* kStreamMoved = "another connection of the agency stored bets meanwhile";
 
 // Each refusal is logged, so a peer sending refused messages in a loop would write the
 // log at its own pace: a conversation ends at its fourth refusal. An honest client is
 // never refused more than once (it validates its bets, and starts over when told to).
 constexpr std::size_t kRefusalsPerConversation = 4;
 
+// Whether the message carries bets: those are staged, anything else is answered after
+// the bets received before it are stored.
+bool carries_bets(const protocol::Message& message) {
+  return std::holds_alternative<protocol::Batch>(message) || std::holds_alternative<protocol::SingleBet>(message);
+}
+
 }  // namespace
 
 LotterySession::LotterySession(protocol::Channel& channel, round::Round& round, LotterySettings settings,
-                               std::optional<std::uint32_t> certified_agency, Identified identified)
+                               BeforeTheDraw& before_the_draw, const Proof& proof, Identified identified)
     : channel_(channel),
       round_(round),
       settings_(std::move(settings)),
-      certified_agency_(certified_agency),
+      before_the_draw_(before_the_draw),
+      proof_(proof),
       identified_(std::move(identified)),
       bets_file_(settings_.storage_path, round_.streams(), settings_.durability) {}
 
@@ -40,7 +45,7 @@ void LotterySession::run() {
       auto message = channel_.receive();
       if (!message) break;
       // Answers keep the order of requests: batches staged before anything else is answered.
-      if (!std::holds_alternative<protocol::Batch>(*message)) store_staged_batches();
+      if (!carries_bets(*message)) store_staged_batches();
       // A refusal that ended the conversation ends it for what came behind it too.
       if (ended_) break;
       std::visit([this](const auto& m) { on(m); }, *message);
@@ -55,99 +60,114 @@ void LotterySession::run() {
   }
 }
 
-void LotterySession::store_staged_batches() {
-  if (staged_batches_.empty()) return;
-  const auto answer_all = [&](Result result, protocol::AckCode code, const char* error) {
-    for (const std::size_t bets : staged_batches_) {
-      Event event("apuesta_recibida", result);
-      event.with("cantidad", bets);
-      if (error != nullptr) event.with("agency", *agency_).with("error", error);
-      if (result == Result::kSuccess) {
-        logging::info(event);
-      } else {
-        logging::error(event);
-      }
-      acknowledge(code);
-    }
-    staged_batches_.clear();
-  };
-  const std::uint64_t staged_bets = next_position_ - stored_;
-  // Whatever happens to them, the staged batches are no longer staged.
-  next_position_ = stored_;
-  auto outcome = storage::StoreOutcome::kStored;
-  try {
-    outcome = bets_file_.store_staged({*agency_, stored_});
-  } catch (const std::exception& error) {
-    answer_all(Result::kFail, protocol::AckCode::kStorageFailure, error.what());
-    return;
+logging::Event LotterySession::Received::line(logging::Result result, std::uint32_t agency) const {
+  if (single) {
+    Event event("apuesta_almacenada", result);
+    event.with("dni", single->document).with("numero", single->number);
+    return event;
   }
-  switch (outcome) {
-    case storage::StoreOutcome::kStored:
-      stored_ += staged_bets;
-      next_position_ = stored_;
-      answer_all(Result::kSuccess, protocol::AckCode::kOk, nullptr);
-      break;
-    case storage::StoreOutcome::kClosed:
-      answer_all(Result::kFail, protocol::AckCode::kBettingClosed, kBettingClosed);
-      break;
-    case storage::StoreOutcome::kHeld:
-    case storage::StoreOutcome::kOutOfPlace:
-      // Another connection of this agency stored bets meanwhile: this one's view is stale.
-      answer_all(Result::kFail, protocol::AckCode::kOutOfPlace, kStreamMoved);
-      ended_ = true;
-      break;
-  }
+  Event event("apuesta_recibida", result);
+  event.with("cantidad", bets);
+  if (result == Result::kFail) event.with("agency", agency);
+  return event;
 }
 
-void LotterySession::on_batch_out_of_place(const protocol::Batch& batch) {
-  // The staged batches come first.
-  store_staged_batches();
-  if (ended_) return;
-  const auto refuse_batch = [&](protocol::AckCode code, const std::string& error) {
-    logging::error(Event("apuesta_recibida", Result::kFail)
-                       .with("cantidad", batch.bets.size())
-                       .with("agency", *agency_)
-                       .with("error", error));
-    acknowledge(code);
-  };
-  auto outcome = storage::StoreOutcome::kOutOfPlace;
-  // Positions are 32-bit on the wire: a batch that would end past them cannot be numbered.
-  if (batch.first_position + batch.bets.size() <= UINT32_MAX) {
-    try {
-      outcome = bets_file_.store(batch.bets, {*agency_, batch.first_position});
-    } catch (const std::exception& error) {
-      refuse_batch(protocol::AckCode::kStorageFailure, error.what());
+void LotterySession::on(const protocol::SingleBet& single) {
+  if (!identified_as(single.bet.agency)) return;
+  take({1, single.bet, single.position}, std::span(&single.bet, 1));
+}
+
+void LotterySession::on(const protocol::Batch& batch) {
+  if (!identified_as(batch.agency)) return;
+  take({batch.bets.size(), std::nullopt, batch.first_position}, batch.bets);
+}
+
+void LotterySession::take(Received received, std::span<const lottery::Bet> bets) {
+  for (std::size_t i = 0; i < bets.size(); ++i) {
+    if (const auto problem = lottery::validate(bets[i])) {
+      store_staged_batches();
+      refuse_bets(received, protocol::AckCode::kInvalidBet, "bet " + std::to_string(i) + ": " + *problem,
+                  static_cast<std::uint16_t>(i));
       return;
     }
   }
+  if (const auto too_many = past_the_limit(received.position, bets.size())) {
+    store_staged_batches();
+    refuse_bets(received, protocol::AckCode::kTooManyBets, *too_many);
+    // One agency cannot fill the disk by sending again and again.
+    ended_ = true;
+    return;
+  }
+  const bool in_place = received.position == next_position_;
+  // After the staged batches: the stream may end elsewhere once they are stored.
+  if (!in_place) store_staged_batches();
+  if (ended_) return;
+  bets_file_.stage(bets);
+  next_position_ = received.position + bets.size();
+  staged_.push_back(std::move(received));
+  if (!in_place) store_staged_batches();
+}
+
+storage::StoreOutcome LotterySession::store_staged(std::uint64_t from) {
+  const storage::StoreOutcome outcome = bets_file_.store_staged({*agency_, from});
   // What the file holds now: another connection of the agency may have stored meanwhile.
-  const std::uint64_t stream_end = round_.streams().stream(*agency_).position;
+  stored_ = round_.streams().stream(*agency_).position;
+  return outcome;
+}
+
+void LotterySession::store_staged_batches() {
+  if (staged_.empty()) return;
+  // Whatever happens to them, the staged batches are no longer staged.
+  const std::vector<Received> batches = std::move(staged_);
+  staged_.clear();
+  auto outcome = storage::StoreOutcome::kStored;
+  std::optional<std::string> failure;
+  try {
+    outcome = store_staged(batches.front().position);
+  } catch (const std::exception& error) {
+    failure = error.what();
+  }
+  next_position_ = stored_;
+  for (const Received& batch : batches) {
+    if (failure) {
+      refuse_bets(batch, protocol::AckCode::kStorageFailure, *failure);
+    } else {
+      answer(batch, outcome);
+    }
+  }
+}
+
+void LotterySession::answer(const Received& batch, storage::StoreOutcome outcome) {
   switch (outcome) {
     case storage::StoreOutcome::kStored:
-      logging::info(Event("apuesta_recibida", Result::kSuccess).with("cantidad", batch.bets.size()));
+      logging::info(batch.line(Result::kSuccess, *agency_));
       acknowledge(protocol::AckCode::kOk);
-      break;
+      return;
     case storage::StoreOutcome::kHeld:
       logging::info(Event("apuesta_repetida", Result::kSuccess)
-                        .with("cantidad", batch.bets.size())
+                        .with("cantidad", batch.bets)
                         .with("agency", *agency_)
-                        .with("posicion", batch.first_position));
+                        .with("posicion", batch.position));
       acknowledge(protocol::AckCode::kOk);
-      break;
+      return;
     case storage::StoreOutcome::kClosed:
-      refuse_batch(protocol::AckCode::kBettingClosed, kBettingClosed);
-      break;
+      refuse_bets(batch, protocol::AckCode::kBettingClosed, kBettingClosed);
+      return;
     case storage::StoreOutcome::kOutOfPlace:
-      refuse_batch(protocol::AckCode::kOutOfPlace,
-                   "the batch at position " + std::to_string(batch.first_position) +
-                       " is not where the agency's stored bets end (" + std::to_string(stream_end) +
-                       ") nor the batch held there");
+      refuse_bets(batch, protocol::AckCode::kOutOfPlace,
+                  "the batch at position " + std::to_string(batch.position) +
+                      " is not where the agency's stored bets end (" + std::to_string(stored_) +
+                      ") nor the batch held there");
       // After a gap the batches behind this one are out of place too: the client starts over.
       ended_ = true;
-      break;
+      return;
   }
-  stored_ = stream_end;
-  next_position_ = stored_;
+}
+
+void LotterySession::refuse_bets(const Received& batch, protocol::AckCode code, const std::string& error,
+                                 std::uint16_t bet_index) {
+  logging::error(batch.line(Result::kFail, *agency_).with("error", error));
+  acknowledge(code, bet_index);
 }
 
 void LotterySession::acknowledge(protocol::AckCode code, std::uint16_t bet_index) {
@@ -161,21 +181,17 @@ void LotterySession::acknowledge(protocol::AckCode code, std::uint16_t bet_index
   ended_ = true;
 }
 
-void LotterySession::refuse(protocol::AckCode code, std::uint16_t bet_index) {
-  // The batches staged so far were received first, so they are answered first.
-  store_staged_batches();
-  acknowledge(code, bet_index);
-}
-
 void LotterySession::refuse_and_end(protocol::AckCode code, const std::string& why,
                                     std::optional<std::uint32_t> claimed) {
   Event event("identify", Result::kFail);
   event.with("ip", channel_.connection().peer());
   if (agency_) event.with("agency", *agency_);
-  if (certified_agency_) event.with("certificate_agency", *certified_agency_);
+  proof_.describe(event);
   if (claimed) event.with("claimed_agency", *claimed);
   logging::warning(event.with("error", why));
-  refuse(code);
+  // The batches staged so far were received first, so they are answered first.
+  store_staged_batches();
+  acknowledge(code);
   ended_ = true;
 }
 
@@ -202,8 +218,8 @@ void LotterySession::on(const protocol::Hello& hello) {
     resume();
     return;
   }
-  if (certified_agency_ && hello.agency != *certified_agency_) {
-    refuse_and_end(protocol::AckCode::kUnknownAgency, "the client certificate names another agency", hello.agency);
+  if (const auto why = proof_.refuses(hello.agency)) {
+    refuse_and_end(protocol::AckCode::kUnknownAgency, *why, hello.agency);
     return;
   }
   if (!round_.position_of(hello.agency)) {
@@ -226,95 +242,8 @@ void LotterySession::resume() {
     return;
   }
   next_position_ = stored_;
-  // stored_ fits: no batch ending past UINT32_MAX is stored (on(Batch)).
+  // stored_ fits: no batch ending past max_bets_per_agency, a 32-bit number, is stored.
   channel_.post(protocol::Resume{static_cast<std::uint32_t>(stored_)});
-}
-
-void LotterySession::on(const protocol::SingleBet& single) {
-  if (!identified_as(single.bet.agency)) return;
-  const lottery::Bet& bet = single.bet;
-  const auto fail = [&](protocol::AckCode code, const std::string& error) {
-    logging::error(Event("apuesta_almacenada", Result::kFail)
-                       .with("dni", bet.document)
-                       .with("numero", bet.number)
-                       .with("error", error));
-    acknowledge(code);
-  };
-  if (const auto problem = lottery::validate(bet)) {
-    fail(protocol::AckCode::kInvalidBet, *problem);
-    return;
-  }
-  if (const auto too_many = past_the_limit(single.position, 1)) {
-    fail(protocol::AckCode::kTooManyBets, *too_many);
-    ended_ = true;
-    return;
-  }
-  // Numbered like a batch of one: stored where the stream ends, acknowledged again where
-  // the journal holds it, refused anywhere else.
-  auto outcome = storage::StoreOutcome::kOutOfPlace;
-  try {
-    outcome = bets_file_.store(std::span(&bet, 1), {*agency_, single.position});
-  } catch (const std::exception& error) {
-    fail(protocol::AckCode::kStorageFailure, error.what());
-    return;
-  }
-  stored_ = round_.streams().stream(*agency_).position;
-  next_position_ = stored_;
-  switch (outcome) {
-    case storage::StoreOutcome::kStored:
-      logging::info(Event("apuesta_almacenada", Result::kSuccess).with("dni", bet.document).with("numero", bet.number));
-      acknowledge(protocol::AckCode::kOk);
-      break;
-    case storage::StoreOutcome::kHeld:
-      logging::info(Event("apuesta_repetida", Result::kSuccess)
-                        .with("cantidad", 1)
-                        .with("agency", *agency_)
-                        .with("posicion", single.position));
-      acknowledge(protocol::AckCode::kOk);
-      break;
-    case storage::StoreOutcome::kClosed:
-      fail(protocol::AckCode::kBettingClosed, kBettingClosed);
-      break;
-    case storage::StoreOutcome::kOutOfPlace:
-      fail(protocol::AckCode::kOutOfPlace, "the bet at position " + std::to_string(single.position) +
-                                               " is not where the agency's stored bets end (" +
-                                               std::to_string(stored_) + ") nor the bet held there");
-      ended_ = true;
-      break;
-  }
-}
-
-void LotterySession::on(const protocol::Batch& batch) {
-  if (!identified_as(batch.agency)) return;
-  for (std::size_t i = 0; i < batch.bets.size(); ++i) {
-    if (const auto problem = lottery::validate(batch.bets[i])) {
-      logging::error(Event("apuesta_recibida", Result::kFail)
-                         .with("cantidad", batch.bets.size())
-                         .with("agency", batch.agency)
-                         .with("error", "bet " + std::to_string(i) + ": " + *problem));
-      refuse(protocol::AckCode::kInvalidBet, static_cast<std::uint16_t>(i));
-      return;
-    }
-  }
-  if (const auto too_many = past_the_limit(batch.first_position, batch.bets.size())) {
-    logging::error(Event("apuesta_recibida", Result::kFail)
-                       .with("cantidad", batch.bets.size())
-                       .with("agency", batch.agency)
-                       .with("error", *too_many));
-    refuse(protocol::AckCode::kTooManyBets);
-    // One agency cannot fill the disk by sending again and again.
-    ended_ = true;
-    return;
-  }
-  if (batch.first_position != next_position_ || next_position_ + batch.bets.size() > UINT32_MAX) {
-    on_batch_out_of_place(batch);
-    return;
-  }
-  // Stored with the batches received after it and before the channel waits (run()): one
-  // write and one lock for all of them, and each Ack still only once its rows are written.
-  bets_file_.stage(batch.bets);
-  staged_batches_.push_back(batch.bets.size());
-  next_position_ += batch.bets.size();
 }
 
 void LotterySession::on(const protocol::Finished&) {
@@ -326,7 +255,7 @@ void LotterySession::on(const protocol::Finished&) {
   if (round_.claim_the_draw()) {
     // No bet can enter the file any more: the draw's winners are fixed, so record them now.
     draw::record_draw(settings_.storage_path, settings_.durability, log_draw);
-    if (settings_.on_draw) settings_.on_draw();
+    before_the_draw_.draw_held();
   }
   acknowledge(protocol::AckCode::kOk);
 }
@@ -337,23 +266,10 @@ void LotterySession::on(const protocol::WinnersQuery& query) {
     answer_winners();
     return;
   }
-  if (!settings_.hand_over_until_draw) {
-    channel_.send(protocol::NotReady{});
-    return;
+  if (before_the_draw_.answer_early_query(*agency_, channel_)) {
+    handed_over_ = true;
+    ended_ = true;
   }
-  if (channel_.has_message()) throw protocol::ProtocolError("a message after a winners query, before the answer");
-  channel_.send(protocol::WaitForDraw{});
-  // What travels to the waiting room is the socket alone: the session ends here, both
-  // ways, within the frame timeout like any other exchange, however slowly the peer
-  // answers our close_notify.
-  {
-    const net::DeadlineGuard end_deadline(channel_.connection(), channel_.frame_timeout(), "close_notify");
-    channel_.connection().return_to_plain();
-  }
-  settings_.hand_over_until_draw(*agency_, channel_.connection());
-  logging::debug(Event("wait_for_draw", Result::kInProgress).with("agency", *agency_));
-  handed_over_ = true;
-  ended_ = true;
 }
 
 std::optional<std::string> LotterySession::past_the_limit(std::uint64_t first_position, std::size_t bets) const {
@@ -382,7 +298,7 @@ void LotterySession::on(const Unexpected& message) {
   logging::warning(Event("receive_message", Result::kFail)
                        .with("ip", channel_.connection().peer())
                        .with("error", std::string("unexpected ") + protocol::name_of(message)));
-  refuse(protocol::AckCode::kUnexpectedMessage);
+  acknowledge(protocol::AckCode::kUnexpectedMessage);
   ended_ = true;
 }
 

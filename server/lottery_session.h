@@ -4,10 +4,15 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
+#include "common/logging/event.h"
+#include "common/lottery/bet.h"
 #include "common/protocol/channel.h"
+#include "server/before_the_draw.h"
+#include "server/introduction.h"
 #include "server/round/round.h"
 #include "server/storage/bets_file.h"
 
@@ -17,17 +22,10 @@ struct LotterySettings {
   std::string storage_path;
   // When a stored batch is acknowledged (SERVER_DURABILITY).
   storage::Durability durability = storage::Durability::kProcess;
-  // Where a winners query that comes before the draw goes. Given (process mode), the
-  // client is answered WaitForDraw, the TLS session is ended, and the bare connection is
-  // handed to it: the conversation ends here, and the waiting room closes the connection
-  // once the draw is held (see waiting_room.h), when the client asks again. Not given
-  // (sequential), the client is answered NotReady and asks again later on a new connection.
-  std::function<void(std::uint32_t agency, const net::Connection&)> hand_over_until_draw;
-  // Called once this process has held the draw and recorded it.
-  std::function<void()> on_draw;
   // SERVER_MAX_BETS_PER_AGENCY: a bet or batch that would end past this many of its
-  // agency's bets is refused (kTooManyBets), and the conversation ends.
-  std::uint64_t max_bets_per_agency = 10'000'000;
+  // agency's bets is refused (kTooManyBets), and the conversation ends. 32-bit, as
+  // positions are on the wire.
+  std::uint32_t max_bets_per_agency = 10'000'000;
 };
 
 // Logs the course's `sorteo` line: the draw is held and recorded. Whoever records the
@@ -41,32 +39,32 @@ void log_draw();
 //
 // The conversation's side of the round's rules (round.h), whatever the peer sends: only
 // the round's agencies are served (anything else is refused at its first message and
-// the connection ends); a connection speaks for the agency of its Hello only, and with
-// TLS its Hello must name the agency of its certificate; a Hello
-// is answered with where the agency's stream ends now, whichever connection stored it;
-// each batch is stored once, where its position says: a batch the journal holds there
-// is acknowledged and not stored again, one that would leave a gap or differs from what
-// is held is refused and ends the conversation; winners are read from the draw's record,
-// the same for every answer. Any other message that breaks the protocol is refused
-// with an Ack error code and ends the conversation: nothing received after it is
-// served. Malformed frames end the conversation with ProtocolError. Refusals that leave
-// it open (an invalid bet, betting closed) end it too at the fourth: each is logged, and
-// no peer may write the log at its own pace.
+// the connection ends); a connection speaks for the agency of its Hello only, and its
+// Hello must name an agency its introduction allows (with TLS, its certificate's); a
+// Hello is answered with where the agency's stream ends now, whichever connection stored
+// it; each batch (a single Bet is a batch of one) is stored once, where its position
+// says: a batch the journal holds there is acknowledged and not stored again, one that
+// would leave a gap or differs from what is held is refused and ends the conversation;
+// winners are read from the draw's record, the same for every answer, and a query before
+// the draw is answered as `before_the_draw` says. Any other message that breaks the
+// protocol is refused with an Ack error code and ends the conversation: nothing received
+// after it is served. Malformed frames end the conversation with ProtocolError. Refusals
+// that leave it open (an invalid bet, betting closed) end it too at the fourth: each is
+// logged, and no peer may write the log at its own pace.
 class LotterySession {
  public:
   // Called once the connection's Hello has proved which member it speaks for.
   using Identified = std::function<void(std::uint32_t agency)>;
 
-  // `certified_agency`: the agency the client's TLS certificate names, the only one the
-  // connection may speak for; nullopt without TLS (any member). `identified`: told the
-  // agency once a Hello is accepted, if given.
+  // `proof`: what the connection proved of itself before its Hello. `identified`: told
+  // the agency once a Hello is accepted, if given.
   LotterySession(protocol::Channel& channel, round::Round& round, LotterySettings settings,
-                 std::optional<std::uint32_t> certified_agency = std::nullopt, Identified identified = {});
+                 BeforeTheDraw& before_the_draw, const Proof& proof, Identified identified = {});
 
   // Returns normally when the client closed the connection between messages, or the
   // session ended it (a peer that broke the round's rules, a connection handed over).
   // Throws NetError, ProtocolError or ShutdownRequested. The caller bounds the
-  // introduction: the connection's deadline, set before the TLS handshake, is lifted
+  // introduction: the connection's deadline, set before it, is lifted
   // once a Hello is accepted.
   void run();
 
@@ -75,6 +73,17 @@ class LotterySession {
   bool handed_over() const { return handed_over_; }
 
  private:
+  // How the bets of one message are logged: a Batch as apuesta_recibida with its size,
+  // the single Bet of mode bet as apuesta_almacenada with its document and number.
+  struct Received {
+    std::size_t bets = 0;
+    std::optional<lottery::Bet> single;
+    // The first position of its bets in the agency's stream.
+    std::uint64_t position = 0;
+    // The line of its bets stored (kSuccess) or refused (kFail, for `agency`).
+    logging::Event line(logging::Result result, std::uint32_t agency) const;
+  };
+
   void on(const protocol::Hello& hello);
   void on(const protocol::SingleBet& single);
   void on(const protocol::Batch& batch);
@@ -83,17 +92,25 @@ class LotterySession {
   template <typename Unexpected>
   void on(const Unexpected& message);
 
-  // Stores the batches staged by on(Batch) with one write, then logs and acknowledges each.
+  // Checks `bets` of one message and stages them for the next store: with the ones
+  // received after them and before the channel waits (run()), one write and one lock for
+  // all, each Ack still only once its rows are written. Bets that do not start where the
+  // staged ones end are stored alone, after those.
+  void take(Received received, std::span<const lottery::Bet> bets);
+  // Stores the staged batches, then logs and acknowledges each.
   void store_staged_batches();
-  // Answers a batch that does not start at next_position_: stored if the stream ends
-  // there after all, acknowledged if the journal holds that very batch there, else
-  // refused with kOutOfPlace, ending the conversation.
-  void on_batch_out_of_place(const protocol::Batch& batch);
+  // Stores what is staged as the agency's stream from `from` on, and sets stored_ to
+  // where the stream ends now.
+  storage::StoreOutcome store_staged(std::uint64_t from);
+  // Logs and acknowledges one stored batch as `outcome` says.
+  void answer(const Received& batch, storage::StoreOutcome outcome);
+  // Logs the refusal of `batch` with `error` and acknowledges it with `code`: the one
+  // place where bets are refused. REQUIRES: nothing staged before `batch` is left.
+  void refuse_bets(const Received& batch, protocol::AckCode code, const std::string& error,
+                   std::uint16_t bet_index = 0);
   // Reads where the agency's stream ends now and answers Resume with it.
   void resume();
   void acknowledge(protocol::AckCode code, std::uint16_t bet_index = 0);
-  // Acknowledges with an error code, after storing and answering the staged batches.
-  void refuse(protocol::AckCode code, std::uint16_t bet_index = 0);
   // Refuses with `code`, logs why (identify | result: fail) and ends the conversation.
   void refuse_and_end(protocol::AckCode code, const std::string& why, std::optional<std::uint32_t> claimed);
   // Unless the connection introduced itself as `agency` (any agency when nullopt),
@@ -107,7 +124,8 @@ class LotterySession {
   protocol::Channel& channel_;
   round::Round& round_;
   LotterySettings settings_;
-  std::optional<std::uint32_t> certified_agency_;
+  BeforeTheDraw& before_the_draw_;
+  const Proof& proof_;
   Identified identified_;
   std::optional<std::uint32_t> agency_;
   std::uint64_t stored_ = 0;         // how many of agency_'s bets the bets file holds
@@ -116,7 +134,7 @@ class LotterySession {
   bool ended_ = false;
   bool handed_over_ = false;
   storage::BetsFileWriter bets_file_;
-  std::vector<std::size_t> staged_batches_;  // the size of each batch staged, in order
+  std::vector<Received> staged_;  // in order
 };
 
 }  // namespace tp0::server

@@ -15,6 +15,7 @@
 #include <system_error>
 
 #include "common/logging/logging.h"
+#include "common/net/backoff.h"
 #include "common/net/errors.h"
 #include "common/net/tcp.h"
 #include "common/sys/signals.h"
@@ -25,6 +26,7 @@
 #include "server/lottery_service.h"
 #include "server/member_reports.h"
 #include "server/refusal_log.h"
+#include "server/waiting_room.h"
 
 namespace tp0::server {
 namespace {
@@ -42,9 +44,23 @@ constexpr std::chrono::milliseconds kRefusalLogInterval{10000};
 constexpr std::chrono::milliseconds kFirstAcceptPause{100};
 constexpr std::chrono::milliseconds kLongestAcceptPause{1000};
 
+// The choices of SERVER_MODE, SERVER_TLS and, for what the lottery tells an agency that
+// asks before the draw, SERVER_CONCURRENCY: made here once, and never looked at again.
 std::unique_ptr<Service> make_service(const config::ServerConfig& config) {
   if (config.mode == config::ServerMode::kEcho) return std::make_unique<EchoService>(config.frame_timeout);
-  return std::make_unique<LotteryService>(config);
+  std::unique_ptr<Introduction> introduction;
+  if (config.tls) {
+    introduction = std::make_unique<TlsHandshake>(*config.tls);
+  } else {
+    introduction = std::make_unique<PlainHello>();
+  }
+  std::unique_ptr<BeforeTheDraw> before_the_draw;
+  if (config.concurrency == config::Concurrency::kProcess) {
+    before_the_draw = std::make_unique<WaitingRoom>();
+  } else {
+    before_the_draw = std::make_unique<AskAgainLater>();
+  }
+  return std::make_unique<LotteryService>(config, std::move(introduction), std::move(before_the_draw));
 }
 
 sys::Deadline earliest(sys::Deadline a, sys::Deadline b) {
@@ -61,6 +77,7 @@ class Server {
   explicit Server(const config::ServerConfig& config)
       : config_(config),
         service_(make_service(config)),
+        // SERVER_CONCURRENCY, for the accept loop: chosen here once.
         dispatch_(config.concurrency == config::Concurrency::kProcess ? &Server::serve_in_child
                                                                        : &Server::serve_here),
         admission_(Admission::limits_for(config.max_children, config.max_introductions_per_address)),
@@ -98,7 +115,7 @@ class Server {
   MemberReports reports_;
   RefusalLog refusals_;
   std::optional<net::TcpListener> listener_;
-  std::chrono::milliseconds accept_pause_{0};
+  net::Backoff accept_pauses_{kFirstAcceptPause, kLongestAcceptPause};
   sys::Deadline paused_until_;
 };
 
@@ -177,8 +194,7 @@ void Server::reap() {
 }
 
 void Server::pause_accepting() {
-  accept_pause_ = std::clamp(2 * accept_pause_, kFirstAcceptPause, kLongestAcceptPause);
-  paused_until_ = std::chrono::steady_clock::now() + accept_pause_;
+  paused_until_ = std::chrono::steady_clock::now() + accept_pauses_.next_pause();
 }
 
 bool Server::serve_here(net::Connection& connection) {
@@ -200,7 +216,7 @@ bool Server::serve_in_child(net::Connection& connection) {
       return serve(connection, [this](std::uint32_t member) { reports_.report(member); });
     });
     admission_.admitted(child, connection.peer());
-    accept_pause_ = std::chrono::milliseconds(0);
+    accept_pauses_.succeeded();
   } catch (const std::system_error& error) {
     // Out of processes for now (EAGAIN, a container's pids limit): the connection is
     // refused, and accepting waits a little for the limit to ease.

@@ -1,9 +1,13 @@
 #include "server/waiting_room.h"
 
+#include <sys/resource.h>
+
+#include <array>
 #include <chrono>
 #include <map>
 
 #include "common/logging/logging.h"
+#include "common/protocol/errors.h"
 #include "common/sys/signals.h"
 #include "common/sys/wait.h"
 
@@ -12,6 +16,11 @@ namespace {
 
 using logging::Event;
 using logging::Result;
+
+// How long a child waits for the waiting room to take a connection when the socket
+// between them is full (the room dead and not yet started again, or behind): long
+// enough for a restart, short enough that the client soon asks again elsewhere.
+constexpr std::chrono::milliseconds kHandOverPatience{3000};
 
 // How often the room looks at the round while it holds connections, in case the child
 // that held the draw died before it could say so.
@@ -27,6 +36,17 @@ void close_all(std::map<std::uint32_t, net::Connection>& waiting, const char* ke
     connection.close_quietly();
   }
   waiting.clear();
+}
+
+// The waiting room holds a connection for every agency waiting for the draw, up to
+// SERVER_AGENCIES of them: the usual soft limit of 1,024 descriptors is raised to the
+// hard limit, which any process may do.
+void allow_a_descriptor_per_agency() {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &limit);
+  }
 }
 
 }  // namespace
@@ -50,6 +70,43 @@ int run_waiting_room(Handback& handback, const round::Round& round) {
   for (auto& [agency, connection] : handback.receive()) waiting.insert_or_assign(agency, std::move(connection));
   close_all(waiting, "waiting_for", "draw");
   return 0;
+}
+
+WaitingRoom::WaitingRoom() { allow_a_descriptor_per_agency(); }
+
+void WaitingRoom::start(ChildProcesses& children, const round::Round& round) {
+  // Started again whenever it dies: the agencies it held see their connections closed and
+  // ask again, and what was handed over meanwhile waits in the room's end, which the
+  // parent keeps open for the next room.
+  children.spawn_supervised(
+      [this, &round] {
+        handback_.close_connection_end();
+        // Forked again from the accept loop, it would hold the listener and a connection
+        // being accepted, keeping it open after its own child closed it.
+        const std::array keep{handback_.room_fd()};
+        sys::signals::close_inherited_descriptors(keep);
+        return run_waiting_room(handback_, round);
+      },
+      [](pid_t pid, bool restarted) {
+        logging::info(Event("open_waiting_room", Result::kSuccess)
+                          .with("pid", pid)
+                          .with("restarted", restarted ? "yes" : "no"));
+      });
+}
+
+bool WaitingRoom::answer_early_query(std::uint32_t agency, protocol::Channel& channel) {
+  if (channel.has_message()) throw protocol::ProtocolError("a message after a winners query, before the answer");
+  channel.send(protocol::WaitForDraw{});
+  // What travels to the waiting room is the socket alone: the session ends here, both
+  // ways, within the frame timeout like any other exchange, however slowly the peer
+  // answers our close_notify.
+  {
+    const net::DeadlineGuard end_deadline(channel.connection(), channel.frame_timeout(), "close_notify");
+    channel.connection().return_to_plain();
+  }
+  handback_.hand_over(agency, channel.connection(), kHandOverPatience);
+  logging::debug(Event("wait_for_draw", Result::kInProgress).with("agency", agency));
+  return true;
 }
 
 }  // namespace tp0::server

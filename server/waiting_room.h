@@ -1,5 +1,6 @@
 #pragma once
 
+#include "server/before_the_draw.h"
 #include "server/handback.h"
 #include "server/round/round.h"
 
@@ -18,7 +19,7 @@ namespace tp0::server {
 // reads slowly or not at all delays no other, and a thousand waiting agencies cost a
 // thousand descriptors.
 //
-// The parent starts it again if it dies (LotteryService::start): the agencies it held see
+// The parent starts it again if it dies (WaitingRoom::start): the agencies it held see
 // their connections closed and ask again, and what was handed over meanwhile waits in the
 // socket for the next room.
 //
@@ -29,5 +30,25 @@ namespace tp0::server {
 // Returns the process's exit code once SIGTERM or SIGINT asked it to stop, after closing
 // and logging each connection still waiting.
 int run_waiting_room(Handback& handback, const round::Round& round);
+
+// `process`: a query before the draw is answered WaitForDraw, the TLS session is ended,
+// and the bare connection is handed to the waiting room (Handback), which closes it once
+// the draw is held, when the client asks again.
+class WaitingRoom final : public BeforeTheDraw {
+ public:
+  // Raises the limit of open descriptors to what the room may hold. Throws
+  // std::system_error when the hand-back socket cannot be made.
+  WaitingRoom();
+
+  // Forks the waiting room, as a child started again whenever it dies.
+  void start(ChildProcesses& children, const round::Round& round) override;
+  // Only the parent and the room hold the room's end.
+  void serving_a_connection() override { handback_.close_room_end(); }
+  bool answer_early_query(std::uint32_t agency, protocol::Channel& channel) override;
+  void draw_held() override { handback_.announce_draw(); }
+
+ private:
+  Handback handback_;
+};
 
 }  // namespace tp0::server

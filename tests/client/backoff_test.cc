@@ -2,15 +2,15 @@
 
 #include <gtest/gtest.h>
 
-#include "client/server_link.h"
+#include "common/net/backoff.h"
 
-namespace tp0::client {
+namespace tp0::net {
 namespace {
 
 using std::chrono::steady_clock;
 using namespace std::chrono_literals;
 
-TEST(ClientBackoff, ThePatienceStartsAtTheFirstFailure) {
+TEST(Backoff, ThePatienceStartsAtTheFirstFailure) {
   Backoff backoff(1ms, 4ms, 10s);
   EXPECT_FALSE(backoff.gives_up_at().has_value()) << "no failure yet";
   const auto before = steady_clock::now();
@@ -25,7 +25,7 @@ TEST(ClientBackoff, ThePatienceStartsAtTheFirstFailure) {
   EXPECT_EQ(*backoff.gives_up_at(), end);
 }
 
-TEST(ClientBackoff, ASuccessStartsANewPatienceAtTheNextFailure) {
+TEST(Backoff, ASuccessStartsANewPatienceAtTheNextFailure) {
   Backoff backoff(1ms, 4ms, 10s);
   ASSERT_TRUE(backoff.another_attempt());
   const auto first_end = *backoff.gives_up_at();
@@ -36,7 +36,7 @@ TEST(ClientBackoff, ASuccessStartsANewPatienceAtTheNextFailure) {
   EXPECT_GT(*backoff.gives_up_at(), first_end);
 }
 
-TEST(ClientBackoff, GivesUpOnceTheNextPauseWouldEndPastThePatience) {
+TEST(Backoff, GivesUpOnceTheNextPauseWouldEndPastThePatience) {
   // The first pause, 50 ms, already ends past a patience of 10 ms.
   Backoff backoff(50ms, 100ms, 10ms);
   EXPECT_FALSE(backoff.another_attempt());
@@ -44,7 +44,7 @@ TEST(ClientBackoff, GivesUpOnceTheNextPauseWouldEndPastThePatience) {
   EXPECT_TRUE(patient.another_attempt());
 }
 
-TEST(ClientBackoff, PausesDoubleUpToTheLongestAndStartAgainAfterASuccess) {
+TEST(Backoff, PausesDoubleUpToTheLongestAndStartAgainAfterASuccess) {
   Backoff backoff(50ms, 100ms, 10s);
   const auto pause = [&] {
     const auto started = steady_clock::now();
@@ -61,4 +61,4 @@ TEST(ClientBackoff, PausesDoubleUpToTheLongestAndStartAgainAfterASuccess) {
 }
 
 }  // namespace
-}  // namespace tp0::client
+}  // namespace tp0::net

@@ -8,6 +8,7 @@
 #include <csignal>
 #include <cstdio>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -65,23 +66,57 @@ void store_round_but_the_last_finished(const std::string& bets_path) {
   }
 }
 
-// The documents of the Winners messages the server answers `agency`'s query with.
-std::vector<std::string> ask_winners(Cluster& cluster, std::uint32_t agency) {
+// The peak resident set of process `pid` so far (VmHWM), in KiB, read while it runs.
+long peak_kib_of(int pid) {
+  for (const auto& line : split_lines(read_file("/proc/" + std::to_string(pid) + "/status"))) {
+    if (line.rfind("VmHWM:", 0) == 0) return std::stol(line.substr(6));
+  }
+  ADD_FAILURE() << "no VmHWM for process " << pid;
+  return 0;
+}
+
+// The one child of the server that is not among `known`: the one forked for the
+// connection the test holds open.
+int new_child(const Process& server, std::set<int> known) {
+  std::vector<int> added;
+  for (const int child : children_of(server.pid())) {
+    if (known.insert(child).second) added.push_back(child);
+  }
+  EXPECT_EQ(added.size(), 1u) << "the children forked since";
+  return added.empty() ? 0 : added[0];
+}
+
+std::set<int> children_now(const Process& server) {
+  const auto children = children_of(server.pid());
+  return {children.begin(), children.end()};
+}
+
+// What the server answers `agency`'s query, and the peak resident set of the child that
+// answered, measured once the answer is whole and while the child still serves.
+struct Answer {
+  std::vector<std::string> documents;
+  long peak_kib = 0;
+};
+
+Answer ask_winners(Cluster& cluster, const Process& server, std::uint32_t agency) {
+  const std::set<int> before = children_now(server);
   RawPeer peer(cluster, agency);
   const auto resume = peer.hello(agency);
   EXPECT_TRUE(resume && std::holds_alternative<protocol::Resume>(*resume));
   peer.send(protocol::WinnersQuery{agency});
-  std::vector<std::string> documents;
+  Answer answer;
   while (true) {
-    const auto answer = peer.receive();
-    if (!answer || !std::holds_alternative<protocol::Winners>(*answer)) {
+    const auto message = peer.receive();
+    if (!message || !std::holds_alternative<protocol::Winners>(*message)) {
       ADD_FAILURE() << "agency " << agency << ": the answer ended without its last Winners message";
-      return documents;
+      return answer;
     }
-    const auto& part = std::get<protocol::Winners>(*answer);
-    documents.insert(documents.end(), part.documents.begin(), part.documents.end());
-    if (part.last) return documents;
+    const auto& part = std::get<protocol::Winners>(*message);
+    answer.documents.insert(answer.documents.end(), part.documents.begin(), part.documents.end());
+    if (part.last) break;
   }
+  answer.peak_kib = peak_kib_of(new_child(server, before));
+  return answer;
 }
 
 TEST(LargeWinners, NoAnsweringProcessGrowsWithTheRoundAndEveryAgencyGetsItsWinners) {
@@ -92,11 +127,14 @@ TEST(LargeWinners, NoAnsweringProcessGrowsWithTheRoundAndEveryAgencyGetsItsWinne
   // under it a process that allocates and frees a string per row seems to grow with the
   // rows; without the quarantine the peaks are the program's own.
   Process& server = cluster.start_server({{"SERVER_AGENCIES", std::to_string(kAgencies)},
-                                          {"LOGGING_LEVEL", "DEBUG"},
                                           {"ASAN_OPTIONS", "quarantine_size_mb=0"}});
+  // Each connection child's peak resident set, by agency: read from /proc while it
+  // still serves, once its answer is whole.
+  std::map<std::uint32_t, long> peak_kib;
   {
     // The last agency's Finished holds the draw, in the child that serves it: the record
     // is written there, and that child's peak is among those measured below.
+    const std::set<int> before = children_now(server);
     RawPeer last(cluster, kLastAgency);
     ASSERT_EQ(last.hello(kLastAgency), protocol::Message(protocol::Resume{0}));
     const auto finished = std::chrono::steady_clock::now();
@@ -106,6 +144,7 @@ TEST(LargeWinners, NoAnsweringProcessGrowsWithTheRoundAndEveryAgencyGetsItsWinne
     ASSERT_EQ(last.receive(), protocol::Message(protocol::Ack{protocol::AckCode::kOk, 0}));
     std::fprintf(stderr, "the draw's record written in %lld ms\n",
                  static_cast<long long>(std::chrono::duration_cast<std::chrono::milliseconds>(drawn - finished).count()));
+    peak_kib[0] = peak_kib_of(new_child(server, before));
   }
   const std::size_t record_bytes = read_file(cluster.bets_path() + ".draw").size();
   std::fprintf(stderr, "record of %zu bytes\n", record_bytes);
@@ -116,32 +155,26 @@ TEST(LargeWinners, NoAnsweringProcessGrowsWithTheRoundAndEveryAgencyGetsItsWinne
     for (std::uint32_t i = 0; agency <= kAgenciesWithBets && i < kBetsPerAgency; ++i) {
       if (wins(i)) expected.push_back(document_of(agency, i));
     }
-    const auto documents = ask_winners(cluster, agency);
-    EXPECT_EQ(documents.size(), expected.size()) << "agency " << agency;
-    EXPECT_TRUE(documents == expected) << "agency " << agency << ": not its winners in file order";
+    const Answer answer = ask_winners(cluster, server, agency);
+    EXPECT_EQ(answer.documents.size(), expected.size()) << "agency " << agency;
+    EXPECT_TRUE(answer.documents == expected) << "agency " << agency << ": not its winners in file order";
+    peak_kib[agency] = answer.peak_kib;
   }
 
-  // Every connection child has been reaped, and its peak logged, once the server has ended.
-  server.send_signal(SIGTERM);
-  ASSERT_EQ(server.wait_exit(kRunTimeout), 0) << server.output();
-  const auto room = server.lines_containing("action: open_waiting_room | result: success");
-  ASSERT_EQ(room.size(), 1u);
-  std::map<std::string, long> peak_kib;  // of each connection child
-  for (const auto& line : server.lines_containing("action: child_exit")) {
-    if (field_of(line, "pid") == field_of(room[0], "pid")) continue;
-    peak_kib[field_of(line, "pid")] = std::stol(field_of(line, "max_rss_kib"));
-  }
   ASSERT_EQ(peak_kib.size(), kAgencies + 1) << "one child per answer, and the one that held the draw";
   long smallest = peak_kib.begin()->second;
   long largest = smallest;
-  for (const auto& [pid, kib] : peak_kib) {
+  for (const auto& [agency, kib] : peak_kib) {
     smallest = std::min(smallest, kib);
     largest = std::max(largest, kib);
   }
   std::fprintf(stderr, "answering children's peak resident sets: %ld KiB to %ld KiB\n", smallest, largest);
+  EXPECT_GT(smallest, 0) << "a peak was not read";
   EXPECT_LE(largest - smallest, kAnswerBudgetKib)
       << "an answer of " << kBetsPerAgency << " bets' winners cost " << largest - smallest
       << " KiB more than an answer of none";
+  server.send_signal(SIGTERM);
+  ASSERT_EQ(server.wait_exit(kRunTimeout), 0) << server.output();
 }
 
 }  // namespace

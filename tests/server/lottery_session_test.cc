@@ -3,6 +3,7 @@
 #include "server/lottery_session.h"
 
 #include <gtest/gtest.h>
+#include <poll.h>
 
 #include <memory>
 #include <optional>
@@ -13,6 +14,7 @@
 
 #include "common/logging/logging.h"
 #include "server/draw/draw_record.h"
+#include "server/waiting_room.h"
 #include "tests/support/process.h"
 #include "tests/support/socket_pair.h"
 #include "tests/support/stdout_to_file.h"
@@ -37,13 +39,14 @@ protocol::Batch batch_of(std::uint32_t agency, std::uint32_t position, int count
 // pair whose other end, `peer`, is the test's.
 class ServedSession {
  public:
-  ServedSession(round::Round& round, LotterySettings settings, std::optional<std::uint32_t> certified_agency) {
+  ServedSession(round::Round& round, LotterySettings settings, BeforeTheDraw& before_the_draw,
+                std::unique_ptr<Proof> proof) {
     auto sockets = testing::make_socket_pair();
     peer.emplace(net::Connection(std::move(sockets.remote), "server"));
-    thread_ = std::thread([this, &round, settings = std::move(settings), certified_agency,
+    thread_ = std::thread([this, &round, settings = std::move(settings), &before_the_draw, proof = std::move(proof),
                            local = std::move(sockets.local)]() mutable {
       protocol::Channel channel(std::move(local));
-      LotterySession session(channel, round, std::move(settings), certified_agency);
+      LotterySession session(channel, round, std::move(settings), before_the_draw, *proof);
       session.run();
       handed_over = session.handed_over();
     });
@@ -79,16 +82,22 @@ class Session : public ::testing::Test {
   static void SetUpTestSuite() { logging::init(logging::Level::kCritical); }
 
   // A session on a connection of its own. `certified_agency` is the agency a TLS
-  // certificate would name (nullopt: plain text).
+  // certificate would name (nullopt: plain text). A query before the draw is answered
+  // as `before_the_draw` says; NotReady by default.
   std::unique_ptr<ServedSession> serve(LotterySettings settings = {},
-                                       std::optional<std::uint32_t> certified_agency = std::nullopt) {
+                                       std::optional<std::uint32_t> certified_agency = std::nullopt,
+                                       BeforeTheDraw* before_the_draw = nullptr) {
     settings.storage_path = dir_.file("bets.csv");
-    return std::make_unique<ServedSession>(round_, std::move(settings), certified_agency);
+    std::unique_ptr<Proof> proof = std::make_unique<AnyAgency>();
+    if (certified_agency) proof = std::make_unique<CertifiedAgency>(*certified_agency);
+    return std::make_unique<ServedSession>(round_, std::move(settings),
+                                           before_the_draw ? *before_the_draw : ask_again_later_, std::move(proof));
   }
 
   // The test's main session.
-  void start(LotterySettings settings = {}, std::optional<std::uint32_t> certified_agency = std::nullopt) {
-    session_ = serve(std::move(settings), certified_agency);
+  void start(LotterySettings settings = {}, std::optional<std::uint32_t> certified_agency = std::nullopt,
+             BeforeTheDraw* before_the_draw = nullptr) {
+    session_ = serve(std::move(settings), certified_agency, before_the_draw);
   }
   Message ask(const Message& message) { return session_->ask(message); }
   void end() { session_->end(); }
@@ -96,6 +105,7 @@ class Session : public ::testing::Test {
 
   testing::TempDir dir_;
   round::Round round_{{1, 2}};
+  AskAgainLater ask_again_later_;
   std::unique_ptr<ServedSession> session_;
 };
 
@@ -128,30 +138,52 @@ TEST_F(Session, TheLastFinishedHoldsTheDrawAndTheAnswerIsOnlyTheAgencysWinners) 
     ASSERT_EQ(other.store(batch_of(2, 0, 4, 7574).bets, {2, 0}), storage::StoreOutcome::kStored);
     ASSERT_TRUE(other.close_stream(2));
   }
-  int draws = 0;
-  LotterySettings settings;
-  settings.on_draw = [&] { ++draws; };
-  start(settings);
+  // Told of the draw once it is held and recorded, as the waiting room is.
+  struct CountsDraws final : BeforeTheDraw {
+    bool answer_early_query(std::uint32_t, protocol::Channel& channel) override {
+      channel.send(protocol::NotReady{});
+      return false;
+    }
+    void draw_held() override { ++draws; }
+    int draws = 0;
+  } counts;
+  start({}, std::nullopt, &counts);
   EXPECT_EQ(ask(protocol::Hello{1}), Message(protocol::Resume{0}));
   EXPECT_EQ(ask(batch_of(1, 0, 2, 7574)), Message(Ack{AckCode::kOk, 0}));
   EXPECT_EQ(ask(protocol::Finished{}), Message(Ack{AckCode::kOk, 0}));
-  EXPECT_EQ(draws, 1);
+  EXPECT_EQ(counts.draws, 1);
   EXPECT_TRUE(round_.drawn());
   EXPECT_EQ(ask(protocol::WinnersQuery{1}), Message(protocol::Winners{true, {"0", "1"}}));
   EXPECT_EQ(ask(protocol::Finished{}), Message(Ack{AckCode::kOk, 0})) << "finishing again is harmless";
-  EXPECT_EQ(draws, 1) << "the draw was held twice";
+  EXPECT_EQ(counts.draws, 1) << "the draw was held twice";
 }
 
+// In process mode: the client is told to wait for the draw, and its connection is handed
+// to the waiting room, which holds it open until it goes.
 TEST_F(Session, BeforeTheDrawAQueryIsHandedOverAndTheSessionEnds) {
-  std::optional<std::uint32_t> handed;
-  LotterySettings settings;
-  settings.hand_over_until_draw = [&](std::uint32_t agency, const net::Connection&) { handed = agency; };
-  start(settings);
-  EXPECT_EQ(ask(protocol::Hello{2}), Message(protocol::Resume{0}));
-  EXPECT_EQ(ask(protocol::WinnersQuery{2}), Message(protocol::WaitForDraw{})) << "told to ask again after the draw";
-  session_->join();
+  const std::string log = dir_.file("log");
+  std::optional<WaitingRoom> room(std::in_place);
+  std::optional<Message> answer;
+  {
+    const StdoutToFile captured(log);
+    logging::init(logging::Level::kDebug);
+    start({}, std::nullopt, &*room);
+    EXPECT_EQ(ask(protocol::Hello{2}), Message(protocol::Resume{0}));
+    answer = ask(protocol::WinnersQuery{2});
+    session_->join();
+    logging::init(logging::Level::kCritical);
+  }
+  EXPECT_EQ(answer, Message(protocol::WaitForDraw{})) << "told to ask again after the draw";
   EXPECT_TRUE(session_->handed_over);
-  EXPECT_EQ(handed, 2u);
+  EXPECT_NE(testing::read_file(log).find("action: wait_for_draw | result: in_progress | agency: 2"),
+            std::string::npos)
+      << testing::read_file(log);
+  // The session has closed its descriptor: only the one on its way to the room keeps the
+  // connection open, until the room goes.
+  pollfd closed{peer()->connection().fd(), POLLIN, 0};
+  EXPECT_EQ(::poll(&closed, 1, 0), 0) << "the connection was closed, not handed over";
+  room.reset();
+  EXPECT_FALSE(peer()->receive()) << "the room kept the connection";
 }
 
 TEST_F(Session, AConnectionSpeaksForOneMemberOnly) {
