@@ -17,6 +17,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/net/errors.h"
 #include "tests/integration/agency_data.h"
 #include "tests/integration/cluster.h"
 #include "tests/integration/flood.h"
@@ -147,8 +148,15 @@ TEST(Capacity, AMemberOpeningIdleConversationsInALoopHoldsOneChildAtATime) {
   std::thread attacker([&] {
     std::unique_ptr<RawPeer> previous;
     while (!stop) {
-      auto idle = std::make_unique<RawPeer>(cluster, kAttacker);
-      if (idle->hello(kAttacker) != protocol::Message(protocol::Resume{0})) return;
+      std::unique_ptr<RawPeer> idle;
+      try {
+        idle = std::make_unique<RawPeer>(cluster, kAttacker);
+        if (idle->hello(kAttacker) != protocol::Message(protocol::Resume{0})) return;
+      } catch (const net::NetError&) {
+        // Refused at its introduction: its address introduces the honest agencies too, and
+        // their share of it may be full for a moment. It tries again.
+        continue;
+      }
       ++introductions;
       // The server ends the conversation before: the attacker's next is opened then.
       if (previous && !previous->closed_by_server()) return;

@@ -141,10 +141,7 @@ TEST_P(HostilePeers, TheSameBatchTwiceIsStoredOnceAndAGapOrAnOverlapIsRefused) {
   {
     RawPeer peer(cluster_, 2);
     hello(peer, 0);
-    auto twice = frame_of(batch_at(0, 0));
-    const auto again = frame_of(batch_at(0, 0));
-    twice.insert(twice.end(), again.begin(), again.end());
-    peer.send_bytes(twice);
+    peer.send_bytes(frames_of({batch_at(0, 0), batch_at(0, 0)}));
     EXPECT_EQ(peer.receive(), protocol::Message(Ack{AckCode::kOk, 0}));
     EXPECT_EQ(peer.receive(), protocol::Message(Ack{AckCode::kOk, 0})) << "the copy right behind it";
     peer.send(batch_at(0, 0));
@@ -169,7 +166,7 @@ TEST_P(HostilePeers, TheSameBatchTwiceIsStoredOnceAndAGapOrAnOverlapIsRefused) {
     EXPECT_EQ(peer.receive(), protocol::Message(Ack{AckCode::kOk, 0}));
   }
   std::vector<std::string> expected;
-  for (const int i : {0, 1, 2, 300, 301, 302}) expected.push_back(std::to_string(20000000 + i) + "," + std::to_string(i));
+  for (const std::uint32_t i : {0, 1, 2, 300, 301, 302}) expected.push_back(bet_of(2, i).document + ",1");
   EXPECT_EQ(bet_keys_in_bets_file(cluster_.bets_path(), 2), expected);
   EXPECT_EQ(server.lines_containing("action: apuesta_repetida | result: success | cantidad: 3 | agency: 2").size(), 2u)
       << server.output();

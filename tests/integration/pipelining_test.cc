@@ -147,7 +147,8 @@ TEST(ServerPipelining, BatchesBeforeAMalformedFrameAreStillStored) {
   EXPECT_TRUE(peer.closed_by_server());
   ASSERT_TRUE(server.wait_for_line("action: serve_connection | result: fail", kRunTimeout)) << server.output();
   EXPECT_EQ(server.lines_containing("action: apuesta_recibida | result: success | cantidad: 3").size(), 1u);
-  EXPECT_EQ(bet_keys_in_bets_file(cluster.bets_path(), kAgency), (std::vector<std::string>{"30000000,1", "30000001,1", "30000002,1"}));
+  EXPECT_EQ(bet_keys_in_bets_file(cluster.bets_path(), kAgency),
+            (std::vector<std::string>{"30000000,1", "30000001,1", "30000002,1"}));
 }
 
 }  // namespace

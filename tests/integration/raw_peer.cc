@@ -123,18 +123,19 @@ std::unique_ptr<RawPeer> introduce_when_not_busy(Cluster& cluster, std::uint32_t
   const std::string who = "agency " + std::to_string(agency);
   while (true) {
     std::unique_ptr<RawPeer> peer;
+    std::optional<protocol::Message> answer;
     try {
       peer = std::make_unique<RawPeer>(cluster, agency);
+      answer = peer->hello(agency);
     } catch (const net::NetError&) {
-      // Closed during the handshake: how a TLS server at its child limit refuses.
       if (!cluster.tls() || std::chrono::steady_clock::now() > deadline) throw;
     }
-    if (peer) {
-      const auto answer = peer->hello(agency);
-      if (answer && std::holds_alternative<protocol::Resume>(*answer)) return peer;
-      if (answer != protocol::Message(protocol::Ack{protocol::AckCode::kServerBusy, 0})) {
-        throw std::runtime_error("the Hello of " + who + " was refused");
-      }
+    if (answer && std::holds_alternative<protocol::Resume>(*answer)) return peer;
+    // A TLS server at its child limit closes the connection during the handshake, which a
+    // TLS 1.3 client may learn only at its first message: closed, the server is busy too.
+    const bool closed_while_busy = cluster.tls() && !answer;
+    if (!closed_while_busy && answer != protocol::Message(protocol::Ack{protocol::AckCode::kServerBusy, 0})) {
+      throw std::runtime_error("the Hello of " + who + " was refused");
     }
     if (std::chrono::steady_clock::now() > deadline) throw std::runtime_error("the server stayed busy for " + who);
     std::this_thread::sleep_for(std::chrono::milliseconds(5));  // the client's first retry pause
