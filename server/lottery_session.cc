@@ -32,7 +32,7 @@ LotterySession::LotterySession(protocol::Channel& channel, round::Round& round, 
       settings_(std::move(settings)),
       certified_agency_(certified_agency),
       identified_(std::move(identified)),
-      bets_file_(settings_.storage_path, round_.streams(), settings_.durability) {}
+      bets_file_(round_.writer(settings_.storage_path, settings_.durability)) {}
 
 void LotterySession::run() {
   try {
@@ -71,19 +71,18 @@ void LotterySession::store_staged_batches() {
     }
     staged_batches_.clear();
   };
-  const std::uint64_t staged_bets = next_position_ - stored_;
   // Whatever happens to them, the staged batches are no longer staged.
   next_position_ = stored_;
-  auto outcome = storage::StoreOutcome::kStored;
+  storage::Stored stored;
   try {
-    outcome = bets_file_.store_staged({*agency_, stored_});
+    stored = bets_file_.store_staged({*agency_, stored_});
   } catch (const std::exception& error) {
     answer_all(Result::kFail, protocol::AckCode::kStorageFailure, error.what());
     return;
   }
-  switch (outcome) {
+  switch (stored.outcome) {
     case storage::StoreOutcome::kStored:
-      stored_ += staged_bets;
+      stored_ = stored.stream_end;
       next_position_ = stored_;
       answer_all(Result::kSuccess, protocol::AckCode::kOk, nullptr);
       break;
@@ -110,19 +109,19 @@ void LotterySession::on_batch_out_of_place(const protocol::Batch& batch) {
                        .with("error", error));
     acknowledge(code);
   };
-  auto outcome = storage::StoreOutcome::kOutOfPlace;
+  storage::Stored stored{storage::StoreOutcome::kOutOfPlace, stored_};
   // Positions are 32-bit on the wire: a batch that would end past them cannot be numbered.
   if (batch.first_position + batch.bets.size() <= UINT32_MAX) {
     try {
-      outcome = bets_file_.store(batch.bets, {*agency_, batch.first_position});
+      stored = bets_file_.store(batch.bets, {*agency_, batch.first_position});
     } catch (const std::exception& error) {
       refuse_batch(protocol::AckCode::kStorageFailure, error.what());
       return;
     }
   }
   // What the file holds now: another connection of the agency may have stored meanwhile.
-  const std::uint64_t stream_end = round_.streams().stream(*agency_).position;
-  switch (outcome) {
+  const std::uint64_t stream_end = stored.stream_end;
+  switch (stored.outcome) {
     case storage::StoreOutcome::kStored:
       logging::info(Event("apuesta_recibida", Result::kSuccess).with("cantidad", batch.bets.size()));
       acknowledge(protocol::AckCode::kOk);
@@ -251,16 +250,16 @@ void LotterySession::on(const protocol::SingleBet& single) {
   }
   // Numbered like a batch of one: stored where the stream ends, acknowledged again where
   // the journal holds it, refused anywhere else.
-  auto outcome = storage::StoreOutcome::kOutOfPlace;
+  storage::Stored stored;
   try {
-    outcome = bets_file_.store(std::span(&bet, 1), {*agency_, single.position});
+    stored = bets_file_.store(std::span(&bet, 1), {*agency_, single.position});
   } catch (const std::exception& error) {
     fail(protocol::AckCode::kStorageFailure, error.what());
     return;
   }
-  stored_ = round_.streams().stream(*agency_).position;
+  stored_ = stored.stream_end;
   next_position_ = stored_;
-  switch (outcome) {
+  switch (stored.outcome) {
     case storage::StoreOutcome::kStored:
       logging::info(Event("apuesta_almacenada", Result::kSuccess).with("dni", bet.document).with("numero", bet.number));
       acknowledge(protocol::AckCode::kOk);

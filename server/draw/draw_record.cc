@@ -2,13 +2,11 @@
 
 #include <fcntl.h>
 
-#include <cstdio>
 #include <optional>
 #include <stdexcept>
 
 #include "common/sys/file_io.h"
 #include "common/sys/file_lock.h"
-#include "common/sys/system_error.h"
 #include "common/sys/unique_fd.h"
 #include "server/draw/record_reader.h"
 #include "server/draw/record_writer.h"
@@ -27,16 +25,14 @@ bool record_unless(const std::string& bets_path, storage::Durability durability,
                    const std::function<bool()>& recorded) {
   if (recorded()) return false;
   const std::string lock_file = lock_path(bets_path);
-  const sys::UniqueFd lock_fd(
-      sys::retry_on_eintr([&] { return ::open(lock_file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644); }));
-  if (!lock_fd) throw sys::last_error("open draw record lock " + lock_file);
+  const sys::UniqueFd lock_fd = sys::open_file(lock_file, O_RDWR | O_CREAT, "draw record lock", 0644);
   const sys::FileLock lock(lock_fd.get(), sys::FileLock::Mode::kExclusive, lock_file);
   if (recorded()) return false;
   const std::string path = record_path(bets_path);
   const std::string scratch = scratch_path(bets_path);
   write_record(bets_path, scratch, durability);
   announce();
-  if (::rename(scratch.c_str(), path.c_str()) == -1) throw sys::last_error("rename " + scratch + " to " + path);
+  sys::rename(scratch, path);
   if (durability == storage::Durability::kMachine) sys::sync_directory_of(path);
   return true;
 }
@@ -80,10 +76,13 @@ std::uint64_t visit_winners(const std::string& bets_path, std::uint32_t agency, 
   return visit_documents(std::move(located->fd), path, located->part, visit);
 }
 
-void remove_draw_record(const std::string& bets_path) {
-  for (const auto& path : {record_path(bets_path), scratch_path(bets_path), lock_path(bets_path)}) {
-    sys::remove_if_present(path, "remove " + path);
+void remove_draw_record(const std::string& bets_path, storage::Durability durability) {
+  const std::string path = record_path(bets_path);
+  const bool recorded = sys::open_if_present(path, O_RDONLY, "draw record").valid();
+  for (const auto& file : {path, scratch_path(bets_path), lock_path(bets_path)}) {
+    sys::remove_if_present(file, "remove " + file);
   }
+  if (recorded && durability == storage::Durability::kMachine) sys::sync_directory_of(path);
 }
 
 }  // namespace tp0::draw

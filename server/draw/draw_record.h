@@ -43,7 +43,9 @@ std::uint64_t visit_winners(const std::string& bets_path, std::uint32_t agency, 
                             const std::function<void(const std::string&)>& visit);
 
 // Removes the record and its lock and scratch files, so that a new round on `bets_path`
-// cannot read a previous round's winners. Throws std::system_error naming the file.
-void remove_draw_record(const std::string& bets_path);
+// cannot read a previous round's winners; with Durability::kMachine, a record removed
+// stays so after a crash of the machine (the directory is synced). Throws
+// std::system_error naming the file.
+void remove_draw_record(const std::string& bets_path, storage::Durability durability);
 
 }  // namespace tp0::draw

@@ -238,7 +238,7 @@ TEST(DrawRecord, ANewRoundNeverSeesThePreviousRoundsWinners) {
   storage::store_bets(path, std::vector<lottery::Bet>{bet(1, "13", 7574)});
   ASSERT_EQ(winners_of(path, 1), (Documents{"13"}));
   ASSERT_TRUE(storage::archive_previous_round(path, kProcess).has_value());
-  remove_draw_record(path);
+  remove_draw_record(path, kProcess);
   struct stat info {};
   EXPECT_EQ(::stat(dir.file("bets.csv.draw").c_str(), &info), -1);
   EXPECT_TRUE(winners_of(path, 1).empty());

@@ -100,8 +100,9 @@ TEST(RoundFilesKilled, BeforeEachStepOfArchivingNoBetOfThePreviousRoundEntersThe
                             {"the previous draw's record going", "unlink", "bets.csv.draw"}};
     if (machine) {
       steps.push_back({"the directory's sync after archiving", "fsync", ""});
+      steps.push_back({"the directory's sync after the draw's record went", "fsync", "", 2});
       steps.push_back({"the new journal's sync", "fdatasync", "bets.csv.journal"});
-      steps.push_back({"the directory's sync after the new files", "fsync", "", 2});
+      steps.push_back({"the directory's sync after the new files", "fsync", "", 3});
     }
     for (Step step : steps) {
       SCOPED_TRACE(std::string(machine ? "machine" : "process") + " durability, before " + step.name);
@@ -183,7 +184,7 @@ TEST_P(DrawRecordKilled, BeforeEachStepOfWritingItTheDrawnRoundStillAnswers) {
                             {"its rename", "rename", "bets.csv.draw.tmp"}};
     if (machine) {
       steps.push_back({"its sync", "fdatasync", "bets.csv.draw.tmp"});
-      // The first sync of the directory is the start's (storage::create_round_files).
+      // The first sync of the directory is the start's (storage::recover).
       steps.push_back({"the directory's sync", "fsync", "", 2});
     }
     for (Step step : steps) {
