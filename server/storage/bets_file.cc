@@ -26,10 +26,6 @@ void append_rows(std::span<const lottery::Bet> bets, std::string& rows) {
   }
 }
 
-sys::UniqueFd open_for_append(const std::string& path) {
-  return sys::open_file(path, O_WRONLY | O_APPEND | O_CREAT, "bets file", 0644);
-}
-
 std::uint64_t file_size(int fd, const std::string& path) { return sys::file_size(fd, "stat bets file " + path); }
 
 // Cuts the rows past `committed` from the bets file open as `fd`, of `size` bytes: a
@@ -89,7 +85,7 @@ Stored BetsFileWriter::store_staged(const StreamAppend& append) {
 
 void BetsFileWriter::open_once() {
   if (journal_) return;
-  sys::UniqueFd fd = open_for_append(path_);
+  sys::UniqueFd fd = sys::open_file(path_, O_WRONLY | O_APPEND | O_CREAT, "bets file", 0644);
   Journal journal = Journal::open_for_update(path_);
   fd_ = std::move(fd);
   journal_.emplace(std::move(journal));
@@ -325,7 +321,5 @@ void load_bets(const std::string& path, const std::function<void(const lottery::
   lottery::Bet bet;
   while (reader.next(bet)) visit(bet);
 }
-
-std::uint64_t committed_length(const std::string& path) { return BetsFileReader(path).committed_bytes(); }
 
 }  // namespace tp0::storage

@@ -190,8 +190,4 @@ class BetsFileReader {
 // Throws what BetsFileReader throws, and whatever `visit` throws.
 void load_bets(const std::string& path, const std::function<void(const lottery::Bet&)>& visit);
 
-// The committed length of the bets file (0 when there is none), read under a shared lock.
-// Throws std::system_error naming the file.
-std::uint64_t committed_length(const std::string& path);
-
 }  // namespace tp0::storage

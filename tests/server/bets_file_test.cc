@@ -495,7 +495,7 @@ TEST(StorageBetsFileWriter, ACloseAndTheStoresOfAnotherProcessAreOneOrder) {
     ::_exit(2);
   }
   // Wait for a few stores, then close the stream.
-  while (committed_length(path) < 200) std::this_thread::yield();
+  while (BetsFileReader(path).committed_bytes() < 200) std::this_thread::yield();
   OwnWriter(path).close_stream(1);
   int status = 0;
   ASSERT_EQ(::waitpid(storer, &status, 0), storer);
@@ -506,7 +506,7 @@ TEST(StorageBetsFileWriter, ACloseAndTheStoresOfAnotherProcessAreOneOrder) {
     if (entry.kind == JournalEntry::Kind::kClosed) length_when_closed = entry.committed_length;
   }
   ASSERT_TRUE(length_when_closed);
-  EXPECT_EQ(committed_length(path), *length_when_closed) << "a store landed after the stream was closed";
+  EXPECT_EQ(BetsFileReader(path).committed_bytes(), *length_when_closed) << "a store landed after the stream was closed";
 }
 
 }  // namespace

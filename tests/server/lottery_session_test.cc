@@ -120,7 +120,7 @@ TEST_F(Session, AWholeConversationStoresEachBatchOnceAndAnswersTheAgencysWinners
   EXPECT_EQ(ask(batch_of(1, 5, 1)), Message(Ack{AckCode::kBettingClosed, 0}));
   end();
   EXPECT_EQ(stream_end(1), 5u);
-  EXPECT_EQ(storage::committed_length(dir_.file("bets.csv")) > 0, true);
+  EXPECT_EQ(storage::BetsFileReader(dir_.file("bets.csv")).committed_bytes() > 0, true);
   std::size_t stored = 0;
   storage::load_bets(dir_.file("bets.csv"), [&](const lottery::Bet&) { ++stored; });
   EXPECT_EQ(stored, 5u);
