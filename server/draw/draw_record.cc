@@ -66,11 +66,16 @@ std::uint64_t visit_winners(const std::string& bets_path, std::uint32_t agency, 
 }
 
 void remove_draw_record(const std::string& bets_path, storage::Durability durability) {
+  const std::string path = record_path(bets_path);
+  const std::string scratch = scratch_path(bets_path);
+  sys::remove_tree(scratch);
   const bool was_recorded = recorded(bets_path);
-  sys::remove_tree(record_path(bets_path));
-  sys::remove_tree(scratch_path(bets_path));
+  // Set aside by one rename, so that a kill leaves the record whole or gone, never in part;
+  // what is left aside is no record, and goes now or before the next one is written.
+  if (was_recorded) sys::rename(path, scratch);
+  sys::remove_tree(scratch);
   sys::remove_if_present(lock_path(bets_path), "remove " + lock_path(bets_path));
-  if (was_recorded && durability == storage::Durability::kMachine) sys::sync_directory_of(record_path(bets_path));
+  if (was_recorded && durability == storage::Durability::kMachine) sys::sync_directory_of(path);
 }
 
 }  // namespace tp0::draw
