@@ -25,8 +25,6 @@ void LotteryService::start(ChildProcesses& children) {
     start_new_round();
   }
   // No agency has to finish (SERVER_AGENCIES=0): the draw is held at start, over no bets.
-  // Also makes a removed draw record's absence durable, before any bet is acknowledged.
-  storage::create_round_files(config_.storage_path, round_.streams(), config_.durability);
   // A resumed round that was drawn has its record, or its first answer makes it.
   if (round_.claim_the_draw()) draw::record_draw(config_.storage_path, config_.durability, log_draw);
   before_the_draw_->start(children, round_);
@@ -39,13 +37,14 @@ void LotteryService::start_new_round() {
                       .with("archived_as", previous->archived_as)
                       .with("uncommitted_bytes_dropped", previous->bytes_dropped));
   }
-  draw::remove_draw_record(config_.storage_path);
+  draw::remove_draw_record(config_.storage_path, config_.durability);
+  round_.resume(config_.storage_path, config_.durability);
 }
 
 void LotteryService::resume_round() {
-  const round::Round::Resumed found = round_.resume(config_.storage_path);
+  const round::Round::Resumed found = round_.resume(config_.storage_path, config_.durability);
   // A draw's record belongs to a held draw only: one left by a step the recovery undid goes.
-  if (!round_.drawn()) draw::remove_draw_record(config_.storage_path);
+  if (!round_.drawn()) draw::remove_draw_record(config_.storage_path, config_.durability);
   logging::info(Event("resume_round", Result::kSuccess)
                     .with("file", config_.storage_path)
                     .with("bets", found.bets)

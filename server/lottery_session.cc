@@ -37,7 +37,7 @@ LotterySession::LotterySession(protocol::Channel& channel, round::Round& round, 
       before_the_draw_(before_the_draw),
       proof_(proof),
       identified_(std::move(identified)),
-      bets_file_(settings_.storage_path, round_.streams(), settings_.durability) {}
+      bets_file_(round_.writer(settings_.storage_path, settings_.durability)) {}
 
 void LotterySession::run() {
   try {
@@ -109,10 +109,10 @@ void LotterySession::take(Received received, std::span<const lottery::Bet> bets)
 }
 
 storage::StoreOutcome LotterySession::store_staged(std::uint64_t from) {
-  const storage::StoreOutcome outcome = bets_file_.store_staged({*agency_, from});
+  const storage::Stored stored = bets_file_.store_staged({*agency_, from});
   // What the file holds now: another connection of the agency may have stored meanwhile.
-  stored_ = round_.streams().stream(*agency_).position;
-  return outcome;
+  stored_ = stored.stream_end;
+  return stored.outcome;
 }
 
 void LotterySession::store_staged_batches() {

@@ -1,16 +1,41 @@
 #include "common/sys/file_io.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <array>
 #include <cerrno>
+#include <cstdio>
 #include <filesystem>
+#include <system_error>
 
 #include "common/sys/system_error.h"
 #include "common/sys/unique_fd.h"
 
 namespace tp0::sys {
+
+UniqueFd open_file(const std::string& path, int flags, const std::string& what, mode_t mode) {
+  UniqueFd fd(retry_on_eintr([&] { return ::open(path.c_str(), flags | O_CLOEXEC, mode); }));
+  if (!fd) throw last_error("open " + what + " " + path);
+  return fd;
+}
+
+UniqueFd open_if_present(const std::string& path, int flags, const std::string& what) {
+  UniqueFd fd(retry_on_eintr([&] { return ::open(path.c_str(), flags | O_CLOEXEC); }));
+  if (!fd && errno != ENOENT) throw last_error("open " + what + " " + path);
+  return fd;
+}
+
+std::uint64_t file_size(int fd, const std::string& context) {
+  struct stat info {};
+  if (::fstat(fd, &info) == -1) throw last_error(context);
+  return static_cast<std::uint64_t>(info.st_size);
+}
+
+void truncate(int fd, std::uint64_t length, const std::string& context) {
+  if (retry_on_eintr([&] { return ::ftruncate(fd, static_cast<off_t>(length)); }) == -1) throw last_error(context);
+}
 
 void write_all(int fd, std::string_view data, const std::string& context) {
   while (!data.empty()) {
@@ -61,9 +86,26 @@ void sync_data(int fd, const std::string& context) {
 void sync_directory_of(const std::string& path) {
   const std::string directory = std::filesystem::path(path).parent_path().string();
   const std::string name = directory.empty() ? "." : directory;
-  const UniqueFd fd(retry_on_eintr([&] { return ::open(name.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); }));
-  if (!fd) throw last_error("open directory " + name);
+  const UniqueFd fd = open_file(name, O_RDONLY | O_DIRECTORY, "directory");
   if (retry_on_eintr([&] { return ::fsync(fd.get()); }) == -1) throw last_error("sync directory " + name);
+}
+
+void make_directory(const std::string& path, mode_t mode) {
+  if (::mkdir(path.c_str(), mode) == -1) throw last_error("create directory " + path);
+}
+
+void remove_tree(const std::string& path) {
+  std::error_code error;
+  std::filesystem::remove_all(path, error);
+  if (error) throw std::system_error(error, "remove " + path);
+}
+
+void sync_file_system(int fd, const std::string& context) {
+  if (retry_on_eintr([&] { return ::syncfs(fd); }) == -1) throw last_error(context);
+}
+
+void rename(const std::string& from, const std::string& to) {
+  if (::rename(from.c_str(), to.c_str()) == -1) throw last_error("rename " + from + " to " + to);
 }
 
 void remove_if_present(const std::string& path, const std::string& context) {

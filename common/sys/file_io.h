@@ -1,11 +1,34 @@
 #pragma once
 
+#include <sys/types.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
 
+#include "common/sys/unique_fd.h"
+
 namespace tp0::sys {
+
+// The one door to the file system of the server's durable files (the bets file, its
+// journal, the draw's record): every open, read, write, cut, sync and rename of theirs goes
+// through these, each retrying interruptions and naming what failed, so that a fault
+// injected under them (tests/support/kill_before_commit.cc) meets one set of calls.
+
+// Opens `path` with `flags` (O_CLOEXEC is added), creating it with `mode` when `flags`
+// hold O_CREAT. Throws std::system_error "open <what> <path>".
+UniqueFd open_file(const std::string& path, int flags, const std::string& what, mode_t mode = 0);
+
+// Like open_file(), but a file that does not exist is no error: the descriptor is then invalid.
+UniqueFd open_if_present(const std::string& path, int flags, const std::string& what);
+
+// The size of the file open as `fd`. Throws std::system_error with `context`.
+std::uint64_t file_size(int fd, const std::string& context);
+
+// Cuts (or extends) the file open as `fd` to `length` bytes (ftruncate). Throws
+// std::system_error with `context`.
+void truncate(int fd, std::uint64_t length, const std::string& context);
 
 // Writes every byte of `data` to `fd`, resuming after interruptions and short writes.
 // Throws std::system_error with `context` ("append bets to ./bets.csv") on failure; some
@@ -32,6 +55,20 @@ void sync_data(int fd, const std::string& context);
 // renamed or removed there stays so after a crash of the machine. Throws std::system_error
 // naming the directory.
 void sync_directory_of(const std::string& path);
+
+// Creates the directory `path` with `mode`. Throws std::system_error naming it.
+void make_directory(const std::string& path, mode_t mode);
+
+// Removes `path` and, for a directory, all it holds; a missing one is no error. Throws
+// std::system_error naming it.
+void remove_tree(const std::string& path);
+
+// Waits until everything written to the file system that holds the file open as `fd` is
+// on disk (syncfs(2)): one call for many files. Throws std::system_error with `context`.
+void sync_file_system(int fd, const std::string& context);
+
+// Renames `from` to `to`, replacing it. Throws std::system_error naming both.
+void rename(const std::string& from, const std::string& to);
 
 // Removes `path`; a missing file is no error. Throws std::system_error with `context`.
 void remove_if_present(const std::string& path, const std::string& context);

@@ -4,10 +4,10 @@
 
 namespace tp0::round {
 
-Round::Resumed Round::resume(const std::string& path) {
+Round::Resumed Round::resume(const std::string& path, storage::Durability durability) {
   Resumed found;
   try {
-    found.recovery = storage::recover(path, streams_);
+    found.recovery = storage::recover(path, streams_, durability);
   } catch (const storage::UnknownStream& error) {
     throw std::runtime_error("the round in " + path + " has bets of agency " + std::to_string(error.stream()) +
                              ", which is not one of this server's agencies (SERVER_AGENCIES, SERVER_AGENCY_IDS): "

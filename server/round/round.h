@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "server/storage/bets_file.h"
@@ -38,8 +39,11 @@ class Round {
   std::optional<std::uint32_t> position_of(std::uint32_t agency) const { return streams_.index_of(agency); }
   std::uint32_t size() const { return streams_.size(); }
 
-  // The journal's state the bets file's writers keep, the round's rows among it.
-  storage::StreamTable& streams() { return streams_; }
+  // A writer of the round's bets file at `path`, whose stores and closes keep the round's
+  // state: the one way to change it. Call in the process that writes (see BetsFileWriter).
+  storage::BetsFileWriter writer(std::string path, storage::Durability durability) {
+    return storage::BetsFileWriter(std::move(path), streams_, durability);
+  }
 
   // How many members have finished.
   std::uint32_t finished_count() const { return streams_.closed_count(); }
@@ -54,11 +58,12 @@ class Round {
     std::uint64_t bets = 0;  // the members' bets the file holds
     storage::Recovery recovery;
   };
-  // Takes up the round the bets file at `path` and its journal hold (storage::recover()).
-  // REQUIRES: before any connection is served. Throws std::runtime_error naming the file
-  // and SERVER_ROUND=new when the file holds bets of an agency that is not a member, and
-  // what recover() throws.
-  Resumed resume(const std::string& path);
+  // Takes up the round the bets file at `path` and its journal hold, or a round without
+  // bets when there are none (storage::recover(), which also creates them). REQUIRES:
+  // once, before any connection is served. Throws std::runtime_error naming the file and
+  // SERVER_ROUND=new when the file holds bets of an agency that is not a member, and what
+  // recover() throws.
+  Resumed resume(const std::string& path, storage::Durability durability);
 
   // Unmaps the shared state now. Throws std::system_error on failure.
   void release() { streams_.release(); }

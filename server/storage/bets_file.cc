@@ -1,10 +1,8 @@
 #include "server/storage/bets_file.h"
 
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <stdexcept>
 #include <string_view>
 #include <utility>
@@ -12,7 +10,6 @@
 #include "common/csv/writer.h"
 #include "common/lottery/bet_parsing.h"
 #include "common/sys/file_io.h"
-#include "common/sys/system_error.h"
 #include "common/sys/unique_fd.h"
 #include "common/text/decimal.h"
 #include "server/storage/journal.h"
@@ -29,39 +26,7 @@ void append_rows(std::span<const lottery::Bet> bets, std::string& rows) {
   }
 }
 
-sys::UniqueFd open_for_append(const std::string& path) {
-  sys::UniqueFd fd(sys::retry_on_eintr(
-      [&] { return ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644); }));
-  if (!fd) throw sys::last_error("open bets file " + path);
-  return fd;
-}
-
-std::uint64_t file_size(int fd, const std::string& path) {
-  struct stat info {};
-  if (::fstat(fd, &info) == -1) throw sys::last_error("stat bets file " + path);
-  return static_cast<std::uint64_t>(info.st_size);
-}
-
-void cut_file(int fd, std::uint64_t length, const std::string& what) {
-  if (sys::retry_on_eintr([&] { return ::ftruncate(fd, static_cast<off_t>(length)); }) == -1) {
-    throw sys::last_error(what);
-  }
-}
-
-// Reads `length` bytes of `fd` from `offset` into `bytes`; fewer at the end of the file.
-void read_at(int fd, std::uint64_t offset, std::uint64_t length, std::string& bytes, const std::string& path) {
-  bytes.resize(length);
-  std::size_t done = 0;
-  while (done < length) {
-    const ssize_t received = sys::retry_on_eintr([&] {
-      return ::pread(fd, bytes.data() + done, length - done, static_cast<off_t>(offset + done));
-    });
-    if (received == -1) throw sys::last_error("read bets file " + path);
-    if (received == 0) break;
-    done += static_cast<std::size_t>(received);
-  }
-  bytes.resize(done);
-}
+std::uint64_t file_size(int fd, const std::string& path) { return sys::file_size(fd, "stat bets file " + path); }
 
 // Cuts the rows past `committed` from the bets file open as `fd`, of `size` bytes: a
 // writer that died left them. Throws when the file is shorter than its journal says.
@@ -72,26 +37,16 @@ void cut_uncommitted(int fd, const std::string& path, std::uint64_t size, std::u
                              journal.path() + " says " + std::to_string(committed) +
                              " were stored: the file was cut by something else");
   }
-  if (size > committed) cut_file(fd, committed, "cut uncommitted rows from " + path);
+  if (size > committed) sys::truncate(fd, committed, "cut uncommitted rows from " + path);
 }
 
-// Returns the committed length of the bets file open as `fd`, first cutting the rows a
-// writer that died left past it. A file that the journal has no entry for yet is
-// committed as it is, by a first entry written before any row is appended, so that a
-// writer dying in its first append leaves an entry to cut back to. REQUIRES: the
-// exclusive lock is held, and `streams` has caught up with `journal` under it.
-std::uint64_t cut_to_committed(int fd, const std::string& path, Journal& journal, StreamTable& streams) {
-  const std::uint64_t size = file_size(fd, path);
-  if (streams.entries() == 0) {
-    std::string rows;
-    read_at(fd, 0, size, rows, path);
-    const JournalEntry first{JournalEntry::Kind::kStored, 0, 0, size, rows_checksum(rows)};
-    journal.append(std::span(&first, 1), streams);
-    return size;
-  }
-  const std::uint64_t committed = streams.committed_length();
-  cut_uncommitted(fd, path, size, committed, journal);
-  return committed;
+// The journal's first entry, committing the `size` bytes the bets file open as `fd` holds
+// before the journal has any entry, so that a writer dying in its first append leaves an
+// entry to cut back to.
+JournalEntry first_entry(int fd, const std::string& path, std::uint64_t size) {
+  std::string rows;
+  sys::read_at(fd, 0, size, rows, "read bets file " + path);
+  return {JournalEntry::Kind::kStored, 0, 0, size, rows_checksum(rows)};
 }
 
 }  // namespace
@@ -107,17 +62,17 @@ void BetsFileWriter::stage(std::span<const lottery::Bet> bets) {
   staged_.push_back({rows_.size(), bets.size()});
 }
 
-StoreOutcome BetsFileWriter::store(std::span<const lottery::Bet> bets, const StreamAppend& append) {
+Stored BetsFileWriter::store(std::span<const lottery::Bet> bets, const StreamAppend& append) {
   stage(bets);
   return store_staged(append);
 }
 
-StoreOutcome BetsFileWriter::store_staged(const StreamAppend& append) {
+Stored BetsFileWriter::store_staged(const StreamAppend& append) {
   // Staged rows are written by this call or by none: a failed or refused store does not
   // leave them for the next one.
-  StoreOutcome outcome = StoreOutcome::kStored;
+  Stored stored;
   try {
-    outcome = append_staged(append);
+    stored = append_staged(append);
   } catch (...) {
     rows_.clear();
     staged_.clear();
@@ -125,35 +80,48 @@ StoreOutcome BetsFileWriter::store_staged(const StreamAppend& append) {
   }
   rows_.clear();
   staged_.clear();
-  return outcome;
+  return stored;
 }
 
 void BetsFileWriter::open_once() {
   if (journal_) return;
-  sys::UniqueFd fd = open_for_append(path_);
+  sys::UniqueFd fd = sys::open_file(path_, O_WRONLY | O_APPEND | O_CREAT, "bets file", 0644);
   Journal journal = Journal::open_for_update(path_);
   fd_ = std::move(fd);
   journal_.emplace(std::move(journal));
 }
 
 std::uint64_t BetsFileWriter::catch_up() {
-  journal_->catch_up(streams_);
-  return cut_to_committed(fd_.get(), path_, *journal_, streams_);
+  streams_.catch_up(*journal_);
+  const std::uint64_t size = file_size(fd_.get(), path_);
+  if (streams_.entries() == 0) {
+    const JournalEntry first = first_entry(fd_.get(), path_, size);
+    commit(std::span(&first, 1));
+    return size;
+  }
+  const std::uint64_t committed = streams_.committed_length();
+  cut_uncommitted(fd_.get(), path_, size, committed, *journal_);
+  return committed;
 }
 
-StoreOutcome BetsFileWriter::append_staged(const StreamAppend& append) {
-  // Rows outside any numbering have nothing to check: no rows, nothing to do.
-  if (rows_.empty() && !append.from) return StoreOutcome::kStored;
+void BetsFileWriter::commit(std::span<const JournalEntry> entries) {
+  journal_->append(entries, streams_.entries());
+  // The table learns the new entries as it learns anyone's: from the journal.
+  streams_.catch_up(*journal_);
+}
+
+Stored BetsFileWriter::append_staged(const StreamAppend& append) {
   open_once();
   {
     const sys::FileLock lock(fd_.get(), sys::FileLock::Mode::kExclusive, path_);
     std::uint64_t committed = catch_up();
     const StreamState stream = streams_.stream(append.stream);
-    if (stream.closed) return StoreOutcome::kClosed;
+    if (stream.closed) return {StoreOutcome::kClosed, stream.position};
     if (append.from && stream.position != *append.from) {
-      return holds_staged(append.stream, *append.from) ? StoreOutcome::kHeld : StoreOutcome::kOutOfPlace;
+      const bool held = holds_staged(append.stream, *append.from);
+      return {held ? StoreOutcome::kHeld : StoreOutcome::kOutOfPlace, stream.position};
     }
-    if (rows_.empty()) return StoreOutcome::kStored;
+    if (rows_.empty()) return {StoreOutcome::kStored, stream.position};
     std::vector<JournalEntry> entries;
     std::uint64_t position = stream.position;
     std::size_t begin = 0;
@@ -167,15 +135,15 @@ StoreOutcome BetsFileWriter::append_staged(const StreamAppend& append) {
     const std::uint64_t before = committed - rows_.size();
     try {
       sys::write_all(fd_.get(), rows_, "append bets to " + path_);
-      journal_->append(entries, streams_);
+      commit(entries);
     } catch (...) {
       // Still under the lock, so nobody has appended after our partial rows.
-      cut_file(fd_.get(), before, "undo partial append to " + path_);
+      sys::truncate(fd_.get(), before, "undo partial append to " + path_);
       throw;
     }
   }
   make_durable();
-  return StoreOutcome::kStored;
+  return {StoreOutcome::kStored, streams_.stream(append.stream).position};
 }
 
 bool BetsFileWriter::holds_staged(std::uint32_t stream, std::uint64_t from) const {
@@ -209,7 +177,7 @@ bool BetsFileWriter::close_stream(std::uint32_t stream) {
     const StreamState state = streams_.stream(stream);
     if (!state.closed) {
       const JournalEntry entry{JournalEntry::Kind::kClosed, stream, state.position, committed, rows_checksum({})};
-      journal_->append(std::span(&entry, 1), streams_);
+      commit(std::span(&entry, 1));
       closed_now = true;
     }
   }
@@ -221,31 +189,31 @@ void BetsFileWriter::make_durable() {
   if (durability_ != Durability::kMachine) return;
   // The rows first, then the entries that commit them; recover() checks each entry's rows
   // anyway, since the kernel may write the two files' pages in any order before this.
-  if (sys::retry_on_eintr([&] { return ::fdatasync(fd_.get()); }) == -1) throw sys::last_error("sync " + path_);
+  sys::sync_data(fd_.get(), "sync " + path_);
   journal_->sync();
 }
 
 StreamState BetsFileWriter::stream_state(std::uint32_t stream) {
   open_once();
   const sys::FileLock lock(fd_.get(), sys::FileLock::Mode::kExclusive, path_);
-  catch_up();
+  streams_.catch_up(*journal_);
   return streams_.stream(stream);
 }
 
-Recovery recover(const std::string& path, StreamTable& streams) {
+Recovery recover(const std::string& path, StreamTable& streams, Durability durability) {
   Recovery recovery;
-  sys::UniqueFd fd(sys::retry_on_eintr([&] { return ::open(path.c_str(), O_RDWR | O_CLOEXEC); }));
+  sys::UniqueFd fd = sys::open_if_present(path, O_RDWR, "bets file");
   if (!fd) {
-    if (errno != ENOENT) throw sys::last_error("open bets file " + path);
-    Journal orphan = Journal::open_for_reading(path);
+    const Journal orphan = Journal::open_for_reading(path);
     if (orphan.committed_length()) {
       throw std::runtime_error("journal " + orphan.path() + " describes bets file " + path +
                                ", which is missing: it was removed by something else");
     }
-    return recovery;
+    fd = sys::open_file(path, O_RDWR | O_CREAT, "bets file", 0644);
   }
   const sys::FileLock lock(fd.get(), sys::FileLock::Mode::kExclusive, path);
-  if (::access(Journal::path_for(path).c_str(), F_OK) == -1 && file_size(fd.get(), path) > 0) {
+  const std::uint64_t size = file_size(fd.get(), path);
+  if (::access(Journal::path_for(path).c_str(), F_OK) == -1 && size > 0) {
     throw std::runtime_error("bets file " + path + " holds bets but has no journal " + Journal::path_for(path) +
                              ": its round cannot be resumed; start a new round with SERVER_ROUND=new");
   }
@@ -258,32 +226,35 @@ Recovery recover(const std::string& path, StreamTable& streams) {
   for (const JournalEntry& entry : entries) {
     if (entry.kind == JournalEntry::Kind::kStored) {
       if (entry.committed_length < length) break;
-      read_at(fd.get(), length, entry.committed_length - length, rows, path);
+      sys::read_at(fd.get(), length, entry.committed_length - length, rows, "read bets file " + path);
       if (rows.size() != entry.committed_length - length || rows_checksum(rows) != entry.rows_checksum) break;
       length = entry.committed_length;
     }
     ++kept;
   }
   recovery.entries_dropped = entries.size() - kept;
-  if (recovery.entries_dropped > 0) {
-    journal.cut_to(kept, streams);
-  } else {
-    journal.catch_up(streams);
+  if (recovery.entries_dropped > 0) journal.cut_to(kept);
+  streams.catch_up(journal);
+  if (kept == 0) {
+    const JournalEntry first = first_entry(fd.get(), path, size);
+    journal.append(std::span(&first, 1), 0);
+    streams.catch_up(journal);
+    length = size;
   }
-  const std::uint64_t size = file_size(fd.get(), path);
-  if (streams.entries() > 0 && size > length) {
+  if (size > length) {
     recovery.bytes_dropped = size - length;
-    cut_file(fd.get(), length, "cut uncommitted rows from " + path);
+    sys::truncate(fd.get(), length, "cut uncommitted rows from " + path);
+  }
+  if (durability == Durability::kMachine) {
+    journal.sync();
+    sys::sync_directory_of(path);
   }
   return recovery;
 }
 
 std::uint64_t cut_uncommitted_rows(const std::string& path) {
-  sys::UniqueFd fd(sys::retry_on_eintr([&] { return ::open(path.c_str(), O_WRONLY | O_CLOEXEC); }));
-  if (!fd) {
-    if (errno != ENOENT) throw sys::last_error("open bets file " + path);
-    return 0;
-  }
+  const sys::UniqueFd fd = sys::open_if_present(path, O_WRONLY, "bets file");
+  if (!fd) return 0;
   const sys::FileLock lock(fd.get(), sys::FileLock::Mode::kExclusive, path);
   const Journal journal = Journal::open_for_reading(path);
   const std::uint64_t size = file_size(fd.get(), path);
@@ -293,11 +264,8 @@ std::uint64_t cut_uncommitted_rows(const std::string& path) {
 }
 
 BetsFileReader::BetsFileReader(const std::string& path) : path_(path) {
-  sys::UniqueFd fd(sys::retry_on_eintr([&] { return ::open(path.c_str(), O_RDONLY | O_CLOEXEC); }));
-  if (!fd) {
-    if (errno == ENOENT) return;
-    throw sys::last_error("open bets file " + path);
-  }
+  sys::UniqueFd fd = sys::open_if_present(path, O_RDONLY, "bets file");
+  if (!fd) return;
   lock_.emplace(fd.get(), sys::FileLock::Mode::kShared, path);
   // A file the journal has no entry for was never written by store_bets(): all of it counts.
   committed_ = Journal::open_for_reading(path).committed_length().value_or(file_size(fd.get(), path));
@@ -353,7 +321,5 @@ void load_bets(const std::string& path, const std::function<void(const lottery::
   lottery::Bet bet;
   while (reader.next(bet)) visit(bet);
 }
-
-std::uint64_t committed_length(const std::string& path) { return BetsFileReader(path).committed_bytes(); }
 
 }  // namespace tp0::storage

@@ -2,7 +2,6 @@
 
 #include <cstdint>
 #include <functional>
-#include <map>
 #include <optional>
 #include <span>
 #include <string>
@@ -14,6 +13,7 @@
 #include "common/sys/unique_fd.h"
 #include "config/durability.h"
 #include "server/storage/journal.h"
+#include "server/storage/stream_table.h"
 
 namespace tp0::storage {
 
@@ -37,6 +37,14 @@ enum class StoreOutcome {
   kHeld,        // every staged batch is the one the journal holds at its place: nothing written
   kClosed,      // the stream is closed: nothing was written
   kOutOfPlace,  // the stream is not at `from` (a gap, or other rows where it holds some): nothing written
+};
+
+// What a store did, and where it left the stream.
+struct Stored {
+  StoreOutcome outcome = StoreOutcome::kStored;
+  // How many of the stream's bets the file holds once the store is done, whoever stored
+  // them (0 for stream 0).
+  std::uint64_t stream_end = 0;
 };
 
 // Appends one row per bet, all or nothing, outside any stream's numbering (stream 0).
@@ -79,10 +87,10 @@ class BetsFileWriter {
   // nothing can store between the check and the write; batches sent again are recognised
   // by their rows (kHeld), not by their place alone. Throws what store_bets() throws, and
   // std::system_error naming the file the first call could not open.
-  StoreOutcome store_staged(const StreamAppend& append);
+  Stored store_staged(const StreamAppend& append);
 
   // stage(bets), then store_staged(append).
-  StoreOutcome store(std::span<const lottery::Bet> bets, const StreamAppend& append = {});
+  Stored store(std::span<const lottery::Bet> bets, const StreamAppend& append = {});
 
   // Closes `stream`: no more of its rows are stored, by any process, from the moment its
   // journal entry is written. Closing a closed stream writes nothing. Returns true for
@@ -92,9 +100,6 @@ class BetsFileWriter {
   // The stream's state as committed now. Throws what store_bets() throws.
   StreamState stream_state(std::uint32_t stream);
 
-  // Rows are staged and not yet stored.
-  bool has_staged() const { return !staged_.empty(); }
-
  private:
   struct StagedBatch {
     std::size_t end = 0;     // where its rows end in rows_
@@ -103,11 +108,14 @@ class BetsFileWriter {
 
   // Opens the file and its journal, the first time only.
   void open_once();
-  // Under the exclusive lock: reads the journal's new entries and cuts rows a writer that
-  // died left past the committed length; returns that length.
+  // Under the exclusive lock: takes in the journal's new entries, commits a file the
+  // journal has no entry for yet as it is, and cuts rows a writer that died left past the
+  // committed length; returns that length.
   std::uint64_t catch_up();
+  // Appends `entries` to the journal and takes them in. REQUIRES: under the lock, after catch_up().
+  void commit(std::span<const JournalEntry> entries);
   // Appends rows_ as store_bets() appends its rows, if the stream takes them.
-  StoreOutcome append_staged(const StreamAppend& append);
+  Stored append_staged(const StreamAppend& append);
   // True when the journal holds, for `stream` from position `from` on, one entry per
   // staged batch with its bets and its rows. REQUIRES: under the lock.
   bool holds_staged(std::uint32_t stream, std::uint64_t from) const;
@@ -129,17 +137,19 @@ struct Recovery {
   std::uint64_t bytes_dropped = 0;    // rows cut from the file's end, committed by no entry
 };
 
-// Makes the bets file and its journal agree, for a server that resumes the round they
-// hold: every entry's rows are checked against its checksum, and from the first entry
+// Takes up the round the bets file at `path` and its journal hold, for a server that
+// starts: every entry's rows are checked against its checksum, and from the first entry
 // whose rows the file does not hold as written (after a crash of the machine, an entry
 // may reach the disk before its rows), that entry and the later ones are dropped; the
-// file is then cut to the committed length, and `streams` takes in the kept entries. A
-// missing bets file holds no bets; one that holds bets without a journal beside it is
-// refused, since nothing says which of its rows were committed. REQUIRES: no other
-// process uses `path` yet, `streams` has taken in nothing. Throws std::system_error or
-// std::runtime_error naming the file, UnknownStream for bets of a stream `streams` has no
-// row for.
-Recovery recover(const std::string& path, StreamTable& streams);
+// file is then cut to the committed length, and `streams` takes in the kept entries.
+// Missing files are a round without bets: the bets file and its journal are created, the
+// journal with its first entry, so that it describes every row ever written there. A bets
+// file that holds bets without a journal beside it is refused, since nothing says which
+// of its rows were committed. With Durability::kMachine the journal and the directory are
+// synced. REQUIRES: no other process uses `path` yet, `streams` has taken in nothing.
+// Throws std::system_error or std::runtime_error naming the file, UnknownStream for bets
+// of a stream `streams` has no row for.
+Recovery recover(const std::string& path, StreamTable& streams, Durability durability = Durability::kProcess);
 
 // Cuts from the bets file at `path` the rows no journal entry commits, whoever's streams
 // they are; returns how many bytes. A file without a journal, or missing, is left as it
@@ -179,9 +189,5 @@ class BetsFileReader {
 // Calls `visit` for every stored bet, in file order, under one shared lock.
 // Throws what BetsFileReader throws, and whatever `visit` throws.
 void load_bets(const std::string& path, const std::function<void(const lottery::Bet&)>& visit);
-
-// The committed length of the bets file (0 when there is none), read under a shared lock.
-// Throws std::system_error naming the file.
-std::uint64_t committed_length(const std::string& path);
 
 }  // namespace tp0::storage

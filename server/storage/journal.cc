@@ -1,14 +1,11 @@
 #include "server/storage/journal.h"
 
 #include <fcntl.h>
-#include <unistd.h>
 
-#include <array>
-#include <cerrno>
 #include <optional>
 #include <stdexcept>
 
-#include "common/sys/system_error.h"
+#include "common/sys/file_io.h"
 
 namespace tp0::storage {
 namespace {
@@ -24,33 +21,27 @@ Journal::Journal(sys::UniqueFd fd, std::string path) : fd_(std::move(fd)), path_
 
 Journal Journal::open_for_update(const std::string& bets_path) {
   std::string path = path_for(bets_path);
-  sys::UniqueFd fd(
-      sys::retry_on_eintr([&] { return ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644); }));
-  if (!fd) throw sys::last_error("open journal " + path);
+  sys::UniqueFd fd = sys::open_file(path, O_RDWR | O_CREAT, "journal", 0644);
   return Journal(std::move(fd), std::move(path));
 }
 
 Journal Journal::open_for_reading(const std::string& bets_path) {
   std::string path = path_for(bets_path);
-  sys::UniqueFd fd(sys::retry_on_eintr([&] { return ::open(path.c_str(), O_RDONLY | O_CLOEXEC); }));
-  if (!fd && errno != ENOENT) throw sys::last_error("open journal " + path);
+  sys::UniqueFd fd = sys::open_if_present(path, O_RDONLY, "journal");
   return Journal(std::move(fd), std::move(path));
 }
 
 bool Journal::read_entries(std::uint64_t first, const std::function<void(const JournalEntry&)>& visit) const {
   if (!fd_) return false;
-  std::array<unsigned char, kEntryBytes * kEntriesPerRead> buffer{};
+  std::string buffer;
   std::uint64_t index = first;
   std::optional<std::uint64_t> invalid;  // the first invalid entry met
   while (true) {
-    const ssize_t received = sys::retry_on_eintr([&] {
-      return ::pread(fd_.get(), buffer.data(), buffer.size(), static_cast<off_t>(index * kEntryBytes));
-    });
-    if (received == -1) throw sys::last_error("read journal " + path_);
-    const std::size_t whole = static_cast<std::size_t>(received) / kEntryBytes;
-    const bool partial_entry_at_end = static_cast<std::size_t>(received) % kEntryBytes != 0;
+    sys::read_at(fd_.get(), index * kEntryBytes, kEntryBytes * kEntriesPerRead, buffer, "read journal " + path_);
+    const std::size_t whole = buffer.size() / kEntryBytes;
+    const bool partial_entry_at_end = buffer.size() % kEntryBytes != 0;
     for (std::size_t i = 0; i < whole; ++i, ++index) {
-      const auto entry = decode_entry(buffer.data() + i * kEntryBytes);
+      const auto entry = decode_entry(reinterpret_cast<const unsigned char*>(buffer.data()) + i * kEntryBytes);
       if (!entry) {
         if (!invalid) invalid = index;
         continue;
@@ -65,8 +56,8 @@ bool Journal::read_entries(std::uint64_t first, const std::function<void(const J
   }
 }
 
-void Journal::catch_up(StreamTable& table) {
-  torn_end_ = read_entries(table.entries(), [&](const JournalEntry& entry) { table.apply(entry); });
+void Journal::read_from(std::uint64_t first, const std::function<void(const JournalEntry&)>& visit) {
+  torn_end_ = read_entries(first, visit);
 }
 
 std::vector<JournalEntry> Journal::read_all() const {
@@ -81,46 +72,32 @@ std::optional<std::uint64_t> Journal::committed_length() const {
   return length;
 }
 
-void Journal::append(std::span<const JournalEntry> entries, StreamTable& table) {
-  std::vector<unsigned char> bytes;
+void Journal::append(std::span<const JournalEntry> entries, std::uint64_t at) {
+  std::string bytes;
   bytes.reserve(entries.size() * kEntryBytes);
   for (const JournalEntry& entry : entries) {
     const JournalEntryBytes encoded = encode_entry(entry);
-    bytes.insert(bytes.end(), encoded.begin(), encoded.end());
+    bytes.append(reinterpret_cast<const char*>(encoded.data()), encoded.size());
   }
-  const auto offset = static_cast<off_t>(table.entries() * kEntryBytes);
-  const auto cut_back = [&](const char* why) {
-    if (sys::retry_on_eintr([&] { return ::ftruncate(fd_.get(), offset); }) == -1) {
-      throw sys::last_error(std::string(why) + " journal " + path_);
-    }
-  };
+  const std::uint64_t offset = at * kEntryBytes;
   // A torn end left by a crash goes first, so that the new entries follow the valid ones.
   if (torn_end_) {
-    cut_back("cut the torn end of");
+    sys::truncate(fd_.get(), offset, "cut the torn end of journal " + path_);
     torn_end_ = false;
   }
-  const ssize_t written =
-      sys::retry_on_eintr([&] { return ::pwrite(fd_.get(), bytes.data(), bytes.size(), offset); });
-  if (written == -1) throw sys::last_error("append to journal " + path_);
-  if (written != static_cast<ssize_t>(bytes.size())) {
+  try {
+    sys::write_all_at(fd_.get(), bytes, offset, "append to journal " + path_);
+  } catch (...) {
     // Nothing counts of entries written in part: cut them, so that the file ends whole.
-    cut_back("undo a short append to");
-    throw std::runtime_error("append to journal " + path_ + ": short write");
+    sys::truncate(fd_.get(), offset, "undo a failed append to journal " + path_);
+    throw;
   }
-  for (const JournalEntry& entry : entries) table.apply(entry);
 }
 
-void Journal::sync() {
-  if (sys::retry_on_eintr([&] { return ::fdatasync(fd_.get()); }) == -1) throw sys::last_error("sync journal " + path_);
-}
+void Journal::sync() { sys::sync_data(fd_.get(), "sync journal " + path_); }
 
-void Journal::cut_to(std::uint64_t entries, StreamTable& table) {
-  if (sys::retry_on_eintr([&] { return ::ftruncate(fd_.get(), static_cast<off_t>(entries * kEntryBytes)); }) == -1) {
-    throw sys::last_error("cut journal " + path_);
-  }
-  // What was read is read again, up to the new end.
-  table.clear();
-  catch_up(table);
+void Journal::cut_to(std::uint64_t entries) {
+  sys::truncate(fd_.get(), entries * kEntryBytes, "cut journal " + path_);
 }
 
 }  // namespace tp0::storage

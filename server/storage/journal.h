@@ -10,7 +10,6 @@
 
 #include "common/sys/unique_fd.h"
 #include "server/storage/journal_format.h"
-#include "server/storage/stream_table.h"
 
 namespace tp0::storage {
 
@@ -23,7 +22,8 @@ namespace tp0::storage {
 // Entries are laid out as journal_format.h says, each carrying a checksum of itself, so
 // that a process killed while appending leaves each entry whole or absent, and after a
 // crash of the machine a torn or never-written last entry is recognised and ignored,
-// like a step that did not happen.
+// like a step that did not happen. The journal reads and writes entries and nothing
+// else: what they say is kept by the StreamTable that takes them in.
 // Callers hold the bets file's lock around every use.
 class Journal {
  public:
@@ -39,26 +39,27 @@ class Journal {
   // Opens the journal for reading; a journal that does not exist reads as empty.
   static Journal open_for_reading(const std::string& bets_path);
 
-  // Takes into `table` the entries appended since it last took one in (every entry, the
-  // first time). Stops before an invalid entry that ends the file (the last one, torn by
-  // a crash). Throws std::runtime_error naming the journal for an invalid entry followed
-  // by valid ones, std::system_error if reading fails, UnknownStream from the table.
-  void catch_up(StreamTable& table);
+  // Calls `visit` for each valid entry from the `first`-th on (counting from 0), and
+  // remembers whether the file ends with bytes that are no valid entry (torn by a crash),
+  // for append(). Throws std::runtime_error naming the journal for an invalid entry
+  // followed by valid ones, std::system_error if reading fails, and what `visit` throws.
+  void read_from(std::uint64_t first, const std::function<void(const JournalEntry&)>& visit);
 
-  // Appends `entries` after the ones `table` holds, by one write, first cutting the torn
-  // end catch_up() left, then takes them into `table`. A write cut short by a crash
-  // leaves a prefix of them: each entry commits its own step.
-  // REQUIRES: catch_up(table) was called under the same lock. Throws std::system_error.
-  void append(std::span<const JournalEntry> entries, StreamTable& table);
+  // Appends `entries` as the `at`-th entry and the ones after it, by one write, first
+  // cutting the torn end read_from() met. A write cut short by a crash leaves a prefix of
+  // them: each entry commits its own step; a write that fails is cut back.
+  // REQUIRES: read_from() read the `at` entries before, under the same lock. Throws
+  // std::system_error.
+  void append(std::span<const JournalEntry> entries, std::uint64_t at);
 
   // Waits until the journal's entries are on disk (fdatasync). Throws std::system_error.
   void sync();
 
-  // Cuts the journal to its first `entries` entries, forgetting what came after, and
-  // takes them into `table` anew. REQUIRES: under the lock. Throws what catch_up() throws.
-  void cut_to(std::uint64_t entries, StreamTable& table);
+  // Cuts the journal to its first `entries` entries, forgetting what came after.
+  // REQUIRES: under the lock. Throws std::system_error.
+  void cut_to(std::uint64_t entries);
 
-  // Every valid entry, from the first, read again from the file. Throws what catch_up() throws.
+  // Every valid entry, from the first, read again from the file. Throws what read_from() throws.
   std::vector<JournalEntry> read_all() const;
 
   // The committed length the last valid entry names; nullopt when there is none.
@@ -74,7 +75,7 @@ class Journal {
 
   sys::UniqueFd fd_;  // invalid for a journal opened for reading that does not exist
   std::string path_;
-  bool torn_end_ = false;  // catch_up() met bytes past the last valid entry
+  bool torn_end_ = false;  // read_from() met bytes past the last valid entry
 };
 
 }  // namespace tp0::storage

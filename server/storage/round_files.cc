@@ -38,12 +38,4 @@ std::optional<PreviousRound> archive_previous_round(const std::string& path, Dur
   return round;
 }
 
-void create_round_files(const std::string& path, StreamTable& streams, Durability durability) {
-  // Reading a stream's state opens both files and writes the journal's first entry.
-  BetsFileWriter(path, streams, durability).stream_state(0);
-  if (durability != Durability::kMachine) return;
-  Journal::open_for_update(path).sync();
-  sys::sync_directory_of(path);
-}
-
 }  // namespace tp0::storage

@@ -26,10 +26,4 @@ struct PreviousRound {
 // std::runtime_error naming the file.
 std::optional<PreviousRound> archive_previous_round(const std::string& path, Durability durability);
 
-// Creates the bets file and its journal if missing, the journal with its first entry, so
-// that it describes every row ever written there, and takes the journal into `streams`.
-// With Durability::kMachine the journal and the directory are synced. REQUIRES: no other
-// process uses `path` yet. Throws std::system_error naming the file, what recover() throws.
-void create_round_files(const std::string& path, StreamTable& streams, Durability durability);
-
 }  // namespace tp0::storage

@@ -27,7 +27,6 @@ struct StreamTable::Header {
   std::uint64_t committed_length;
   std::uint32_t closed;   // how many rows are closed, derived from them
   std::uint32_t claimed;  // 1 once claim_all_closed() returned true
-  std::uint32_t repairs;
 };
 
 struct StreamTable::Row {
@@ -46,7 +45,6 @@ class StreamTable::Lock {
       const Row* rows = table.rows();
       header_.closed =
           static_cast<std::uint32_t>(std::count_if(rows, rows + table.size(), [](const Row& row) { return row.closed; }));
-      ++header_.repairs;
       check(pthread_mutex_consistent(&header_.mutex), "recover the mutex of a dead process");
     } else {
       check(status, "lock mutex");
@@ -116,6 +114,10 @@ bool StreamTable::claim_all_closed() {
   return true;
 }
 
+void StreamTable::catch_up(Journal& journal) {
+  journal.read_from(entries(), [this](const JournalEntry& entry) { apply(entry); });
+}
+
 void StreamTable::apply(const JournalEntry& entry) {
   const Lock lock(*this);
   if (entry.stream != 0) {
@@ -131,21 +133,6 @@ void StreamTable::apply(const JournalEntry& entry) {
   }
   header().committed_length = entry.committed_length;
   ++header().entries;
-}
-
-void StreamTable::clear() {
-  const Lock lock(*this);
-  std::fill_n(rows(), size(), Row{});
-  Header& state = header();
-  state.entries = 0;
-  state.committed_length = 0;
-  state.closed = 0;
-  state.claimed = 0;
-}
-
-std::uint32_t StreamTable::repairs() const {
-  const Lock lock(*this);
-  return header().repairs;
 }
 
 }  // namespace tp0::storage

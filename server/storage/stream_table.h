@@ -10,6 +10,7 @@
 namespace tp0::storage {
 
 struct JournalEntry;
+class Journal;
 
 // What the journal says of one stream of bets: the rows stored for one writer identity
 // (to the server, one agency), in the order the writer numbered them.
@@ -36,7 +37,8 @@ class UnknownStream : public std::runtime_error {
 //
 // The table lives in shared memory made before a server forks, so that every process
 // reads only the entries appended since the table last took one in, and sees the same
-// streams. It changes only under the bets file's exclusive lock (BetsFileWriter); a
+// streams. It changes only by taking in the journal (catch_up), under the bets file's
+// exclusive lock (BetsFileWriter, recover()); a
 // robust process-shared mutex inside guards every access, so that it can also be read
 // without the file lock, and a process that dies holding it leaves a state that is
 // repaired: the closed count is derived from the rows and recomputed (EOWNERDEAD).
@@ -62,16 +64,15 @@ class StreamTable {
   // True for exactly one call across all processes: the first that finds every row closed.
   bool claim_all_closed();
 
+  // Takes in the entries `journal` holds past the entries() taken in already. Throws
+  // what Journal::read_from() throws, and UnknownStream as apply() does.
+  void catch_up(Journal& journal);
+
   // Takes in `entry`, the entries()-th one (counting from 0). The count is raised last,
   // and the rest is set from the entry alone: a process that dies in the middle leaves
   // the entry to be taken in again, with the same result. Throws UnknownStream for a
   // stream without a row (the entry is not taken in).
   void apply(const JournalEntry& entry);
-  // Forgets every entry taken in.
-  void clear();
-
-  // How many times a process found the mutex abandoned by a dead one (for tests).
-  std::uint32_t repairs() const;
 
   // Unmaps the table now. Throws std::system_error on failure.
   void release() { mapping_.release(); }

@@ -30,15 +30,15 @@ TEST(Round, TheDrawIsHeldWhenTheLastDistinctMemberFinishesAndClaimedOnce) {
   testing::TempDir dir;
   const std::string path = dir.file("bets.csv");
   Round round({3, 7, 12});
-  storage::BetsFileWriter writer(path, round.streams());
-  ASSERT_EQ(writer.store(winning_bets_of(3, 2), {3, 0}), storage::StoreOutcome::kStored);
+  storage::BetsFileWriter writer = round.writer(path, storage::Durability::kProcess);
+  ASSERT_EQ(writer.store(winning_bets_of(3, 2), {3, 0}).outcome, storage::StoreOutcome::kStored);
   EXPECT_TRUE(writer.close_stream(3));
   EXPECT_FALSE(writer.close_stream(3)) << "finishing again changes nothing";
   EXPECT_TRUE(writer.close_stream(7));
   EXPECT_EQ(round.finished_count(), 2u);
   EXPECT_FALSE(round.drawn());
   EXPECT_FALSE(round.claim_the_draw()) << "claimed before the last member finished";
-  EXPECT_EQ(writer.store(winning_bets_of(3, 1), {3, 2}), storage::StoreOutcome::kClosed) << "a finished member bets";
+  EXPECT_EQ(writer.store(winning_bets_of(3, 1), {3, 2}).outcome, storage::StoreOutcome::kClosed) << "a finished member bets";
   EXPECT_TRUE(writer.close_stream(12));
   EXPECT_TRUE(round.drawn());
   EXPECT_TRUE(round.claim_the_draw());
@@ -56,21 +56,21 @@ TEST(Round, ResumedFromTheJournalItKnowsWhoFinishedAndHowManyBetsAreStored) {
   const std::string path = dir.file("bets.csv");
   {
     Round before({1, 2});
-    storage::BetsFileWriter writer(path, before.streams());
-    ASSERT_EQ(writer.store(winning_bets_of(1, 3), {1, 0}), storage::StoreOutcome::kStored);
-    ASSERT_EQ(writer.store(winning_bets_of(2, 4), {2, 0}), storage::StoreOutcome::kStored);
+    storage::BetsFileWriter writer = before.writer(path, storage::Durability::kProcess);
+    ASSERT_EQ(writer.store(winning_bets_of(1, 3), {1, 0}).outcome, storage::StoreOutcome::kStored);
+    ASSERT_EQ(writer.store(winning_bets_of(2, 4), {2, 0}).outcome, storage::StoreOutcome::kStored);
     ASSERT_TRUE(writer.close_stream(2));
   }
   Round resumed({1, 2});
-  const Round::Resumed found = resumed.resume(path);
+  const Round::Resumed found = resumed.resume(path, storage::Durability::kProcess);
   EXPECT_EQ(found.bets, 7u);
   EXPECT_EQ(resumed.finished_count(), 1u);
   EXPECT_FALSE(resumed.drawn());
-  EXPECT_EQ(resumed.streams().stream(1).position, 3u);
+  EXPECT_EQ(resumed.writer(path, storage::Durability::kProcess).stream_state(1).position, 3u);
 
   Round other({1, 3});
   try {
-    other.resume(path);
+    other.resume(path, storage::Durability::kProcess);
     FAIL() << "a round of other agencies was taken up";
   } catch (const std::runtime_error& error) {
     const std::string what = error.what();

@@ -2,13 +2,14 @@
 #include <unistd.h>
 
 #include <csignal>
+#include <filesystem>
+#include <map>
 #include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "common/protocol/messages.h"
-#include "server/draw/record_layout.h"
 #include "tests/integration/agency_data.h"
 #include "tests/integration/cluster.h"
 #include "tests/integration/raw_peer.h"
@@ -55,13 +56,20 @@ std::vector<AgencyData> start_agencies(Cluster& cluster, const RoundData& round)
   return agencies;
 }
 
-// The winner rows of the draw record beside `bets_path` (every line after its header and
-// its index, whose lines the header counts).
+// The files of the draw record directory `record`, by name, with what each holds.
+std::map<std::string, std::string> files_of(const std::string& record) {
+  std::map<std::string, std::string> files;
+  for (const auto& entry : std::filesystem::directory_iterator(record)) {
+    files[entry.path().filename().string()] = read_file(entry.path().string());
+  }
+  return files;
+}
+
+// The winner rows of the draw record beside `bets_path`: every line of its agencies' files.
 std::size_t winner_rows_in_record(const std::string& bets_path) {
-  const std::string record = read_file(bets_path + ".draw");
-  const auto header = draw::decode_header(std::string_view(record).substr(0, draw::kHeaderBytes));
-  if (!header) throw std::runtime_error("the draw record " + bets_path + ".draw has no header");
-  return split_lines(record).size() - 1 - header->agencies;
+  std::size_t rows = 0;
+  for (const auto& [name, rows_of_agency] : files_of(bets_path + ".draw")) rows += split_lines(rows_of_agency).size();
+  return rows;
 }
 
 // The round of `agencies` complete (expect_round_complete), its draw record holding its
@@ -89,11 +97,12 @@ TEST(RoundFilesKilled, BeforeEachStepOfArchivingNoBetOfThePreviousRoundEntersThe
     std::vector<Step> steps{{"the journal's second name", "link", "bets.csv.journal"},
                             {"the rename that sets the round aside", "renameat2", "bets.csv"},
                             {"the journal's first name going", "unlink", "bets.csv.journal"},
-                            {"the previous draw's record going", "unlink", "bets.csv.draw"}};
+                            {"the previous draw's record going", "rename", "bets.csv.draw"}};
     if (machine) {
       steps.push_back({"the directory's sync after archiving", "fsync", ""});
+      steps.push_back({"the directory's sync after the draw's record went", "fsync", "", 2});
       steps.push_back({"the new journal's sync", "fdatasync", "bets.csv.journal"});
-      steps.push_back({"the directory's sync after the new files", "fsync", "", 2});
+      steps.push_back({"the directory's sync after the new files", "fsync", "", 3});
     }
     for (Step step : steps) {
       SCOPED_TRACE(std::string(machine ? "machine" : "process") + " durability, before " + step.name);
@@ -160,20 +169,20 @@ class DrawRecordKilled : public ::testing::TestWithParam<const char*> {};
 // The process writing the draw's record is killed before each step of writing it: a
 // sequential server is that process, and is started again on the round; a process server
 // loses the child. Either way the record is made again, from the same bets, and every
-// agency gets its winners. With machine durability, what the sequential server leaves at
-// the kill shows the order: the record's bytes are synced before its rename, the
-// directory after it.
+// agency gets its winners. What the sequential server leaves at the kill shows the order:
+// the record's files are synced before its rename, whatever the durability, and with
+// machine durability the directory after it.
 TEST_P(DrawRecordKilled, BeforeEachStepOfWritingItTheDrawnRoundStillAnswers) {
   const bool sequential = std::string(GetParam()) == "sequential";
   const RoundData round{50, 2};
   for (const bool machine : {false, true}) {
-    // Each agency's few rows take one write, the header and the index the one after them.
-    std::vector<Step> steps{{"its rows", "pwrite", "bets.csv.draw.tmp"},
-                            {"its index", "pwrite", "bets.csv.draw.tmp", 1 + static_cast<int>(kAgencies)},
+    // Each agency's few rows take one write to its own file; one syncfs syncs them all.
+    std::vector<Step> steps{{"its first agency's rows", "write", "bets.csv.draw.tmp/1"},
+                            {"its last agency's rows", "write", "bets.csv.draw.tmp/" + std::to_string(kAgencies)},
+                            {"its sync", "syncfs", "bets.csv.draw.tmp"},
                             {"its rename", "rename", "bets.csv.draw.tmp"}};
     if (machine) {
-      steps.push_back({"its sync", "fdatasync", "bets.csv.draw.tmp"});
-      // The first sync of the directory is the start's (storage::create_round_files).
+      // The first sync of the directory is the start's (storage::recover).
       steps.push_back({"the directory's sync", "fsync", "", 2});
     }
     for (Step step : steps) {
@@ -194,9 +203,9 @@ TEST_P(DrawRecordKilled, BeforeEachStepOfWritingItTheDrawnRoundStillAnswers) {
       }
       if (sequential) {
         ASSERT_EQ(cluster.server().wait_exit(kRunTimeout), 128 + SIGKILL) << cluster.server().output();
-        if (std::string(step.call) == "fdatasync") {
+        if (std::string(step.call) == "syncfs") {
           EXPECT_FALSE(exists(record)) << "renamed before its sync";
-          EXPECT_NE(read_file(record + ".tmp"), "") << "synced before it was written";
+          EXPECT_EQ(files_of(record + ".tmp").size(), kAgencies) << "synced before it was written";
         }
         if (std::string(step.call) == "fsync") {
           EXPECT_TRUE(exists(record)) << "the directory synced before the rename";
@@ -214,31 +223,26 @@ TEST_P(DrawRecordKilled, BeforeEachStepOfWritingItTheDrawnRoundStillAnswers) {
 
 INSTANTIATE_TEST_SUITE_P(Concurrency, DrawRecordKilled, ::testing::Values("sequential", "process"));
 
-// Without machine durability the record is not synced: aimed at its sync, no process dies.
-TEST(DrawRecordDurability, WithProcessDurabilityTheRecordIsNotSynced) {
-  Cluster cluster;
-  const std::string marker = cluster.dir().file("killed");
-  cluster.start_server(killed_before({"its sync", "fdatasync", "bets.csv.draw.tmp"}, marker,
-                                     {{"SERVER_AGENCIES", std::to_string(kAgencies)}}));
-  const RoundData round{30, 1};
-  expect_round_recorded(cluster, start_agencies(cluster, round));
-  EXPECT_FALSE(exists(marker));
-}
-
-// A record left empty or torn, as a crash of the machine leaves one renamed before its
-// bytes reached the disk, counts as no record: a resumed drawn round records its draw
-// again and answers from it.
-TEST(DrawRecordTorn, AResumedDrawnRoundWithAnEmptyOrTornRecordAnswersEveryAgency) {
+// A drawn round whose record is gone, as a crash of the machine leaves one whose rename
+// never reached the disk (without machine durability), or whose writer died before it:
+// resumed, it records its draw again, the same, and answers every agency from it.
+TEST(DrawRecordMissing, AResumedDrawnRoundWithoutItsRecordAnswersEveryAgency) {
   const RoundData round{50, 2};
-  for (const bool empty : {true, false}) {
-    SCOPED_TRACE(empty ? "empty" : "torn");
+  for (const bool left_aside : {false, true}) {
+    SCOPED_TRACE(left_aside ? "a part of it left aside" : "nothing of it left");
     Cluster cluster;
     const Environment settings{{"SERVER_AGENCIES", std::to_string(kAgencies)}, {"SERVER_CONCURRENCY", "sequential"}};
     cluster.start_server(settings);
     expect_round_recorded(cluster, start_agencies(cluster, round));
     stop(cluster.server());
-    const std::string record = read_file(cluster.bets_path() + ".draw");
-    write_file(cluster.bets_path() + ".draw", empty ? "" : record.substr(0, record.size() - 3));
+    const std::string record_path = cluster.bets_path() + ".draw";
+    const auto record = files_of(record_path);
+    if (left_aside) {
+      std::filesystem::rename(record_path, record_path + ".tmp");
+      std::filesystem::remove(record_path + ".tmp/1");
+    } else {
+      std::filesystem::remove_all(record_path);
+    }
 
     Process& resumed = cluster.restart_server(settings);
     for (std::uint32_t id = 1; id <= kAgencies; ++id) {
@@ -249,7 +253,7 @@ TEST(DrawRecordTorn, AResumedDrawnRoundWithAnEmptyOrTornRecordAnswersEveryAgency
       ASSERT_TRUE(answer && std::holds_alternative<protocol::Winners>(*answer)) << resumed.output();
       EXPECT_EQ(std::get<protocol::Winners>(*answer).documents.size(), round.winners);
     }
-    EXPECT_EQ(read_file(cluster.bets_path() + ".draw"), record) << "recorded again, the same";
+    EXPECT_EQ(files_of(record_path), record) << "recorded again, the same";
     EXPECT_EQ(resumed.lines_containing("action: sorteo | result: success").size(), 1u);
   }
 }

@@ -37,6 +37,12 @@ off_t size_of(const std::string& path) {
   return ::stat(path.c_str(), &info) == 0 ? info.st_size : -1;
 }
 
+// True when `writer` holds no staged rows: a store of whatever it has staged writes nothing.
+bool nothing_staged(BetsFileWriter& writer, const std::string& path) {
+  const std::string before = testing::read_file(path);
+  return writer.store_staged({}).outcome == StoreOutcome::kStored && testing::read_file(path) == before;
+}
+
 // Waits for `pid` and returns its exit code, or -1 if it did not exit normally.
 int exit_code_of(pid_t pid) {
   int status = 0;
@@ -316,10 +322,9 @@ TEST(StorageBetsFileWriter, StagedBatchesAreWrittenOnlyByTheStoreAndTogether) {
   OwnWriter writer(path);
   writer.stage(std::vector<lottery::Bet>{bet(1, "1", 1), bet(1, "2", 2)});
   writer.stage(std::vector<lottery::Bet>{bet(1, "3", 3)});
-  EXPECT_TRUE(writer.has_staged());
   EXPECT_EQ(size_of(path), -1) << "staging opened or wrote the file";
-  EXPECT_EQ(writer.store_staged({}), StoreOutcome::kStored);
-  EXPECT_FALSE(writer.has_staged());
+  EXPECT_EQ(writer.store_staged({}).outcome, StoreOutcome::kStored);
+  EXPECT_TRUE(nothing_staged(writer, path)) << "stored rows stay staged";
   EXPECT_EQ(load_all(path),
             (std::vector<lottery::Bet>{bet(1, "1", 1), bet(1, "2", 2), bet(1, "3", 3)}));
 }
@@ -341,7 +346,7 @@ TEST(StorageBetsFileWriter, AFailedStoreDropsItsStagedRowsAndLeavesTheFileAsItWa
     } catch (const std::system_error& error) {
       if (error.code() != std::errc::file_too_large) return 3;
     }
-    if (writer.has_staged()) return 4;
+    if (!nothing_staged(writer, path)) return 4;
     // The next store writes its own rows only.
     writer.store(std::vector<lottery::Bet>{bet(3, "3", 3)});
     return 0;
@@ -354,20 +359,20 @@ TEST(StorageBetsFileWriter, AClosedStreamTakesNoMoreRowsAndUnstagesThem) {
   testing::TempDir dir;
   const std::string path = dir.file("bets.csv");
   OwnWriter writer(path);
-  ASSERT_EQ(writer.store(std::vector<lottery::Bet>{bet(1, "1", 1)}, {1, 0}), StoreOutcome::kStored);
+  ASSERT_EQ(writer.store(std::vector<lottery::Bet>{bet(1, "1", 1)}, {1, 0}).outcome, StoreOutcome::kStored);
   EXPECT_TRUE(writer.close_stream(1));
   EXPECT_FALSE(OwnWriter(path).close_stream(1)) << "closed twice";
   const std::string before = testing::read_file(path);
   writer.stage(std::vector<lottery::Bet>{bet(1, "2", 2), bet(1, "3", 3)});
-  EXPECT_EQ(writer.store_staged({1, 1}), StoreOutcome::kClosed);
-  EXPECT_FALSE(writer.has_staged());
-  EXPECT_EQ(writer.store(std::vector<lottery::Bet>{bet(1, "4", 4)}, {1, std::nullopt}), StoreOutcome::kClosed)
+  EXPECT_EQ(writer.store_staged({1, 1}).outcome, StoreOutcome::kClosed);
+  EXPECT_TRUE(nothing_staged(writer, path));
+  EXPECT_EQ(writer.store(std::vector<lottery::Bet>{bet(1, "4", 4)}, {1, std::nullopt}).outcome, StoreOutcome::kClosed)
       << "rows outside the numbering are refused too";
   EXPECT_EQ(testing::read_file(path), before);
   EXPECT_EQ(writer.stream_state(1).position, 1u);
   EXPECT_TRUE(writer.stream_state(1).closed);
   // Other streams go on.
-  EXPECT_EQ(writer.store(std::vector<lottery::Bet>{bet(2, "5", 5)}, {2, 0}), StoreOutcome::kStored);
+  EXPECT_EQ(writer.store(std::vector<lottery::Bet>{bet(2, "5", 5)}, {2, 0}).outcome, StoreOutcome::kStored);
   EXPECT_EQ(load_all(path), (std::vector<lottery::Bet>{bet(1, "1", 1), bet(2, "5", 5)}));
 }
 
@@ -379,26 +384,29 @@ TEST(StorageBetsFileWriter, RowsContinueTheirStreamOnlyWhereItEnds) {
   const std::string path = dir.file("bets.csv");
   OwnWriter writer(path);
   const auto first = bets_of_agency(1, 3);
-  ASSERT_EQ(writer.store(first, {1, 0}), StoreOutcome::kStored);
+  ASSERT_EQ(writer.store(first, {1, 0}).outcome, StoreOutcome::kStored);
   const std::string after_first = testing::read_file(path);
-  EXPECT_EQ(writer.store(first, {1, 0}), StoreOutcome::kHeld) << "the same rows twice";
+  const Stored again = writer.store(first, {1, 0});
+  EXPECT_EQ(again.outcome, StoreOutcome::kHeld) << "the same rows twice";
+  EXPECT_EQ(again.stream_end, 3u) << "a store tells where the stream ends";
   auto other = first;
   other[1].document = "another";
-  EXPECT_EQ(writer.store(other, {1, 0}), StoreOutcome::kOutOfPlace) << "other rows where some are held";
-  EXPECT_EQ(writer.store(std::span(first).first(2), {1, 0}), StoreOutcome::kOutOfPlace) << "part of a batch held";
-  EXPECT_EQ(writer.store(first, {1, 4}), StoreOutcome::kOutOfPlace) << "a gap";
-  EXPECT_EQ(writer.store(first, {1, 2}), StoreOutcome::kOutOfPlace) << "overlapping the stored rows";
+  EXPECT_EQ(writer.store(other, {1, 0}).outcome, StoreOutcome::kOutOfPlace) << "other rows where some are held";
+  EXPECT_EQ(writer.store(std::span(first).first(2), {1, 0}).outcome, StoreOutcome::kOutOfPlace) << "part of a batch held";
+  EXPECT_EQ(writer.store(first, {1, 4}).outcome, StoreOutcome::kOutOfPlace) << "a gap";
+  EXPECT_EQ(writer.store(first, {1, 2}).outcome, StoreOutcome::kOutOfPlace) << "overlapping the stored rows";
   EXPECT_EQ(testing::read_file(path), after_first);
-  EXPECT_FALSE(writer.has_staged());
+  EXPECT_TRUE(nothing_staged(writer, path));
 
   EXPECT_EQ(OwnWriter(path).stream_state(1).position, 3u);
   EXPECT_EQ(OwnWriter(path).stream_state(2).position, 0u) << "each stream is its own";
-  ASSERT_EQ(OwnWriter(path).store(bets_of_agency(2, 2), {2, 0}), StoreOutcome::kStored);
-  ASSERT_EQ(writer.store(bets_of_agency(1, 2), {1, 3}), StoreOutcome::kStored)
-      << "a writer sees what another stored meanwhile";
+  ASSERT_EQ(OwnWriter(path).store(bets_of_agency(2, 2), {2, 0}).outcome, StoreOutcome::kStored);
+  const Stored continued = writer.store(bets_of_agency(1, 2), {1, 3});
+  ASSERT_EQ(continued.outcome, StoreOutcome::kStored) << "a writer sees what another stored meanwhile";
+  EXPECT_EQ(continued.stream_end, 5u);
   EXPECT_EQ(writer.stream_state(1).position, 5u);
   EXPECT_EQ(writer.stream_state(2).position, 2u);
-  EXPECT_EQ(writer.store(std::vector<lottery::Bet>{bet(1, "x", 1)}, {1, std::nullopt}), StoreOutcome::kStored)
+  EXPECT_EQ(writer.store(std::vector<lottery::Bet>{bet(1, "x", 1)}, {1, std::nullopt}).outcome, StoreOutcome::kStored)
       << "rows outside the numbering need no position";
   EXPECT_EQ(writer.stream_state(1).position, 5u) << "and do not move it";
   EXPECT_EQ(load_all(path).size(), 8u);
@@ -410,14 +418,14 @@ TEST(StorageBetsFileWriter, RowsContinueTheirStreamOnlyWhereItEnds) {
 TEST(StorageStreamTable, WritersOfSeveralProcessesSeeEachOthersStores) {
   testing::TempDir dir;
   const std::string path = dir.file("bets.csv");
-  ASSERT_EQ(OwnWriter(path).store(bets_of_agency(1, 3), {1, 0}), StoreOutcome::kStored);
+  ASSERT_EQ(OwnWriter(path).store(bets_of_agency(1, 3), {1, 0}).outcome, StoreOutcome::kStored);
   StreamTable shared({1, 2});
   EXPECT_EQ(shared.entries(), 0u) << "nothing taken in before the first writer";
   const pid_t other = ::fork();
   if (other == 0) {
     BetsFileWriter writer(path, shared);
-    const bool stored = writer.store(bets_of_agency(1, 2), {1, 3}) == StoreOutcome::kStored &&
-                        writer.store(bets_of_agency(2, 4), {2, 0}) == StoreOutcome::kStored;
+    const bool stored = writer.store(bets_of_agency(1, 2), {1, 3}).outcome == StoreOutcome::kStored &&
+                        writer.store(bets_of_agency(2, 4), {2, 0}).outcome == StoreOutcome::kStored;
     ::_exit(stored ? 0 : 1);
   }
   ASSERT_EQ(exit_code_of(other), 0);
@@ -425,8 +433,8 @@ TEST(StorageStreamTable, WritersOfSeveralProcessesSeeEachOthersStores) {
   EXPECT_EQ(shared.stream(1).position, 5u);
   EXPECT_EQ(shared.stream(2).position, 4u);
   BetsFileWriter writer(path, shared);
-  EXPECT_EQ(writer.store(bets_of_agency(1, 1), {1, 3}), StoreOutcome::kOutOfPlace) << "stale position";
-  EXPECT_EQ(writer.store(bets_of_agency(1, 1), {1, 5}), StoreOutcome::kStored);
+  EXPECT_EQ(writer.store(bets_of_agency(1, 1), {1, 3}).outcome, StoreOutcome::kOutOfPlace) << "stale position";
+  EXPECT_EQ(writer.store(bets_of_agency(1, 1), {1, 5}).outcome, StoreOutcome::kStored);
   EXPECT_TRUE(writer.close_stream(2));
   EXPECT_TRUE(shared.stream(2).closed);
   EXPECT_EQ(shared.closed_count(), 1u);
@@ -445,19 +453,19 @@ TEST(StorageBetsFileWriter, BatchesStoredTogetherAreEachRecognisedWhenSentAgain)
   const auto bets = bets_of_agency(1, 5);
   writer.stage(std::span(bets).first(2));
   writer.stage(std::span(bets).subspan(2));
-  ASSERT_EQ(writer.store_staged({1, 0}), StoreOutcome::kStored);
+  ASSERT_EQ(writer.store_staged({1, 0}).outcome, StoreOutcome::kStored);
   const std::string stored = testing::read_file(path);
-  EXPECT_EQ(writer.store(std::span(bets).subspan(2), {1, 2}), StoreOutcome::kHeld);
-  EXPECT_EQ(writer.store(std::span(bets).first(2), {1, 0}), StoreOutcome::kHeld);
-  EXPECT_EQ(writer.store(std::span(bets).subspan(1, 2), {1, 1}), StoreOutcome::kOutOfPlace) << "across two";
-  EXPECT_EQ(writer.store(bets, {1, 0}), StoreOutcome::kOutOfPlace) << "two batches sent as one";
+  EXPECT_EQ(writer.store(std::span(bets).subspan(2), {1, 2}).outcome, StoreOutcome::kHeld);
+  EXPECT_EQ(writer.store(std::span(bets).first(2), {1, 0}).outcome, StoreOutcome::kHeld);
+  EXPECT_EQ(writer.store(std::span(bets).subspan(1, 2), {1, 1}).outcome, StoreOutcome::kOutOfPlace) << "across two";
+  EXPECT_EQ(writer.store(bets, {1, 0}).outcome, StoreOutcome::kOutOfPlace) << "two batches sent as one";
   EXPECT_EQ(testing::read_file(path), stored);
   // A row outside the numbering, stored between two batches, takes no place among them.
-  ASSERT_EQ(writer.store(bets_of_agency(1, 1), {1, std::nullopt}), StoreOutcome::kStored);
+  ASSERT_EQ(writer.store(bets_of_agency(1, 1), {1, std::nullopt}).outcome, StoreOutcome::kStored);
   const auto more = bets_of_agency(1, 2);
-  ASSERT_EQ(writer.store(more, {1, 5}), StoreOutcome::kStored);
-  EXPECT_EQ(writer.store(more, {1, 5}), StoreOutcome::kHeld) << "a batch stored after a single row";
-  EXPECT_EQ(writer.store(std::span(bets).subspan(2), {1, 2}), StoreOutcome::kHeld);
+  ASSERT_EQ(writer.store(more, {1, 5}).outcome, StoreOutcome::kStored);
+  EXPECT_EQ(writer.store(more, {1, 5}).outcome, StoreOutcome::kHeld) << "a batch stored after a single row";
+  EXPECT_EQ(writer.store(std::span(bets).subspan(2), {1, 2}).outcome, StoreOutcome::kHeld);
 }
 
 TEST(StorageStreamTable, AnEntryOfAStreamWithoutARowIsAnErrorAndNotTakenIn) {
@@ -481,13 +489,13 @@ TEST(StorageBetsFileWriter, ACloseAndTheStoresOfAnotherProcessAreOneOrder) {
   if (storer == 0) {
     OwnWriter writer(path);
     for (std::uint64_t i = 0; i < 1000000; ++i) {
-      const auto outcome = writer.store(std::vector<lottery::Bet>{bet(1, std::to_string(i), 1)}, {1, i});
+      const auto outcome = writer.store(std::vector<lottery::Bet>{bet(1, std::to_string(i), 1)}, {1, i}).outcome;
       if (outcome != StoreOutcome::kStored) ::_exit(outcome == StoreOutcome::kClosed ? 0 : 1);
     }
     ::_exit(2);
   }
   // Wait for a few stores, then close the stream.
-  while (committed_length(path) < 200) std::this_thread::yield();
+  while (BetsFileReader(path).committed_bytes() < 200) std::this_thread::yield();
   OwnWriter(path).close_stream(1);
   int status = 0;
   ASSERT_EQ(::waitpid(storer, &status, 0), storer);
@@ -498,7 +506,7 @@ TEST(StorageBetsFileWriter, ACloseAndTheStoresOfAnotherProcessAreOneOrder) {
     if (entry.kind == JournalEntry::Kind::kClosed) length_when_closed = entry.committed_length;
   }
   ASSERT_TRUE(length_when_closed);
-  EXPECT_EQ(committed_length(path), *length_when_closed) << "a store landed after the stream was closed";
+  EXPECT_EQ(BetsFileReader(path).committed_bytes(), *length_when_closed) << "a store landed after the stream was closed";
 }
 
 }  // namespace

@@ -102,6 +102,10 @@ class Session : public ::testing::Test {
   Message ask(const Message& message) { return session_->ask(message); }
   void end() { session_->end(); }
   std::optional<protocol::Channel>& peer() { return session_->peer; }
+  // Where the agency's stream ends, as the round's bets file says.
+  std::uint64_t stream_end(std::uint32_t agency) {
+    return round_.writer(dir_.file("bets.csv"), storage::Durability::kProcess).stream_state(agency).position;
+  }
 
   testing::TempDir dir_;
   round::Round round_{{1, 2}};
@@ -125,8 +129,8 @@ TEST_F(Session, AWholeConversationStoresEachBatchOnceAndAnswersTheAgencysWinners
   EXPECT_EQ(ask(protocol::WinnersQuery{1}), Message(protocol::NotReady{})) << "no waiting room: ask again later";
   EXPECT_EQ(ask(batch_of(1, 5, 1)), Message(Ack{AckCode::kBettingClosed, 0}));
   end();
-  EXPECT_EQ(round_.streams().stream(1).position, 5u);
-  EXPECT_EQ(storage::committed_length(dir_.file("bets.csv")) > 0, true);
+  EXPECT_EQ(stream_end(1), 5u);
+  EXPECT_EQ(storage::BetsFileReader(dir_.file("bets.csv")).committed_bytes() > 0, true);
   std::size_t stored = 0;
   storage::load_bets(dir_.file("bets.csv"), [&](const lottery::Bet&) { ++stored; });
   EXPECT_EQ(stored, 5u);
@@ -134,8 +138,8 @@ TEST_F(Session, AWholeConversationStoresEachBatchOnceAndAnswersTheAgencysWinners
 
 TEST_F(Session, TheLastFinishedHoldsTheDrawAndTheAnswerIsOnlyTheAgencysWinners) {
   {
-    storage::BetsFileWriter other(dir_.file("bets.csv"), round_.streams());
-    ASSERT_EQ(other.store(batch_of(2, 0, 4, 7574).bets, {2, 0}), storage::StoreOutcome::kStored);
+    storage::BetsFileWriter other = round_.writer(dir_.file("bets.csv"), storage::Durability::kProcess);
+    ASSERT_EQ(other.store(batch_of(2, 0, 4, 7574).bets, {2, 0}).outcome, storage::StoreOutcome::kStored);
     ASSERT_TRUE(other.close_stream(2));
   }
   // Told of the draw once it is held and recorded, as the waiting room is.
@@ -195,7 +199,7 @@ TEST_F(Session, AConnectionSpeaksForOneMemberOnly) {
   EXPECT_EQ(ask(protocol::Hello{1}), Message(protocol::Resume{0}));
   EXPECT_EQ(ask(batch_of(2, 0, 1)), Message(Ack{AckCode::kWrongAgency, 0}));
   EXPECT_FALSE(peer()->receive()) << "the conversation went on";
-  EXPECT_EQ(round_.streams().stream(2).position, 0u);
+  EXPECT_EQ(stream_end(2), 0u);
 }
 
 // With TLS the certificate names the one agency a connection may speak for: a Hello for
@@ -256,7 +260,7 @@ TEST_F(Session, ABatchThatWouldPassTheAgencysLimitIsRefusedAndEndsTheConversatio
                                            Ack{AckCode::kOk, 0}, Ack{AckCode::kTooManyBets, 0}, protocol::Resume{5},
                                            Ack{AckCode::kTooManyBets, 0}}));
   EXPECT_FALSE(after) << "the conversation went on";
-  EXPECT_EQ(round_.streams().stream(1).position, 5u);
+  EXPECT_EQ(stream_end(1), 5u);
   std::size_t stored = 0;
   storage::load_bets(dir_.file("bets.csv"), [&](const lottery::Bet&) { ++stored; });
   EXPECT_EQ(stored, 5u) << "nothing of a refused batch is stored";
@@ -298,7 +302,7 @@ TEST_F(Session, ASingleBetThatWouldPassTheAgencysLimitIsRefusedAndEndsTheConvers
   EXPECT_EQ(answers, (std::vector<Message>{protocol::Resume{0}, Ack{AckCode::kOk, 0}, Ack{AckCode::kOk, 0},
                                            Ack{AckCode::kOk, 0}, Ack{AckCode::kTooManyBets, 0}}));
   EXPECT_FALSE(after) << "the conversation went on";
-  EXPECT_EQ(round_.streams().stream(1).position, 2u);
+  EXPECT_EQ(stream_end(1), 2u);
   const std::string logged = testing::read_file(log);
   EXPECT_NE(logged.find("action: apuesta_almacenada | result: fail | dni: 102 | numero: 7574 | error: the agency has "
                         "stored as many bets as the server allows: 2 + 1 would pass 2"),
@@ -317,7 +321,7 @@ TEST_F(Session, ASecondHelloSaysWhereTheAgencysStreamEndsNow) {
   EXPECT_EQ(ask(batch_of(1, 0, 4)), Message(Ack{AckCode::kOk, 0}));
   EXPECT_EQ(second->ask(protocol::Hello{1}), Message(protocol::Resume{4}));
   EXPECT_EQ(second->ask(batch_of(1, 4, 4)), Message(Ack{AckCode::kOk, 0}));
-  EXPECT_EQ(round_.streams().stream(1).position, 8U);
+  EXPECT_EQ(stream_end(1), 8U);
 }
 
 // A batch of a stale view is refused when it is stored, with what came with it; no message
@@ -342,7 +346,7 @@ TEST_F(Session, NothingBehindABatchRefusedAsOutOfPlaceIsServed) {
     EXPECT_FALSE(stale->peer->receive()) << "what was behind it was answered";
   }
   EXPECT_EQ(round_.finished_count(), 0U);
-  EXPECT_EQ(round_.streams().stream(1).position, 16U);
+  EXPECT_EQ(stream_end(1), 16U);
 }
 
 }  // namespace

@@ -98,12 +98,12 @@ TEST(StorageRoundFiles, ARoundStartsWithBothFilesAndTheJournalsFirstEntry) {
     testing::TempDir dir;
     const std::string path = dir.file("bets.csv");
     StreamTable streams({1});
-    create_round_files(path, streams, durability);
+    recover(path, streams, durability);
     EXPECT_EQ(testing::read_file(path), "");
     EXPECT_EQ(testing::read_file(Journal::path_for(path)).size(), Journal::kEntryBytes);
     EXPECT_EQ(streams.entries(), 1u);
     StreamTable again({1});
-    create_round_files(path, again, durability);
+    recover(path, again, durability);
     EXPECT_EQ(testing::read_file(Journal::path_for(path)).size(), Journal::kEntryBytes) << "written once";
     store_bets(path, winning_bets_of(1, 2));
     EXPECT_EQ(rows_in(path), 2u);
