@@ -20,16 +20,13 @@ setup-docker:
 	bash scripts/install-deps.sh docker
 
 # Compiles natively into bin/server and bin/client, first installing what compiling needs.
-# Each program is copied beside the old one, then renamed over it: one started from bin/
+# scripts/install-programs.sh renames each program over the old one: one started from bin/
 # goes on running its own file.
 build:
 	bash scripts/install-deps.sh build
 	cmake -S . -B build/release -DCMAKE_BUILD_TYPE=Release -DTP0_BUILD_TESTS=OFF
 	cmake --build build/release -j$(JOBS) --target server client
-	mkdir -p bin
-	for program in server client; do \
-	  cp build/release/$$program/$$program bin/$$program.new && mv -f bin/$$program.new bin/$$program || exit 1; \
-	done
+	bash scripts/install-programs.sh build/release
 
 # The inner loop, in about three minutes: the unit and integration tests built as for
 # `make test`, without the labels `docker`, `tools` and `slow` (the full kill runs, whose
