@@ -6,7 +6,7 @@ COMPOSE := docker compose -f $(COMPOSE_FILE)
 # One agency file per client service in the compose file.
 COMPOSE_AGENCIES = $(shell grep -c '^  client[0-9]*:$$' $(COMPOSE_FILE))
 
-.PHONY: setup setup-native setup-docker build check test memcheck fuzz tidy bench profile run data clean \
+.PHONY: setup setup-native setup-docker build check test format memcheck fuzz tidy bench profile run data clean \
 	docker-image docker-compose-up docker-compose-down docker-compose-logs exercise-branches
 
 # Installs every dependency from Debian's packages, Compose v2 included.
@@ -20,25 +20,28 @@ setup-docker:
 	bash scripts/install-deps.sh docker
 
 # Compiles natively into bin/server and bin/client, first installing what compiling needs.
-# Each program is copied beside the old one, then renamed over it: one started from bin/
+# scripts/install-programs.sh renames each program over the old one: one started from bin/
 # goes on running its own file.
 build:
 	bash scripts/install-deps.sh build
 	cmake -S . -B build/release -DCMAKE_BUILD_TYPE=Release -DTP0_BUILD_TESTS=OFF
 	cmake --build build/release -j$(JOBS) --target server client
-	mkdir -p bin
-	for program in server client; do \
-	  cp build/release/$$program/$$program bin/$$program.new && mv -f bin/$$program.new bin/$$program || exit 1; \
-	done
+	bash scripts/install-programs.sh build/release
 
 # The inner loop, in about three minutes: the unit and integration tests built as for
 # `make test`, without the labels `docker`, `tools` and `slow` (the full kill runs, whose
-# short runs stay in), then shellcheck over every script (scripts/shellcheck.sh).
+# short runs stay in), then shellcheck over every script (scripts/shellcheck.sh) and the
+# layout of every C++ file (scripts/format.sh --check).
 check: setup-native
 	cmake -S . -B build/test -DCMAKE_BUILD_TYPE=Debug -DTP0_SANITIZE=ON -DTP0_WARNINGS_AS_ERRORS=ON
 	cmake --build build/test -j$(JOBS)
 	ctest --test-dir build/test --output-on-failure -j$(JOBS) -LE 'docker|tools|slow'
 	bash scripts/shellcheck.sh
+	bash scripts/format.sh --check
+
+# Lays out every C++ file with clang-format and .clang-format, in place.
+format: setup-native
+	bash scripts/format.sh
 
 # Everything CI runs, in one ctest run: unit, integration and Docker tests built with
 # warnings as errors under AddressSanitizer and UndefinedBehaviorSanitizer, then the

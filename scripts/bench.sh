@@ -32,8 +32,9 @@ done
 
 cmake -S . -B build/release -DCMAKE_BUILD_TYPE=Release -DTP0_BUILD_TESTS=OFF -DTP0_BUILD_BENCH=ON >/dev/null
 cmake --build build/release -j"$(nproc)" --target server client tp0_bench tp0_load_generator >/dev/null
-mkdir -p bin build/bench docs
-cp build/release/server/server build/release/client/client bin/
+mkdir -p build/bench docs
+# Renamed over bin/, never copied over it: a bin/server that is running keeps its file.
+bash scripts/install-programs.sh build/release
 
 # The baseline's sources are exported, not checked out: the working tree stays as it is.
 baseline_flags=()

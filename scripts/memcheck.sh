@@ -2,17 +2,27 @@
 # Runs one lottery round on 127.0.0.1 with the server (process mode, so its forked
 # children too) and every client under valgrind's memcheck, and fails on any memory
 # error or definite leak in any of those processes.
-# Usage: scripts/memcheck.sh [build-dir]   (default build/memcheck: Debug, no sanitizers,
-# which valgrind cannot run alongside)
+# Usage: scripts/memcheck.sh [--build-only | --built] [build-dir]   (default build/memcheck:
+# Debug, no sanitizers, which valgrind cannot run alongside)
+#   --build-only: builds the programs and plays no round; --built: plays it with the
+#   programs as already built (tools.memcheck builds beside other tests, then plays alone)
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
+build_step=build
+case ${1:-} in
+  --build-only) build_step=only; shift ;;
+  --built) build_step=skip; shift ;;
+esac
 build_dir=$(realpath -m "${1:-build/memcheck}")
 agencies=3
 rows=300
 
-cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=Debug -DTP0_BUILD_TESTS=OFF >/dev/null
-cmake --build "$build_dir" -j"$(nproc)" --target server client >/dev/null
+if [ "$build_step" != skip ]; then
+  cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=Debug -DTP0_BUILD_TESTS=OFF >/dev/null
+  cmake --build "$build_dir" -j"$(nproc)" --target server client >/dev/null
+fi
+[ "$build_step" != only ] || exit 0
 
 work=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT

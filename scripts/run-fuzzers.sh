@@ -4,17 +4,24 @@
 # seed corpus (fuzz/corpus/ is never written). Any crash or broken property fails the
 # run, naming the fuzzer and the saved input: add that input to fuzz/corpus/<name>/ as
 # regression-<what> once fixed, and the replay tests keep checking it.
-# Usage: scripts/run-fuzzers.sh [seconds-per-fuzzer [fuzzer...]]
+# Usage: scripts/run-fuzzers.sh [--build-only | --built] [seconds-per-fuzzer [fuzzer...]]
 #   (default 30 seconds; fuzzers: frame_reader message_decoder csv_reader agency_file)
+#   --build-only: builds every fuzzer and runs none; --built: runs them as already built,
+#   so that several runs at once (the tools.fuzz.* tests) do not build into one folder
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
 all_targets=(frame_reader message_decoder csv_reader agency_file)
 usage() {
-  echo "usage: $0 [seconds-per-fuzzer [fuzzer...]]   (seconds: a whole number, at least 1;" \
-    "fuzzers: ${all_targets[*]})" >&2
+  echo "usage: $0 [--build-only | --built] [seconds-per-fuzzer [fuzzer...]]   (seconds: a whole" \
+    "number, at least 1; fuzzers: ${all_targets[*]})" >&2
   exit 2
 }
+build_step=build
+case ${1:-} in
+  --build-only) build_step=only; shift ;;
+  --built) build_step=skip; shift ;;
+esac
 seconds=${1:-30}
 [[ $seconds =~ ^[1-9][0-9]*$ ]] || usage
 shift $(( $# > 0 ? 1 : 0 ))
@@ -24,9 +31,12 @@ for name in "${targets[@]}"; do
 done
 build=build/fuzz
 
-cmake -S . -B "$build" -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  -DTP0_FUZZ=ON -DTP0_BUILD_TESTS=OFF -DTP0_WARNINGS_AS_ERRORS=ON >/dev/null
-cmake --build "$build" -j"$(nproc)" --target "${targets[@]/#/fuzz_}" >/dev/null
+if [ "$build_step" != skip ]; then
+  cmake -S . -B "$build" -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DTP0_FUZZ=ON -DTP0_BUILD_TESTS=OFF -DTP0_WARNINGS_AS_ERRORS=ON >/dev/null
+  cmake --build "$build" -j"$(nproc)" --target "${targets[@]/#/fuzz_}" >/dev/null
+fi
+[ "$build_step" != only ] || exit 0
 
 # Longer inputs than a target can use only slow it down. The frame reader gets a few
 # frames' worth (its whole input must fit in a socket buffer); the decoder one frame body
