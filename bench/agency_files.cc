@@ -69,7 +69,8 @@ AgencyFiles course_agency_files(const std::string& zip, const std::string& direc
   files.label = "course data set";
   for (int agency = 1; agency <= 5; ++agency) {
     const std::string path = directory + "/agency-" + std::to_string(agency) + ".csv";
-    if (!std::ifstream(path)) throw std::runtime_error(zip + " holds no agency-" + std::to_string(agency) + ".csv");
+    if (!std::ifstream(path))
+      throw std::runtime_error(zip + " holds no agency-" + std::to_string(agency) + ".csv");
     files.paths.push_back(path);
     tally(path, files);
   }

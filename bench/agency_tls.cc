@@ -52,7 +52,8 @@ std::unique_ptr<X509, decltype(&X509_free)> read_certificate(const std::string& 
   const std::string pem = read_whole(path);
   const Bio bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())), &BIO_free);
   X509* certificate = bio ? PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr) : nullptr;
-  if (certificate == nullptr) throw tls::TlsError("load the certificate " + path + ": " + tls::openssl_reasons());
+  if (certificate == nullptr)
+    throw tls::TlsError("load the certificate " + path + ": " + tls::openssl_reasons());
   return {certificate, &X509_free};
 }
 
@@ -77,7 +78,8 @@ AgencyTls::AgencyTls(std::string dir, std::uint32_t agencies)
   // As common/tls's client context, but for the certificate, which each connection sets.
   check(SSL_CTX_set_min_proto_version(context, TLS1_3_VERSION), "require TLS 1.3");
   const std::string authority = dir_ + "/ca.crt";
-  check(SSL_CTX_load_verify_locations(context, authority.c_str(), nullptr), "load the CA certificate " + authority);
+  check(SSL_CTX_load_verify_locations(context, authority.c_str(), nullptr),
+        "load the CA certificate " + authority);
   SSL_CTX_set_options(context, SSL_OP_IGNORE_UNEXPECTED_EOF);
   SSL_CTX_set_read_ahead(context, 0);
   SSL_CTX_set_verify(context, SSL_VERIFY_PEER, nullptr);

@@ -80,7 +80,8 @@ std::chrono::microseconds push_through_loopback(const AgencyFiles& files, const 
       net::Connection connection = net::connect_to("127.0.0.1", port);
       std::array<std::byte, kChunkBytes> chunk;
       while (true) {
-        const ssize_t got = sys::retry_on_eintr([&] { return ::read(input.get(), chunk.data(), chunk.size()); });
+        const ssize_t got =
+            sys::retry_on_eintr([&] { return ::read(input.get(), chunk.data(), chunk.size()); });
         if (got == -1) throw sys::last_error("read " + path);
         if (got == 0) break;
         connection.write_all(std::span(chunk.data(), static_cast<std::size_t>(got)));
@@ -89,13 +90,14 @@ std::chrono::microseconds push_through_loopback(const AgencyFiles& files, const 
     });
   }
   for (std::size_t i = 0; i < files.paths.size(); ++i) {
-    sinks.start([connection = std::make_shared<net::Connection>(accept_one(listener)), &output, &output_path] {
-      std::array<std::byte, kChunkBytes> chunk;
-      while (const std::size_t got = connection->read_some(chunk)) {
-        sys::write_all(output.get(), std::string_view(reinterpret_cast<const char*>(chunk.data()), got),
-                       "write " + output_path);
-      }
-    });
+    sinks.start(
+        [connection = std::make_shared<net::Connection>(accept_one(listener)), &output, &output_path] {
+          std::array<std::byte, kChunkBytes> chunk;
+          while (const std::size_t got = connection->read_some(chunk)) {
+            sys::write_all(output.get(), std::string_view(reinterpret_cast<const char*>(chunk.data()), got),
+                           "write " + output_path);
+          }
+        });
   }
   senders.join();
   sinks.join();

@@ -106,10 +106,12 @@ class LoadGenerator {
     Clock::time_point due;
     std::uint32_t agency = 0;
     bool ask_again = false;
-    bool operator>(const Job& other) const { return std::tie(due, agency) > std::tie(other.due, other.agency); }
+    bool operator>(const Job& other) const {
+      return std::tie(due, agency) > std::tie(other.due, other.agency);
+    }
   };
   struct Agency {
-    std::optional<net::Connection> waiting;  // bare, until the server closes it at the draw
+    std::optional<net::Connection> waiting;     // bare, until the server closes it at the draw
     std::vector<std::string> expected_winners;  // sorted
     milliseconds not_ready_pause = kFirstNotReadyPause;
   };
@@ -177,7 +179,8 @@ void LoadGenerator::load_identities() {
     for (unsigned i = 0; i < std::max(1U, std::thread::hardware_concurrency()); ++i) {
       loaders.emplace_back([&] {
         try {
-          for (std::uint32_t agency = next++; agency <= settings_.agencies; agency = next++) tls_->load(agency);
+          for (std::uint32_t agency = next++; agency <= settings_.agencies; agency = next++)
+            tls_->load(agency);
         } catch (...) {
           const std::lock_guard lock(failure_mutex);
           if (!failure) failure = std::current_exception();
@@ -202,7 +205,8 @@ LoadResult LoadGenerator::run() {
       if (failure_) std::rethrow_exception(failure_);
     }
     if (Clock::now() > deadline) throw LoadError(unfinished());
-    const int count = ::epoll_wait(epoll_.get(), ready.data(), static_cast<int>(ready.size()), kCollectorPeriodMs);
+    const int count =
+        ::epoll_wait(epoll_.get(), ready.data(), static_cast<int>(ready.size()), kCollectorPeriodMs);
     if (count == -1 && errno != EINTR) throw sys::last_error("epoll_wait");
     for (int i = 0; i < count; ++i) on_closed(ready[static_cast<std::size_t>(i)].data.u32);
   }
@@ -218,7 +222,8 @@ LoadResult LoadGenerator::run() {
   result.bets = bets_;
   result.batches = batches_;
   if (batches_ > 0) {
-    result.mean_round_trip = std::chrono::microseconds(round_trip_us_ / static_cast<std::int64_t>(batches_.load()));
+    result.mean_round_trip =
+        std::chrono::microseconds(round_trip_us_ / static_cast<std::int64_t>(batches_.load()));
   }
   result.busy_answers = busy_answers_;
   result.wait_answers = wait_answers_;
@@ -310,7 +315,8 @@ void LoadGenerator::converse(const Job& job, const std::stop_token& stop) {
   check_winners(job.agency, *channel, std::move(reply));
 }
 
-std::optional<protocol::Channel> LoadGenerator::open_session(std::uint32_t agency, const std::stop_token& stop) {
+std::optional<protocol::Channel> LoadGenerator::open_session(std::uint32_t agency,
+                                                             const std::stop_token& stop) {
   auto pause = kFirstBusyPause;
   while (!stop.stop_requested()) {
     std::call_once(first_connect_once_, [this] {
@@ -425,9 +431,9 @@ std::string LoadGenerator::unfinished() {
   return "the round did not complete within " + std::to_string(settings_.timeout.count()) + " s: of " +
          std::to_string(settings_.agencies) + " agencies, " + std::to_string(answered_.load()) +
          " have their winners, " + std::to_string(waiting) +
-         " wait for the draw, the others are still betting or asking again (" + std::to_string(busy_answers_) +
-         " busy answers, " + std::to_string(wait_answers_) + " WaitForDraw, " + std::to_string(not_ready_answers_) +
-         " NotReady)";
+         " wait for the draw, the others are still betting or asking again (" +
+         std::to_string(busy_answers_) + " busy answers, " + std::to_string(wait_answers_) +
+         " WaitForDraw, " + std::to_string(not_ready_answers_) + " NotReady)";
 }
 
 }  // namespace

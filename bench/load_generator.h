@@ -20,15 +20,15 @@ struct LoadSettings {
   std::string port;
   std::string data_dir;  // agency K's bets are <data_dir>/agency-K.csv, as generated
   std::uint32_t agencies = 0;
-  std::size_t workers = 0;  // conversations in progress at once
+  std::size_t workers = 0;          // conversations in progress at once
   std::chrono::seconds timeout{0};  // for the whole round
   // The certificates (scripts/make-certs.sh's layout) for mutual TLS; empty: plain text.
   std::string tls_dir;
 };
 
 struct LoadResult {
-  std::chrono::microseconds wall{0};  // from the first connection to the last winners answer
-  std::chrono::microseconds betting{0};  // from the first connection to the last Finished's Ack
+  std::chrono::microseconds wall{0};       // from the first connection to the last winners answer
+  std::chrono::microseconds betting{0};    // from the first connection to the last Finished's Ack
   std::int64_t first_connect_unix_us = 0;  // the wall clock at those two moments
   std::int64_t last_winners_unix_us = 0;
   std::size_t bets = 0;

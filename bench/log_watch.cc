@@ -10,7 +10,8 @@ namespace {
 constexpr std::chrono::milliseconds kLookPeriod{1};
 
 std::int64_t unix_us_now() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
 

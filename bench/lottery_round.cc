@@ -62,7 +62,8 @@ std::string tail(const std::string& text, std::size_t lines) {
   return start == 0 ? text : "...\n" + text.substr(start + 1);
 }
 
-Environment server_environment(std::size_t agencies, const RoundSettings& settings, const std::string& scratch) {
+Environment server_environment(std::size_t agencies, const RoundSettings& settings,
+                               const std::string& scratch) {
   const std::string above_agencies = std::to_string(agencies + 16);
   Environment environment{{"SERVER_IP", "127.0.0.1"},
                           {"SERVER_PORT", "0"},
@@ -115,7 +116,8 @@ class RoundServer {
       : files_(files),
         bets_path_(scratch + "/bets.csv"),
         log_path_(scratch + "/server.log"),
-        process_(programs.server, server_environment(files.paths.size(), settings, scratch), scratch, log_path_),
+        process_(programs.server, server_environment(files.paths.size(), settings, scratch), scratch,
+                 log_path_),
         memory_(process_.pid()),
         draw_(log_path_, "action: sorteo | result: success") {
     if (!process_.wait_for_line("action: listen | result: success", settings.timeout)) {
@@ -123,7 +125,8 @@ class RoundServer {
     }
     address_ = "127.0.0.1:" + testing::field_of(process_.lines_containing("action: listen")[0], "port");
     const auto room = process_.lines_containing("action: open_waiting_room");
-    memory_.track_children(room.empty() ? 0 : static_cast<pid_t>(std::stol(testing::field_of(room[0], "pid"))));
+    memory_.track_children(room.empty() ? 0
+                                        : static_cast<pid_t>(std::stol(testing::field_of(room[0], "pid"))));
   }
 
   const std::string& address() const { return address_; }
@@ -181,7 +184,8 @@ RoundResult run_round(const Programs& programs, const AgencyFiles& files, const 
     std::string log_path = scratch;
     log_path.append("/client-").append(id).append(".log");
     clients.push_back(std::make_unique<Process>(
-        programs.client, client_environment(id, server.address(), files.paths[i], settings), scratch, log_path));
+        programs.client, client_environment(id, server.address(), files.paths[i], settings), scratch,
+        log_path));
   }
 
   RoundResult result;
@@ -192,14 +196,17 @@ RoundResult run_round(const Programs& programs, const AgencyFiles& files, const 
     Process& client = *clients[i];
     const auto code = client.wait_exit(left_until(deadline));
     if (!code) {
-      const auto exited = std::count_if(clients.begin(), clients.end(), [](auto& other) { return !other->running(); });
-      throw std::runtime_error("the round did not complete within " + std::to_string(settings.timeout.count()) +
-                               " s: " + std::to_string(exited) + " of " + std::to_string(agencies) +
-                               " clients exited; client " + std::to_string(i + 1) + ":\n" +
-                               tail(client.output(), kLogTailLines) + "\nserver:\n" + server.log());
+      const auto exited =
+          std::count_if(clients.begin(), clients.end(), [](auto& other) { return !other->running(); });
+      throw std::runtime_error("the round did not complete within " +
+                               std::to_string(settings.timeout.count()) + " s: " + std::to_string(exited) +
+                               " of " + std::to_string(agencies) + " clients exited; client " +
+                               std::to_string(i + 1) + ":\n" + tail(client.output(), kLogTailLines) +
+                               "\nserver:\n" + server.log());
     }
     const std::string expected = "cant_ganadores: " + std::to_string(files.winners[i]);
-    if (*code != 0 || client.lines_containing("action: consulta_ganadores | result: success | " + expected).empty()) {
+    if (*code != 0 ||
+        client.lines_containing("action: consulta_ganadores | result: success | " + expected).empty()) {
       throw std::runtime_error("client " + std::to_string(i + 1) + " failed (expected " + expected + "):\n" +
                                client.output() + "\nserver:\n" + server.log());
     }
@@ -217,13 +224,14 @@ RoundResult run_round(const Programs& programs, const AgencyFiles& files, const 
   result.wall = std::chrono::microseconds(last_winners - first_connect);
   result.draw_to_last_winners = std::chrono::microseconds(last_winners - server.draw_unix_us());
   if (result.batches > 0) {
-    result.mean_round_trip = std::chrono::microseconds(round_trip_total / static_cast<std::int64_t>(result.batches));
+    result.mean_round_trip =
+        std::chrono::microseconds(round_trip_total / static_cast<std::int64_t>(result.batches));
   }
   return result;
 }
 
-RoundResult run_generated_round(const Programs& programs, const AgencyFiles& files, const RoundSettings& settings,
-                                const std::string& scratch) {
+RoundResult run_generated_round(const Programs& programs, const AgencyFiles& files,
+                                const RoundSettings& settings, const std::string& scratch) {
   RoundServer server(programs, files, settings, scratch);
   Process generator(programs.load_generator,
                     {{"LOAD_SERVER_ADDRESS", server.address()},
@@ -243,7 +251,8 @@ RoundResult run_generated_round(const Programs& programs, const AgencyFiles& fil
   const std::string& summary = summaries[0];
   const auto winners = static_cast<std::size_t>(number_in(summary, "winners"));
   if (winners != std::accumulate(files.winners.begin(), files.winners.end(), std::size_t{0})) {
-    throw std::runtime_error("the load generator got " + std::to_string(winners) + " winners in all:\n" + summary);
+    throw std::runtime_error("the load generator got " + std::to_string(winners) + " winners in all:\n" +
+                             summary);
   }
   RoundResult result;
   result.wall = std::chrono::microseconds(number_in(summary, "wall_us"));

@@ -16,7 +16,7 @@ struct Programs {
 };
 
 struct RoundSettings {
-  std::string concurrency;  // sequential or process
+  std::string concurrency;             // sequential or process
   std::string durability = "process";  // SERVER_DURABILITY: process or machine
   // false: a listen backlog and a child limit above the number of agencies, since every
   // client connects at once and neither a full accept queue nor a busy answer should be
@@ -36,9 +36,9 @@ struct RoundResult {
   std::chrono::microseconds wall{0};
   std::size_t batches = 0;
   std::chrono::microseconds mean_round_trip{0};  // over every batch of every client
-  long server_peak_rss_kib = 0;  // the largest of the server and the children it reaped
-  TreeMemory server_memory;  // the sum over the server and its children, and parts of it
-  long client_peak_rss_kib = 0;  // the largest client
+  long server_peak_rss_kib = 0;                  // the largest of the server and the children it reaped
+  TreeMemory server_memory;                      // the sum over the server and its children, and parts of it
+  long client_peak_rss_kib = 0;                  // the largest client
   // User and system CPU of the server (with its children) and of every client, from
   // their start to their exit: all the work the round cost, whatever the cores.
   std::chrono::microseconds cpu{0};
@@ -65,7 +65,7 @@ RoundResult run_round(const Programs& programs, const AgencyFiles& files, const 
 // generator's, which checks each agency's winners itself. Its CPU counts from the
 // first connection: the certificates it reads before, each client's own start up, are
 // left out.
-RoundResult run_generated_round(const Programs& programs, const AgencyFiles& files, const RoundSettings& settings,
-                                const std::string& scratch);
+RoundResult run_generated_round(const Programs& programs, const AgencyFiles& files,
+                                const RoundSettings& settings, const std::string& scratch);
 
 }  // namespace tp0::bench

@@ -80,9 +80,11 @@ std::optional<Options> parse(int argc, char** argv) {
       return std::nullopt;
     }
   }
-  if (options.programs.server.empty() || options.programs.client.empty() || options.out.empty()) return std::nullopt;
+  if (options.programs.server.empty() || options.programs.client.empty() || options.out.empty())
+    return std::nullopt;
   if (options.quick && options.agencies_only) return std::nullopt;
-  if (options.baseline && (options.baseline->server.empty() || options.baseline->client.empty())) return std::nullopt;
+  if (options.baseline && (options.baseline->server.empty() || options.baseline->client.empty()))
+    return std::nullopt;
   // The programs run in folders of their own, so relative paths would not find them.
   options.programs.server = std::filesystem::absolute(options.programs.server);
   options.programs.client = std::filesystem::absolute(options.programs.client);
@@ -98,7 +100,11 @@ std::optional<Options> parse(int argc, char** argv) {
 // costs, more than its bets; TLS adds two handshakes per agency, one of them resumed.
 // Not in --quick.
 std::vector<DataSet> many_agency_sets() {
-  return {{.name = "generated", .agencies = 1'000, .bets = 100'000, .series = {}, .many_agencies = true,
+  return {{.name = "generated",
+           .agencies = 1'000,
+           .bets = 100'000,
+           .series = {},
+           .many_agencies = true,
            .tls_pair = true},
           {.name = "generated",
            .agencies = 10'000,
@@ -133,7 +139,8 @@ std::vector<DataSet> data_sets(const Options& options) {
                   .series = {"bets", "agencies"},
                   .durabilities = {"process", "machine"},
                   .tls_pair = true});
-  for (const std::uint32_t agencies : {25U, 50U, 100U}) sets.push_back({"generated", agencies, million, {"agencies"}});
+  for (const std::uint32_t agencies : {25U, 50U, 100U})
+    sets.push_back({"generated", agencies, million, {"agencies"}});
   if (!options.quick) {
     for (auto& set : many_agency_sets()) sets.push_back(std::move(set));
   }
@@ -167,9 +174,10 @@ void settle(Row& row, const std::vector<RoundResult>& rounds, const std::vector<
   row.wall_ms = median(walls);
   row.floor_ms = floors.empty() ? 0 : median(floors);
   row.cpu_ms = median(cpus);
-  row.round = *std::min_element(rounds.begin(), rounds.end(), [&](const RoundResult& a, const RoundResult& b) {
-    return std::abs(ms(a.wall) - row.wall_ms) < std::abs(ms(b.wall) - row.wall_ms);
-  });
+  row.round =
+      *std::min_element(rounds.begin(), rounds.end(), [&](const RoundResult& a, const RoundResult& b) {
+        return std::abs(ms(a.wall) - row.wall_ms) < std::abs(ms(b.wall) - row.wall_ms);
+      });
   for (const auto& round : rounds) {
     keep_largest(row.round.server_peak_rss_kib, round.server_peak_rss_kib);
     keep_largest(row.round.client_peak_rss_kib, round.client_peak_rss_kib);
@@ -191,17 +199,18 @@ struct Measured {
   std::vector<Row> baseline;  // empty without a baseline
 };
 
-Measured measure(const Options& options, const DataSet& set, const AgencyFiles& files, const std::string& concurrency,
-                 const std::string& durability, const std::string& scratch) {
+Measured measure(const Options& options, const DataSet& set, const AgencyFiles& files,
+                 const std::string& concurrency, const std::string& durability, const std::string& scratch) {
   const std::vector<bool> tls = tls_settings(set, durability);
   const bool with_baseline = options.baseline && durability == "process";
   std::vector<const Programs*> programs{&options.programs};
   if (with_baseline) programs.push_back(&*options.baseline);
   const int runs = runs_for(set, files);
   // Indexed [programs][tls setting].
-  std::vector<std::vector<std::vector<RoundResult>>> rounds(programs.size(),
-                                                            std::vector<std::vector<RoundResult>>(tls.size()));
-  std::vector<std::vector<std::vector<double>>> floors(programs.size(), std::vector<std::vector<double>>(tls.size()));
+  std::vector<std::vector<std::vector<RoundResult>>> rounds(
+      programs.size(), std::vector<std::vector<RoundResult>>(tls.size()));
+  std::vector<std::vector<std::vector<double>>> floors(programs.size(),
+                                                       std::vector<std::vector<double>>(tls.size()));
   const auto play_round = set.load_generator ? run_generated_round : run_round;
   for (int run = 0; run < runs; ++run) {
     for (std::size_t i = 0; i < tls.size(); ++i) {
@@ -216,7 +225,8 @@ Measured measure(const Options& options, const DataSet& set, const AgencyFiles& 
         if (tls[i]) settings.tls_dir = options.out + "/tls";
         const testing::TempDir round_dir;
         rounds[p][i].push_back(play_round(*programs[p], files, settings, round_dir.path()));
-        if (!set.many_agencies) floors[p][i].push_back(ms(push_through_loopback(files, scratch + "/floor.out")));
+        if (!set.many_agencies)
+          floors[p][i].push_back(ms(push_through_loopback(files, scratch + "/floor.out")));
       }
     }
   }
@@ -252,7 +262,8 @@ int run(const Options& options) {
   const std::vector<DataSet> sets = data_sets(options);  // the rows point into it
   if (std::any_of(sets.begin(), sets.end(), [](const DataSet& set) { return set.load_generator; }) &&
       !std::filesystem::exists(options.programs.load_generator)) {
-    throw std::runtime_error(options.programs.load_generator + " not found: build the target tp0_load_generator");
+    throw std::runtime_error(options.programs.load_generator +
+                             " not found: build the target tp0_load_generator");
   }
   make_round_certificates(options, sets);
   const testing::TempDir scratch;
@@ -297,10 +308,11 @@ int run(const Options& options) {
 int main(int argc, char** argv) {
   const auto options = tp0::bench::parse(argc, argv);
   if (!options) {
-    std::fprintf(stderr,
-                 "usage: %s --server PATH --client PATH --out DIR [--dataset ZIP] [--quick | --agencies-only]\n"
-                 "       [--baseline-server PATH --baseline-client PATH]\n",
-                 argv[0]);
+    std::fprintf(
+        stderr,
+        "usage: %s --server PATH --client PATH --out DIR [--dataset ZIP] [--quick | --agencies-only]\n"
+        "       [--baseline-server PATH --baseline-client PATH]\n",
+        argv[0]);
     return 2;
   }
   try {

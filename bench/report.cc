@@ -32,8 +32,8 @@ const Row* plain_twin(const std::vector<Row>& rows, const Row& row) {
 
 // The row of the course's data set (`course`) or of `agencies` generated ones, default
 // durability; nullptr when it was not measured.
-const Row* find_row(const std::vector<Row>& rows, bool course, std::uint32_t agencies, const std::string& concurrency,
-                    bool tls) {
+const Row* find_row(const std::vector<Row>& rows, bool course, std::uint32_t agencies,
+                    const std::string& concurrency, bool tls) {
   for (const auto& row : rows) {
     if ((row.set->bets == 0) == course && (course || row.files.paths.size() == agencies) &&
         row.concurrency == concurrency && row.durability == "process" && row.tls == tls) {
@@ -64,14 +64,15 @@ void print(const Row& row) {
     std::snprintf(floor, sizeof floor, "%.1f", row.floor_ms);
     std::snprintf(ratio, sizeof ratio, "%.1f", row.wall_ms / row.floor_ms);
   }
-  std::printf("%-16s %8zu %9zu %-16s %4s %5d %10.1f %10.0f %8s %6s %8.1f %10.1f %16.1f %10.1f %8zu %8.0f %7zu %8.1f\n",
-              row.files.label.c_str(), row.files.paths.size(), row.files.bets,
-              server_label(row.concurrency, row.durability).c_str(), on_off(row.tls), row.runs, row.wall_ms,
-              static_cast<double>(row.files.bets) / (row.wall_ms / 1000.0), floor, ratio, row.cpu_ms,
-              mib(row.round.server_peak_rss_kib), mib(row.round.server_memory.total_kib),
-              mib(row.round.client_peak_rss_kib), row.round.batches,
-              static_cast<double>(row.round.mean_round_trip.count()), row.round.connections,
-              ms(row.round.draw_to_last_winners));
+  std::printf(
+      "%-16s %8zu %9zu %-16s %4s %5d %10.1f %10.0f %8s %6s %8.1f %10.1f %16.1f %10.1f %8zu %8.0f %7zu %8.1f\n",
+      row.files.label.c_str(), row.files.paths.size(), row.files.bets,
+      server_label(row.concurrency, row.durability).c_str(), on_off(row.tls), row.runs, row.wall_ms,
+      static_cast<double>(row.files.bets) / (row.wall_ms / 1000.0), floor, ratio, row.cpu_ms,
+      mib(row.round.server_peak_rss_kib), mib(row.round.server_memory.total_kib),
+      mib(row.round.client_peak_rss_kib), row.round.batches,
+      static_cast<double>(row.round.mean_round_trip.count()), row.round.connections,
+      ms(row.round.draw_to_last_winners));
   std::fflush(stdout);
 }
 
@@ -104,36 +105,39 @@ void print_tls_comparison(const std::vector<Row>& rows) {
                 row.files.label.c_str(), row.files.paths.size(), row.files.bets, row.concurrency.c_str(),
                 plain->wall_ms, row.wall_ms, row.wall_ms / plain->wall_ms,
                 added_ms * 1000.0 / static_cast<double>(row.files.bets), added_ms * 1000.0 / connections,
-                plain->cpu_ms, row.cpu_ms, (row.cpu_ms - plain->cpu_ms) * 1000.0 / connections, memory, total);
+                plain->cpu_ms, row.cpu_ms, (row.cpu_ms - plain->cpu_ms) * 1000.0 / connections, memory,
+                total);
   }
 }
 
 void print_baseline_comparison(const std::vector<Row>& rows, const std::vector<Row>& baseline) {
   std::printf("\n# Against the baseline's programs: each pair measured in turns in this run\n");
-  std::printf("%-16s %8s %9s %-10s %4s %9s %9s %9s %9s %9s %9s %15s\n", "data", "agencies", "bets", "server", "tls",
-              "base ms", "now ms", "now/base", "base cpu", "now cpu", "cpu n/b", "server MiB b/n");
+  std::printf("%-16s %8s %9s %-10s %4s %9s %9s %9s %9s %9s %9s %15s\n", "data", "agencies", "bets", "server",
+              "tls", "base ms", "now ms", "now/base", "base cpu", "now cpu", "cpu n/b", "server MiB b/n");
   for (const auto& row : rows) {
     const auto twin = std::find_if(baseline.begin(), baseline.end(), [&](const Row& other) {
-      return other.set == row.set && other.concurrency == row.concurrency && other.durability == row.durability &&
-             other.tls == row.tls;
+      return other.set == row.set && other.concurrency == row.concurrency &&
+             other.durability == row.durability && other.tls == row.tls;
     });
     if (twin == baseline.end()) continue;
     char memory[32];
     std::snprintf(memory, sizeof memory, "%.1f/%.1f", mib(twin->round.server_peak_rss_kib),
                   mib(row.round.server_peak_rss_kib));
-    std::printf("%-16s %8zu %9zu %-10s %4s %9.1f %9.1f %9.2f %9.1f %9.1f %9.2f %15s\n", row.files.label.c_str(),
-                row.files.paths.size(), row.files.bets, row.concurrency.c_str(), on_off(row.tls), twin->wall_ms,
-                row.wall_ms, row.wall_ms / twin->wall_ms, twin->cpu_ms, row.cpu_ms, row.cpu_ms / twin->cpu_ms, memory);
+    std::printf("%-16s %8zu %9zu %-10s %4s %9.1f %9.1f %9.2f %9.1f %9.1f %9.2f %15s\n",
+                row.files.label.c_str(), row.files.paths.size(), row.files.bets, row.concurrency.c_str(),
+                on_off(row.tls), twin->wall_ms, row.wall_ms, row.wall_ms / twin->wall_ms, twin->cpu_ms,
+                row.cpu_ms, row.cpu_ms / twin->cpu_ms, memory);
   }
 }
 
 void print_waiting_room(const std::vector<Row>& rows) {
-  std::printf("\n# The waiting room, many agencies, process mode, default SERVER_MAX_CHILDREN (MiB; draw: from\n"
-              "# sorteo to the last winners answer; per agency: one child kept per waiting agency instead,\n"
-              "# each adding a serving child's private pages)\n");
-  std::printf("%-16s %8s %4s %9s %8s %7s %7s %9s %9s %9s %8s %8s %9s %10s\n", "data", "agencies", "tls", "wall ms",
-              "draw ms", "conns", "refused", "child RSS", "child PSS", "child own", "room RSS", "room PSS", "total",
-              "per agency");
+  std::printf(
+      "\n# The waiting room, many agencies, process mode, default SERVER_MAX_CHILDREN (MiB; draw: from\n"
+      "# sorteo to the last winners answer; per agency: one child kept per waiting agency instead,\n"
+      "# each adding a serving child's private pages)\n");
+  std::printf("%-16s %8s %4s %9s %8s %7s %7s %9s %9s %9s %8s %8s %9s %10s\n", "data", "agencies", "tls",
+              "wall ms", "draw ms", "conns", "refused", "child RSS", "child PSS", "child own", "room RSS",
+              "room PSS", "total", "per agency");
   for (const auto& row : rows) {
     if (!row.set->many_agencies || row.concurrency != "process") continue;
     const TreeMemory& memory = row.round.server_memory;
@@ -154,8 +158,8 @@ bool print_targets(const std::vector<Row>& rows) {
   if (course_tls != nullptr && course_plain != nullptr) {
     const double ratio = course_tls->wall_ms / course_plain->wall_ms;
     all_met = all_met && ratio <= kCourseTlsRatioTarget;
-    std::printf("course data set, process: TLS takes %.2fx the time of plain text (at most %.1fx): %s\n", ratio,
-                kCourseTlsRatioTarget, verdict(ratio <= kCourseTlsRatioTarget));
+    std::printf("course data set, process: TLS takes %.2fx the time of plain text (at most %.1fx): %s\n",
+                ratio, kCourseTlsRatioTarget, verdict(ratio <= kCourseTlsRatioTarget));
   } else {
     std::printf("course data set, process, TLS and plain: not measured\n");
   }

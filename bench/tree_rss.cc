@@ -45,19 +45,21 @@ Rollup rollup_of(int pid) {
     if (colon == std::string::npos) continue;
     const std::string name = line.substr(0, colon);
     if (name == "Pss") rollup.pss_kib = std::stol(line.substr(colon + 1));
-    if (name == "Private_Clean" || name == "Private_Dirty") rollup.private_kib += std::stol(line.substr(colon + 1));
+    if (name == "Private_Clean" || name == "Private_Dirty")
+      rollup.private_kib += std::stol(line.substr(colon + 1));
   }
   return rollup;
 }
 
 }  // namespace
 
-TreeRssSampler::TreeRssSampler(pid_t root) : root_(root), thread_([this] {
-  while (!stop_) {
-    sample();
-    std::this_thread::sleep_for(kSamplePeriod);
-  }
-}) {}
+TreeRssSampler::TreeRssSampler(pid_t root)
+    : root_(root), thread_([this] {
+        while (!stop_) {
+          sample();
+          std::this_thread::sleep_for(kSamplePeriod);
+        }
+      }) {}
 
 TreeRssSampler::~TreeRssSampler() { finish(); }
 

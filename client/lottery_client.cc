@@ -60,8 +60,8 @@ lottery::Bet bet_from_settings(const config::BetSettings& settings, std::uint32_
   if (!number) {
     throw LotteryError("NUMERO \"" + settings.number + "\" is not an integer from 0 to 9999");
   }
-  lottery::Bet bet{agency,           settings.first_name, settings.last_name,
-                   settings.document, settings.birthdate, *number};
+  lottery::Bet bet{agency, settings.first_name, settings.last_name, settings.document, settings.birthdate,
+                   *number};
   if (const auto problem = lottery::validate(bet)) throw LotteryError("invalid bet: " + *problem);
   return bet;
 }
@@ -156,10 +156,9 @@ void LotteryClient::expect_ack(const char* request) {
     throw StartOver(std::string("server answered ") + request + ": " + describe(ack->code));
   }
   if (ack->code != protocol::AckCode::kOk) {
-    throw LotteryError(std::string("server refused ") + request + ": " + describe(ack->code) +
-                       (ack->code == protocol::AckCode::kInvalidBet
-                            ? " (bet " + std::to_string(ack->bet_index) + ")"
-                            : ""));
+    throw LotteryError(
+        std::string("server refused ") + request + ": " + describe(ack->code) +
+        (ack->code == protocol::AckCode::kInvalidBet ? " (bet " + std::to_string(ack->bet_index) + ")" : ""));
   }
 }
 
@@ -174,9 +173,8 @@ void LotteryClient::send_single_bet() {
     channel_->send(protocol::SingleBet{bet, *position});
     expect_ack("the bet");
   });
-  logging::info(Event("apuesta_enviada", Result::kSuccess)
-                    .with("dni", bet.document)
-                    .with("numero", bet.number));
+  logging::info(
+      Event("apuesta_enviada", Result::kSuccess).with("dni", bet.document).with("numero", bet.number));
   close_session();
 }
 
@@ -189,8 +187,8 @@ void LotteryClient::send_batch(const protocol::Batch& batch) {
 void LotteryClient::await_oldest_batch() {
   const InFlightBatch oldest = in_flight_.front();
   in_flight_.pop_front();
-  const std::string request = "batch " + std::to_string(batches_sent_ + 1) + " (" +
-                              std::to_string(oldest.bets) + " bets)";
+  const std::string request =
+      "batch " + std::to_string(batches_sent_ + 1) + " (" + std::to_string(oldest.bets) + " bets)";
   expect_ack(request.c_str());
   batch_round_trips_ += std::chrono::steady_clock::now() - oldest.sent_at;
   ++batches_sent_;
@@ -256,7 +254,8 @@ std::size_t LotteryClient::fetch_winners() {
   close_session();
   // The answer is logged even when a SIGTERM cuts the wait short: it has arrived.
   if (config_.winners_log_delay > std::chrono::nanoseconds::zero()) {
-    sys::sleep_unless_shutdown(std::chrono::duration_cast<std::chrono::milliseconds>(config_.winners_log_delay));
+    sys::sleep_unless_shutdown(
+        std::chrono::duration_cast<std::chrono::milliseconds>(config_.winners_log_delay));
   }
   logging::info(Event("consulta_ganadores", Result::kSuccess).with("cant_ganadores", winners.size()));
   return winners.size();

@@ -105,7 +105,7 @@ class LotteryClient {
     std::chrono::steady_clock::time_point sent_at;
   };
   std::deque<InFlightBatch> in_flight_;  // sent, not yet acknowledged; oldest first
-  std::uint32_t server_holds_ = 0;  // the agency's bets the server said it holds, at Hello
+  std::uint32_t server_holds_ = 0;       // the agency's bets the server said it holds, at Hello
   std::size_t rejected_rows_ = 0;
   std::size_t last_rejected_line_ = 0;  // the last bad row logged: the file is read again on reconnects
   std::size_t batches_sent_ = 0;

@@ -29,8 +29,8 @@ net::Connection connect_with_retry(const config::ClientConfig& config, net::Back
   }
 }
 
-void with_reconnects(const config::ClientConfig& config, net::Backoff& backoff, const std::function<void()>& attempt,
-                     const std::function<void()>& forget) {
+void with_reconnects(const config::ClientConfig& config, net::Backoff& backoff,
+                     const std::function<void()>& attempt, const std::function<void()>& forget) {
   while (true) {
     std::string lost;
     try {
@@ -44,7 +44,8 @@ void with_reconnects(const config::ClientConfig& config, net::Backoff& backoff, 
     forget();
     if (!backoff.another_attempt()) {
       throw ServerGone("no working connection to " + config.server_address + " for " +
-                       config::format_duration(config.server_patience) + " (server.patience; each wait within " +
+                       config::format_duration(config.server_patience) +
+                       " (server.patience; each wait within " +
                        config::format_duration(config.server_timeout) + ", server.timeout): " + lost);
     }
     logging::info(logging::Event("connect", logging::Result::kInProgress)

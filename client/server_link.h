@@ -44,7 +44,7 @@ class ServerGone : public std::runtime_error {
 // what the broken connection left, logging `action: connect | result: in_progress` and
 // pausing as `backoff` says. Throws ServerGone, naming server.patience and server.timeout,
 // once `backoff` gives up.
-void with_reconnects(const config::ClientConfig& config, net::Backoff& backoff, const std::function<void()>& attempt,
-                     const std::function<void()>& forget);
+void with_reconnects(const config::ClientConfig& config, net::Backoff& backoff,
+                     const std::function<void()>& attempt, const std::function<void()>& forget);
 
 }  // namespace tp0::client

@@ -41,15 +41,18 @@ using Config = ClientConfig;
 // In the order the `config` line shows them and their errors are found.
 constexpr Setting<Config> kSettings[] = {
     settings::required(logged<&Config::id, &whole_number<1, kMaxUint32>>({"id", "CLI_ID"}, "client_id")),
-    logged<&Config::server_address, &host_and_port>({"server.address", "CLI_SERVER_ADDRESS"}, "server_address"),
+    logged<&Config::server_address, &host_and_port>({"server.address", "CLI_SERVER_ADDRESS"},
+                                                    "server_address"),
     setting<&Config::server_patience, &duration<kMillisecond>>({"server.patience", "CLI_SERVER_PATIENCE"}),
     setting<&Config::server_timeout, &duration<kMillisecond>>({"server.timeout", "CLI_SERVER_TIMEOUT"}),
     setting<&Config::server_draw_timeout, &duration<kMillisecond>>(
         {"server.drawTimeout", "CLI_SERVER_DRAWTIMEOUT"}),
-    logged<&Config::loop_amount, &whole_number<0, kMaxUint32>>({"loop.amount", "CLI_LOOP_AMOUNT"}, "loop_amount"),
+    logged<&Config::loop_amount, &whole_number<0, kMaxUint32>>({"loop.amount", "CLI_LOOP_AMOUNT"},
+                                                               "loop_amount"),
     logged<&Config::loop_period, &duration<0>>({"loop.period", "CLI_LOOP_PERIOD"}, "loop_period"),
     logged<&Config::log_level, &choice<logging::kLevelNames>>({"log.level", "CLI_LOG_LEVEL"}, "log_level"),
-    setting<&Config::batch_max_amount, &whole_number<1, kMaxUint32>>({"batch.maxAmount", "CLI_BATCH_MAXAMOUNT"}),
+    setting<&Config::batch_max_amount, &whole_number<1, kMaxUint32>>(
+        {"batch.maxAmount", "CLI_BATCH_MAXAMOUNT"}),
     setting<&Config::mode, &choice<kModeNames>>({"mode", "CLI_MODE"}),
     setting<&Config::data_file, &settings::non_empty_text>({"data.file", "CLI_DATA_FILE"}),
     setting<&Config::winners_log_delay, &duration<0>>({"winners.logDelay", "CLI_WINNERS_LOGDELAY"}),

@@ -38,13 +38,14 @@ struct BetSettings {
 // Every setting of the client. Each member names its key in config.yaml and its
 // environment variable; the member initializers are the defaults.
 struct ClientConfig {
-  std::uint32_t id = 0;                             // id / CLI_ID, required, >= 1
-  std::string server_address = "server:12345";      // server.address / CLI_SERVER_ADDRESS
+  std::uint32_t id = 0;                         // id / CLI_ID, required, >= 1
+  std::string server_address = "server:12345";  // server.address / CLI_SERVER_ADDRESS
   // How long the client keeps trying to reach the server before it gives up: while it is
   // not accepting yet or says it is busy, and, in modes batch and lottery, after a lost
   // connection (the client then reconnects and resumes where the server says). It starts
   // again after each reconnection the server answered with Resume.
-  std::chrono::nanoseconds server_patience = std::chrono::seconds(60);  // server.patience / CLI_SERVER_PATIENCE
+  std::chrono::nanoseconds server_patience =
+      std::chrono::seconds(60);  // server.patience / CLI_SERVER_PATIENCE
   // How long each step of a conversation may wait for the server: a connect, the TLS
   // handshake, the answer to each request (the echo line too), and any send or receive
   // making no progress. A server silent that long is a lost connection.
@@ -53,18 +54,19 @@ struct ClientConfig {
   // is not held yet (WaitForDraw or NotReady) to its winners. The draw waits for the
   // round's last agency, which may be started by hand minutes after the others: an hour
   // keeps any plausible round and still frees a client whose round never completes.
-  std::chrono::nanoseconds server_draw_timeout = std::chrono::hours(1);  // server.drawTimeout / CLI_SERVER_DRAWTIMEOUT
-  std::uint32_t loop_amount = 5;                    // loop.amount / CLI_LOOP_AMOUNT
+  std::chrono::nanoseconds server_draw_timeout =
+      std::chrono::hours(1);      // server.drawTimeout / CLI_SERVER_DRAWTIMEOUT
+  std::uint32_t loop_amount = 5;  // loop.amount / CLI_LOOP_AMOUNT
   std::chrono::nanoseconds loop_period = std::chrono::seconds(5);  // loop.period / CLI_LOOP_PERIOD
-  logging::Level log_level = logging::Level::kInfo;  // log.level / CLI_LOG_LEVEL
-  std::uint32_t batch_max_amount = kDefaultBatchMaxAmount;  // batch.maxAmount / CLI_BATCH_MAXAMOUNT
-  ClientMode mode = ClientMode::kLottery;           // mode / CLI_MODE
-  std::string data_file = "./agency.csv";           // data.file / CLI_DATA_FILE
+  logging::Level log_level = logging::Level::kInfo;                // log.level / CLI_LOG_LEVEL
+  std::uint32_t batch_max_amount = kDefaultBatchMaxAmount;         // batch.maxAmount / CLI_BATCH_MAXAMOUNT
+  ClientMode mode = ClientMode::kLottery;                          // mode / CLI_MODE
+  std::string data_file = "./agency.csv";                          // data.file / CLI_DATA_FILE
   // How long the lottery client waits, once it has its winners, before it logs them
   // (consulta_ganadores) and ends. 0 natively; the generated compose file sets it, for a
   // log stream merged from several containers (see generar-compose.sh).
-  std::chrono::nanoseconds winners_log_delay{0};    // winners.logDelay / CLI_WINNERS_LOGDELAY
-  std::optional<BetSettings> bet;                   // set only when mode == kBet
+  std::chrono::nanoseconds winners_log_delay{0};  // winners.logDelay / CLI_WINNERS_LOGDELAY
+  std::optional<BetSettings> bet;                 // set only when mode == kBet
   // CLI_TLS (on or off, default on): in modes bet, batch and lottery, TLS 1.3 with this
   // agency's certificate, and the server's checked against the CA and the host of
   // server.address. nullopt when off, and always in mode echo. tls.cert / CLI_TLS_CERT,

@@ -12,7 +12,8 @@ namespace tp0::config {
 // the file as a whole (unreadable, not valid YAML or INI).
 class ConfigError : public std::runtime_error {
  public:
-  ConfigError(std::string key, const std::string& message) : std::runtime_error(message), key_(std::move(key)) {}
+  ConfigError(std::string key, const std::string& message)
+      : std::runtime_error(message), key_(std::move(key)) {}
 
   const std::string& key() const { return key_; }
 

@@ -66,15 +66,16 @@ std::uint64_t take_component(std::string_view text, std::string_view& rest) {
   if (length == 0) reject(text, "missing unit");
   const std::string_view name = rest.substr(0, length);
   rest.remove_prefix(length);
-  const Unit* unit = std::find_if(std::begin(kUnits), std::end(kUnits), [&](const Unit& u) { return u.name == name; });
+  const Unit* unit =
+      std::find_if(std::begin(kUnits), std::end(kUnits), [&](const Unit& u) { return u.name == name; });
   if (unit == std::end(kUnits)) reject(text, "unknown unit \"" + std::string(name) + "\"");
 
   if (whole > kMagnitudeLimit / unit->nanoseconds) reject(text, "out of range");
   // fraction / scale < 1, so this adds less than one unit (at most an hour).
   const std::uint64_t magnitude =
-      whole * unit->nanoseconds + static_cast<std::uint64_t>(static_cast<double>(fraction) *
-                                                             (static_cast<double>(unit->nanoseconds) /
-                                                              static_cast<double>(scale)));
+      whole * unit->nanoseconds +
+      static_cast<std::uint64_t>(static_cast<double>(fraction) *
+                                 (static_cast<double>(unit->nanoseconds) / static_cast<double>(scale)));
   if (magnitude > kMagnitudeLimit) reject(text, "out of range");
   return magnitude;
 }

@@ -86,8 +86,8 @@ using Config = ServerConfig;
 constexpr Setting<Config> kSettings[] = {
     logged<&Config::port, &whole_number<0, 65535>>({"SERVER_PORT"}, "port"),
     setting<&Config::ip, &settings::non_empty_text>({"SERVER_IP"}),
-    logged<&Config::listen_backlog, &whole_number<1, std::numeric_limits<int>::max()>>({"SERVER_LISTEN_BACKLOG"},
-                                                                                        "listen_backlog"),
+    logged<&Config::listen_backlog, &whole_number<1, std::numeric_limits<int>::max()>>(
+        {"SERVER_LISTEN_BACKLOG"}, "listen_backlog"),
     logged<&Config::logging_level, &choice<logging::kLevelNames>>({"LOGGING_LEVEL"}, "logging_level"),
     setting<&Config::mode, &choice<kServerModeNames>>({"SERVER_MODE"}),
     setting<&Config::concurrency, &choice<kConcurrencyNames>>({"SERVER_CONCURRENCY"}),
@@ -129,8 +129,8 @@ void check_line_lengths(const std::string& path, std::string_view contents) {
     std::size_t length = end - start;
     if (length > 0 && contents[end - 1] == '\r') --length;
     if (length > kMaxIniLine) {
-      throw ConfigError("", "cannot parse " + path + ": line " + std::to_string(number) +
-                                " is longer than " + std::to_string(kMaxIniLine) + " characters");
+      throw ConfigError("", "cannot parse " + path + ": line " + std::to_string(number) + " is longer than " +
+                                std::to_string(kMaxIniLine) + " characters");
     }
     start = end + 1;
   }
@@ -180,10 +180,12 @@ ServerConfig load_server_config(const std::string& ini_path, const Environment& 
     for (std::uint32_t id = 1; id <= config.agencies; ++id) config.agency_ids.push_back(id);
   }
   config.tls = settings::read_tls(sources, kTlsNames, config.mode == ServerMode::kLottery, *config.tls);
-  const bool has_waiting_room = config.mode == ServerMode::kLottery && config.concurrency == Concurrency::kProcess;
+  const bool has_waiting_room =
+      config.mode == ServerMode::kLottery && config.concurrency == Concurrency::kProcess;
   if (has_waiting_room && config.max_children < 2) {
-    settings::fail(kMaxChildren, "must be at least 2 for a process lottery server: one child holds the "
-                                 "connections waiting for the draw");
+    settings::fail(kMaxChildren,
+                   "must be at least 2 for a process lottery server: one child holds the "
+                   "connections waiting for the draw");
   }
   return config;
 }

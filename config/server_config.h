@@ -10,8 +10,8 @@
 #include "common/logging/logging.h"
 #include "common/tls/credentials.h"
 #include "config/config_error.h"
-#include "config/environment.h"
 #include "config/durability.h"
+#include "config/environment.h"
 
 namespace tp0::config {
 
@@ -30,12 +30,12 @@ std::string_view to_string(Concurrency concurrency);
 // and from the environment variable of the same name; the member initializers are the
 // defaults.
 struct ServerConfig {
-  std::uint16_t port = 12345;                  // SERVER_PORT, 0 lets the OS choose (tests)
-  std::string ip = "server";                   // SERVER_IP, non-empty
-  int listen_backlog = 5;                      // SERVER_LISTEN_BACKLOG, >= 1
+  std::uint16_t port = 12345;                            // SERVER_PORT, 0 lets the OS choose (tests)
+  std::string ip = "server";                             // SERVER_IP, non-empty
+  int listen_backlog = 5;                                // SERVER_LISTEN_BACKLOG, >= 1
   logging::Level logging_level = logging::Level::kInfo;  // LOGGING_LEVEL
-  ServerMode mode = ServerMode::kLottery;      // SERVER_MODE
-  Concurrency concurrency = Concurrency::kProcess;  // SERVER_CONCURRENCY
+  ServerMode mode = ServerMode::kLottery;                // SERVER_MODE
+  Concurrency concurrency = Concurrency::kProcess;       // SERVER_CONCURRENCY
   // SERVER_AGENCIES, 0..10000 (0: draw at start): how many agencies must finish before
   // the draw. When SERVER_AGENCY_IDS is set this is its count (an explicit SERVER_AGENCIES
   // that differs is an error).
@@ -46,7 +46,7 @@ struct ServerConfig {
   // (empty with SERVER_AGENCIES = 0). Whoever builds a ServerConfig by hand keeps this
   // and `agencies` in step.
   std::vector<std::uint32_t> agency_ids = {1, 2, 3, 4, 5};
-  std::string storage_path = "./bets.csv";     // STORAGE_FILEPATH, non-empty
+  std::string storage_path = "./bets.csv";  // STORAGE_FILEPATH, non-empty
   // SERVER_IDLE_TIMEOUT, a Go duration > 0 (rounded up to whole milliseconds): a
   // connection silent that long in the middle of a conversation is dropped.
   std::chrono::milliseconds idle_timeout = std::chrono::seconds(30);

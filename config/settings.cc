@@ -60,12 +60,11 @@ std::optional<std::string> Sources::lookup(const Name& name) const {
   return file_(name);
 }
 
-std::uint64_t parse_integer(const Name& name, const std::string& text, std::uint64_t min,
-                            std::uint64_t max) {
+std::uint64_t parse_integer(const Name& name, const std::string& text, std::uint64_t min, std::uint64_t max) {
   const auto value = text::parse_decimal<std::uint64_t>(text);
   if (!value || *value < min || *value > max) {
-    fail(name, quote(text) + " is not a whole number from " + std::to_string(min) + " to " +
-                   std::to_string(max));
+    fail(name,
+         quote(text) + " is not a whole number from " + std::to_string(min) + " to " + std::to_string(max));
   }
   return *value;
 }
@@ -124,14 +123,16 @@ std::optional<tls::Credentials> read_tls(const Sources& sources, const TlsNames&
   const std::optional<std::string> switch_text = sources.lookup(names.on);
   const bool on = !switch_text || parse_choice(names.on, *switch_text, kOnOff) == 1;
   if (!speaks_tls || !on) return std::nullopt;
-  const std::pair<const Name&, std::string&> files[] = {
-      {names.certificate, defaults.certificate}, {names.key, defaults.key}, {names.authority, defaults.authority}};
+  const std::pair<const Name&, std::string&> files[] = {{names.certificate, defaults.certificate},
+                                                        {names.key, defaults.key},
+                                                        {names.authority, defaults.authority}};
   for (const auto& [name, path] : files) {
     if (auto text = sources.lookup(name)) path = std::move(*text);
     const sys::UniqueFd fd(sys::retry_on_eintr([&] { return ::open(path.c_str(), O_RDONLY | O_CLOEXEC); }));
     if (!fd) fail(name, "cannot read " + quote(path) + ": " + std::strerror(errno));
     struct stat status {};
-    if (::fstat(fd.get(), &status) == 0 && !S_ISREG(status.st_mode)) fail(name, quote(path) + " is not a file");
+    if (::fstat(fd.get(), &status) == 0 && !S_ISREG(status.st_mode))
+      fail(name, quote(path) + " is not a file");
   }
   return defaults;
 }

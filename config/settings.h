@@ -81,7 +81,8 @@ std::chrono::nanoseconds duration(const Name& name, const std::string& text) {
 }
 
 // The index in `choices` of the text, compared case-insensitively.
-std::size_t parse_choice(const Name& name, const std::string& text, std::span<const std::string_view> choices);
+std::size_t parse_choice(const Name& name, const std::string& text,
+                         std::span<const std::string_view> choices);
 template <const auto& kChoices>
 std::size_t choice(const Name& name, const std::string& text) {
   return parse_choice(name, text, kChoices);

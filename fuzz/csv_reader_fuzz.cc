@@ -36,9 +36,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   for (const auto& fields : records) csv::append_record(written, fields);
   Records again;
   try {
-    again = read_all(fuzz::descriptor_holding(reinterpret_cast<const std::uint8_t*>(written.data()),
-                                              written.size()),
-                     "rewritten-input");
+    again = read_all(
+        fuzz::descriptor_holding(reinterpret_cast<const std::uint8_t*>(written.data()), written.size()),
+        "rewritten-input");
   } catch (const csv::CsvError& error) {
     fuzz::property_failed(std::string("the writer's own output is refused: ") + error.what());
   }

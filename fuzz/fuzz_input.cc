@@ -32,12 +32,14 @@ sys::UniqueFd descriptor_holding(const std::uint8_t* data, std::size_t size) {
   sys::UniqueFd fd(::memfd_create("fuzz-input", MFD_CLOEXEC));
   if (!fd) property_failed(std::string("memfd_create: ") + std::strerror(errno));
   write_all(fd.get(), data, size, "a memfd");
-  if (::lseek(fd.get(), 0, SEEK_SET) != 0) property_failed(std::string("rewinding the memfd: ") + std::strerror(errno));
+  if (::lseek(fd.get(), 0, SEEK_SET) != 0)
+    property_failed(std::string("rewinding the memfd: ") + std::strerror(errno));
   return fd;
 }
 
 sys::UniqueFd descriptor_in_pieces(const std::uint8_t* data, std::size_t size) {
-  if (size > kMaxPiecewiseBytes) property_failed("input of " + std::to_string(size) + " bytes is too long to send in pieces");
+  if (size > kMaxPiecewiseBytes)
+    property_failed("input of " + std::to_string(size) + " bytes is too long to send in pieces");
   // A message socket keeps the pieces apart: each read(2) returns one whole piece.
   int ends[2];
   if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ends) == -1) {

@@ -29,7 +29,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   try {
     protocol::encode(message, frame);
   } catch (const std::exception& error) {
-    fuzz::property_failed(std::string("a decoded ") + protocol::name_of(message) + " does not encode: " + error.what());
+    fuzz::property_failed(std::string("a decoded ") + protocol::name_of(message) +
+                          " does not encode: " + error.what());
   }
   const std::span<const std::byte> encoded = std::span(frame).subspan(protocol::kFrameHeaderBytes);
   try {

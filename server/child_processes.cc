@@ -61,7 +61,8 @@ pid_t ChildProcesses::spawn(const std::function<int()>& body) {
     ::_exit(code);
   }
   pids_.insert(pid);
-  logging::debug(logging::Event("fork_child", logging::Result::kSuccess).with("pid", pid).with("running", pids_.size()));
+  logging::debug(
+      logging::Event("fork_child", logging::Result::kSuccess).with("pid", pid).with("running", pids_.size()));
   return pid;
 }
 

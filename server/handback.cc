@@ -43,16 +43,18 @@ bool try_send_note(int fd, const Note& note, int attached_fd) {
     header->cmsg_len = CMSG_LEN(sizeof(int));
     std::memcpy(CMSG_DATA(header), &attached_fd, sizeof(int));
   }
-  if (sys::retry_on_eintr([&] { return ::sendmsg(fd, &message, MSG_NOSIGNAL | MSG_DONTWAIT); }) != -1) return true;
+  if (sys::retry_on_eintr([&] { return ::sendmsg(fd, &message, MSG_NOSIGNAL | MSG_DONTWAIT); }) != -1)
+    return true;
   if (errno == EAGAIN || errno == EWOULDBLOCK) return false;
   throw sys::last_error("hand a message to the waiting room");
 }
 
 void log_dropped(const Note& note) {
-  logging::warning(logging::Event("receive_connection", logging::Result::kFail)
-                       .with("ip", note.peer)
-                       .with("agency", note.agency)
-                       .with("error", "its descriptor was dropped: the waiting room has none free (RLIMIT_NOFILE)"));
+  logging::warning(
+      logging::Event("receive_connection", logging::Result::kFail)
+          .with("ip", note.peer)
+          .with("agency", note.agency)
+          .with("error", "its descriptor was dropped: the waiting room has none free (RLIMIT_NOFILE)"));
 }
 
 }  // namespace
@@ -75,7 +77,8 @@ void Handback::hand_over(std::uint32_t agency, const net::Connection& connection
   const auto deadline = std::chrono::steady_clock::now() + patience;
   while (!try_send_note(connection_end_.get(), note, connection.fd())) {
     // Rounded up, so that the patience is never cut short.
-    const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    const auto left =
+        std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     switch (sys::wait_for(connection_end_.get(), POLLOUT, std::max(left, std::chrono::milliseconds(0)))) {
       case sys::WaitResult::kReady:
         break;
@@ -83,8 +86,8 @@ void Handback::hand_over(std::uint32_t agency, const net::Connection& connection
         throw net::ShutdownRequested();
       case sys::WaitResult::kTimeout:
         throw HandOverTimedOut("hand the connection of agency " + std::to_string(agency) +
-                               " to the waiting room: it took nothing for " + std::to_string(patience.count()) +
-                               " ms");
+                               " to the waiting room: it took nothing for " +
+                               std::to_string(patience.count()) + " ms");
     }
   }
 }
@@ -117,7 +120,8 @@ std::vector<Handback::Waiting> Handback::receive() {
     // Every connection end is closed: the server is gone, nothing more will come.
     if (got == 0) return received;
     sys::UniqueFd attached;
-    for (cmsghdr* header = CMSG_FIRSTHDR(&message); header != nullptr; header = CMSG_NXTHDR(&message, header)) {
+    for (cmsghdr* header = CMSG_FIRSTHDR(&message); header != nullptr;
+         header = CMSG_NXTHDR(&message, header)) {
       if (header->cmsg_level == SOL_SOCKET && header->cmsg_type == SCM_RIGHTS) {
         int fd = -1;
         std::memcpy(&fd, CMSG_DATA(header), sizeof fd);

@@ -19,8 +19,9 @@ std::optional<std::string> CertifiedAgency::refuses(std::uint32_t agency) const 
 PlainHello::PlainHello() {
   logging::warning(Event("tls", Result::kSuccess)
                        .with("enabled", "no")
-                       .with("warning", "SERVER_TLS=off: bets and winners cross the network in clear, and any "
-                                        "peer may speak for any agency"));
+                       .with("warning",
+                             "SERVER_TLS=off: bets and winners cross the network in clear, and any "
+                             "peer may speak for any agency"));
 }
 
 std::unique_ptr<Proof> PlainHello::introduce(net::Connection& /*connection*/) const {

@@ -76,7 +76,8 @@ class PlainHello final : public Introduction {
 class TlsHandshake final : public Introduction {
  public:
   // Throws TlsError when the TLS files cannot be used.
-  explicit TlsHandshake(const tls::Credentials& credentials) : context_(tls::Context::Side::kServer, credentials) {}
+  explicit TlsHandshake(const tls::Credentials& credentials)
+      : context_(tls::Context::Side::kServer, credentials) {}
   std::unique_ptr<Proof> introduce(net::Connection& connection) const override;
   // Nothing: a client cannot read a plain Ack before its handshake, and one in the parent
   // would hold the accept loop; it sees the connection closed and connects again.

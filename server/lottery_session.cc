@@ -24,7 +24,8 @@ constexpr std::size_t kRefusalsPerConversation = 4;
 // Whether the message carries bets: those are staged, anything else is answered after
 // the bets received before it are stored.
 bool carries_bets(const protocol::Message& message) {
-  return std::holds_alternative<protocol::Batch>(message) || std::holds_alternative<protocol::SingleBet>(message);
+  return std::holds_alternative<protocol::Batch>(message) ||
+         std::holds_alternative<protocol::SingleBet>(message);
 }
 
 }  // namespace
@@ -175,9 +176,10 @@ void LotterySession::acknowledge(protocol::AckCode code, std::uint16_t bet_index
   // the channel still sends them before it next waits for the client.
   channel_.post(protocol::Ack{code, bet_index});
   if (code == protocol::AckCode::kOk || ended_ || ++refusals_ < kRefusalsPerConversation) return;
-  logging::warning(Event("close_connection", Result::kFail)
-                       .with("ip", channel_.connection().peer())
-                       .with("error", std::to_string(refusals_) + " messages refused: the conversation ends"));
+  logging::warning(
+      Event("close_connection", Result::kFail)
+          .with("ip", channel_.connection().peer())
+          .with("error", std::to_string(refusals_) + " messages refused: the conversation ends"));
   ended_ = true;
 }
 
@@ -201,7 +203,8 @@ bool LotterySession::identified_as(std::optional<std::uint32_t> agency) {
     return false;
   }
   if (agency && *agency != *agency_) {
-    refuse_and_end(protocol::AckCode::kWrongAgency, "a connection speaks for the agency of its Hello only", agency);
+    refuse_and_end(protocol::AckCode::kWrongAgency, "a connection speaks for the agency of its Hello only",
+                   agency);
     return false;
   }
   return true;
@@ -272,11 +275,12 @@ void LotterySession::on(const protocol::WinnersQuery& query) {
   }
 }
 
-std::optional<std::string> LotterySession::past_the_limit(std::uint64_t first_position, std::size_t bets) const {
+std::optional<std::string> LotterySession::past_the_limit(std::uint64_t first_position,
+                                                          std::size_t bets) const {
   // A batch the agency stored already ended within the limit: only new bets can pass it.
   if (first_position + bets <= settings_.max_bets_per_agency) return std::nullopt;
-  return "the agency has stored as many bets as the server allows: " + std::to_string(first_position) + " + " +
-         std::to_string(bets) + " would pass " + std::to_string(settings_.max_bets_per_agency) +
+  return "the agency has stored as many bets as the server allows: " + std::to_string(first_position) +
+         " + " + std::to_string(bets) + " would pass " + std::to_string(settings_.max_bets_per_agency) +
          " (SERVER_MAX_BETS_PER_AGENCY); nothing of the message was stored";
 }
 
@@ -288,7 +292,8 @@ void LotterySession::answer_winners() {
       draw::visit_winners(settings_.storage_path, *agency_, settings_.durability, log_draw,
                           [&](const std::string& document) { splitter.add(document); });
   splitter.finish();
-  logging::debug(Event("winners_sent", Result::kSuccess).with("agency", *agency_).with("cant_ganadores", winners));
+  logging::debug(
+      Event("winners_sent", Result::kSuccess).with("agency", *agency_).with("cant_ganadores", winners));
 }
 
 void log_draw() { logging::info(Event("sorteo", Result::kSuccess)); }

@@ -23,7 +23,8 @@ MemberReports::MemberReports() {
 
 void MemberReports::report(std::uint32_t member) const {
   const Report report{::getpid(), member};
-  if (::send(children_end_.get(), &report, sizeof report, MSG_DONTWAIT | MSG_NOSIGNAL) == sizeof report) return;
+  if (::send(children_end_.get(), &report, sizeof report, MSG_DONTWAIT | MSG_NOSIGNAL) == sizeof report)
+    return;
   logging::warning(logging::Event("report_member", logging::Result::kFail)
                        .with("agency", member)
                        .with("error", std::strerror(errno)));

@@ -79,7 +79,7 @@ class Server {
         service_(make_service(config)),
         // SERVER_CONCURRENCY, for the accept loop: chosen here once.
         dispatch_(config.concurrency == config::Concurrency::kProcess ? &Server::serve_in_child
-                                                                       : &Server::serve_here),
+                                                                      : &Server::serve_here),
         admission_(Admission::limits_for(config.max_children, config.max_introductions_per_address)),
         refusals_(kRefusalLogInterval) {}
 
@@ -220,7 +220,8 @@ bool Server::serve_in_child(net::Connection& connection) {
   } catch (const std::system_error& error) {
     // Out of processes for now (EAGAIN, a container's pids limit): the connection is
     // refused, and accepting waits a little for the limit to ease.
-    logging::error(Event("fork_child", Result::kFail).with("ip", connection.peer()).with("error", error.what()));
+    logging::error(
+        Event("fork_child", Result::kFail).with("ip", connection.peer()).with("error", error.what()));
     refuse(connection, "no child could be forked");
     pause_accepting();
     return false;
@@ -235,9 +236,8 @@ void Server::refuse(net::Connection& connection, const std::string& why) {
   try {
     service_->refuse(connection);
   } catch (const net::NetError& error) {
-    logging::debug(Event("refuse_connection", Result::kFail)
-                       .with("ip", connection.peer())
-                       .with("error", error.what()));
+    logging::debug(
+        Event("refuse_connection", Result::kFail).with("ip", connection.peer()).with("error", error.what()));
   } catch (const net::ShutdownRequested&) {
     // The busy answer is moot; the accept loop sees the shutdown next and ends normally.
   }
@@ -269,8 +269,9 @@ int Server::serve(net::Connection& connection, const Service::Identified& identi
 void Server::shut_down() {
   const int signal = sys::signals::shutdown_signal();
   const char* name = signal != 0 ? sigabbrev_np(signal) : nullptr;
-  logging::info(Event("shutdown", Result::kInProgress)
-                    .with("signal", name ? std::string("SIG") + name : std::string("none: the accept loop failed")));
+  logging::info(
+      Event("shutdown", Result::kInProgress)
+          .with("signal", name ? std::string("SIG") + name : std::string("none: the accept loop failed")));
   refusals_.log_all();
   listener_->close();
   logging::info(Event("close_listener", Result::kSuccess));

@@ -54,7 +54,8 @@ void allow_a_descriptor_per_agency() {
 int run_waiting_room(Handback& handback, const round::Round& round) {
   std::map<std::uint32_t, net::Connection> waiting;
   while (!sys::signals::shutdown_requested()) {
-    for (auto& [agency, connection] : handback.receive()) waiting.insert_or_assign(agency, std::move(connection));
+    for (auto& [agency, connection] : handback.receive())
+      waiting.insert_or_assign(agency, std::move(connection));
     if (!waiting.empty() && round.drawn()) {
       logging::debug(Event("draw_held", Result::kSuccess).with("waiting_agencies", waiting.size()));
       close_all(waiting, "draw", "held");
@@ -67,7 +68,8 @@ int run_waiting_room(Handback& handback, const round::Round& round) {
     if ((room.revents & POLLHUP) != 0) break;
   }
   // Connections handed over just before the stop are closed and logged like the others.
-  for (auto& [agency, connection] : handback.receive()) waiting.insert_or_assign(agency, std::move(connection));
+  for (auto& [agency, connection] : handback.receive())
+    waiting.insert_or_assign(agency, std::move(connection));
   close_all(waiting, "waiting_for", "draw");
   return 0;
 }
@@ -95,7 +97,8 @@ void WaitingRoom::start(ChildProcesses& children, const round::Round& round) {
 }
 
 bool WaitingRoom::answer_early_query(std::uint32_t agency, protocol::Channel& channel) {
-  if (channel.has_message()) throw protocol::ProtocolError("a message after a winners query, before the answer");
+  if (channel.has_message())
+    throw protocol::ProtocolError("a message after a winners query, before the answer");
   channel.send(protocol::WaitForDraw{});
   // What travels to the waiting room is the socket alone: the session ends here, both
   // ways, within the frame timeout like any other exchange, however slowly the peer

@@ -40,7 +40,8 @@ bool CsvReader::fill(std::size_t count) {
     const std::size_t wanted =
         static_cast<std::size_t>(std::min<std::uint64_t>(kBufferBytes - end_, bytes_left_));
     const ssize_t received =
-        wanted == 0 ? 0 : sys::retry_on_eintr([&] { return ::read(fd_.get(), buffer_.get() + end_, wanted); });
+        wanted == 0 ? 0
+                    : sys::retry_on_eintr([&] { return ::read(fd_.get(), buffer_.get() + end_, wanted); });
     if (received == -1) throw sys::last_error("read " + source_name_);
     if (received == 0) input_ended_ = true;
     end_ += static_cast<std::size_t>(received);

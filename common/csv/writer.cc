@@ -15,7 +15,8 @@ constexpr std::array<bool, 256> kNeedsQuotes = [] {
 }();
 
 bool needs_quotes(std::string_view field) {
-  return std::any_of(field.begin(), field.end(), [](char c) { return kNeedsQuotes[static_cast<unsigned char>(c)]; });
+  return std::any_of(field.begin(), field.end(),
+                     [](char c) { return kNeedsQuotes[static_cast<unsigned char>(c)]; });
 }
 
 void append_quoted(std::string& out, std::string_view field) {

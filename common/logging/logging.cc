@@ -13,7 +13,8 @@ namespace {
 // In the order of Level's enumerators, as kLevelNames, whose names differ from spdlog's
 // ("warning", not "warn").
 constexpr std::array<spdlog::level::level_enum, kLevelNames.size()> kSpdlogLevels{
-    spdlog::level::debug, spdlog::level::info, spdlog::level::warn, spdlog::level::err, spdlog::level::critical};
+    spdlog::level::debug, spdlog::level::info, spdlog::level::warn, spdlog::level::err,
+    spdlog::level::critical};
 
 std::string_view name_of(spdlog::level::level_enum level) {
   for (std::size_t i = 0; i < kSpdlogLevels.size(); ++i) {
@@ -32,16 +33,13 @@ class LevelNameFlag final : public spdlog::custom_flag_formatter {
     for (std::size_t column = name.size(); column < 8; ++column) destination.push_back(' ');
   }
 
-  std::unique_ptr<custom_flag_formatter> clone() const override {
-    return std::make_unique<LevelNameFlag>();
-  }
+  std::unique_ptr<custom_flag_formatter> clone() const override { return std::make_unique<LevelNameFlag>(); }
 };
 
 }  // namespace
 
 void init(Level level) {
-  auto logger = std::make_shared<spdlog::logger>(
-      "tp0", std::make_shared<spdlog::sinks::stdout_sink_st>());
+  auto logger = std::make_shared<spdlog::logger>("tp0", std::make_shared<spdlog::sinks::stdout_sink_st>());
   auto formatter = std::make_unique<spdlog::pattern_formatter>();
   formatter->add_flag<LevelNameFlag>('*').set_pattern("%Y-%m-%d %H:%M:%S %* %v");
   logger->set_formatter(std::move(formatter));

@@ -16,7 +16,8 @@ HostPort split_host_port(std::string_view address) {
   if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
     host = host.substr(1, host.size() - 2);
   } else if (host.find_first_of("[]:") != std::string_view::npos) {
-    throw std::invalid_argument("\"" + std::string(address) + "\" is not host:port (an IPv6 host goes in brackets)");
+    throw std::invalid_argument("\"" + std::string(address) +
+                                "\" is not host:port (an IPv6 host goes in brackets)");
   }
   if (host.empty()) throw std::invalid_argument("\"" + std::string(address) + "\" has no host");
 

@@ -29,4 +29,4 @@ void Backoff::succeeded() {
   pause_ = first_;
 }
 
-}  // namespace tp0::sys
+}  // namespace tp0::net

@@ -55,12 +55,14 @@ void Connection::wait(short events, const char* doing) {
   const auto past_deadline = [&] {
     std::string what = std::string(doing) + " " + peer_ + ": ";
     if (deadline_->bounds != nullptr) what += std::string(deadline_->bounds) + " ";
-    return IdleTimeout(what + "not done within its deadline of " + std::to_string(deadline_->budget.count()) + " ms");
+    return IdleTimeout(what + "not done within its deadline of " + std::to_string(deadline_->budget.count()) +
+                       " ms");
   };
   std::optional<std::chrono::milliseconds> timeout = idle_timeout_;
   bool deadline_first = false;
   if (deadline_) {
-    const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline_->at - std::chrono::steady_clock::now());
+    const auto left =
+        std::chrono::ceil<std::chrono::milliseconds>(deadline_->at - std::chrono::steady_clock::now());
     // Past it, no wait at all: a poll of 0 ms could still find a byte, and a peer that
     // times its bytes well would go on forever.
     if (left <= std::chrono::milliseconds{0}) throw past_deadline();

@@ -35,11 +35,9 @@ AddressList resolve(const std::string& host, const std::string& port, bool passi
 std::string ip_of(const sockaddr_storage& address) {
   char text[INET6_ADDRSTRLEN] = "?";
   if (address.ss_family == AF_INET) {
-    ::inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in&>(address).sin_addr, text,
-                sizeof text);
+    ::inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in&>(address).sin_addr, text, sizeof text);
   } else if (address.ss_family == AF_INET6) {
-    ::inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6&>(address).sin6_addr, text,
-                sizeof text);
+    ::inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6&>(address).sin6_addr, text, sizeof text);
   }
   return text;
 }
@@ -89,8 +87,7 @@ template <typename Attempt>
 auto first_working_address(const AddressList& addresses, const std::string& doing, Attempt attempt) {
   std::string failure = "no address";
   for (const addrinfo* candidate = addresses.get(); candidate; candidate = candidate->ai_next) {
-    sys::UniqueFd fd(::socket(candidate->ai_family,
-                              candidate->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK,
+    sys::UniqueFd fd(::socket(candidate->ai_family, candidate->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK,
                               candidate->ai_protocol));
     if (!fd) {
       failure = describe_errno("socket");
@@ -132,8 +129,7 @@ std::optional<Connection> TcpListener::accept(std::string& shortage) {
   while (true) {
     sockaddr_storage peer{};
     socklen_t length = sizeof peer;
-    sys::UniqueFd fd(::accept4(fd_.get(), reinterpret_cast<sockaddr*>(&peer), &length,
-                               SOCK_CLOEXEC));
+    sys::UniqueFd fd(::accept4(fd_.get(), reinterpret_cast<sockaddr*>(&peer), &length, SOCK_CLOEXEC));
     if (fd) {
       tune_connected(fd.get());
       return Connection(std::move(fd), ip_of(peer));

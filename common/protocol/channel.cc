@@ -25,8 +25,7 @@ std::optional<Message> Channel::receive() {
 Message Channel::receive_expected(const char* expected) {
   auto message = receive();
   if (!message) {
-    throw net::PeerClosed(connection_.peer() + " closed the connection while " + expected +
-                          " was expected");
+    throw net::PeerClosed(connection_.peer() + " closed the connection while " + expected + " was expected");
   }
   return std::move(*message);
 }

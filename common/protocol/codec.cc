@@ -112,13 +112,12 @@ AckCode ack_code(std::uint8_t value) {
 }  // namespace
 
 std::size_t encoded_size(const lottery::Bet& bet) {
-  return 3 + bet.first_name.size() + bet.last_name.size() + bet.document.size() +
-         kBirthdateBytes + 2;
+  return 3 + bet.first_name.size() + bet.last_name.size() + bet.document.size() + kBirthdateBytes + 2;
 }
 
 bool encodable(const lottery::Bet& bet) {
-  return bet.first_name.size() <= 255 && bet.last_name.size() <= 255 &&
-         bet.document.size() <= 255 && bet.birthdate.size() == kBirthdateBytes;
+  return bet.first_name.size() <= 255 && bet.last_name.size() <= 255 && bet.document.size() <= 255 &&
+         bet.birthdate.size() == kBirthdateBytes;
 }
 
 namespace {

@@ -51,5 +51,4 @@ class WinnersSplitter {
   std::size_t frame_bytes_;
 };
 
-
 }  // namespace tp0::protocol

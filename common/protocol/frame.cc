@@ -20,8 +20,8 @@ std::size_t begin_frame(std::vector<std::byte>& out) {
 void end_frame(std::vector<std::byte>& out, std::size_t start) {
   const std::size_t body = out.size() - start - kFrameHeaderBytes;
   if (body == 0 || body > kMaxBodyBytes) {
-    throw std::length_error("frame body of " + std::to_string(body) +
-                            " bytes is outside 1.." + std::to_string(kMaxBodyBytes));
+    throw std::length_error("frame body of " + std::to_string(body) + " bytes is outside 1.." +
+                            std::to_string(kMaxBodyBytes));
   }
   coding::put_big_endian<std::uint32_t>(out.data() + start, static_cast<std::uint32_t>(body));
 }
@@ -34,8 +34,7 @@ bool FrameReader::fill(net::Connection& connection, std::size_t size, bool end_a
     begin_ = 0;
   }
   while (end_ - begin_ < size) {
-    const std::size_t received =
-        connection.read_some(std::span(buffer_).subspan(end_));
+    const std::size_t received = connection.read_some(std::span(buffer_).subspan(end_));
     if (received == 0) {
       if (end_allowed && end_ == begin_) return false;
       throw net::PeerClosed(connection.peer() + " closed the connection in the middle of a frame (" +
@@ -53,16 +52,15 @@ bool FrameReader::has_frame() const {
   return buffered - kFrameHeaderBytes >= coding::get_big_endian<std::uint32_t>(buffer_.data() + begin_);
 }
 
-std::optional<std::span<const std::byte>> FrameReader::next(net::Connection& connection,
-                                                             std::optional<std::chrono::milliseconds> frame_timeout) {
+std::optional<std::span<const std::byte>> FrameReader::next(
+    net::Connection& connection, std::optional<std::chrono::milliseconds> frame_timeout) {
   if (!fill(connection, 1, /*end_allowed=*/true)) return std::nullopt;
   const net::DeadlineGuard frame_deadline(connection, has_frame() ? std::nullopt : frame_timeout, "frame");
   fill(connection, kFrameHeaderBytes, /*end_allowed=*/false);
   const std::uint32_t length = coding::get_big_endian<std::uint32_t>(buffer_.data() + begin_);
   if (length == 0 || length > kMaxBodyBytes) {
-    throw ProtocolError("frame from " + connection.peer() + " announces " +
-                        std::to_string(length) + " bytes; the limit is 1.." +
-                        std::to_string(kMaxBodyBytes));
+    throw ProtocolError("frame from " + connection.peer() + " announces " + std::to_string(length) +
+                        " bytes; the limit is 1.." + std::to_string(kMaxBodyBytes));
   }
   fill(connection, kFrameHeaderBytes + length, /*end_allowed=*/false);
   const std::span<const std::byte> body(buffer_.data() + begin_ + kFrameHeaderBytes, length);

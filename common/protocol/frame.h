@@ -40,8 +40,8 @@ class FrameReader {
   // Throws ProtocolError for a length of zero or over kMaxBodyBytes (before reading the
   // body, so a hostile length costs nothing), PeerClosed when the stream ends mid-frame,
   // and whatever the connection throws (NetError, IdleTimeout, ShutdownRequested).
-  std::optional<std::span<const std::byte>> next(net::Connection& connection,
-                                                 std::optional<std::chrono::milliseconds> frame_timeout = std::nullopt);
+  std::optional<std::span<const std::byte>> next(
+      net::Connection& connection, std::optional<std::chrono::milliseconds> frame_timeout = std::nullopt);
 
   // True when a whole frame is already buffered, so next() will not wait for the peer.
   bool has_frame() const;

@@ -121,8 +121,8 @@ struct WaitForDraw {
   bool operator==(const WaitForDraw&) const = default;
 };
 
-using Message =
-    std::variant<Hello, SingleBet, Batch, Ack, Finished, WinnersQuery, Winners, NotReady, Resume, WaitForDraw>;
+using Message = std::variant<Hello, SingleBet, Batch, Ack, Finished, WinnersQuery, Winners, NotReady, Resume,
+                             WaitForDraw>;
 
 // A short name for logs and errors ("Batch", "Ack", ...).
 const char* name_of(const Message& message);

@@ -35,17 +35,14 @@ std::byte* WireWriter::grow(std::size_t size) {
 std::span<const std::byte> WireReader::take(const char* field, std::size_t size) {
   if (in_.size() < size) {
     throw ProtocolError(std::string("message truncated in field ") + field + ": needs " +
-                        std::to_string(size) + " bytes, " + std::to_string(in_.size()) +
-                        " left");
+                        std::to_string(size) + " bytes, " + std::to_string(in_.size()) + " left");
   }
   const auto taken = in_.first(size);
   in_ = in_.subspan(size);
   return taken;
 }
 
-std::uint8_t WireReader::u8(const char* field) {
-  return std::to_integer<std::uint8_t>(take(field, 1)[0]);
-}
+std::uint8_t WireReader::u8(const char* field) { return std::to_integer<std::uint8_t>(take(field, 1)[0]); }
 
 std::uint16_t WireReader::u16(const char* field) {
   return coding::get_big_endian<std::uint16_t>(take(field, 2).data());
@@ -55,9 +52,7 @@ std::uint32_t WireReader::u32(const char* field) {
   return coding::get_big_endian<std::uint32_t>(take(field, 4).data());
 }
 
-void WireReader::short_string(const char* field, std::string& out) {
-  fixed(field, u8(field), out);
-}
+void WireReader::short_string(const char* field, std::string& out) { fixed(field, u8(field), out); }
 
 void WireReader::fixed(const char* field, std::size_t size, std::string& out) {
   const auto bytes = take(field, size);

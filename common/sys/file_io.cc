@@ -34,7 +34,8 @@ std::uint64_t file_size(int fd, const std::string& context) {
 }
 
 void truncate(int fd, std::uint64_t length, const std::string& context) {
-  if (retry_on_eintr([&] { return ::ftruncate(fd, static_cast<off_t>(length)); }) == -1) throw last_error(context);
+  if (retry_on_eintr([&] { return ::ftruncate(fd, static_cast<off_t>(length)); }) == -1)
+    throw last_error(context);
 }
 
 void write_all(int fd, std::string_view data, const std::string& context) {
@@ -47,8 +48,8 @@ void write_all(int fd, std::string_view data, const std::string& context) {
 
 void write_all_at(int fd, std::string_view data, std::uint64_t offset, const std::string& context) {
   while (!data.empty()) {
-    const ssize_t written = retry_on_eintr(
-        [&] { return ::pwrite(fd, data.data(), data.size(), static_cast<off_t>(offset)); });
+    const ssize_t written =
+        retry_on_eintr([&] { return ::pwrite(fd, data.data(), data.size(), static_cast<off_t>(offset)); });
     if (written == -1) throw last_error(context);
     data.remove_prefix(static_cast<std::size_t>(written));
     offset += static_cast<std::uint64_t>(written);

@@ -31,7 +31,8 @@ void wake_waits() {
   const int fd = g_wake_write_fd;
   const char byte = 1;
   // A full pipe already guarantees a wake-up, so a failed write needs no handling.
-  if (fd >= 0) [[maybe_unused]] const ssize_t written = ::write(fd, &byte, 1);
+  if (fd >= 0) [[maybe_unused]]
+    const ssize_t written = ::write(fd, &byte, 1);
 }
 
 void on_signal(int signal_number) {

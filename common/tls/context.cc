@@ -36,7 +36,8 @@ void fetch_handshake_algorithms() {
 
 Context::Context(Side side, const Credentials& credentials)
     : side_(side),
-      context_(SSL_CTX_new(side == Side::kServer ? TLS_server_method() : TLS_client_method()), &SSL_CTX_free) {
+      context_(SSL_CTX_new(side == Side::kServer ? TLS_server_method() : TLS_client_method()),
+               &SSL_CTX_free) {
   if (!context_) throw TlsError("make a TLS context: " + openssl_reasons());
   SSL_CTX* context = context_.get();
   check(SSL_CTX_set_min_proto_version(context, TLS1_3_VERSION), "require TLS 1.3");

@@ -31,7 +31,8 @@ std::string reason_for(SSL* ssl, const std::string& doing, const std::string& pe
 // the socket (the Attempt), or throw: NetError when the connection itself broke
 // (ConnectionReset when the peer reset it), PeerClosed when the peer closed it, TlsError
 // for anything TLS refused.
-net::Transport::Attempt after_failure(SSL* ssl, int result, const std::string& doing, const std::string& peer) {
+net::Transport::Attempt after_failure(SSL* ssl, int result, const std::string& doing,
+                                      const std::string& peer) {
   switch (SSL_get_error(ssl, result)) {
     case SSL_ERROR_WANT_READ:
       return {0, POLLIN};
@@ -148,7 +149,8 @@ std::uint32_t agency_of_peer(SSL* ssl, const std::string& peer) {
   if (certificate == nullptr) throw TlsError("TLS handshake with " + peer + ": no client certificate");
   const auto common_name = only_common_name(certificate);
   if (!common_name) {
-    throw TlsError("TLS handshake with " + peer + ": the client certificate's subject has no single common name");
+    throw TlsError("TLS handshake with " + peer +
+                   ": the client certificate's subject has no single common name");
   }
   const auto agency = agency_named(*common_name);
   if (!agency) {
@@ -211,8 +213,8 @@ bool connect_with(net::Connection& connection, Ssl ssl, const std::string& host,
   attach(connection, ssl.get());
   SSL_set_connect_state(ssl.get());
   in6_addr address{};
-  const bool is_address = ::inet_pton(AF_INET, host.c_str(), &address) == 1 ||
-                          ::inet_pton(AF_INET6, host.c_str(), &address) == 1;
+  const bool is_address =
+      ::inet_pton(AF_INET, host.c_str(), &address) == 1 || ::inet_pton(AF_INET6, host.c_str(), &address) == 1;
   const bool named = is_address ? X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl.get()), host.c_str()) == 1
                                 : SSL_set1_host(ssl.get(), host.c_str()) == 1 &&
                                       SSL_set_tlsext_host_name(ssl.get(), host.c_str()) == 1;

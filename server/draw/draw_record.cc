@@ -24,7 +24,8 @@ bool recorded(const std::string& bets_path) { return ::access(record_path(bets_p
 
 }  // namespace
 
-bool record_draw(const std::string& bets_path, storage::Durability durability, const std::function<void()>& announce) {
+bool record_draw(const std::string& bets_path, storage::Durability durability,
+                 const std::function<void()>& announce) {
   if (recorded(bets_path)) return false;
   const std::string lock_file = lock_path(bets_path);
   const sys::UniqueFd lock_fd = sys::open_file(lock_file, O_RDWR | O_CREAT, "draw record lock", 0644);
@@ -42,8 +43,8 @@ bool record_draw(const std::string& bets_path, storage::Durability durability, c
   return true;
 }
 
-std::uint64_t visit_winners(const std::string& bets_path, std::uint32_t agency, storage::Durability durability,
-                            const std::function<void()>& announce,
+std::uint64_t visit_winners(const std::string& bets_path, std::uint32_t agency,
+                            storage::Durability durability, const std::function<void()>& announce,
                             const std::function<void(const std::string&)>& visit) {
   record_draw(bets_path, durability, announce);
   const std::string path = agency_file(record_path(bets_path), agency);

@@ -26,15 +26,16 @@ namespace tp0::draw {
 // returns); later callers find it. Returns true for the call that wrote it.
 // REQUIRES: the draw is held (no bet can be stored any more). Throws std::system_error
 // naming the file that failed, and what reading the bets file throws.
-bool record_draw(const std::string& bets_path, storage::Durability durability, const std::function<void()>& announce);
+bool record_draw(const std::string& bets_path, storage::Durability durability,
+                 const std::function<void()>& announce);
 
 // Calls `visit` with the document of each of `agency`'s winning bets, in file order, and
 // returns how many (none for an agency without). Reads the agency's file through the CSV
 // reader's fixed buffer, whatever its size; the record is made first (record_draw())
 // when it is not there. REQUIRES: the draw is held. Throws what record_draw() throws,
 // std::runtime_error naming the file when a row is not one of the agency's winners.
-std::uint64_t visit_winners(const std::string& bets_path, std::uint32_t agency, storage::Durability durability,
-                            const std::function<void()>& announce,
+std::uint64_t visit_winners(const std::string& bets_path, std::uint32_t agency,
+                            storage::Durability durability, const std::function<void()>& announce,
                             const std::function<void(const std::string&)>& visit);
 
 // Removes the record and its lock and scratch directory, so that a new round on

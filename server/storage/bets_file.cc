@@ -21,12 +21,14 @@ constexpr std::size_t kFieldsPerRow = 6;
 
 void append_rows(std::span<const lottery::Bet> bets, std::string& rows) {
   for (const auto& bet : bets) {
-    csv::append_record(rows, {std::to_string(bet.agency), bet.first_name, bet.last_name,
-                              bet.document, bet.birthdate, std::to_string(bet.number)});
+    csv::append_record(rows, {std::to_string(bet.agency), bet.first_name, bet.last_name, bet.document,
+                              bet.birthdate, std::to_string(bet.number)});
   }
 }
 
-std::uint64_t file_size(int fd, const std::string& path) { return sys::file_size(fd, "stat bets file " + path); }
+std::uint64_t file_size(int fd, const std::string& path) {
+  return sys::file_size(fd, "stat bets file " + path);
+}
 
 // Cuts the rows past `committed` from the bets file open as `fd`, of `size` bytes: a
 // writer that died left them. Throws when the file is shorter than its journal says.
@@ -152,7 +154,8 @@ bool BetsFileWriter::holds_staged(std::uint32_t stream, std::uint64_t from) cons
   std::uint64_t position = 0;  // the stream's position before the entry read
   for (const JournalEntry& entry : journal_->read_all()) {
     // Rows outside the numbering (a single bet) take no place in the stream.
-    if (entry.stream != stream || entry.kind != JournalEntry::Kind::kStored || entry.stream_position == position) {
+    if (entry.stream != stream || entry.kind != JournalEntry::Kind::kStored ||
+        entry.stream_position == position) {
       continue;
     }
     const std::uint64_t before = std::exchange(position, entry.stream_position);
@@ -161,7 +164,8 @@ bool BetsFileWriter::holds_staged(std::uint32_t stream, std::uint64_t from) cons
     if (before > from && next == 0) return false;
     const StagedBatch& batch = staged_[next];
     const std::string_view rows = std::string_view(rows_).substr(begin, batch.end - begin);
-    if (entry.stream_position != before + batch.bets || entry.rows_checksum != rows_checksum(rows)) return false;
+    if (entry.stream_position != before + batch.bets || entry.rows_checksum != rows_checksum(rows))
+      return false;
     begin = batch.end;
     if (++next == staged_.size()) return true;
   }
@@ -176,7 +180,8 @@ bool BetsFileWriter::close_stream(std::uint32_t stream) {
     const std::uint64_t committed = catch_up();
     const StreamState state = streams_.stream(stream);
     if (!state.closed) {
-      const JournalEntry entry{JournalEntry::Kind::kClosed, stream, state.position, committed, rows_checksum({})};
+      const JournalEntry entry{JournalEntry::Kind::kClosed, stream, state.position, committed,
+                               rows_checksum({})};
       commit(std::span(&entry, 1));
       closed_now = true;
     }
@@ -214,7 +219,8 @@ Recovery recover(const std::string& path, StreamTable& streams, Durability durab
   const sys::FileLock lock(fd.get(), sys::FileLock::Mode::kExclusive, path);
   const std::uint64_t size = file_size(fd.get(), path);
   if (::access(Journal::path_for(path).c_str(), F_OK) == -1 && size > 0) {
-    throw std::runtime_error("bets file " + path + " holds bets but has no journal " + Journal::path_for(path) +
+    throw std::runtime_error("bets file " + path + " holds bets but has no journal " +
+                             Journal::path_for(path) +
                              ": its round cannot be resumed; start a new round with SERVER_ROUND=new");
   }
   Journal journal = Journal::open_for_update(path);
@@ -278,15 +284,13 @@ bool BetsFileReader::next(lottery::Bet& bet) {
     throw csv::CsvError(path_ + ":" + std::to_string(reader_->line()) + ": " + problem);
   };
   if (fields_.size() != kFieldsPerRow) {
-    fail("expected " + std::to_string(kFieldsPerRow) + " fields, found " +
-         std::to_string(fields_.size()));
+    fail("expected " + std::to_string(kFieldsPerRow) + " fields, found " + std::to_string(fields_.size()));
   }
   const auto agency = text::parse_decimal<std::uint32_t>(fields_[0]);
   if (!agency) fail("agency \"" + fields_[0] + "\" is not a number");
   const auto number = lottery::parse_number(fields_[5]);
   if (!number) {
-    fail("number \"" + fields_[5] + "\" is not a number from 0 to " +
-         std::to_string(lottery::kMaxNumber));
+    fail("number \"" + fields_[5] + "\" is not a number from 0 to " + std::to_string(lottery::kMaxNumber));
   }
   bet.agency = *agency;
   // Swapping hands the strings over without copying; fields_ is refilled on the next call.

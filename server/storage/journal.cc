@@ -37,11 +37,13 @@ bool Journal::read_entries(std::uint64_t first, const std::function<void(const J
   std::uint64_t index = first;
   std::optional<std::uint64_t> invalid;  // the first invalid entry met
   while (true) {
-    sys::read_at(fd_.get(), index * kEntryBytes, kEntryBytes * kEntriesPerRead, buffer, "read journal " + path_);
+    sys::read_at(fd_.get(), index * kEntryBytes, kEntryBytes * kEntriesPerRead, buffer,
+                 "read journal " + path_);
     const std::size_t whole = buffer.size() / kEntryBytes;
     const bool partial_entry_at_end = buffer.size() % kEntryBytes != 0;
     for (std::size_t i = 0; i < whole; ++i, ++index) {
-      const auto entry = decode_entry(reinterpret_cast<const unsigned char*>(buffer.data()) + i * kEntryBytes);
+      const auto entry =
+          decode_entry(reinterpret_cast<const unsigned char*>(buffer.data()) + i * kEntryBytes);
       if (!entry) {
         if (!invalid) invalid = index;
         continue;

@@ -41,13 +41,14 @@ JournalEntryBytes encode_entry(const JournalEntry& entry) {
 
 std::optional<JournalEntry> decode_entry(const unsigned char* bytes) {
   using coding::get_little_endian;
-  if (get_little_endian<std::uint32_t>(bytes + kChecksumOffset) != fnv1a(bytes, kChecksumOffset)) return std::nullopt;
+  if (get_little_endian<std::uint32_t>(bytes + kChecksumOffset) != fnv1a(bytes, kChecksumOffset))
+    return std::nullopt;
   const auto kind = static_cast<JournalEntry::Kind>(bytes[0]);
   if (kind != JournalEntry::Kind::kStored && kind != JournalEntry::Kind::kClosed) return std::nullopt;
   if (bytes[1] != 0 || bytes[2] != 0 || bytes[3] != 0) return std::nullopt;
-  return JournalEntry{kind, get_little_endian<std::uint32_t>(bytes + 4), get_little_endian<std::uint64_t>(bytes + 8),
-                      get_little_endian<std::uint64_t>(bytes + 16), get_little_endian<std::uint32_t>(bytes + 24)};
+  return JournalEntry{
+      kind, get_little_endian<std::uint32_t>(bytes + 4), get_little_endian<std::uint64_t>(bytes + 8),
+      get_little_endian<std::uint64_t>(bytes + 16), get_little_endian<std::uint32_t>(bytes + 24)};
 }
-
 
 }  // namespace tp0::storage

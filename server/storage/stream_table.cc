@@ -19,7 +19,8 @@ void check(int error, const char* what) {
 }  // namespace
 
 UnknownStream::UnknownStream(std::uint32_t stream)
-    : std::runtime_error("stream " + std::to_string(stream) + " is not one of the table's"), stream_(stream) {}
+    : std::runtime_error("stream " + std::to_string(stream) + " is not one of the table's"),
+      stream_(stream) {}
 
 struct StreamTable::Header {
   pthread_mutex_t mutex;
@@ -43,8 +44,8 @@ class StreamTable::Lock {
     const int status = pthread_mutex_lock(&header_.mutex);
     if (status == EOWNERDEAD) {
       const Row* rows = table.rows();
-      header_.closed =
-          static_cast<std::uint32_t>(std::count_if(rows, rows + table.size(), [](const Row& row) { return row.closed; }));
+      header_.closed = static_cast<std::uint32_t>(
+          std::count_if(rows, rows + table.size(), [](const Row& row) { return row.closed; }));
       check(pthread_mutex_consistent(&header_.mutex), "recover the mutex of a dead process");
     } else {
       check(status, "lock mutex");

@@ -8,8 +8,8 @@ namespace tp0::client {
 namespace {
 
 lottery::Bet bet_with_names(std::size_t name_bytes) {
-  return lottery::Bet{1, std::string(name_bytes, 'a'), std::string(name_bytes, 'b'), "12345678",
-                      "2000-01-01", 42};
+  return lottery::Bet{1, std::string(name_bytes, 'a'), std::string(name_bytes, 'b'), "12345678", "2000-01-01",
+                      42};
 }
 
 std::size_t frame_size(const protocol::Batch& batch) {

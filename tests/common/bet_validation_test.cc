@@ -47,29 +47,26 @@ TEST(BetValidation, RejectsEachBadFieldNamingIt) {
             "birthdate 2001-02-30 is not a real date");
   EXPECT_EQ(problem_after([](Bet& b) { b.birthdate = "1899-12-31"; }),
             "birthdate 1899-12-31 is not between 1900 and 2100");
-  EXPECT_EQ(problem_after([](Bet& b) { b.birthdate = "1999/03/17"; }),
-            "birthdate is not in YYYY-MM-DD form");
-  EXPECT_EQ(problem_after([](Bet& b) { b.number = kMaxNumber + 1; }),
-            "number 10000 is greater than 9999");
+  EXPECT_EQ(problem_after([](Bet& b) { b.birthdate = "1999/03/17"; }), "birthdate is not in YYYY-MM-DD form");
+  EXPECT_EQ(problem_after([](Bet& b) { b.number = kMaxNumber + 1; }), "number 10000 is greater than 9999");
 }
 
 TEST(BetValidation, NamesMustBeUtf8TextWithoutControlCharacters) {
   const std::string not_utf8[] = {
-      "bad\xC3",          // truncated sequence
-      "\xC0\xAF",         // overlong '/'
-      "\xE0\x80\xAF",     // overlong '/' in three bytes
-      "\xED\xA0\x80",     // a UTF-16 surrogate
+      "bad\xC3",           // truncated sequence
+      "\xC0\xAF",          // overlong '/'
+      "\xE0\x80\xAF",      // overlong '/' in three bytes
+      "\xED\xA0\x80",      // a UTF-16 surrogate
       "\xF4\x90\x80\x80",  // past U+10FFFF
       "\xFF",
-      "\x80",             // a lone continuation byte
+      "\x80",  // a lone continuation byte
   };
   for (const auto& name : not_utf8) {
     EXPECT_EQ(problem_after([&](Bet& b) { b.first_name = name; }), "first_name is not valid UTF-8");
   }
   const std::string controls[] = {"tab\there", "new\nline", "cr\r", "del\x7F", std::string(1, '\0')};
   for (const auto& name : controls) {
-    EXPECT_EQ(problem_after([&](Bet& b) { b.last_name = name; }),
-              "last_name contains a control character");
+    EXPECT_EQ(problem_after([&](Bet& b) { b.last_name = name; }), "last_name contains a control character");
   }
 }
 
@@ -82,10 +79,9 @@ TEST(BetValidation, BirthdateMustBeARealCalendarDate) {
     EXPECT_EQ(problem_after([&](Bet& b) { b.birthdate = unreal; }),
               std::string("birthdate ") + unreal + " is not a real date");
   }
-  for (const char* malformed : {"", "99-03-17", "1999-3-17", "1999-03-7", "1999-03-17 ",
-                                "+999-03-17", "1999-03-1a", "19990317"}) {
-    EXPECT_EQ(problem_after([&](Bet& b) { b.birthdate = malformed; }),
-              "birthdate is not in YYYY-MM-DD form")
+  for (const char* malformed :
+       {"", "99-03-17", "1999-3-17", "1999-03-7", "1999-03-17 ", "+999-03-17", "1999-03-1a", "19990317"}) {
+    EXPECT_EQ(problem_after([&](Bet& b) { b.birthdate = malformed; }), "birthdate is not in YYYY-MM-DD form")
         << malformed;
   }
   EXPECT_EQ(problem_after([](Bet& b) { b.birthdate = "2101-01-01"; }),
@@ -105,8 +101,8 @@ TEST(BetParsing, NumberIsStrictDecimalFromZeroToTheMaximum) {
   EXPECT_EQ(parse_number("9999"), kMaxNumber);
   EXPECT_EQ(parse_number("09999"), kMaxNumber);
   EXPECT_EQ(parse_number("0000000000007"), 7);
-  for (const char* bad : {"", "10000", "65536", "-1", "+1", "-0", " 1", "1 ", "1\n", "1.0", "1e3",
-                          "0x10", "abc", "999999999999999999999999"}) {
+  for (const char* bad : {"", "10000", "65536", "-1", "+1", "-0", " 1", "1 ", "1\n", "1.0", "1e3", "0x10",
+                          "abc", "999999999999999999999999"}) {
     EXPECT_EQ(parse_number(bad), std::nullopt) << bad;
   }
 }

@@ -76,8 +76,7 @@ TEST_F(CsvReaderTest, MalformedInputNamesTheSourceAndLine) {
 
   // The line is where the record starts, even if the error shows after quoted line breaks.
   const std::string after_quote = error_for("a\nb\n\"c\nc\"d,e\n");
-  EXPECT_NE(after_quote.find("input.csv:3: text after a closing quote"), std::string::npos)
-      << after_quote;
+  EXPECT_NE(after_quote.find("input.csv:3: text after a closing quote"), std::string::npos) << after_quote;
 
   const std::string bare_cr_after_quote = error_for("\"a\"\rb\n");
   EXPECT_NE(bare_cr_after_quote.find("input.csv:1: text after a closing quote"), std::string::npos)
@@ -140,7 +139,8 @@ TEST_F(CsvReaderTest, SkipsOnlyPlainLinesThePredicateRejects) {
   for (int i = 0; content.size() < 3 * CsvReader::kBufferBytes; ++i) {
     const std::string key = std::to_string(i);
     if (i % 10 == 0) {
-      content.append("\"quoted, ").append(key).append("\",").append(key).append("\r\n");  // quoted: never skipped
+      content.append("\"quoted, ").append(key).append("\",").append(key).append("\r\n");  // quoted: never
+                                                                                          // skipped
       wanted.push_back(key);
     } else if (i % 10 == 5) {
       content.append("keep,").append(key).append("\n\n");

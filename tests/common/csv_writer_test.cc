@@ -16,12 +16,11 @@ TEST(CsvWriter, QuotesOnlyWhereNeeded) {
 
 TEST(CsvWriter, WhatItWritesReadsBackIdentically) {
   // Found by the CSV fuzzer: a record of one empty field was written as a blank line.
-  const std::vector<std::vector<std::string>> records{
-      {"1", "O'Brien, \"Jr\"", "line\r\nbreak", "x"},
-      {""},
-      {"2", "", ",", "\""},
-      {"", ""},
-      {"3", "Zoë", "Tiago Nicolás", "end"}};
+  const std::vector<std::vector<std::string>> records{{"1", "O'Brien, \"Jr\"", "line\r\nbreak", "x"},
+                                                      {""},
+                                                      {"2", "", ",", "\""},
+                                                      {"", ""},
+                                                      {"3", "Zoë", "Tiago Nicolás", "end"}};
   std::string out;
   for (const auto& r : records) append_record(out, r);
   testing::TempDir dir;

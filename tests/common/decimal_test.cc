@@ -22,8 +22,8 @@ TEST(Decimal, ReadsDigitsWithLeadingZerosUpToTheTypesMaximum) {
 }
 
 TEST(Decimal, RefusesAnythingButDigitsAndValuesPastTheType) {
-  for (const char* bad : {"", "-0", "-1", "+1", " 1", "1 ", "1\n", "\t1", "1.0", "1e3", "0x10", "abc",
-                          "1,000", "12a"}) {
+  for (const char* bad :
+       {"", "-0", "-1", "+1", " 1", "1 ", "1\n", "\t1", "1.0", "1e3", "0x10", "abc", "1,000", "12a"}) {
     EXPECT_EQ(parse_decimal<std::uint64_t>(bad), std::nullopt) << '"' << bad << '"';
   }
   EXPECT_EQ(parse_decimal<std::uint16_t>("65536"), std::nullopt);

@@ -15,8 +15,9 @@ TEST(LoggingEvent, FollowsTheCourseFormatAndNeverCarriesPipesOrLineBreaks) {
                          .with("ip", "10.0.0.1")
                          .with("msg", "a | b\nc\r")
                          .with("count", 3);
-  EXPECT_EQ(event.text(),
-            "action: receive_message | result: success | ip: 10.0.0.1 | msg: a \\x7c b\\x0ac\\x0d | count: 3");
+  EXPECT_EQ(
+      event.text(),
+      "action: receive_message | result: success | ip: 10.0.0.1 | msg: a \\x7c b\\x0ac\\x0d | count: 3");
   EXPECT_EQ(logging::Event("x", logging::Result::kInProgress).text(), "action: x | result: in_progress");
   EXPECT_EQ(logging::Event("x", logging::Result::kFail).text(), "action: x | result: fail");
 }
@@ -29,7 +30,8 @@ std::string logged_value(std::string_view value) {
 TEST(LoggingEvent, EscapesEveryByteThatIsNotPrintableUtf8) {
   using namespace std::string_literals;
   // Printable UTF-8 passes as it is: the names of the course's data set are Spanish.
-  EXPECT_EQ(logged_value("Mu\xc3\xb1oz \xe2\x82\xac \xf0\x9f\x8e\xb2 ~"), "Mu\xc3\xb1oz \xe2\x82\xac \xf0\x9f\x8e\xb2 ~");
+  EXPECT_EQ(logged_value("Mu\xc3\xb1oz \xe2\x82\xac \xf0\x9f\x8e\xb2 ~"),
+            "Mu\xc3\xb1oz \xe2\x82\xac \xf0\x9f\x8e\xb2 ~");
   // Controls: NUL, ESC (a terminal's escape sequences), VT, TAB, DEL.
   EXPECT_EQ(logged_value("a\0b"s), "a\\x00b");
   EXPECT_EQ(logged_value("\x1b[31mred"), "\\x1b[31mred");
@@ -50,7 +52,9 @@ TEST(LoggingEvent, EscapesEveryByteThatIsNotPrintableUtf8) {
   EXPECT_EQ(logged_value("\xc2\x85"), "\\xc2\\x85");
   EXPECT_EQ(logged_value("\xe2\x80\xa8"), "\\xe2\\x80\\xa8");
   // The override is assembled from two literals so that no line of this file holds one.
-  EXPECT_EQ(logged_value(std::string("\xe2\x80") + "\xae" + "abc"), "\\xe2\\x80\\xae" "abc");
+  EXPECT_EQ(logged_value(std::string("\xe2\x80") + "\xae" + "abc"),
+            "\\xe2\\x80\\xae"
+            "abc");
 }
 
 // The settings quote values with the same escaper, so that an error stays one line.
@@ -72,7 +76,8 @@ TEST(NetAddress, SplitsHostAndPort) {
   EXPECT_EQ(net::split_host_port("server:12345").host, "server");
   EXPECT_EQ(net::split_host_port("server:12345").port, "12345");
   EXPECT_EQ(net::split_host_port("[::1]:80").host, "::1");
-  for (const char* bad : {"server", "server:", ":80", "server:0", "server:65536", "server:http", "a:b:1", "[]:80"}) {
+  for (const char* bad :
+       {"server", "server:", ":80", "server:0", "server:65536", "server:http", "a:b:1", "[]:80"}) {
     EXPECT_THROW(net::split_host_port(bad), std::invalid_argument) << bad;
   }
 }

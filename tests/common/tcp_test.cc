@@ -69,7 +69,8 @@ TEST(Tcp, AConnectNobodyCompletesEndsAtItsTimeout) {
       queued.push_back(connect_to("127.0.0.1", port, 200ms));
     } catch (const NetError& error) {
       const auto elapsed = steady_clock::now() - started;
-      EXPECT_NE(std::string(error.what()).find("connect to 127.0.0.1:" + port + ": connect: not connected within 200 ms"),
+      EXPECT_NE(std::string(error.what())
+                    .find("connect to 127.0.0.1:" + port + ": connect: not connected within 200 ms"),
                 std::string::npos)
           << error.what();
       EXPECT_GE(elapsed, 200ms);

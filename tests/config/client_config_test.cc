@@ -3,8 +3,8 @@
 #include <filesystem>
 #include <map>
 #include <optional>
-#include <utility>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -15,8 +15,8 @@ namespace tp0::config {
 namespace {
 
 using namespace std::chrono_literals;
-using testing::fake_environment;
 using testing::ConfigFiles;
+using testing::fake_environment;
 
 // 11-byte frame header plus 146 bets of at most 56 bytes must fit in 8 KiB.
 static_assert(11 + kDefaultBatchMaxAmount * 56 <= 8192);
@@ -143,14 +143,14 @@ TEST_F(ConfigClient, MissingIdIsAnError) {
   EXPECT_EQ(error.key(), "id");
 }
 
-TEST_F(ConfigClient, QuotedNumbersInFileAreAccepted) {
-  EXPECT_EQ(load_text("id: \"12\"\n").id, 12u);
-}
+TEST_F(ConfigClient, QuotedNumbersInFileAreAccepted) { EXPECT_EQ(load_text("id: \"12\"\n").id, 12u); }
 
 TEST_F(ConfigClient, AcceptsEdgeValues) {
-  env_ = {{"CLI_ID", "4294967295"}, {"CLI_SERVER_ADDRESS", "localhost:65535"}, {"CLI_MODE", "Bet"},
-          {"CLI_BATCH_MAXAMOUNT", "1"}, {"NOMBRE", "a"}, {"APELLIDO", "b"}, {"DOCUMENTO", "c"},
-          {"NACIMIENTO", "d"}, {"NUMERO", "e"}};
+  env_ = {{"CLI_ID", "4294967295"}, {"CLI_SERVER_ADDRESS", "localhost:65535"},
+          {"CLI_MODE", "Bet"},      {"CLI_BATCH_MAXAMOUNT", "1"},
+          {"NOMBRE", "a"},          {"APELLIDO", "b"},
+          {"DOCUMENTO", "c"},       {"NACIMIENTO", "d"},
+          {"NUMERO", "e"}};
   const ClientConfig config = load_env_only();
   EXPECT_EQ(config.id, 4294967295u);
   EXPECT_EQ(config.server_address, "localhost:65535");
@@ -229,8 +229,9 @@ TEST_F(ConfigClient, BadValueFromEnvironmentNamesKeyAndVariable) {
     SCOPED_TRACE(bad.env + "=" + bad.value);
     env_ = {{"CLI_ID", "1"}};
     env_[bad.env] = bad.value;
-    const ConfigError error = expect_error(
-        dir_.absent("config.yaml"), {"invalid setting " + bad.key + " (" + bad.env + ")", "\"" + bad.value + "\""});
+    const ConfigError error =
+        expect_error(dir_.absent("config.yaml"),
+                     {"invalid setting " + bad.key + " (" + bad.env + ")", "\"" + bad.value + "\""});
     EXPECT_EQ(error.key(), bad.key);
   }
 }
@@ -254,8 +255,10 @@ TEST_F(ConfigClient, EmptyDataFileInFileIsAnError) {
 
 TEST_F(ConfigClient, WrongYamlTypeIsAnError) {
   env_ = {{"CLI_ID", "1"}};
-  expect_error(dir_.write("config.yaml", "loop:\n  amount: [1, 2]\n"), {"loop.amount (CLI_LOOP_AMOUNT)", "list"});
-  expect_error(dir_.write("config.yaml", "loop:\n  period:\n    x: 1\n"), {"loop.period (CLI_LOOP_PERIOD)", "mapping"});
+  expect_error(dir_.write("config.yaml", "loop:\n  amount: [1, 2]\n"),
+               {"loop.amount (CLI_LOOP_AMOUNT)", "list"});
+  expect_error(dir_.write("config.yaml", "loop:\n  period:\n    x: 1\n"),
+               {"loop.period (CLI_LOOP_PERIOD)", "mapping"});
   expect_error(dir_.write("config.yaml", "server: localhost\n"), {"server.address (CLI_SERVER_ADDRESS)"});
 }
 
@@ -283,8 +286,8 @@ TEST_F(ConfigClient, UnreadableFileIsAnError) {
 }
 
 TEST_F(ConfigClient, BetModeReadsTheFiveVariables) {
-  env_ = {{"CLI_ID", "1"},       {"CLI_MODE", "bet"},          {"NOMBRE", "Santiago Lionel"},
-          {"APELLIDO", "Lorca"}, {"DOCUMENTO", "30904465"},    {"NACIMIENTO", "1999-03-17"},
+  env_ = {{"CLI_ID", "1"},       {"CLI_MODE", "bet"},       {"NOMBRE", "Santiago Lionel"},
+          {"APELLIDO", "Lorca"}, {"DOCUMENTO", "30904465"}, {"NACIMIENTO", "1999-03-17"},
           {"NUMERO", "7574"}};
   const ClientConfig config = load_env_only();
   ASSERT_TRUE(config.bet.has_value());
@@ -297,8 +300,8 @@ TEST_F(ConfigClient, BetModeReadsTheFiveVariables) {
 
 TEST_F(ConfigClient, BetModeRequiresEachVariable) {
   const std::map<std::string, std::string> complete = {
-      {"CLI_ID", "1"},      {"CLI_MODE", "bet"},       {"NOMBRE", "A"}, {"APELLIDO", "B"},
-      {"DOCUMENTO", "1"},   {"NACIMIENTO", "2000-01-01"}, {"NUMERO", "1"}};
+      {"CLI_ID", "1"},    {"CLI_MODE", "bet"},          {"NOMBRE", "A"}, {"APELLIDO", "B"},
+      {"DOCUMENTO", "1"}, {"NACIMIENTO", "2000-01-01"}, {"NUMERO", "1"}};
   for (const std::string variable : {"NOMBRE", "APELLIDO", "DOCUMENTO", "NACIMIENTO", "NUMERO"}) {
     SCOPED_TRACE(variable);
     env_ = complete;
@@ -321,13 +324,15 @@ TEST_F(ConfigClient, OtherModesIgnoreBetVariables) {
 
 TEST_F(ConfigClient, ConfigLineShowsTheSettingsTheCourseChecks) {
   env_ = {{"CLI_ID", "1"}, {"CLI_LOOP_PERIOD", "100ms"}, {"CLI_LOG_LEVEL", "debug"}};
-  EXPECT_EQ(config_line(load_env_only()).text(),
-            "action: config | result: success | client_id: 1 | server_address: server:12345 | loop_amount: 5 | "
-            "loop_period: 100ms | log_level: DEBUG");
+  EXPECT_EQ(
+      config_line(load_env_only()).text(),
+      "action: config | result: success | client_id: 1 | server_address: server:12345 | loop_amount: 5 | "
+      "loop_period: 100ms | log_level: DEBUG");
   env_ = {{"CLI_ID", "4294967295"}, {"CLI_LOOP_PERIOD", "90s"}, {"CLI_LOOP_AMOUNT", "0"}};
-  EXPECT_EQ(config_line(load_text("server:\n  address: \"[::1]:80\"\n")).text(),
-            "action: config | result: success | client_id: 4294967295 | server_address: [::1]:80 | loop_amount: 0 | "
-            "loop_period: 1m30s | log_level: INFO");
+  EXPECT_EQ(
+      config_line(load_text("server:\n  address: \"[::1]:80\"\n")).text(),
+      "action: config | result: success | client_id: 4294967295 | server_address: [::1]:80 | loop_amount: 0 | "
+      "loop_period: 1m30s | log_level: INFO");
 }
 
 TEST_F(ConfigClient, ModeNames) {
@@ -348,11 +353,12 @@ TEST_F(ConfigClient, TlsIsOnByDefaultWithTheAgencysFolderOfMakeCerts) {
   const tls::Credentials defaults{".data/tls/agency-3/agency.crt", ".data/tls/agency-3/agency.key",
                                   ".data/tls/agency-3/ca.crt"};
   std::filesystem::create_directories(dir_.path() + "/.data/tls/agency-3");
-  for (const std::string& file : {defaults.certificate, defaults.key, defaults.authority}) dir_.write(file, "pem");
+  for (const std::string& file : {defaults.certificate, defaults.key, defaults.authority})
+    dir_.write(file, "pem");
   const testing::WorkingDirectory here(dir_.path());
   for (const char* mode : {"lottery", "batch", "bet"}) {
     SCOPED_TRACE(mode);
-    env_ = {{"CLI_ID", "3"},   {"CLI_MODE", mode},          {"NOMBRE", "A"}, {"APELLIDO", "B"},
+    env_ = {{"CLI_ID", "3"},    {"CLI_MODE", mode},           {"NOMBRE", "A"}, {"APELLIDO", "B"},
             {"DOCUMENTO", "1"}, {"NACIMIENTO", "2000-01-01"}, {"NUMERO", "1"}};
     EXPECT_EQ(load_env_only().tls, defaults);
   }
@@ -441,8 +447,8 @@ TEST_F(ConfigClient, TlsABadValueIsAnErrorNamingCliTlsInEveryMode) {
   for (const char* mode : {"lottery", "echo"}) {
     SCOPED_TRACE(mode);
     env_ = {{"CLI_ID", "1"}, {"CLI_MODE", mode}, {"CLI_TLS", "maybe"}};
-    const ConfigError error =
-        expect_error(dir_.absent("config.yaml"), {"invalid setting CLI_TLS: \"maybe\" is not one of off, on"});
+    const ConfigError error = expect_error(dir_.absent("config.yaml"),
+                                           {"invalid setting CLI_TLS: \"maybe\" is not one of off, on"});
     EXPECT_EQ(error.key(), "CLI_TLS");
   }
 }

@@ -88,16 +88,17 @@ TEST(ConfigDuration, ParsesOtherSpellings) {
 
 TEST(ConfigDuration, RejectsInvalidText) {
   for (const std::string& text : std::vector<std::string>{
-           "", "5", "5x", "abc", "1.5.s", "s", "-", "+", ".", ".s", "1s2", "1 s", " 1s", "1s ",
-        "00", "1e3s", "--1s", "+-1s", "1S", "1sec", "1.5" + kMicro, "\xC2s"}) {
+           "",    "5",   "5x",  "abc", "1.5.s", "s",    "-",    "+",  ".",    ".s",           "1s2",
+           "1 s", " 1s", "1s ", "00",  "1e3s",  "--1s", "+-1s", "1S", "1sec", "1.5" + kMicro, "\xC2s"}) {
     EXPECT_THROW(parse_duration(text), std::invalid_argument) << '"' << text << '"';
   }
 }
 
 TEST(ConfigDuration, RejectsOverflow) {
-  for (const std::string& text : std::vector<std::string>{"9223372036854775808ns", "-9223372036854775809ns", "2562048h",
-                                 "9999999999999999999999h", "2562047h47m16.854775808s",
-                                 "9223372036854775807ns1ns", "9223372036854775808ns9223372036854775808ns"}) {
+  for (const std::string& text :
+       std::vector<std::string>{"9223372036854775808ns", "-9223372036854775809ns", "2562048h",
+                                "9999999999999999999999h", "2562047h47m16.854775808s",
+                                "9223372036854775807ns1ns", "9223372036854775808ns9223372036854775808ns"}) {
     EXPECT_THROW(parse_duration(text), std::invalid_argument) << text;
   }
 }
@@ -112,9 +113,21 @@ TEST(ConfigDuration, ErrorMessageQuotesText) {
 }
 
 TEST(ConfigDuration, RoundTrips) {
-  std::vector<std::int64_t> values = {0, 1, -1, 999, 1000, 1001, 999999, 1000000, 999999999,
-                                      1000000000, 59999999999, 60000000000, 3599999999999,
-                                      3600000000000, std::numeric_limits<std::int64_t>::max(),
+  std::vector<std::int64_t> values = {0,
+                                      1,
+                                      -1,
+                                      999,
+                                      1000,
+                                      1001,
+                                      999999,
+                                      1000000,
+                                      999999999,
+                                      1000000000,
+                                      59999999999,
+                                      60000000000,
+                                      3599999999999,
+                                      3600000000000,
+                                      std::numeric_limits<std::int64_t>::max(),
                                       std::numeric_limits<std::int64_t>::min()};
   for (int exponent = 0; exponent <= 18; ++exponent) {
     std::int64_t power = 1;

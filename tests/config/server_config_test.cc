@@ -2,8 +2,8 @@
 
 #include <cstdint>
 #include <filesystem>
-#include <optional>
 #include <map>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -16,8 +16,8 @@ namespace tp0::config {
 namespace {
 
 using namespace std::chrono_literals;
-using testing::fake_environment;
 using testing::ConfigFiles;
+using testing::fake_environment;
 
 constexpr char kFullIni[] = R"([DEFAULT]
 SERVER_PORT = 4000
@@ -61,16 +61,25 @@ TEST_F(ConfigServer, ReadsEveryKeyFromFile) {
 TEST_F(ConfigServer, EnvironmentOverridesEveryKey) {
   const tls::Credentials files{dir_.write("s.crt", "certificate"), dir_.write("s.key", "key"),
                                dir_.write("c.crt", "ca")};
-  env_ = {{"SERVER_PORT", "0"},           {"SERVER_IP", "127.0.0.1"},
-          {"SERVER_LISTEN_BACKLOG", "1"}, {"LOGGING_LEVEL", "critical"},
-          {"SERVER_MODE", "LOTTERY"},     {"SERVER_CONCURRENCY", "Process"},
-          {"SERVER_AGENCIES", "10000"},   {"STORAGE_FILEPATH", "other.csv"},
-          {"SERVER_IDLE_TIMEOUT", "1us"}, {"SERVER_MAX_CHILDREN", "2"},
-          {"SERVER_HELLO_TIMEOUT", "2500us"}, {"SERVER_FRAME_TIMEOUT", "1500us"},
+  env_ = {{"SERVER_PORT", "0"},
+          {"SERVER_IP", "127.0.0.1"},
+          {"SERVER_LISTEN_BACKLOG", "1"},
+          {"LOGGING_LEVEL", "critical"},
+          {"SERVER_MODE", "LOTTERY"},
+          {"SERVER_CONCURRENCY", "Process"},
+          {"SERVER_AGENCIES", "10000"},
+          {"STORAGE_FILEPATH", "other.csv"},
+          {"SERVER_IDLE_TIMEOUT", "1us"},
+          {"SERVER_MAX_CHILDREN", "2"},
+          {"SERVER_HELLO_TIMEOUT", "2500us"},
+          {"SERVER_FRAME_TIMEOUT", "1500us"},
           {"SERVER_ROUND", "New"},
-          {"SERVER_DURABILITY", "MACHINE"}, {"SERVER_TLS", "On"},
-          {"SERVER_TLS_CERT", files.certificate}, {"SERVER_TLS_KEY", files.key},
-          {"SERVER_TLS_CA", files.authority}, {"SERVER_MAX_BETS_PER_AGENCY", "1"},
+          {"SERVER_DURABILITY", "MACHINE"},
+          {"SERVER_TLS", "On"},
+          {"SERVER_TLS_CERT", files.certificate},
+          {"SERVER_TLS_KEY", files.key},
+          {"SERVER_TLS_CA", files.authority},
+          {"SERVER_MAX_BETS_PER_AGENCY", "1"},
           {"SERVER_MAX_INTRODUCTIONS_PER_ADDRESS", "1"}};
   const ServerConfig config = load_text(kFullIni);
   EXPECT_EQ(config.port, 0);
@@ -81,7 +90,7 @@ TEST_F(ConfigServer, EnvironmentOverridesEveryKey) {
   EXPECT_EQ(config.concurrency, Concurrency::kProcess);
   EXPECT_EQ(config.agencies, 10000u);
   EXPECT_EQ(config.storage_path, "other.csv");
-  EXPECT_EQ(config.idle_timeout, 1ms);  // rounded up, never to zero
+  EXPECT_EQ(config.idle_timeout, 1ms);   // rounded up, never to zero
   EXPECT_EQ(config.hello_timeout, 3ms);  // rounded up
   EXPECT_EQ(config.frame_timeout, 2ms);  // rounded up
   EXPECT_EQ(config.max_children, 2u);
@@ -156,17 +165,19 @@ TEST_F(ConfigServer, KeysAreCaseInsensitiveAndOtherSectionsIgnored) {
 }
 
 TEST_F(ConfigServer, LoggingLevelIsOneOfTheCoursesNamesInAnyCase) {
-  const std::pair<const char*, logging::Level> levels[] = {
-      {"debug", logging::Level::kDebug}, {"INFO", logging::Level::kInfo},
-      {"Warning", logging::Level::kWarning}, {"ERROR", logging::Level::kError},
-      {"critical", logging::Level::kCritical}};
+  const std::pair<const char*, logging::Level> levels[] = {{"debug", logging::Level::kDebug},
+                                                           {"INFO", logging::Level::kInfo},
+                                                           {"Warning", logging::Level::kWarning},
+                                                           {"ERROR", logging::Level::kError},
+                                                           {"critical", logging::Level::kCritical}};
   for (const auto& [text, level] : levels) {
     env_ = {{"LOGGING_LEVEL", text}};
     EXPECT_EQ(load_text("").logging_level, level) << text;
   }
   env_ = {{"LOGGING_LEVEL", "WARN"}};
-  expect_error(dir_.write("config.ini", ""),
-               {"invalid setting LOGGING_LEVEL: \"WARN\" is not one of DEBUG, INFO, WARNING, ERROR, CRITICAL"});
+  expect_error(
+      dir_.write("config.ini", ""),
+      {"invalid setting LOGGING_LEVEL: \"WARN\" is not one of DEBUG, INFO, WARNING, ERROR, CRITICAL"});
 }
 
 TEST_F(ConfigServer, EmptyFileIsAllDefaults) { EXPECT_EQ(load_text("").port, 12345); }
@@ -181,7 +192,7 @@ TEST_F(ConfigServer, ParsesHelloTimeoutAsGoDuration) {
   EXPECT_EQ(load_env_only().hello_timeout, 60250ms);
   env_ = {{"SERVER_HELLO_TIMEOUT", "1ns"}};
   EXPECT_EQ(load_env_only().hello_timeout, 1ms);  // rounded up, never to zero
-  env_ = {{"SERVER_HELLO_TIMEOUT", ""}};           // empty counts as unset
+  env_ = {{"SERVER_HELLO_TIMEOUT", ""}};          // empty counts as unset
   EXPECT_EQ(load_text("[DEFAULT]\nSERVER_HELLO_TIMEOUT = 500ms\n").hello_timeout, 500ms);
 }
 
@@ -190,7 +201,7 @@ TEST_F(ConfigServer, ParsesFrameTimeoutAsGoDuration) {
   EXPECT_EQ(load_env_only().frame_timeout, 60250ms);
   env_ = {{"SERVER_FRAME_TIMEOUT", "1ns"}};
   EXPECT_EQ(load_env_only().frame_timeout, 1ms);  // rounded up, never to zero
-  env_ = {{"SERVER_FRAME_TIMEOUT", ""}};           // empty counts as unset
+  env_ = {{"SERVER_FRAME_TIMEOUT", ""}};          // empty counts as unset
   EXPECT_EQ(load_text("[DEFAULT]\nSERVER_FRAME_TIMEOUT = 500ms\n").frame_timeout, 500ms);
 }
 
@@ -343,7 +354,8 @@ TEST_F(ConfigServer, FileLineOfAtMost199CharactersIsReadWhole) {
 TEST_F(ConfigServer, LongerFileLineIsAnErrorNamingIt) {
   const std::string path =
       dir_.write("config.ini", "[DEFAULT]\nSERVER_PORT = 1\n" + agency_ids_line(200) + "\n");
-  const ConfigError error = expect_error(path, {"cannot parse " + path + ": line 3 is longer than 199 characters"});
+  const ConfigError error =
+      expect_error(path, {"cannot parse " + path + ": line 3 is longer than 199 characters"});
   EXPECT_EQ(error.key(), "");
   expect_error(dir_.write("config.ini", "[DEFAULT]\nSTORAGE_FILEPATH = " + std::string(200, 'a') + "\n"),
                {"line 2 is longer than 199 characters"});
@@ -419,7 +431,8 @@ TEST_F(ConfigServer, BadValueFromFileNamesKey) {
 
 TEST_F(ConfigServer, BadValueIsQuotedAsTheLogEscapesIt) {
   env_ = {{"SERVER_PORT", "1\n2|\"3"}};
-  expect_error(dir_.absent("config.ini"), {"invalid setting SERVER_PORT: \"1\\x0a2\\x7c\"3\" is not a whole number"});
+  expect_error(dir_.absent("config.ini"),
+               {"invalid setting SERVER_PORT: \"1\\x0a2\\x7c\"3\" is not a whole number"});
 }
 
 TEST_F(ConfigServer, EmptyTextValuesInFileAreErrors) {
@@ -506,13 +519,14 @@ TEST_F(ConfigServer, TlsEachMissingOrUnreadableFileIsAnErrorNamingItsSetting) {
     SCOPED_TRACE(key);
     set_files(files);
     env_[key] = absent;
-    const ConfigError missing = expect_error(
-        dir_.absent("config.ini"),
-        {std::string("invalid setting ") + key + ": cannot read \"" + absent + "\": No such file or directory"});
+    const ConfigError missing =
+        expect_error(dir_.absent("config.ini"), {std::string("invalid setting ") + key + ": cannot read \"" +
+                                                 absent + "\": No such file or directory"});
     EXPECT_EQ(missing.key(), key);
     env_[key] = folder;
-    const ConfigError unreadable = expect_error(
-        dir_.absent("config.ini"), {std::string("invalid setting ") + key + ": \"" + folder + "\" is not a file"});
+    const ConfigError unreadable =
+        expect_error(dir_.absent("config.ini"),
+                     {std::string("invalid setting ") + key + ": \"" + folder + "\" is not a file"});
     EXPECT_EQ(unreadable.key(), key);
   }
 }
@@ -546,8 +560,8 @@ TEST_F(ConfigServer, TlsABadValueIsAnErrorNamingServerTlsInEveryMode) {
   for (const char* mode : {"lottery", "echo"}) {
     SCOPED_TRACE(mode);
     env_ = {{"SERVER_TLS", "maybe"}, {"SERVER_MODE", mode}};
-    const ConfigError error =
-        expect_error(dir_.absent("config.ini"), {"invalid setting SERVER_TLS: \"maybe\" is not one of off, on"});
+    const ConfigError error = expect_error(dir_.absent("config.ini"),
+                                           {"invalid setting SERVER_TLS: \"maybe\" is not one of off, on"});
     EXPECT_EQ(error.key(), "SERVER_TLS");
     env_ = {{"SERVER_MODE", mode}};
     EXPECT_EQ(expect_error(dir_.write("config.ini", "[DEFAULT]\nSERVER_TLS = yes\n"),

@@ -24,11 +24,12 @@ using Documents = std::vector<std::string>;
 constexpr auto kProcess = storage::Durability::kProcess;
 
 // Every document visit_winners() gives for `agency`.
-Documents winners_of(const std::string& bets_path, std::uint32_t agency,
-                     const std::function<void()>& announce = [] {}) {
+Documents winners_of(
+    const std::string& bets_path, std::uint32_t agency, const std::function<void()>& announce = [] {}) {
   Documents documents;
-  const std::uint64_t count = visit_winners(bets_path, agency, kProcess, announce,
-                                            [&](const std::string& document) { documents.push_back(document); });
+  const std::uint64_t count =
+      visit_winners(bets_path, agency, kProcess, announce,
+                    [&](const std::string& document) { documents.push_back(document); });
   EXPECT_EQ(count, documents.size());
   return documents;
 }
@@ -45,8 +46,9 @@ std::map<std::string, std::string> files_of(const std::string& record) {
 TEST(DrawRecord, WinnersAreOnlyTheAgencysBetsOn7574InFileOrder) {
   testing::TempDir dir;
   const std::string path = dir.file("bets.csv");
-  storage::store_bets(path, std::vector<lottery::Bet>{bet(1, "13", 7574), bet(2, "22", 7574), bet(1, "12", 7573),
-                                                      bet(1, "11", 7574), bet(3, "33", 1)});
+  storage::store_bets(path,
+                      std::vector<lottery::Bet>{bet(1, "13", 7574), bet(2, "22", 7574), bet(1, "12", 7573),
+                                                bet(1, "11", 7574), bet(3, "33", 1)});
   int announcements = 0;
   const auto announce = [&] { ++announcements; };
   EXPECT_EQ(winners_of(path, 1, announce), (Documents{"13", "11"}));
@@ -80,10 +82,12 @@ TEST(DrawRecord, AnEmptyRoundHasAnEmptyRecord) {
 TEST(DrawRecord, EachAgencyWithWinnersHasAFileOfItsRowsNamedByItsId) {
   testing::TempDir dir;
   const std::string path = dir.file("bets.csv");
-  storage::store_bets(path, std::vector<lottery::Bet>{bet(3, "31", 7574), bet(1, "11", 7574), bet(3, "32", 7574),
-                                                      bet(2, "21", 1), bet(1, "12", 7574), bet(9, "91", 7574)});
+  storage::store_bets(path,
+                      std::vector<lottery::Bet>{bet(3, "31", 7574), bet(1, "11", 7574), bet(3, "32", 7574),
+                                                bet(2, "21", 1), bet(1, "12", 7574), bet(9, "91", 7574)});
   ASSERT_TRUE(record_draw(path, kProcess, [] {}));
-  const std::map<std::string, std::string> expected{{"1", "1,11\n1,12\n"}, {"3", "3,31\n3,32\n"}, {"9", "9,91\n"}};
+  const std::map<std::string, std::string> expected{
+      {"1", "1,11\n1,12\n"}, {"3", "3,31\n3,32\n"}, {"9", "9,91\n"}};
   EXPECT_EQ(files_of(dir.file("bets.csv.draw")), expected) << "none for agency 2, which has no winners";
   struct stat info {};
   ASSERT_EQ(::stat(dir.file("bets.csv.draw/1").c_str(), &info), 0);
@@ -95,8 +99,9 @@ TEST(DrawRecord, EachAgencyWithWinnersHasAFileOfItsRowsNamedByItsId) {
 TEST(DrawRecord, AnAnswerReadsOnlyItsAgencysFile) {
   testing::TempDir dir;
   const std::string path = dir.file("bets.csv");
-  storage::store_bets(path, std::vector<lottery::Bet>{bet(1, "11", 7574), bet(2, "21", 7574), bet(3, "31", 7574),
-                                                      bet(2, "22", 7574), bet(1, "12", 7574)});
+  storage::store_bets(path,
+                      std::vector<lottery::Bet>{bet(1, "11", 7574), bet(2, "21", 7574), bet(3, "31", 7574),
+                                                bet(2, "22", 7574), bet(1, "12", 7574)});
   ASSERT_TRUE(record_draw(path, kProcess, [] {}));
   testing::write_file(dir.file("bets.csv.draw/2"), "x,\"");
   std::filesystem::remove(dir.file("bets.csv.draw/3"));
@@ -133,7 +138,8 @@ TEST(DrawRecord, EachOfManyAgenciesGetsItsOwnWinners) {
 TEST(DrawRecord, AMissingRecordIsWrittenAgainTheSameOverWhatAKilledWriterLeft) {
   testing::TempDir dir;
   const std::string path = dir.file("bets.csv");
-  storage::store_bets(path, std::vector<lottery::Bet>{bet(1, "13", 7574), bet(2, "22", 7574), bet(1, "11", 7574)});
+  storage::store_bets(path,
+                      std::vector<lottery::Bet>{bet(1, "13", 7574), bet(2, "22", 7574), bet(1, "11", 7574)});
   ASSERT_TRUE(record_draw(path, storage::Durability::kMachine, [] {}));
   const auto record = files_of(dir.file("bets.csv.draw"));
   for (const bool answer_first : {false, true}) {

@@ -38,7 +38,8 @@ TEST(Round, TheDrawIsHeldWhenTheLastDistinctMemberFinishesAndClaimedOnce) {
   EXPECT_EQ(round.finished_count(), 2u);
   EXPECT_FALSE(round.drawn());
   EXPECT_FALSE(round.claim_the_draw()) << "claimed before the last member finished";
-  EXPECT_EQ(writer.store(winning_bets_of(3, 1), {3, 2}).outcome, storage::StoreOutcome::kClosed) << "a finished member bets";
+  EXPECT_EQ(writer.store(winning_bets_of(3, 1), {3, 2}).outcome, storage::StoreOutcome::kClosed)
+      << "a finished member bets";
   EXPECT_TRUE(writer.close_stream(12));
   EXPECT_TRUE(round.drawn());
   EXPECT_TRUE(round.claim_the_draw());

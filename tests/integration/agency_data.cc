@@ -15,8 +15,8 @@ namespace tp0::testing {
 
 AgencyData write_agency_file(const std::string& path, std::uint32_t agency, std::size_t rows,
                              std::size_t winners) {
-  static const char* const kFirstNames[] = {"Santiago Lionel", "Tiago Nicolás", "\"Ana, María\"",
-                                            "Joaquín", "Zoë"};
+  static const char* const kFirstNames[] = {"Santiago Lionel", "Tiago Nicolás", "\"Ana, María\"", "Joaquín",
+                                            "Zoë"};
   static const char* const kLastNames[] = {"Lorca", "Rivera", "Pérez", "\"O\"\"Neill\"", "Núñez"};
   std::string content;
   std::size_t placed_winners = 0;
@@ -99,8 +99,9 @@ void expect_served(Cluster& cluster, std::uint32_t id, std::size_t winners) {
   Process& client = cluster.client(id);
   ASSERT_EQ(client.wait_exit(kRunTimeout), 0) << "agency " << id << ":\n"
                                               << client.output() << cluster.server().output();
-  EXPECT_EQ(client.lines_containing("action: consulta_ganadores | result: success | cant_ganadores: " +
-                                    std::to_string(winners))
+  EXPECT_EQ(client
+                .lines_containing("action: consulta_ganadores | result: success | cant_ganadores: " +
+                                  std::to_string(winners))
                 .size(),
             1u)
       << client.output();
@@ -108,12 +109,14 @@ void expect_served(Cluster& cluster, std::uint32_t id, std::size_t winners) {
 }
 
 void expect_round_complete(Cluster& cluster, const std::vector<AgencyData>& agencies) {
-  for (std::uint32_t id = 1; id <= agencies.size(); ++id) expect_served(cluster, id, agencies[id - 1].winners);
+  for (std::uint32_t id = 1; id <= agencies.size(); ++id)
+    expect_served(cluster, id, agencies[id - 1].winners);
   std::size_t round_bets = 0;
   for (std::uint32_t id = 1; id <= agencies.size(); ++id) {
     const auto stored = bet_keys_in_bets_file(cluster.bets_path(), id);
     const auto sent = bet_keys_of_agency_file(agencies[id - 1].path);
-    EXPECT_TRUE(stored == sent) << "agency " << id << ": " << stored.size() << " bets stored of " << sent.size();
+    EXPECT_TRUE(stored == sent) << "agency " << id << ": " << stored.size() << " bets stored of "
+                                << sent.size();
     round_bets += sent.size();
   }
   std::size_t all_bets = 0;

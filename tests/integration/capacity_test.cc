@@ -53,8 +53,8 @@ struct Played {
 Played time_honest_round(Cluster& cluster) {
   std::vector<AgencyData> data;
   for (std::uint32_t agency = 1; agency <= kHonest; ++agency) {
-    data.push_back(write_agency_file(cluster.dir().file("agency-" + std::to_string(agency) + ".csv"), agency, kBets,
-                                     kWinners));
+    data.push_back(write_agency_file(cluster.dir().file("agency-" + std::to_string(agency) + ".csv"), agency,
+                                     kBets, kWinners));
   }
   Process& server = cluster.server();
   const std::size_t log_before = server.output().size();
@@ -116,9 +116,9 @@ TEST_P(Floods, FromSeveralAddressesDelayTheHonestAgenciesLessThanTheirOwnTime) {
   const Played alone = play_under(std::nullopt);
   const Played attacked = play_under(GetParam());
   std::cerr << "figure: " << (GetParam() == Flood::Kind::kSilent ? "silent" : "trickling") << " flood of "
-            << attacked.attacks << " connections: honest agencies took " << alone.took.count() << " ms alone, "
-            << attacked.took.count() << " ms under it; the server logged " << alone.log_bytes << " then "
-            << attacked.log_bytes << " bytes\n";
+            << attacked.attacks << " connections: honest agencies took " << alone.took.count()
+            << " ms alone, " << attacked.took.count() << " ms under it; the server logged " << alone.log_bytes
+            << " then " << attacked.log_bytes << " bytes\n";
   // Twice their time alone, and a scheduling quantum or two for a machine busy with the
   // attacker's own thread.
   EXPECT_LE(attacked.took, 2 * alone.took + milliseconds(250));
@@ -271,12 +271,14 @@ TEST(ResourceShortageProcess, ForkFailingIsLoggedAndTheRoundCompletesOnceProcess
   PidsLimit limit(server.pid());
   if (!limit) GTEST_SKIP() << "no cgroup v1 pids controller to write to: fork failure not exercised";
   const AgencyData data = start_agency(cluster, 1, kBets, kWinners);
-  ASSERT_TRUE(server.wait_for_lines("action: fork_child | result: fail", 2, kStartTimeout)) << server.output();
+  ASSERT_TRUE(server.wait_for_lines("action: fork_child | result: fail", 2, kStartTimeout))
+      << server.output();
   limit.lift();
   expect_round_complete(cluster, {data});
   EXPECT_TRUE(server.running());
   std::cerr << "figure: " << server.lines_containing("action: fork_child | result: fail").size()
-            << " fork failures logged, " << server.lines_containing("action: accept_connections | result: fail").size()
+            << " fork failures logged, "
+            << server.lines_containing("action: accept_connections | result: fail").size()
             << " refusal lines\n";
 }
 

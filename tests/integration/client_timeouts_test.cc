@@ -46,7 +46,8 @@ class ClientTimeouts : public ::testing::Test {
   // Agency 1's real client against 127.0.0.1:`port` in `mode`, with server.patience
   // kPatience and server.timeout kTimeout unless `settings` says otherwise; through TLS
   // with its certificate unless `tls` is false.
-  Process& start_client(std::uint16_t port, const std::string& mode, bool tls, const Environment& settings = {}) {
+  Process& start_client(std::uint16_t port, const std::string& mode, bool tls,
+                        const Environment& settings = {}) {
     Environment environment = settings;
     if (tls) environment.merge(client_tls_environment(pki().agency(1)));
     environment.emplace("CLI_TLS", tls ? "on" : "off");
@@ -59,8 +60,11 @@ class ClientTimeouts : public ::testing::Test {
     environment.emplace("CLI_LOOP_AMOUNT", "3");
     environment.emplace("CLI_LOOP_PERIOD", "10ms");
     environment.emplace("CLI_LOG_LEVEL", "DEBUG");
-    for (const auto& [name, value] : Environment{{"NOMBRE", "Ana"}, {"APELLIDO", "Paz"}, {"DOCUMENTO", "30904465"},
-                                                 {"NACIMIENTO", "1999-03-17"}, {"NUMERO", "7574"}}) {
+    for (const auto& [name, value] : Environment{{"NOMBRE", "Ana"},
+                                                 {"APELLIDO", "Paz"},
+                                                 {"DOCUMENTO", "30904465"},
+                                                 {"NACIMIENTO", "1999-03-17"},
+                                                 {"NUMERO", "7574"}}) {
       environment.emplace(name, value);  // mode bet's bet
     }
     started_ = steady_clock::now();
@@ -89,8 +93,9 @@ class ClientTimeouts : public ::testing::Test {
     EXPECT_GE(outcome.elapsed, kPatience) << client_->output();
     EXPECT_LE(outcome.elapsed, kPatience + 2 * kTimeout + kSlack) << client_->output();
     const std::string line = failure();
-    EXPECT_NE(line.find("action: " + mode + " | result: fail | client_id: 1 | error: no working connection to "),
-              std::string::npos)
+    EXPECT_NE(
+        line.find("action: " + mode + " | result: fail | client_id: 1 | error: no working connection to "),
+        std::string::npos)
         << line;
     EXPECT_NE(line.find(kGaveUp), std::string::npos) << line;
   }
@@ -125,14 +130,16 @@ struct SilentCase {
 
 void PrintTo(const SilentCase& silent, std::ostream* out) { *out << silent.test_name; }
 
-class ClientAgainstASilentListener : public ClientTimeouts, public ::testing::WithParamInterface<SilentCase> {};
+class ClientAgainstASilentListener : public ClientTimeouts,
+                                     public ::testing::WithParamInterface<SilentCase> {};
 
 // Plain text: the Hello (or the echo line) is never answered. TLS: the handshake is.
 TEST_P(ClientAgainstASilentListener, GivesUpAfterItsPatienceSayingSo) {
   const net::TcpListener listener = silent_listener();
   start_client(listener.port(), GetParam().mode, GetParam().tls);
   const Outcome outcome = wait_exit();
-  ASSERT_NE(outcome.code, -1) << "the client still waits after " << kHung.count() << " s\n" << client_->output();
+  ASSERT_NE(outcome.code, -1) << "the client still waits after " << kHung.count() << " s\n"
+                              << client_->output();
   expect_gave_up_after_its_patience(outcome, GetParam().mode);
   // Each silence was a lost connection, tried again.
   const auto retries = client_->lines_containing("error: connection lost, resuming: ");
@@ -156,7 +163,8 @@ TEST_F(ClientTimeouts, AServerThatCompletesTheHandshakeButNeverAnswersHelloIsGiv
   const FakeTlsServer::Report report = fake.stop();
   expect_gave_up_after_its_patience(outcome, "lottery");
   EXPECT_GE(report.handshakes, 2u) << "the client did not try again";
-  EXPECT_NE(client_->lines_containing("error: connection lost, resuming: receive from 127.0.0.1: ").size(), 0u)
+  EXPECT_NE(client_->lines_containing("error: connection lost, resuming: receive from 127.0.0.1: ").size(),
+            0u)
       << client_->output();
 }
 
@@ -169,7 +177,8 @@ TEST_F(ClientTimeouts, AConnectThatCannotCompleteEndsAtTheTimeout) {
     try {
       queued.push_back(net::connect_to("127.0.0.1", std::to_string(listener.port()), kTimeout));
     } catch (const net::NetError& error) {
-      ASSERT_NE(std::string(error.what()).find("not connected within 300 ms"), std::string::npos) << error.what();
+      ASSERT_NE(std::string(error.what()).find("not connected within 300 ms"), std::string::npos)
+          << error.what();
       break;
     }
   }
@@ -229,11 +238,11 @@ TEST_F(ClientTimeouts, ThePatienceStartsAgainAfterEachReconnectionTheServerResum
       return;
     }
     while (const auto message = end.receive()) {
-      if (std::holds_alternative<protocol::Batch>(*message)) end.send(protocol::Ack{protocol::AckCode::kOk, 0});
+      if (std::holds_alternative<protocol::Batch>(*message))
+        end.send(protocol::Ack{protocol::AckCode::kOk, 0});
     }
   });
-  start_client(fake.port(), "batch", true,
-               {{"CLI_SERVER_PATIENCE", "2s"}, {"CLI_SERVER_TIMEOUT", "2s"}});
+  start_client(fake.port(), "batch", true, {{"CLI_SERVER_PATIENCE", "2s"}, {"CLI_SERVER_TIMEOUT", "2s"}});
   const Outcome outcome = wait_exit();
   fake.stop();
   ASSERT_EQ(outcome.code, 0) << client_->output();
@@ -242,8 +251,9 @@ TEST_F(ClientTimeouts, ThePatienceStartsAgainAfterEachReconnectionTheServerResum
   EXPECT_GT(last_busy - *first_drop, kLongPatience) << "the outages did not outlast one patience together";
   EXPECT_EQ(client_->lines_containing("error: connection lost, resuming: ").size(), 2u) << client_->output();
   EXPECT_EQ(client_->lines_containing("error: server busy").size(), 2 * kBusy) << client_->output();
-  EXPECT_EQ(client_->lines_containing("action: apuestas_enviadas | result: success | cantidad: " +
-                                      std::to_string(kBets))
+  EXPECT_EQ(client_
+                ->lines_containing("action: apuestas_enviadas | result: success | cantidad: " +
+                                   std::to_string(kBets))
                 .size(),
             1u)
       << client_->output();
@@ -258,7 +268,8 @@ TEST_P(ClientWaitingForADrawNeverHeld, FailsAtTheDrawTimeoutSayingSo) {
   FakeTlsServer fake(pki().server(), [&](SslEnd& end) {
     while (const auto message = end.receive()) {
       if (std::holds_alternative<protocol::Hello>(*message)) end.send(protocol::Resume{kBets});
-      if (std::holds_alternative<protocol::Finished>(*message)) end.send(protocol::Ack{protocol::AckCode::kOk, 0});
+      if (std::holds_alternative<protocol::Finished>(*message))
+        end.send(protocol::Ack{protocol::AckCode::kOk, 0});
       if (!std::holds_alternative<protocol::WinnersQuery>(*message)) continue;
       if (!waiting_room) {
         end.send(protocol::NotReady{});
@@ -274,16 +285,18 @@ TEST_P(ClientWaitingForADrawNeverHeld, FailsAtTheDrawTimeoutSayingSo) {
     }
   });
   // The reply timeout is longer than the draw's: only the draw's may end the wait.
-  start_client(fake.port(), "lottery", true, {{"CLI_SERVER_DRAWTIMEOUT", "1s"}, {"CLI_SERVER_TIMEOUT", "5s"}});
+  start_client(fake.port(), "lottery", true,
+               {{"CLI_SERVER_DRAWTIMEOUT", "1s"}, {"CLI_SERVER_TIMEOUT", "5s"}});
   const Outcome outcome = wait_exit();
   const FakeTlsServer::Report report = fake.stop();
   EXPECT_EQ(outcome.code, 1) << client_->output();
   // Asking again stops when the next pause would end past the timeout: up to 500 ms early.
   EXPECT_GE(outcome.elapsed, milliseconds{waiting_room ? 1000 : 500}) << client_->output();
   EXPECT_LE(outcome.elapsed, milliseconds{1000} + kSlack) << client_->output();
-  EXPECT_NE(failure().find("action: lottery | result: fail | client_id: 1 | error: the draw was not held within 1s "
-                           "(server.drawTimeout)"),
-            std::string::npos);
+  EXPECT_NE(
+      failure().find("action: lottery | result: fail | client_id: 1 | error: the draw was not held within 1s "
+                     "(server.drawTimeout)"),
+      std::string::npos);
   if (waiting_room) {
     EXPECT_EQ(report.handshakes, 1u) << "the client left the waiting room before the timeout";
   } else {

@@ -43,13 +43,14 @@ Process& Cluster::start_server(Environment environment) {
     environment.merge(server_tls_environment(credentials_in(server_folder(), "server")));
   }
   // A restarted server gets a log of its own, so that nothing of its predecessor's is read as its own.
-  const std::string log = server_starts_++ == 0 ? "server.log" : "server-" + std::to_string(server_starts_) + ".log";
+  const std::string log =
+      server_starts_++ == 0 ? "server.log" : "server-" + std::to_string(server_starts_) + ".log";
   server_ = std::make_unique<Process>(TP0_SERVER_BIN, environment, dir_.path(), dir_.file(log));
   if (!server_->wait_for_line("action: listen | result: success", kStartTimeout)) {
     throw std::runtime_error("server did not start:\n" + server_->output());
   }
-  port_ = static_cast<std::uint16_t>(
-      std::stoi(field_of(server_->lines_containing("action: listen")[0], "port")));
+  port_ =
+      static_cast<std::uint16_t>(std::stoi(field_of(server_->lines_containing("action: listen")[0], "port")));
   return *server_;
 }
 

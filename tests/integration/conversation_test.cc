@@ -164,9 +164,11 @@ TEST_P(Conversation, ControlBytesOfARefusedFieldAreEscapedInTheLog) {
   exchange(peer, protocol::SingleBet{bet, 0}, Ack{AckCode::kInvalidBet, 0});
   const auto refused = server.lines_containing("action: apuesta_almacenada | result: fail");
   ASSERT_EQ(refused.size(), 1U);
-  EXPECT_NE(refused[0].find("dni: 1\\x1b[2J\\x00\\x0b\\xff\\x0aaction: sorteo"), std::string::npos) << refused[0];
+  EXPECT_NE(refused[0].find("dni: 1\\x1b[2J\\x00\\x0b\\xff\\x0aaction: sorteo"), std::string::npos)
+      << refused[0];
   const std::string log = server.output();
-  for (const char raw : {'\x1b', '\0', '\x0b', '\xff'}) EXPECT_EQ(log.find(raw), std::string::npos) << int(raw);
+  for (const char raw : {'\x1b', '\0', '\x0b', '\xff'})
+    EXPECT_EQ(log.find(raw), std::string::npos) << int(raw);
   EXPECT_EQ(server.lines_containing("action: sorteo").size(), 1U) << "a peer forged a line";
 }
 

@@ -1,7 +1,7 @@
 #include <gtest/gtest.h>
 
-#include <algorithm>
 #include <unistd.h>
+#include <algorithm>
 
 #include <csignal>
 #include <cstdlib>
@@ -172,12 +172,14 @@ TEST_P(ServerKilled, AtRandomMomentsTheRoundResumesAndEveryBetIsStoredOnce) {
     for (const AgencyData& agency : agencies_) bets_checked += agency.bets;
   }
   std::string phases;
-  for (const auto& [phase, count] : kills_per_phase) phases += " " + phase + ": " + std::to_string(count) + ";";
+  for (const auto& [phase, count] : kills_per_phase)
+    phases += " " + phase + ": " + std::to_string(count) + ";";
   RecordProperty("kills", kills);
   RecordProperty("bets_checked", static_cast<int>(bets_checked));
-  std::printf("%d rounds, %d kills (%s %d of them between a batch's rows and their commit), %zu bets checked: "
-              "0 lost, 0 stored twice\n",
-              rounds, kills, phases.c_str(), kills_between_rows_and_commit, bets_checked);
+  std::printf(
+      "%d rounds, %d kills (%s %d of them between a batch's rows and their commit), %zu bets checked: "
+      "0 lost, 0 stored twice\n",
+      rounds, kills, phases.c_str(), kills_between_rows_and_commit, bets_checked);
 }
 
 INSTANTIATE_TEST_SUITE_P(ConcurrencyAndDurability, ServerKilled,
@@ -195,7 +197,8 @@ TEST_P(ClientKilled, MidIngestOnlyItsOwnConversationEnds) {
   Cluster cluster;
   auto& server = cluster.start_server({{"SERVER_CONCURRENCY", GetParam()}, {"SERVER_AGENCIES", "4"}});
   const auto victim_data = write_agency_file(cluster.dir().file("agency-3.csv"), kVictim, 6000, 0);
-  auto& victim = cluster.start_client(kVictim, {{"CLI_DATA_FILE", victim_data.path}, {"CLI_BATCH_MAXAMOUNT", "20"}});
+  auto& victim =
+      cluster.start_client(kVictim, {{"CLI_DATA_FILE", victim_data.path}, {"CLI_BATCH_MAXAMOUNT", "20"}});
   const std::size_t batches = 1 + test_seed() % 100;
   ASSERT_TRUE(victim.wait_for_lines("action: batch_enviado", batches, kRunTimeout)) << victim.output();
   victim.send_signal(SIGKILL);
@@ -275,7 +278,8 @@ TEST_P(KilledBetweenRowsAndCommit, TheRowsAreCutAndTheRoundGoesOn) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Concurrency, KilledBetweenRowsAndCommit,
-                         ::testing::Combine(::testing::Values("sequential", "process"), ::testing::Values("process")),
+                         ::testing::Combine(::testing::Values("sequential", "process"),
+                                            ::testing::Values("process")),
                          [](const auto& settings) { return std::get<0>(settings.param); });
 
 // A server restarted on a round of other agencies does not serve it: it says so and how

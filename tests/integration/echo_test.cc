@@ -15,9 +15,9 @@ TEST_P(EchoIntegration, EveryClientGetsEveryMessageBack) {
   constexpr int kClients = 3;
   constexpr int kMessages = 4;
   for (std::uint32_t id = 1; id <= kClients; ++id) {
-    cluster.start_client(id, {{"CLI_MODE", "echo"},
-                              {"CLI_LOOP_AMOUNT", std::to_string(kMessages)},
-                              {"CLI_LOOP_PERIOD", "10ms"}});
+    cluster.start_client(
+        id,
+        {{"CLI_MODE", "echo"}, {"CLI_LOOP_AMOUNT", std::to_string(kMessages)}, {"CLI_LOOP_PERIOD", "10ms"}});
   }
   for (std::uint32_t id = 1; id <= kClients; ++id) {
     auto& client = cluster.client(id);
@@ -25,17 +25,18 @@ TEST_P(EchoIntegration, EveryClientGetsEveryMessageBack) {
     const std::string tag = "[CLIENT " + std::to_string(id) + "] Message N°";
     for (int n = 1; n <= kMessages; ++n) {
       const std::string message = tag + std::to_string(n);
-      EXPECT_EQ(client.lines_containing("action: receive_message | result: success | client_id: " +
-                                        std::to_string(id) + " | msg: " + message)
+      EXPECT_EQ(client
+                    .lines_containing("action: receive_message | result: success | client_id: " +
+                                      std::to_string(id) + " | msg: " + message)
                     .size(),
                 1u)
           << client.output();
       EXPECT_EQ(cluster.server().lines_containing("| msg: " + message).size(), 1u);
     }
-    EXPECT_EQ(client.lines_containing("action: loop_finished | result: success | client_id: " +
-                                      std::to_string(id))
-                  .size(),
-              1u);
+    EXPECT_EQ(
+        client.lines_containing("action: loop_finished | result: success | client_id: " + std::to_string(id))
+            .size(),
+        1u);
     EXPECT_TRUE(client.lines_containing("result: fail").empty()) << client.output();
   }
   cluster.server().send_signal(SIGTERM);
@@ -45,21 +46,22 @@ TEST_P(EchoIntegration, EveryClientGetsEveryMessageBack) {
 
 TEST_P(EchoIntegration, ConfigLinesPrintTheEffectiveSettings) {
   Cluster cluster;
-  auto& server = cluster.start_server({{"SERVER_MODE", "echo"},
-                                       {"SERVER_CONCURRENCY", GetParam()},
-                                       {"SERVER_LISTEN_BACKLOG", "8"}});
-  EXPECT_EQ(server.lines_containing("action: config | result: success | port: 0 | listen_backlog: 8 | "
-                                    "logging_level: DEBUG")
+  auto& server = cluster.start_server(
+      {{"SERVER_MODE", "echo"}, {"SERVER_CONCURRENCY", GetParam()}, {"SERVER_LISTEN_BACKLOG", "8"}});
+  EXPECT_EQ(server
+                .lines_containing("action: config | result: success | port: 0 | listen_backlog: 8 | "
+                                  "logging_level: DEBUG")
                 .size(),
             1u)
       << server.output();
-  auto& client = cluster.start_client(
-      1, {{"CLI_MODE", "echo"}, {"CLI_LOOP_AMOUNT", "1"}, {"CLI_LOOP_PERIOD", "100ms"}});
+  auto& client =
+      cluster.start_client(1, {{"CLI_MODE", "echo"}, {"CLI_LOOP_AMOUNT", "1"}, {"CLI_LOOP_PERIOD", "100ms"}});
   ASSERT_EQ(client.wait_exit(kRunTimeout), 0) << client.output();
-  EXPECT_EQ(client.lines_containing("INFO     action: config | result: success | client_id: 1 | "
-                                    "server_address: 127.0.0.1:" +
-                                    std::to_string(cluster.port()) +
-                                    " | loop_amount: 1 | loop_period: 100ms | log_level: DEBUG")
+  EXPECT_EQ(client
+                .lines_containing("INFO     action: config | result: success | client_id: 1 | "
+                                  "server_address: 127.0.0.1:" +
+                                  std::to_string(cluster.port()) +
+                                  " | loop_amount: 1 | loop_period: 100ms | log_level: DEBUG")
                 .size(),
             1u)
       << client.output();
@@ -104,9 +106,11 @@ TEST_P(EchoIntegration, SigtermEndsAClientBetweenMessagesAndAnIdleServerWithCode
   ASSERT_EQ(server.wait_exit(kRunTimeout), 0) << server.output();
   for (const char* step : {"close_listener", "terminate_children", "shutdown"}) {
     EXPECT_EQ(server.lines_containing(std::string("action: ") + step + " | result: success").size(), 1u)
-        << step << "\n" << server.output();
+        << step << "\n"
+        << server.output();
   }
-  EXPECT_TRUE(server.lines_containing("release_shared_memory").empty()) << "echo made the lottery's shared memory";
+  EXPECT_TRUE(server.lines_containing("release_shared_memory").empty())
+      << "echo made the lottery's shared memory";
   EXPECT_TRUE(server.lines_containing("result: fail").empty()) << server.output();
 }
 

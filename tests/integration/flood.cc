@@ -39,7 +39,9 @@ struct Attacker {
 }  // namespace
 
 Flood::Flood(std::uint16_t port, std::vector<std::string> sources, std::size_t per_source, Kind kind)
-    : port_(port), sources_(std::move(sources)), per_source_(per_source), kind_(kind), thread_([this] { run(); }) {}
+    : port_(port), sources_(std::move(sources)), per_source_(per_source), kind_(kind), thread_([this] {
+        run();
+      }) {}
 
 Flood::~Flood() {
   stop_ = true;

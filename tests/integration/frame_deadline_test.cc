@@ -112,7 +112,9 @@ Process& start_server(Cluster& cluster, const std::string& concurrency) {
 }
 
 // What the server's error says of a connection cut at its frame deadline.
-std::string cut_line() { return "frame not done within its deadline of " + std::to_string(kFrameTimeout.count()) + " ms"; }
+std::string cut_line() {
+  return "frame not done within its deadline of " + std::to_string(kFrameTimeout.count()) + " ms";
+}
 
 using FrameDeadline = ::testing::TestWithParam<const char*>;
 
@@ -133,10 +135,13 @@ TEST_P(FrameDeadline, ABatchTrickledAfterTheHelloIsCutAtTheFrameTimeout) {
   }
   EXPECT_GE(*cut_after, kFrameTimeout - 100ms) << "cut before its deadline";
   EXPECT_LT(*cut_after, kFrameTimeout + 2s);
-  const auto failures = server.lines_containing("action: serve_connection | result: fail | ip: 127.0.0.1 | error: "
-                                                "receive from 127.0.0.1: " + cut_line());
+  const auto failures = server.lines_containing(
+      "action: serve_connection | result: fail | ip: 127.0.0.1 | error: "
+      "receive from 127.0.0.1: " +
+      cut_line());
   EXPECT_EQ(failures.size(), 1u) << server.output();
-  EXPECT_EQ(bets_per_agency(cluster.bets_path()).count(kTrickler), 0u) << "part of the trickled batch was stored";
+  EXPECT_EQ(bets_per_agency(cluster.bets_path()).count(kTrickler), 0u)
+      << "part of the trickled batch was stored";
   EXPECT_EQ(server.lines_containing("action: sorteo | result: success").size(), 1u);
   EXPECT_TRUE(server.running());
 }
@@ -179,10 +184,12 @@ TEST_P(FrameDeadline, APeerThatResetsIsLoggedAsAReset) {
     peer->close(/*abort=*/true);
   }
   ASSERT_TRUE(server.wait_for_line("connection reset by peer", kRunTimeout)) << server.output();
-  EXPECT_EQ(server.lines_containing("action: serve_connection | result: fail | ip: 127.0.0.1 | error: receive from "
-                                    "127.0.0.1: connection reset by peer")
-                .size(),
-            1u)
+  EXPECT_EQ(
+      server
+          .lines_containing("action: serve_connection | result: fail | ip: 127.0.0.1 | error: receive from "
+                            "127.0.0.1: connection reset by peer")
+          .size(),
+      1u)
       << server.output();
   {
     auto peer = introduce_when_not_busy(cluster, kTrickler);

@@ -81,7 +81,8 @@ TEST_P(HostilePeers, FrameCutThenSilenceIsDroppedAtTheIdleTimeoutAndHoldsNobodyF
     std::size_t first_batch_line = lines.size();
     for (std::size_t i = 0; i < lines.size(); ++i) {
       if (lines[i].find("no activity") != std::string::npos) timeout_line = std::min(timeout_line, i);
-      if (lines[i].find("apuesta_recibida") != std::string::npos) first_batch_line = std::min(first_batch_line, i);
+      if (lines[i].find("apuesta_recibida") != std::string::npos)
+        first_batch_line = std::min(first_batch_line, i);
     }
     EXPECT_LT(timeout_line, first_batch_line) << "one connection at a time: the silent one went first";
   }
@@ -106,7 +107,8 @@ TEST_P(HostilePeers, RandomBytesEndOnlyTheirOwnConnection) {
 TEST_P(HostilePeers, UnknownMessageTypeEndsTheConversation) {
   auto& server = start_server();
   RawPeer peer(cluster_, 1);
-  peer.send_bytes(std::vector<std::byte>{std::byte{0}, std::byte{0}, std::byte{0}, std::byte{1}, std::byte{0x63}});
+  peer.send_bytes(
+      std::vector<std::byte>{std::byte{0}, std::byte{0}, std::byte{0}, std::byte{1}, std::byte{0x63}});
   EXPECT_TRUE(peer.closed_by_server());
   ASSERT_TRUE(server.wait_for_line("action: serve_connection | result: fail", kStartTimeout));
   EXPECT_EQ(failures_mentioning("type 99"), 1u) << server.output();
@@ -134,7 +136,9 @@ TEST_P(HostilePeers, BatchWithOneInvalidBetIsRefusedWholeAndNothingIsStored) {
 // the connection ends; the next Hello says where the agency's stream ends.
 TEST_P(HostilePeers, TheSameBatchTwiceIsStoredOnceAndAGapOrAnOverlapIsRefused) {
   auto& server = start_server({{"SERVER_AGENCIES", "2"}});
-  const auto batch_at = [](std::uint32_t position, std::uint32_t first) { return batch_of(2, position, first, 3); };
+  const auto batch_at = [](std::uint32_t position, std::uint32_t first) {
+    return batch_of(2, position, first, 3);
+  };
   const auto hello = [&](RawPeer& peer, std::uint32_t stored) {
     ASSERT_EQ(peer.hello(2), protocol::Message(protocol::Resume{stored}));
   };
@@ -168,7 +172,9 @@ TEST_P(HostilePeers, TheSameBatchTwiceIsStoredOnceAndAGapOrAnOverlapIsRefused) {
   std::vector<std::string> expected;
   for (const std::uint32_t i : {0, 1, 2, 300, 301, 302}) expected.push_back(bet_of(2, i).document + ",1");
   EXPECT_EQ(bet_keys_in_bets_file(cluster_.bets_path(), 2), expected);
-  EXPECT_EQ(server.lines_containing("action: apuesta_repetida | result: success | cantidad: 3 | agency: 2").size(), 2u)
+  EXPECT_EQ(
+      server.lines_containing("action: apuesta_repetida | result: success | cantidad: 3 | agency: 2").size(),
+      2u)
       << server.output();
   EXPECT_EQ(server.lines_containing("action: apuesta_recibida | result: success").size(), 2u);
   expect_normal_agency_served();
@@ -210,7 +216,8 @@ TEST_P(HostilePeers, ThousandConnectionsOpenedAndDroppedLeakNothing) {
     RawPeer peer = i % 4 < 2 ? RawPeer(cluster_.port(), RawPeer::PlainText{}) : RawPeer(cluster_, 1);
     peer.close(/*abort=*/i % 2 == 0);
   }
-  ASSERT_TRUE(server.wait_for_lines("action: close_connection", kConnections, kRunTimeout)) << server.output();
+  ASSERT_TRUE(server.wait_for_lines("action: close_connection", kConnections, kRunTimeout))
+      << server.output();
   expect_normal_agency_served();
   EXPECT_TRUE(connection_children_reaped(server)) << "children left behind";
   EXPECT_EQ(open_descriptors_of(server.pid()), descriptors_before) << "descriptors leaked";
@@ -234,7 +241,8 @@ TEST(HostilePeersProcess, ANewConversationOfAMemberReplacesTheOlderOne) {
 
   RawPeer second(cluster, 1);
   ASSERT_EQ(second.hello(1), protocol::Message(protocol::Resume{4}));
-  ASSERT_TRUE(server.wait_for_line("action: replace_conversation | result: success | agency: 1", kStartTimeout))
+  ASSERT_TRUE(
+      server.wait_for_line("action: replace_conversation | result: success | agency: 1", kStartTimeout))
       << server.output();
   EXPECT_TRUE(first.closed_by_server());
   second.send(batch_at(4));
@@ -266,7 +274,8 @@ TEST(HostilePeersProcess, ConnectionsBeyondTheChildLimitAreRefusedNeverForked) {
     }
     for (int i = 0; i < kSurplus; ++i) {
       if (tls) {
-        EXPECT_THROW(RawPeer refused(cluster, kLimit + 1), net::NetError) << "the server closed during the handshake";
+        EXPECT_THROW(RawPeer refused(cluster, kLimit + 1), net::NetError)
+            << "the server closed during the handshake";
         continue;
       }
       RawPeer refused(cluster, kLimit + 1);
@@ -277,16 +286,19 @@ TEST(HostilePeersProcess, ConnectionsBeyondTheChildLimitAreRefusedNeverForked) {
     EXPECT_EQ(children_of(server.pid()).size(), static_cast<std::size_t>(kLimit + 1));
     const auto refusals = server.lines_containing("action: accept_connections | result: fail");
     ASSERT_EQ(refusals.size(), 1U) << server.output();
-    EXPECT_NE(refusals[0].find("refused: 1 | error: refused: 4 children already running (SERVER_MAX_CHILDREN)"),
-              std::string::npos)
+    EXPECT_NE(
+        refusals[0].find("refused: 1 | error: refused: 4 children already running (SERVER_MAX_CHILDREN)"),
+        std::string::npos)
         << refusals[0];
 
     // A real agency arriving now is told the server is busy, waits, and is served once a
     // holder leaves.
-    const auto data = write_agency_file(cluster.dir().file("agency.csv"), kLimit + 1, kNormalBets, kNormalWinners);
+    const auto data =
+        write_agency_file(cluster.dir().file("agency.csv"), kLimit + 1, kNormalBets, kNormalWinners);
     auto& client =
         cluster.start_client(kLimit + 1, {{"CLI_DATA_FILE", data.path}, {"CLI_TLS", tls ? "on" : "off"}});
-    ASSERT_TRUE(client.wait_for_line("action: connect | result: in_progress", kStartTimeout)) << client.output();
+    ASSERT_TRUE(client.wait_for_line("action: connect | result: in_progress", kStartTimeout))
+        << client.output();
     EXPECT_NE(client.lines_containing("in_progress")[0].find("server busy"), std::string::npos);
     // The holders finish (with no bets) and leave, so that the draw can be held.
     for (auto& holder : holders) {

@@ -127,8 +127,8 @@ TEST(LargeWinners, NoAnsweringProcessGrowsWithTheRoundAndEveryAgencyGetsItsWinne
   // AddressSanitizer keeps freed memory resident in its quarantine (256 MB by default), so
   // under it a process that allocates and frees a string per row seems to grow with the
   // rows; without the quarantine the peaks are the program's own.
-  Process& server = cluster.start_server({{"SERVER_AGENCIES", std::to_string(kAgencies)},
-                                          {"ASAN_OPTIONS", "quarantine_size_mb=0"}});
+  Process& server = cluster.start_server(
+      {{"SERVER_AGENCIES", std::to_string(kAgencies)}, {"ASAN_OPTIONS", "quarantine_size_mb=0"}});
   // Each connection child's peak resident set, by agency: read from /proc while it
   // still serves, once its answer is whole.
   std::map<std::uint32_t, long> peak_kib;
@@ -144,7 +144,8 @@ TEST(LargeWinners, NoAnsweringProcessGrowsWithTheRoundAndEveryAgencyGetsItsWinne
     const auto drawn = std::chrono::steady_clock::now();
     ASSERT_EQ(last.receive(), protocol::Message(protocol::Ack{protocol::AckCode::kOk, 0}));
     std::fprintf(stderr, "the draw's record written in %lld ms\n",
-                 static_cast<long long>(std::chrono::duration_cast<std::chrono::milliseconds>(drawn - finished).count()));
+                 static_cast<long long>(
+                     std::chrono::duration_cast<std::chrono::milliseconds>(drawn - finished).count()));
     peak_kib[0] = peak_kib_of(new_child(server, before));
   }
   std::size_t record_bytes = 0;

@@ -39,8 +39,12 @@ TEST_P(LotteryIntegration, SingleBetIsStoredAndAcknowledged) {
                                           {"NACIMIENTO", "1999-03-17"},
                                           {"NUMERO", "7574"}});
   ASSERT_EQ(client.wait_exit(kRunTimeout), 0) << client.output();
-  EXPECT_EQ(client.lines_containing("action: apuesta_enviada | result: success | dni: 30904465 | numero: 7574").size(), 1u);
-  ASSERT_TRUE(server.wait_for_line("action: apuesta_almacenada | result: success | dni: 30904465 | numero: 7574", kStartTimeout));
+  EXPECT_EQ(
+      client.lines_containing("action: apuesta_enviada | result: success | dni: 30904465 | numero: 7574")
+          .size(),
+      1u);
+  ASSERT_TRUE(server.wait_for_line(
+      "action: apuesta_almacenada | result: success | dni: 30904465 | numero: 7574", kStartTimeout));
   EXPECT_EQ(read_file(cluster.bets_path()), "1,Santiago Lionel,Lorca,30904465,1999-03-17,7574\n");
 }
 
@@ -100,9 +104,10 @@ TEST_P(LotteryIntegration, AnAgencyPastTheServersLimitIsRefusedAndItsClientExits
   EXPECT_EQ(client.wait_exit(kRunTimeout), 1) << client.output();
   EXPECT_EQ(client.lines_containing("SERVER_MAX_BETS_PER_AGENCY").size(), 1u) << client.output();
   EXPECT_TRUE(client.lines_containing("action: connect | result: in_progress").empty()) << "retried";
-  ASSERT_TRUE(server.wait_for_line("action: apuesta_recibida | result: fail | cantidad: 10 | agency: 1 | error: the "
-                                   "agency has stored as many bets as the server allows: 20 + 10 would pass 25",
-                                   kStartTimeout))
+  ASSERT_TRUE(
+      server.wait_for_line("action: apuesta_recibida | result: fail | cantidad: 10 | agency: 1 | error: the "
+                           "agency has stored as many bets as the server allows: 20 + 10 would pass 25",
+                           kStartTimeout))
       << server.output();
   EXPECT_EQ(bets_per_agency(cluster.bets_path()), (std::map<std::uint32_t, std::size_t>{{1, 20}}));
 }
@@ -134,11 +139,11 @@ TEST_P(LotteryIntegration, InvalidRowsAreReportedSkippedAndTheRestStored) {
   const std::string path = cluster.dir().file("agency-1.csv");
   write_file(path,
              "Ana,Paz,100,1990-01-01,12\r\n"
-             "Ana,Paz,101,1990-02-30,13\r\n"   // not a real date
+             "Ana,Paz,101,1990-02-30,13\r\n"  // not a real date
              "Ana,Paz,102,1990-01-01,7574\r\n"
-             "Ana,Paz,abc,1990-01-01,14\r\n"   // document not numeric
+             "Ana,Paz,abc,1990-01-01,14\r\n"     // document not numeric
              "Ana,Paz,104,1990-01-01,99999\r\n"  // number out of range
-             "Ana,Paz,105,1990-01-01\r\n");     // a field missing
+             "Ana,Paz,105,1990-01-01\r\n");      // a field missing
   auto& client = cluster.start_client(1, {{"CLI_MODE", "lottery"}, {"CLI_DATA_FILE", path}});
   EXPECT_EQ(client.wait_exit(kRunTimeout), 1) << client.output();
   const auto rejected = client.lines_containing("action: read_bet | result: fail");
@@ -189,7 +194,8 @@ TEST(ConfigurationErrors, BadSettingIsOneLineNamingTheKeyAndExitCodeOne) {
   EXPECT_NE(server.output().find("SERVER_PORT"), std::string::npos) << server.output();
   EXPECT_EQ(split_lines(server.output()).size(), 1u) << server.output();
 
-  Process client(TP0_CLIENT_BIN, {{"CLI_ID", "1"}, {"CLI_LOOP_PERIOD", "soon"}}, dir.path(), dir.file("client.log"));
+  Process client(TP0_CLIENT_BIN, {{"CLI_ID", "1"}, {"CLI_LOOP_PERIOD", "soon"}}, dir.path(),
+                 dir.file("client.log"));
   EXPECT_EQ(client.wait_exit(kRunTimeout), 1);
   EXPECT_NE(client.output().find("CLI_LOOP_PERIOD"), std::string::npos) << client.output();
   EXPECT_EQ(split_lines(client.output()).size(), 1u) << client.output();

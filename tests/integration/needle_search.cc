@@ -22,8 +22,8 @@ NeedleSearch::NeedleSearch(std::vector<std::string> needles)
     : needles_(std::move(needles)), filter_(std::size_t{1} << kFilterBits) {
   for (std::size_t i = 0; i < needles_.size(); ++i) {
     if (needles_[i].size() < kWindow) {
-      throw std::invalid_argument("needle \"" + needles_[i] + "\" is shorter than " + std::to_string(kWindow) +
-                                  " bytes: it would be found by chance");
+      throw std::invalid_argument("needle \"" + needles_[i] + "\" is shorter than " +
+                                  std::to_string(kWindow) + " bytes: it would be found by chance");
     }
     const std::uint64_t start = window_at(needles_[i].data());
     by_start_[start].push_back(static_cast<std::uint32_t>(i));

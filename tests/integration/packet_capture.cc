@@ -34,7 +34,9 @@ std::uint32_t u32_native(std::string_view bytes, std::size_t at) {
 
 std::uint32_t u8(std::string_view bytes, std::size_t at) { return static_cast<std::uint8_t>(bytes[at]); }
 
-std::uint32_t u16_big(std::string_view bytes, std::size_t at) { return (u8(bytes, at) << 8) | u8(bytes, at + 1); }
+std::uint32_t u16_big(std::string_view bytes, std::size_t at) {
+  return (u8(bytes, at) << 8) | u8(bytes, at + 1);
+}
 
 std::uint32_t u32_big(std::string_view bytes, std::size_t at) {
   return (u16_big(bytes, at) << 16) | u16_big(bytes, at + 2);
@@ -53,7 +55,8 @@ struct Segment {
 
 // Calls `each` for every TCP segment over IPv4 of the whole packets in `pcap` from byte
 // `at` (0: from the start), and returns where the last whole packet ends.
-std::size_t for_each_segment(std::string_view pcap, std::size_t at, const std::function<void(const Segment&)>& each) {
+std::size_t for_each_segment(std::string_view pcap, std::size_t at,
+                             const std::function<void(const Segment&)>& each) {
   constexpr std::size_t kFileHeader = 24;
   constexpr std::size_t kPacketHeader = 16;
   if (pcap.size() < kFileHeader) return at;
@@ -82,7 +85,8 @@ std::size_t for_each_segment(std::string_view pcap, std::size_t at, const std::f
     const std::uint32_t captured = u32_native(pcap, at + 8);
     const std::size_t packet = at + kPacketHeader;
     if (packet + captured > pcap.size()) break;  // still being written
-    if (captured != u32_native(pcap, at + 12)) throw std::runtime_error("pcap: a packet was captured in part");
+    if (captured != u32_native(pcap, at + 12))
+      throw std::runtime_error("pcap: a packet was captured in part");
     at = packet + captured;
     if (u16_big(pcap, packet + ethertype_at) != 0x0800) continue;
     const std::size_t ip = packet + link_header;
@@ -145,9 +149,9 @@ PacketCapture::PacketCapture(const TempDir& dir, std::uint16_t port) : file_(dir
   // writes each to the file at once, -B gives the kernel a 32 MiB buffer, -Z root keeps
   // the right to write into the test's folder.
   const std::string script = dir.file("capture.sh");
-  write_file(script, "#!/bin/sh\nexec " + tcpdump + " -i lo -n --immediate-mode -U -B 32768 -s 0 -Z root -w " +
-                         file_ + " 'tcp port " + std::to_string(port) + " or tcp port " +
-                         std::to_string(marker_port_) + "'\n");
+  write_file(script, "#!/bin/sh\nexec " + tcpdump +
+                         " -i lo -n --immediate-mode -U -B 32768 -s 0 -Z root -w " + file_ + " 'tcp port " +
+                         std::to_string(port) + " or tcp port " + std::to_string(marker_port_) + "'\n");
   ::chmod(script.c_str(), 0700);
   tcpdump_ = std::make_unique<Process>(script, Environment{}, dir.path(), dir.file("tcpdump.log"));
   if (!tcpdump_->wait_for_line("listening on lo", kStartTimeout)) {
@@ -162,7 +166,8 @@ void PacketCapture::wait_for_marker() {
     address.sin_family = AF_INET;
     address.sin_port = htons(marker_port_);
     address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (!client || ::connect(client.get(), reinterpret_cast<const sockaddr*>(&address), sizeof address) == -1) {
+    if (!client ||
+        ::connect(client.get(), reinterpret_cast<const sockaddr*>(&address), sizeof address) == -1) {
       throw std::runtime_error(std::string("capture marker: ") + std::strerror(errno));
     }
     const sys::UniqueFd accepted(::accept4(marker_.get(), nullptr, nullptr, SOCK_CLOEXEC));
@@ -213,7 +218,8 @@ std::vector<std::string> tcp_streams(const std::string& pcap_path) {
     if ((segment.flags & kRst) != 0) {
       // A reset ends the connection both ways: the side that gets it sends no FIN.
       flow.ended = true;
-      flows[{segment.destination, segment.destination_port, segment.source, segment.source_port}].ended = true;
+      flows[{segment.destination, segment.destination_port, segment.source, segment.source_port}].ended =
+          true;
       return;
     }
     if (!flow.next_sequence) flow.next_sequence = segment.sequence;

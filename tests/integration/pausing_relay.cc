@@ -33,7 +33,8 @@ void await_readable(std::span<pollfd> fds, const char* awaited) {
 std::size_t frame_size(const std::vector<std::byte>& bytes) {
   if (bytes.size() < protocol::kFrameHeaderBytes) return 0;
   std::size_t body = 0;
-  for (std::size_t i = 0; i < protocol::kFrameHeaderBytes; ++i) body = (body << 8) | std::to_integer<std::size_t>(bytes[i]);
+  for (std::size_t i = 0; i < protocol::kFrameHeaderBytes; ++i)
+    body = (body << 8) | std::to_integer<std::size_t>(bytes[i]);
   return protocol::kFrameHeaderBytes + body;
 }
 
@@ -93,7 +94,8 @@ void PausingRelay::relay(std::uint16_t server_port, std::size_t frames) {
       if (got == 0) return;
       if (paused) continue;
       held.insert(held.end(), chunk.begin(), chunk.begin() + static_cast<std::ptrdiff_t>(got));
-      for (std::size_t size = frame_size(held); size != 0 && size <= held.size() && !paused; size = frame_size(held)) {
+      for (std::size_t size = frame_size(held); size != 0 && size <= held.size() && !paused;
+           size = frame_size(held)) {
         paused = frames == 0;
         if (!server) server = connect_to_server(server_port);
         server->write_all(std::span(held).first(paused ? size / 2 : size));

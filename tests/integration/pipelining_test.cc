@@ -36,7 +36,8 @@ TEST(ClientPipelining, SendsAWindowOfBatchesAheadOfTheirAcks) {
   const std::uint32_t agencies[] = {1};
   make_certificates(dir.file("tls"), agencies);
   ignore_sigpipe();
-  const tls::Context server_tls(tls::Context::Side::kServer, credentials_in(dir.file("tls/server"), "server"));
+  const tls::Context server_tls(tls::Context::Side::kServer,
+                                credentials_in(dir.file("tls/server"), "server"));
   const tls::Credentials client_tls = credentials_in(dir.file("tls/agency-1"), "agency");
   auto listener = net::TcpListener::listen("127.0.0.1", 0, 1);
   Process client(TP0_CLIENT_BIN,
@@ -64,7 +65,8 @@ TEST(ClientPipelining, SendsAWindowOfBatchesAheadOfTheirAcks) {
     ASSERT_TRUE(std::holds_alternative<protocol::Batch>(message)) << protocol::name_of(message);
     bets += std::get<protocol::Batch>(message).bets.size();
   }
-  for (std::size_t i = 0; i < client::LotteryClient::kBatchesInFlight; ++i) channel.post(Ack{AckCode::kOk, 0});
+  for (std::size_t i = 0; i < client::LotteryClient::kBatchesInFlight; ++i)
+    channel.post(Ack{AckCode::kOk, 0});
   channel.flush();
 
   bool finished = false;
@@ -85,7 +87,8 @@ TEST(ClientPipelining, SendsAWindowOfBatchesAheadOfTheirAcks) {
   EXPECT_TRUE(finished);
   EXPECT_EQ(bets, data.bets);
   EXPECT_EQ(client.lines_containing("action: batch_enviado | result: success").size(), 12u);
-  EXPECT_EQ(client.lines_containing("action: consulta_ganadores | result: success | cant_ganadores: 1").size(), 1u);
+  EXPECT_EQ(
+      client.lines_containing("action: consulta_ganadores | result: success | cant_ganadores: 1").size(), 1u);
 }
 
 // Batches sent back to back in one write: each is stored and acknowledged in order, and
@@ -118,7 +121,8 @@ TEST(ServerPipelining, AnswersBatchesSentBackToBackInOrderEachStoredOrRefusedAlo
   }
   peer.close();
   ASSERT_TRUE(server.wait_for_lines("action: apuesta_recibida", kBatches, kRunTimeout)) << server.output();
-  EXPECT_EQ(server.lines_containing("action: apuesta_recibida | result: success | cantidad: 3").size(), kBatches - 1);
+  EXPECT_EQ(server.lines_containing("action: apuesta_recibida | result: success | cantidad: 3").size(),
+            kBatches - 1);
   EXPECT_EQ(server.lines_containing("action: apuesta_recibida | result: fail | cantidad: 3").size(), 1u);
 
   std::vector<std::string> expected;
@@ -145,7 +149,8 @@ TEST(ServerPipelining, BatchesBeforeAMalformedFrameAreStillStored) {
   stream.insert(stream.end(), std::begin(empty_frame), std::end(empty_frame));
   peer.send_bytes(stream);
   EXPECT_TRUE(peer.closed_by_server());
-  ASSERT_TRUE(server.wait_for_line("action: serve_connection | result: fail", kRunTimeout)) << server.output();
+  ASSERT_TRUE(server.wait_for_line("action: serve_connection | result: fail", kRunTimeout))
+      << server.output();
   EXPECT_EQ(server.lines_containing("action: apuesta_recibida | result: success | cantidad: 3").size(), 1u);
   EXPECT_EQ(bet_keys_in_bets_file(cluster.bets_path(), kAgency),
             (std::vector<std::string>{"30000000,1", "30000001,1", "30000002,1"}));

@@ -6,8 +6,8 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cstring>
 #include <csignal>
+#include <cstring>
 #include <filesystem>
 #include <stdexcept>
 #include <string>
@@ -23,7 +23,9 @@ namespace tp0::testing {
 
 namespace {
 
-net::Connection connect_to_port(std::uint16_t port) { return net::connect_to("127.0.0.1", std::to_string(port)); }
+net::Connection connect_to_port(std::uint16_t port) {
+  return net::connect_to("127.0.0.1", std::to_string(port));
+}
 
 // A connection to 127.0.0.1:`port` whose socket got its receive buffer before connecting.
 net::Connection connect_with_receive_buffer(std::uint16_t port, int bytes) {
@@ -52,9 +54,11 @@ RawPeer::RawPeer(Cluster& cluster, std::uint32_t agency)
     : RawPeer(folder_of(cluster, agency), connect_to_port(cluster.port())) {}
 
 RawPeer::RawPeer(Cluster& cluster, std::uint32_t agency, int receive_buffer_bytes)
-    : RawPeer(folder_of(cluster, agency), connect_with_receive_buffer(cluster.port(), receive_buffer_bytes)) {}
+    : RawPeer(folder_of(cluster, agency), connect_with_receive_buffer(cluster.port(), receive_buffer_bytes)) {
+}
 
-RawPeer::RawPeer(std::uint16_t port, const std::string& folder) : RawPeer(std::optional(folder), connect_to_port(port)) {}
+RawPeer::RawPeer(std::uint16_t port, const std::string& folder)
+    : RawPeer(std::optional(folder), connect_to_port(port)) {}
 
 RawPeer::RawPeer(std::uint16_t port, PlainText) : RawPeer(std::nullopt, connect_to_port(port)) {}
 
@@ -137,7 +141,8 @@ std::unique_ptr<RawPeer> introduce_when_not_busy(Cluster& cluster, std::uint32_t
     if (!closed_while_busy && answer != protocol::Message(protocol::Ack{protocol::AckCode::kServerBusy, 0})) {
       throw std::runtime_error("the Hello of " + who + " was refused");
     }
-    if (std::chrono::steady_clock::now() > deadline) throw std::runtime_error("the server stayed busy for " + who);
+    if (std::chrono::steady_clock::now() > deadline)
+      throw std::runtime_error("the server stayed busy for " + who);
     std::this_thread::sleep_for(std::chrono::milliseconds(5));  // the client's first retry pause
   }
 }

@@ -68,7 +68,8 @@ std::map<std::string, std::string> files_of(const std::string& record) {
 // The winner rows of the draw record beside `bets_path`: every line of its agencies' files.
 std::size_t winner_rows_in_record(const std::string& bets_path) {
   std::size_t rows = 0;
-  for (const auto& [name, rows_of_agency] : files_of(bets_path + ".draw")) rows += split_lines(rows_of_agency).size();
+  for (const auto& [name, rows_of_agency] : files_of(bets_path + ".draw"))
+    rows += split_lines(rows_of_agency).size();
   return rows;
 }
 
@@ -134,7 +135,8 @@ TEST(RoundFilesKilled, BeforeEachStepOfArchivingNoBetOfThePreviousRoundEntersThe
       expect_round_recorded(cluster, start_agencies(cluster, next));
       EXPECT_EQ(read_file(bets + ".1"), previous_bets) << "the previous round, set aside whole";
       // Killed after the new round's files were made, the restart sets those aside too: empty.
-      EXPECT_TRUE(!exists(bets + ".2") || read_file(bets + ".2").empty()) << "the previous round set aside twice";
+      EXPECT_TRUE(!exists(bets + ".2") || read_file(bets + ".2").empty())
+          << "the previous round set aside twice";
       EXPECT_TRUE(renewed.lines_containing("result: fail").empty()) << renewed.output();
       if (::testing::Test::HasFailure()) return;
     }
@@ -177,10 +179,11 @@ TEST_P(DrawRecordKilled, BeforeEachStepOfWritingItTheDrawnRoundStillAnswers) {
   const RoundData round{50, 2};
   for (const bool machine : {false, true}) {
     // Each agency's few rows take one write to its own file; one syncfs syncs them all.
-    std::vector<Step> steps{{"its first agency's rows", "write", "bets.csv.draw.tmp/1"},
-                            {"its last agency's rows", "write", "bets.csv.draw.tmp/" + std::to_string(kAgencies)},
-                            {"its sync", "syncfs", "bets.csv.draw.tmp"},
-                            {"its rename", "rename", "bets.csv.draw.tmp"}};
+    std::vector<Step> steps{
+        {"its first agency's rows", "write", "bets.csv.draw.tmp/1"},
+        {"its last agency's rows", "write", "bets.csv.draw.tmp/" + std::to_string(kAgencies)},
+        {"its sync", "syncfs", "bets.csv.draw.tmp"},
+        {"its rename", "rename", "bets.csv.draw.tmp"}};
     if (machine) {
       // The first sync of the directory is the start's (storage::recover).
       steps.push_back({"the directory's sync", "fsync", "", 2});
@@ -231,7 +234,8 @@ TEST(DrawRecordMissing, AResumedDrawnRoundWithoutItsRecordAnswersEveryAgency) {
   for (const bool left_aside : {false, true}) {
     SCOPED_TRACE(left_aside ? "a part of it left aside" : "nothing of it left");
     Cluster cluster;
-    const Environment settings{{"SERVER_AGENCIES", std::to_string(kAgencies)}, {"SERVER_CONCURRENCY", "sequential"}};
+    const Environment settings{{"SERVER_AGENCIES", std::to_string(kAgencies)},
+                               {"SERVER_CONCURRENCY", "sequential"}};
     cluster.start_server(settings);
     expect_round_recorded(cluster, start_agencies(cluster, round));
     stop(cluster.server());

@@ -32,8 +32,8 @@ constexpr std::size_t kWinners = 2;
 // member of the round.
 std::string refusal_of_outsider(std::uint32_t agency) {
   const std::string id = std::to_string(agency);
-  return "action: identify | result: fail | ip: 127.0.0.1 | certificate_agency: " + id + " | claimed_agency: " + id +
-         " | error: not one of the round's agencies";
+  return "action: identify | result: fail | ip: 127.0.0.1 | certificate_agency: " + id +
+         " | claimed_agency: " + id + " | error: not one of the round's agencies";
 }
 
 class Round : public ::testing::TestWithParam<const char*> {
@@ -61,9 +61,8 @@ class Round : public ::testing::TestWithParam<const char*> {
 
   // Waits until agency `id`, started by start_honest(), said it finished.
   void await_finished(std::uint32_t id) {
-    ASSERT_TRUE(cluster_.server().wait_for_line("action: agency_finished | result: success | agency: " +
-                                                    std::to_string(id),
-                                                kRunTimeout))
+    ASSERT_TRUE(cluster_.server().wait_for_line(
+        "action: agency_finished | result: success | agency: " + std::to_string(id), kRunTimeout))
         << cluster_.server().output();
   }
 
@@ -84,7 +83,9 @@ class Round : public ::testing::TestWithParam<const char*> {
     EXPECT_EQ(draws(), 1u) << cluster_.server().output();
   }
 
-  std::size_t draws() { return cluster_.server().lines_containing("action: sorteo | result: success").size(); }
+  std::size_t draws() {
+    return cluster_.server().lines_containing("action: sorteo | result: success").size();
+  }
 
   Cluster cluster_;
 };
@@ -98,8 +99,8 @@ TEST_P(Round, AgenciesOutsideTheRoundAreRefusedAtTheirFirstMessage) {
     // round's membership can refuse it.
     RawPeer peer(cluster_, outsider);
     // Everything an outsider could want, in one write: only the refusal comes back.
-    peer.send_bytes(frames_of({protocol::Hello{outsider}, batch_of(outsider, 0, 0, 3, 3), protocol::Finished{},
-                               protocol::WinnersQuery{outsider}}));
+    peer.send_bytes(frames_of({protocol::Hello{outsider}, batch_of(outsider, 0, 0, 3, 3),
+                               protocol::Finished{}, protocol::WinnersQuery{outsider}}));
     EXPECT_EQ(peer.receive(), Message(Ack{AckCode::kUnknownAgency, 0})) << outsider;
     EXPECT_TRUE(peer.closed_by_server()) << outsider;
     EXPECT_EQ(server.lines_containing(refusal_of_outsider(outsider)).size(), 1u) << server.output();
@@ -205,7 +206,8 @@ TEST_P(Round, TheClientOfAnAgencyThatFinishedResumesOrIsToldBettingIsClosed) {
   await_finished(1);
   const auto run_again = [&](const std::string& data_file, const std::string& log) {
     return std::make_unique<Process>(
-        TP0_CLIENT_BIN, cluster_.client_environment(1, {{"CLI_DATA_FILE", data_file}, {"CLI_BATCH_MAXAMOUNT", "25"}}),
+        TP0_CLIENT_BIN,
+        cluster_.client_environment(1, {{"CLI_DATA_FILE", data_file}, {"CLI_BATCH_MAXAMOUNT", "25"}}),
         cluster_.dir().path(), cluster_.dir().file(log));
   };
   // Beside the first run, which waits for the draw: the file with one more bet.
@@ -222,7 +224,8 @@ TEST_P(Round, TheClientOfAnAgencyThatFinishedResumesOrIsToldBettingIsClosed) {
   auto same = run_again(cluster_.dir().file("agency-1.csv"), "client1-same.log");
   ASSERT_EQ(same->wait_exit(kRunTimeout), 0) << same->output();
   EXPECT_EQ(same->lines_containing("action: resume | result: success | apuestas_almacenadas: 60").size(), 1u);
-  EXPECT_EQ(same->lines_containing("action: consulta_ganadores | result: success | cant_ganadores: 2").size(), 1u);
+  EXPECT_EQ(same->lines_containing("action: consulta_ganadores | result: success | cant_ganadores: 2").size(),
+            1u);
   EXPECT_TRUE(same->lines_containing("action: batch_enviado").empty()) << "a stored bet was sent again";
   EXPECT_EQ(bets_per_agency(cluster_.bets_path())[1], 60u) << "the later runs stored bets";
 }
@@ -293,7 +296,8 @@ TEST_P(Round, ConnectionsThatDoNotIntroduceThemselvesInTimeAreDropped) {
     EXPECT_TRUE(slow.closed_by_server());
   });
   if (!sequential()) {
-    ASSERT_TRUE(server.wait_for_lines("action: accept_connections | result: success", kSilent, kStartTimeout));
+    ASSERT_TRUE(
+        server.wait_for_lines("action: accept_connections | result: success", kSilent, kStartTimeout));
   }
   start_honest(1);
   expect_honest_served(1);
@@ -338,8 +342,9 @@ TEST_P(Round, AgenciesWaitingForTheDrawLeaveRoomForTheLastOne) {
   EXPECT_EQ(draws(), 1u);
   for (std::uint32_t agency = 1; agency <= waiting.size(); ++agency) {
     EXPECT_TRUE(waiting[agency - 1]->closed_by_server()) << "the waiting room held agency " << agency;
-    EXPECT_EQ(server.lines_containing("action: close_connection | result: success | ip: 127.0.0.1 | agency: " +
-                                      std::to_string(agency) + " | draw: held")
+    EXPECT_EQ(server
+                  .lines_containing("action: close_connection | result: success | ip: 127.0.0.1 | agency: " +
+                                    std::to_string(agency) + " | draw: held")
                   .size(),
               1u)
         << server.output();

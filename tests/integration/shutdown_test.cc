@@ -1,7 +1,7 @@
 #include <gtest/gtest.h>
 
-#include <csignal>
 #include <atomic>
+#include <csignal>
 #include <memory>
 #include <random>
 #include <thread>
@@ -26,8 +26,8 @@ constexpr std::size_t kVictimBets = 3'000;
 class Shutdown : public ::testing::TestWithParam<const char*> {
  protected:
   void start_server(Cluster& cluster) {
-    cluster.start_server({{"SERVER_CONCURRENCY", GetParam()},
-                          {"SERVER_AGENCIES", std::to_string(kAgencies)}});
+    cluster.start_server(
+        {{"SERVER_CONCURRENCY", GetParam()}, {"SERVER_AGENCIES", std::to_string(kAgencies)}});
   }
 
   // Starts the lottery client of agency `id` with `bets` bets, sent in batches of 20 so
@@ -78,16 +78,18 @@ TEST_P(Shutdown, ClientStopsCleanlyAtARandomMomentAndOthersAreUnaffected) {
   start_server(cluster);
   const std::size_t batches = 1 + random_() % 100;
   PausingRelay relay(cluster, 1, 1 + batches);
-  auto& victim = start_in_small_batches(cluster, 1, kVictimBets,
-                                        {{"CLI_SERVER_ADDRESS", "127.0.0.1:" + std::to_string(relay.port())}});
+  auto& victim = start_in_small_batches(
+      cluster, 1, kVictimBets, {{"CLI_SERVER_ADDRESS", "127.0.0.1:" + std::to_string(relay.port())}});
   for (std::uint32_t id = 2; id <= kAgencies; ++id) start_in_small_batches(cluster, id, kBetsPerAgency);
   ASSERT_TRUE(victim.wait_for_lines("action: batch_enviado", batches, kRunTimeout))
       << victim.output() << "relay: " << relay.error();
   victim.send_signal(SIGTERM);
   ASSERT_EQ(victim.wait_exit(kRunTimeout), 0) << victim.output();
-  ASSERT_TRUE(victim.lines_containing("action: apuestas_enviadas").empty()) << "the signal came after the ingest";
+  ASSERT_TRUE(victim.lines_containing("action: apuestas_enviadas").empty())
+      << "the signal came after the ingest";
   EXPECT_EQ(victim.lines_containing("action: batch_enviado").size(), batches) << "the relay passed on more";
-  EXPECT_EQ(victim.lines_containing("action: close_connection | result: success").size(), 1u) << victim.output();
+  EXPECT_EQ(victim.lines_containing("action: close_connection | result: success").size(), 1u)
+      << victim.output();
   EXPECT_EQ(victim.lines_containing("action: close_file | result: success").size(), 1u) << victim.output();
   auto& server = cluster.server();
   EXPECT_TRUE(server.wait_for_line("closed the connection in the middle of a frame", kRunTimeout))
@@ -95,7 +97,8 @@ TEST_P(Shutdown, ClientStopsCleanlyAtARandomMomentAndOthersAreUnaffected) {
 
   // The others finish their ingest; the draw cannot happen without agency 1, so they are
   // still waiting for it, which SIGTERM must end cleanly too.
-  ASSERT_TRUE(server.wait_for_lines("action: agency_finished", kAgencies - 1, kRunTimeout)) << server.output();
+  ASSERT_TRUE(server.wait_for_lines("action: agency_finished", kAgencies - 1, kRunTimeout))
+      << server.output();
   for (std::uint32_t id = 2; id <= kAgencies; ++id) {
     cluster.client(id).send_signal(SIGTERM);
     EXPECT_EQ(cluster.client(id).wait_exit(kRunTimeout), 0) << cluster.client(id).output();
@@ -176,7 +179,8 @@ TEST(ShutdownProcess, WhileRefusingConnectionsAtTheChildLimit) {
         logged += std::stoul(field_of(line, "refused"));
       }
       EXPECT_GE(logged, refusals) << server.output();
-      EXPECT_LE(server.lines_containing("action: accept_connections | result: fail").size(), 2U) << server.output();
+      EXPECT_LE(server.lines_containing("action: accept_connections | result: fail").size(), 2U)
+          << server.output();
     }
   }
 }

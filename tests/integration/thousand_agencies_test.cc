@@ -50,7 +50,8 @@ std::optional<std::size_t> winners_answer(RawPeer& peer) {
 void await_the_draw(RawPeer& peer) {
   const auto deadline = std::chrono::steady_clock::now() + kRunTimeout;
   while (!peer.closed_by_server()) {
-    if (std::chrono::steady_clock::now() > deadline) throw std::runtime_error("no draw within the run timeout");
+    if (std::chrono::steady_clock::now() > deadline)
+      throw std::runtime_error("no draw within the run timeout");
   }
 }
 
@@ -60,8 +61,8 @@ TEST_P(ThousandAgencies, CompleteOneRoundWithDefaultSettings) {
   const bool sequential = std::string(GetParam()) == "sequential";
   Cluster cluster;
   // At the cluster's DEBUG level the server logs each fork with the children it runs.
-  auto& server = cluster.start_server({{"SERVER_CONCURRENCY", GetParam()},
-                                       {"SERVER_AGENCIES", std::to_string(kAgencies)}});
+  auto& server = cluster.start_server(
+      {{"SERVER_CONCURRENCY", GetParam()}, {"SERVER_AGENCIES", std::to_string(kAgencies)}});
   // A sequential server takes one connection at a time: more threads would only wait in
   // its backlog of 5.
   const std::uint32_t workers = sequential ? 4 : 16;

@@ -118,8 +118,10 @@ class TrafficCapture : public ::testing::TestWithParam<const char*> {
 };
 
 TEST_P(TrafficCapture, WithTlsNoDocumentOrNameOfTheDataSetCrossesTheWireInClear) {
-  if (find_dataset().empty()) GTEST_SKIP() << "the course's dataset.zip was not found; set TP0_DATASET to run this test";
-  ASSERT_FALSE(find_tcpdump().empty()) << "tcpdump is not installed (scripts/install-deps.sh host installs it)";
+  if (find_dataset().empty())
+    GTEST_SKIP() << "the course's dataset.zip was not found; set TP0_DATASET to run this test";
+  ASSERT_FALSE(find_tcpdump().empty())
+      << "tcpdump is not installed (scripts/install-deps.sh host installs it)";
   const std::vector<std::string> streams = captured_round(true);
   const Secrets secrets = secrets_of_dataset(cluster_.dir().path());
   std::size_t count = 0;
@@ -132,8 +134,10 @@ TEST_P(TrafficCapture, WithTlsNoDocumentOrNameOfTheDataSetCrossesTheWireInClear)
 }
 
 TEST_P(TrafficCapture, WithoutTlsTheSameSearchFindsEveryDocumentAndName) {
-  if (find_dataset().empty()) GTEST_SKIP() << "the course's dataset.zip was not found; set TP0_DATASET to run this test";
-  ASSERT_FALSE(find_tcpdump().empty()) << "tcpdump is not installed (scripts/install-deps.sh host installs it)";
+  if (find_dataset().empty())
+    GTEST_SKIP() << "the course's dataset.zip was not found; set TP0_DATASET to run this test";
+  ASSERT_FALSE(find_tcpdump().empty())
+      << "tcpdump is not installed (scripts/install-deps.sh host installs it)";
   const std::vector<std::string> streams = captured_round(false);
   const Secrets secrets = secrets_of_dataset(cluster_.dir().path());
   std::size_t count = 0;

@@ -59,10 +59,11 @@ TEST_P(TlsImpostors, TheClientFailsClearlyAndSendsThemNothing) {
 
   const auto failures = client.lines_containing("result: fail");
   ASSERT_EQ(failures.size(), 1u) << client.output();
-  EXPECT_NE(failures[0].find("action: lottery | result: fail | client_id: 1 | error: TLS handshake with 127.0.0.1: "
-                             "certificate verify failed (" +
-                             std::string(GetParam().verdict) + ")"),
-            std::string::npos)
+  EXPECT_NE(
+      failures[0].find("action: lottery | result: fail | client_id: 1 | error: TLS handshake with 127.0.0.1: "
+                       "certificate verify failed (" +
+                       std::string(GetParam().verdict) + ")"),
+      std::string::npos)
       << failures[0];
   // A refusal is not retried.
   EXPECT_EQ(report.connections, 1u);
@@ -73,7 +74,8 @@ TEST_P(TlsImpostors, TheClientFailsClearlyAndSendsThemNothing) {
 
 INSTANTIATE_TEST_SUITE_P(
     Certificates, TlsImpostors,
-    ::testing::Values(Impostor{"SignedByAnotherCa", &TestPki::untrusted_server, "unable to get local issuer certificate"},
+    ::testing::Values(Impostor{"SignedByAnotherCa", &TestPki::untrusted_server,
+                               "unable to get local issuer certificate"},
                       Impostor{"NamingAnotherHost", &TestPki::wrong_name_server, "IP address mismatch"}),
     [](const ::testing::TestParamInfo<Impostor>& test) { return std::string(test.param.test_name); });
 

@@ -24,7 +24,8 @@ TEST_P(TlsConnections, SigtermEndsAnOpenConversationWithCloseNotify) {
   EXPECT_EQ(open.receive(), std::nullopt);
   EXPECT_TRUE(open.ended_by_close_notify()) << "the conversation was cut, not closed: " << open.error();
   ASSERT_EQ(server.wait_exit(kRunTimeout), 0) << server.output();
-  EXPECT_EQ(server_lines("action: close_tls_session | result: success | ip: 127.0.0.1 | reason: shutdown"), 1u)
+  EXPECT_EQ(server_lines("action: close_tls_session | result: success | ip: 127.0.0.1 | reason: shutdown"),
+            1u)
       << server.output();
 }
 
@@ -41,7 +42,8 @@ TEST_P(TlsChildLimit, AClientClosedBeforeItsHandshakeTriesAgain) {
     ASSERT_TRUE(holder.send(protocol::Hello{1}));
     ASSERT_EQ(holder.receive(), protocol::Message{protocol::Resume{0}});
     start_honest_agencies();
-    ASSERT_TRUE(server.wait_for_line("action: accept_connections | result: fail", kRunTimeout)) << server.output();
+    ASSERT_TRUE(server.wait_for_line("action: accept_connections | result: fail", kRunTimeout))
+        << server.output();
     holder.say_goodbye();
   }
   expect_honest_round_completed();

@@ -47,7 +47,8 @@ TEST_P(TlsHandshakeRefusals, APeerWithoutACertificate) {
 
 TEST_P(TlsHandshakeRefusals, ACertificateSignedByAnotherCa) {
   start_server();
-  expect_refused(pki_.untrusted_agency(), "certificate verify failed (unable to get local issuer certificate)");
+  expect_refused(pki_.untrusted_agency(),
+                 "certificate verify failed (unable to get local issuer certificate)");
   play_honest_round();
 }
 
@@ -62,15 +63,18 @@ TEST_P(TlsHandshakeRefusals, APlainTextPeer) {
   const sys::UniqueFd plain = connect_to_loopback(cluster_.port());
   std::vector<std::byte> hello;
   protocol::encode(protocol::Hello{1}, hello);
-  ASSERT_EQ(::send(plain.get(), hello.data(), hello.size(), MSG_NOSIGNAL), static_cast<ssize_t>(hello.size()));
+  ASSERT_EQ(::send(plain.get(), hello.data(), hello.size(), MSG_NOSIGNAL),
+            static_cast<ssize_t>(hello.size()));
   // Everything until the server closes: at most a TLS alert record, never a frame. The
   // server read only the first bytes, as a record's header; closing with the rest unread,
   // it resets the connection.
   std::vector<std::uint8_t> received;
   std::uint8_t chunk[512];
   ssize_t got = 0;
-  while ((got = ::recv(plain.get(), chunk, sizeof chunk, 0)) > 0) received.insert(received.end(), chunk, chunk + got);
-  EXPECT_TRUE(got == 0 || errno == ECONNRESET) << "the server did not close the connection: " << std::strerror(errno);
+  while ((got = ::recv(plain.get(), chunk, sizeof chunk, 0)) > 0)
+    received.insert(received.end(), chunk, chunk + got);
+  EXPECT_TRUE(got == 0 || errno == ECONNRESET)
+      << "the server did not close the connection: " << std::strerror(errno);
   if (!received.empty()) {
     EXPECT_EQ(received[0], 0x15) << "the server answered plain text with something else than an alert";
   }

@@ -30,7 +30,8 @@ class TlsIdentity : public TlsRound {
 
   // As the holder of `certificate`'s agency: Hello `claimed`, which must be refused with
   // code 6; then `next`, which must not be served: the conversation is over.
-  void expect_hello_refused(std::uint32_t certificate, std::uint32_t claimed, const std::optional<Message>& next) {
+  void expect_hello_refused(std::uint32_t certificate, std::uint32_t claimed,
+                            const std::optional<Message>& next) {
     SslEnd attacker = agency_peer(certificate);
     ASSERT_TRUE(attacker.send(protocol::Hello{claimed})) << attacker.error();
     EXPECT_EQ(attacker.receive(), kUnknownAgency) << "certificate " << certificate << ", Hello " << claimed;
@@ -40,14 +41,16 @@ class TlsIdentity : public TlsRound {
   }
 
   std::string refusal_line(std::uint32_t certificate, std::uint32_t claimed) const {
-    return "action: identify | result: fail | ip: 127.0.0.1 | certificate_agency: " + std::to_string(certificate) +
-           " | claimed_agency: " + std::to_string(claimed) + " | error: the client certificate names another agency";
+    return "action: identify | result: fail | ip: 127.0.0.1 | certificate_agency: " +
+           std::to_string(certificate) + " | claimed_agency: " + std::to_string(claimed) +
+           " | error: the client certificate names another agency";
   }
 };
 
 TEST_P(TlsIdentity, AnotherAgencysCertificateCannotBetFinishOrAskAsAgency1) {
   start_server();
-  for (const Message& next : {Message{batch_for(1)}, Message{protocol::Finished{}}, Message{protocol::WinnersQuery{1}}}) {
+  for (const Message& next :
+       {Message{batch_for(1)}, Message{protocol::Finished{}}, Message{protocol::WinnersQuery{1}}}) {
     expect_hello_refused(2, 1, next);
   }
   EXPECT_EQ(server_lines(refusal_line(2, 1)), 3u) << cluster_.server().output();

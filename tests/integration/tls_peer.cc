@@ -13,7 +13,8 @@
 
 namespace tp0::testing {
 
-SslEnd tls_peer(std::uint16_t port, const std::optional<tls::Credentials>& identity, const std::string& authority) {
+SslEnd tls_peer(std::uint16_t port, const std::optional<tls::Credentials>& identity,
+                const std::string& authority) {
   // The connection keeps its own reference to the context.
   const SslContext context(SslRole::kClient, identity, authority);
   return SslEnd(connect_to_loopback(port), context.get(), SslRole::kClient);
@@ -27,7 +28,8 @@ FakeTlsServer::FakeTlsServer(const tls::Credentials& identity, Script script)
   address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   socklen_t length = sizeof address;
   int ends[2];
-  if (!listener_ || ::bind(listener_.get(), reinterpret_cast<const sockaddr*>(&address), sizeof address) == -1 ||
+  if (!listener_ ||
+      ::bind(listener_.get(), reinterpret_cast<const sockaddr*>(&address), sizeof address) == -1 ||
       ::listen(listener_.get(), 8) == -1 ||
       ::getsockname(listener_.get(), reinterpret_cast<sockaddr*>(&address), &length) == -1 ||
       ::pipe2(ends, O_CLOEXEC) == -1) {

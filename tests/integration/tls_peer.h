@@ -17,7 +17,8 @@ namespace tp0::testing {
 // A peer of the test's own that connects to the server on 127.0.0.1:`port` and shows
 // `identity` (nullopt: no certificate), trusting `authority`. The handshake is the
 // caller's next step: handshake(), then frames with send() and receive().
-SslEnd tls_peer(std::uint16_t port, const std::optional<tls::Credentials>& identity, const std::string& authority);
+SslEnd tls_peer(std::uint16_t port, const std::optional<tls::Credentials>& identity,
+                const std::string& authority);
 
 // A TLS server of the test's own on 127.0.0.1, for the client under test. It shows
 // `identity` and runs `script` on each connection whose handshake completes, one at a
@@ -29,7 +30,7 @@ class FakeTlsServer {
   // What the server saw, once stopped.
   struct Report {
     std::size_t connections = 0;
-    std::size_t handshakes = 0;              // completed
+    std::size_t handshakes = 0;  // completed
     std::vector<std::string> handshake_errors;
   };
 

@@ -21,7 +21,8 @@ SslEnd TlsRound::peer(const std::optional<tls::Credentials>& identity) const {
 
 SslEnd TlsRound::agency_peer(std::uint32_t agency) const {
   SslEnd end = peer(pki_.agency(agency));
-  if (!end.handshake()) throw std::runtime_error("agency " + std::to_string(agency) + "'s peer: " + end.error());
+  if (!end.handshake())
+    throw std::runtime_error("agency " + std::to_string(agency) + "'s peer: " + end.error());
   return end;
 }
 
@@ -52,7 +53,8 @@ void TlsRound::expect_honest_round_completed() {
 
 ::testing::AssertionResult TlsRound::server_logs(const std::string& needle) {
   if (cluster_.server().wait_for_line(needle, kStartTimeout)) return ::testing::AssertionSuccess();
-  return ::testing::AssertionFailure() << "the server did not log \"" << needle << "\":\n" << cluster_.server().output();
+  return ::testing::AssertionFailure() << "the server did not log \"" << needle << "\":\n"
+                                       << cluster_.server().output();
 }
 
 }  // namespace tp0::testing

@@ -55,7 +55,9 @@ class TlsRound : public ::testing::TestWithParam<const char*> {
   void expect_honest_round_completed();
 
   // The server's lines containing `needle`, and their number.
-  std::size_t server_lines(const std::string& needle) { return cluster_.server().lines_containing(needle).size(); }
+  std::size_t server_lines(const std::string& needle) {
+    return cluster_.server().lines_containing(needle).size();
+  }
   // Waits for the server's line containing `needle`.
   ::testing::AssertionResult server_logs(const std::string& needle);
 

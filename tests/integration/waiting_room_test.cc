@@ -57,7 +57,8 @@ std::int64_t unix_us(std::chrono::system_clock::time_point moment) {
 
 // The pid of the waiting room the server started last.
 int current_room(const Process& server) {
-  return std::stoi(field_of(server.lines_containing("action: open_waiting_room | result: success").back(), "pid"));
+  return std::stoi(
+      field_of(server.lines_containing("action: open_waiting_room | result: success").back(), "pid"));
 }
 
 class WaitingRoom : public ::testing::Test {
@@ -65,11 +66,11 @@ class WaitingRoom : public ::testing::Test {
   // Starts a process server of `agencies` agencies, and the project's client of each of
   // agencies 1 to `honest`, agency K with 100 + K bets of which K win.
   Process& start_round(std::uint32_t agencies, std::uint32_t honest) {
-    Process& server = cluster_.start_server({{"SERVER_CONCURRENCY", "process"},
-                                             {"SERVER_AGENCIES", std::to_string(agencies)}});
+    Process& server = cluster_.start_server(
+        {{"SERVER_CONCURRENCY", "process"}, {"SERVER_AGENCIES", std::to_string(agencies)}});
     for (std::uint32_t id = 1; id <= honest; ++id) {
-      agencies_.push_back(
-          start_agency(cluster_, id, 100 + id, id, {{"CLI_BATCH_MAXAMOUNT", "20"}, {"CLI_LOG_LEVEL", "INFO"}}));
+      agencies_.push_back(start_agency(cluster_, id, 100 + id, id,
+                                       {{"CLI_BATCH_MAXAMOUNT", "20"}, {"CLI_LOG_LEVEL", "INFO"}}));
       clients_.push_back(&cluster_.client(id));
     }
     return server;
@@ -102,7 +103,8 @@ class WaitingRoom : public ::testing::Test {
 std::set<std::string> sockets_of(int pid) {
   std::set<std::string> sockets;
   std::error_code error;
-  for (const auto& entry : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/fd", error)) {
+  for (const auto& entry :
+       std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/fd", error)) {
     const std::string target = std::filesystem::read_symlink(entry.path(), error).string();
     if (target.starts_with("socket:")) sockets.insert(target);
   }
@@ -125,7 +127,8 @@ void wait_until_room_holds(Process& server, std::size_t count, int room, std::si
       EXPECT_EQ(shared, 1u) << "room " << room << " kept sockets of the accept loop";
       return;
     }
-    ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "room " << room << " did not take the connections";
+    ASSERT_LT(std::chrono::steady_clock::now(), deadline)
+        << "room " << room << " did not take the connections";
     std::this_thread::yield();
   }
 }
@@ -167,8 +170,9 @@ TEST_F(WaitingRoom, KilledItIsStartedAgainAndEveryAgencyIsAnswered) {
 
   ASSERT_TRUE(server.wait_for_lines("restarted: yes", 2, kRunTimeout)) << server.output();
   for (const int room : {first_room, second_room}) {
-    EXPECT_EQ(server.lines_containing("action: child_exit | result: fail | pid: " + std::to_string(room) +
-                                      " | signal: " + std::to_string(SIGKILL))
+    EXPECT_EQ(server
+                  .lines_containing("action: child_exit | result: fail | pid: " + std::to_string(room) +
+                                    " | signal: " + std::to_string(SIGKILL))
                   .size(),
               1u)
         << server.output();

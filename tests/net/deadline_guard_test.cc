@@ -83,12 +83,14 @@ TEST(NetDeadlineGuard, NeverLoosensAnEarlierDeadline) {
   std::size_t received = 0;
   {
     const DeadlineGuard guard(pair.local, 10s, "frame");
-    EXPECT_EQ(read_until_timeout(pair.local, received), "receive from test-peer: not done within its deadline of 300 ms")
+    EXPECT_EQ(read_until_timeout(pair.local, received),
+              "receive from test-peer: not done within its deadline of 300 ms")
         << "the guard's 10 s replaced the earlier deadline";
   }
   EXPECT_LT(steady_clock::now() - started, 2s);
   // Still in force once the guard is gone.
-  EXPECT_EQ(read_until_timeout(pair.local, received), "receive from test-peer: not done within its deadline of 300 ms");
+  EXPECT_EQ(read_until_timeout(pair.local, received),
+            "receive from test-peer: not done within its deadline of 300 ms");
 }
 
 TEST(NetDeadlineGuard, TightensALaterDeadlineAndGivesItBack) {
@@ -98,7 +100,8 @@ TEST(NetDeadlineGuard, TightensALaterDeadlineAndGivesItBack) {
   std::size_t received = 0;
   {
     const DeadlineGuard guard(pair.local, 200ms, "frame");
-    EXPECT_EQ(read_until_timeout(pair.local, received), "receive from test-peer: frame not done within its deadline of 200 ms");
+    EXPECT_EQ(read_until_timeout(pair.local, received),
+              "receive from test-peer: frame not done within its deadline of 200 ms");
   }
   // Back to the 10 s deadline: a byte written now is read, not refused as late.
   const char byte = 'y';

@@ -12,8 +12,12 @@ namespace tp0::protocol {
 namespace {
 
 lottery::Bet sample_bet(std::uint32_t agency, int i) {
-  return lottery::Bet{agency, "Tiago Nicolás", "O'Brien, \"Jr\"", std::to_string(30000000 + i),
-                      "1999-03-17", static_cast<std::uint16_t>(i % 10000)};
+  return lottery::Bet{agency,
+                      "Tiago Nicolás",
+                      "O'Brien, \"Jr\"",
+                      std::to_string(30000000 + i),
+                      "1999-03-17",
+                      static_cast<std::uint16_t>(i % 10000)};
 }
 
 // Encodes `message` and returns the body of its single frame.
@@ -22,10 +26,9 @@ std::vector<std::byte> body_of(const Message& message) {
   encode(message, frame);
   EXPECT_GE(frame.size(), kFrameHeaderBytes + 1);
   EXPECT_LE(frame.size(), kMaxFrameBytes);
-  const std::size_t length = std::to_integer<std::size_t>(frame[0]) << 24 |
-                             std::to_integer<std::size_t>(frame[1]) << 16 |
-                             std::to_integer<std::size_t>(frame[2]) << 8 |
-                             std::to_integer<std::size_t>(frame[3]);
+  const std::size_t length =
+      std::to_integer<std::size_t>(frame[0]) << 24 | std::to_integer<std::size_t>(frame[1]) << 16 |
+      std::to_integer<std::size_t>(frame[2]) << 8 | std::to_integer<std::size_t>(frame[3]);
   EXPECT_EQ(length, frame.size() - kFrameHeaderBytes);
   return {frame.begin() + kFrameHeaderBytes, frame.end()};
 }

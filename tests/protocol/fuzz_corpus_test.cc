@@ -55,7 +55,8 @@ TEST(FuzzCorpus, TheFrameReadersEveryMessageSeedHoldsAFrameOfEachType) {
   std::size_t at = 0;
   while (at + kFrameHeaderBytes <= stream.size()) {
     std::size_t length = 0;
-    for (std::size_t i = 0; i < kFrameHeaderBytes; ++i) length = length << 8 | std::to_integer<std::size_t>(stream[at + i]);
+    for (std::size_t i = 0; i < kFrameHeaderBytes; ++i)
+      length = length << 8 | std::to_integer<std::size_t>(stream[at + i]);
     ASSERT_LE(at + kFrameHeaderBytes + length, stream.size()) << "a frame cut short at byte " << at;
     const auto body = std::span(stream).subspan(at + kFrameHeaderBytes, length);
     try {

@@ -325,8 +325,7 @@ TEST(StorageBetsFileWriter, StagedBatchesAreWrittenOnlyByTheStoreAndTogether) {
   EXPECT_EQ(size_of(path), -1) << "staging opened or wrote the file";
   EXPECT_EQ(writer.store_staged({}).outcome, StoreOutcome::kStored);
   EXPECT_TRUE(nothing_staged(writer, path)) << "stored rows stay staged";
-  EXPECT_EQ(load_all(path),
-            (std::vector<lottery::Bet>{bet(1, "1", 1), bet(1, "2", 2), bet(1, "3", 3)}));
+  EXPECT_EQ(load_all(path), (std::vector<lottery::Bet>{bet(1, "1", 1), bet(1, "2", 2), bet(1, "3", 3)}));
 }
 
 TEST(StorageBetsFileWriter, AFailedStoreDropsItsStagedRowsAndLeavesTheFileAsItWas) {
@@ -366,7 +365,8 @@ TEST(StorageBetsFileWriter, AClosedStreamTakesNoMoreRowsAndUnstagesThem) {
   writer.stage(std::vector<lottery::Bet>{bet(1, "2", 2), bet(1, "3", 3)});
   EXPECT_EQ(writer.store_staged({1, 1}).outcome, StoreOutcome::kClosed);
   EXPECT_TRUE(nothing_staged(writer, path));
-  EXPECT_EQ(writer.store(std::vector<lottery::Bet>{bet(1, "4", 4)}, {1, std::nullopt}).outcome, StoreOutcome::kClosed)
+  EXPECT_EQ(writer.store(std::vector<lottery::Bet>{bet(1, "4", 4)}, {1, std::nullopt}).outcome,
+            StoreOutcome::kClosed)
       << "rows outside the numbering are refused too";
   EXPECT_EQ(testing::read_file(path), before);
   EXPECT_EQ(writer.stream_state(1).position, 1u);
@@ -391,8 +391,10 @@ TEST(StorageBetsFileWriter, RowsContinueTheirStreamOnlyWhereItEnds) {
   EXPECT_EQ(again.stream_end, 3u) << "a store tells where the stream ends";
   auto other = first;
   other[1].document = "another";
-  EXPECT_EQ(writer.store(other, {1, 0}).outcome, StoreOutcome::kOutOfPlace) << "other rows where some are held";
-  EXPECT_EQ(writer.store(std::span(first).first(2), {1, 0}).outcome, StoreOutcome::kOutOfPlace) << "part of a batch held";
+  EXPECT_EQ(writer.store(other, {1, 0}).outcome, StoreOutcome::kOutOfPlace)
+      << "other rows where some are held";
+  EXPECT_EQ(writer.store(std::span(first).first(2), {1, 0}).outcome, StoreOutcome::kOutOfPlace)
+      << "part of a batch held";
   EXPECT_EQ(writer.store(first, {1, 4}).outcome, StoreOutcome::kOutOfPlace) << "a gap";
   EXPECT_EQ(writer.store(first, {1, 2}).outcome, StoreOutcome::kOutOfPlace) << "overlapping the stored rows";
   EXPECT_EQ(testing::read_file(path), after_first);
@@ -406,7 +408,8 @@ TEST(StorageBetsFileWriter, RowsContinueTheirStreamOnlyWhereItEnds) {
   EXPECT_EQ(continued.stream_end, 5u);
   EXPECT_EQ(writer.stream_state(1).position, 5u);
   EXPECT_EQ(writer.stream_state(2).position, 2u);
-  EXPECT_EQ(writer.store(std::vector<lottery::Bet>{bet(1, "x", 1)}, {1, std::nullopt}).outcome, StoreOutcome::kStored)
+  EXPECT_EQ(writer.store(std::vector<lottery::Bet>{bet(1, "x", 1)}, {1, std::nullopt}).outcome,
+            StoreOutcome::kStored)
       << "rows outside the numbering need no position";
   EXPECT_EQ(writer.stream_state(1).position, 5u) << "and do not move it";
   EXPECT_EQ(load_all(path).size(), 8u);
@@ -433,7 +436,8 @@ TEST(StorageStreamTable, WritersOfSeveralProcessesSeeEachOthersStores) {
   EXPECT_EQ(shared.stream(1).position, 5u);
   EXPECT_EQ(shared.stream(2).position, 4u);
   BetsFileWriter writer(path, shared);
-  EXPECT_EQ(writer.store(bets_of_agency(1, 1), {1, 3}).outcome, StoreOutcome::kOutOfPlace) << "stale position";
+  EXPECT_EQ(writer.store(bets_of_agency(1, 1), {1, 3}).outcome, StoreOutcome::kOutOfPlace)
+      << "stale position";
   EXPECT_EQ(writer.store(bets_of_agency(1, 1), {1, 5}).outcome, StoreOutcome::kStored);
   EXPECT_TRUE(writer.close_stream(2));
   EXPECT_TRUE(shared.stream(2).closed);
@@ -457,7 +461,8 @@ TEST(StorageBetsFileWriter, BatchesStoredTogetherAreEachRecognisedWhenSentAgain)
   const std::string stored = testing::read_file(path);
   EXPECT_EQ(writer.store(std::span(bets).subspan(2), {1, 2}).outcome, StoreOutcome::kHeld);
   EXPECT_EQ(writer.store(std::span(bets).first(2), {1, 0}).outcome, StoreOutcome::kHeld);
-  EXPECT_EQ(writer.store(std::span(bets).subspan(1, 2), {1, 1}).outcome, StoreOutcome::kOutOfPlace) << "across two";
+  EXPECT_EQ(writer.store(std::span(bets).subspan(1, 2), {1, 1}).outcome, StoreOutcome::kOutOfPlace)
+      << "across two";
   EXPECT_EQ(writer.store(bets, {1, 0}).outcome, StoreOutcome::kOutOfPlace) << "two batches sent as one";
   EXPECT_EQ(testing::read_file(path), stored);
   // A row outside the numbering, stored between two batches, takes no place among them.
@@ -489,7 +494,8 @@ TEST(StorageBetsFileWriter, ACloseAndTheStoresOfAnotherProcessAreOneOrder) {
   if (storer == 0) {
     OwnWriter writer(path);
     for (std::uint64_t i = 0; i < 1000000; ++i) {
-      const auto outcome = writer.store(std::vector<lottery::Bet>{bet(1, std::to_string(i), 1)}, {1, i}).outcome;
+      const auto outcome =
+          writer.store(std::vector<lottery::Bet>{bet(1, std::to_string(i), 1)}, {1, i}).outcome;
       if (outcome != StoreOutcome::kStored) ::_exit(outcome == StoreOutcome::kClosed ? 0 : 1);
     }
     ::_exit(2);
@@ -506,7 +512,8 @@ TEST(StorageBetsFileWriter, ACloseAndTheStoresOfAnotherProcessAreOneOrder) {
     if (entry.kind == JournalEntry::Kind::kClosed) length_when_closed = entry.committed_length;
   }
   ASSERT_TRUE(length_when_closed);
-  EXPECT_EQ(BetsFileReader(path).committed_bytes(), *length_when_closed) << "a store landed after the stream was closed";
+  EXPECT_EQ(BetsFileReader(path).committed_bytes(), *length_when_closed)
+      << "a store landed after the stream was closed";
 }
 
 }  // namespace

@@ -27,8 +27,8 @@ constexpr int kBetsPerBatch = 200;
 const std::string kLongName(150, 'n');
 
 lottery::Bet numbered_bet(int index) {
-  return lottery::Bet{1, kLongName, "Pérez", std::to_string(index), "1990-01-31",
-                      static_cast<std::uint16_t>(index % 10000)};
+  return lottery::Bet{
+      1, kLongName, "Pérez", std::to_string(index), "1990-01-31", static_cast<std::uint16_t>(index % 10000)};
 }
 
 std::vector<lottery::Bet> batch_number(int batch) {
@@ -153,12 +153,12 @@ TEST(StorageCrashConsistency, ADamagedJournalIsAnErrorNamingIt) {
   ASSERT_EQ(journal.size(), 3 * Journal::kEntryBytes) << "the first entry, then one per store";
   journal[Journal::kEntryBytes + 9] ^= 1;
   testing::write_file(Journal::path_for(path), journal);
-  for (const auto& use : std::vector<std::function<void()>>{[&] { load_all(path); },
-                                                            [&] { store_bets(path, batch_number(2)); },
-                                                            [&] {
-                                                              StreamTable streams({1});
-                                                              recover(path, streams);
-                                                            }}) {
+  for (const auto& use :
+       std::vector<std::function<void()>>{[&] { load_all(path); }, [&] { store_bets(path, batch_number(2)); },
+                                          [&] {
+                                            StreamTable streams({1});
+                                            recover(path, streams);
+                                          }}) {
     try {
       use();
       ADD_FAILURE() << "went past a damaged entry";

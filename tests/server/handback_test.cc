@@ -127,7 +127,8 @@ TEST(Handback, ADescriptorTheRoomCannotTakeIsLoggedWithItsAgency) {
     logging::init(logging::Level::kWarning);
     // UBSan checks an object's dynamic type with the help of a pipe, unless it has seen
     // that type before: a line logged first leaves it nothing to check under the limit.
-    logging::warning(logging::Event("before_the_limit", logging::Result::kSuccess).with("ip", "-").with("agency", 0));
+    logging::warning(
+        logging::Event("before_the_limit", logging::Result::kSuccess).with("ip", "-").with("agency", 0));
     rlimit saved{};
     ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &saved), 0);
     // Every descriptor below the lowest free one is taken: a limit there leaves none.
@@ -143,8 +144,9 @@ TEST(Handback, ADescriptorTheRoomCannotTakeIsLoggedWithItsAgency) {
   }
   EXPECT_EQ(received, 0u);
   const std::string logged = testing::read_file(log);
-  EXPECT_NE(logged.find("WARNING  action: receive_connection | result: fail | ip: test-peer | agency: 7 | error: its "
-                        "descriptor was dropped"),
+  EXPECT_NE(logged.find(
+                "WARNING  action: receive_connection | result: fail | ip: test-peer | agency: 7 | error: its "
+                "descriptor was dropped"),
             std::string::npos)
       << logged;
   // What comes next is received as before.

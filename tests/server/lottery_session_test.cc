@@ -43,8 +43,8 @@ class ServedSession {
                 std::unique_ptr<Proof> proof) {
     auto sockets = testing::make_socket_pair();
     peer.emplace(net::Connection(std::move(sockets.remote), "server"));
-    thread_ = std::thread([this, &round, settings = std::move(settings), &before_the_draw, proof = std::move(proof),
-                           local = std::move(sockets.local)]() mutable {
+    thread_ = std::thread([this, &round, settings = std::move(settings), &before_the_draw,
+                           proof = std::move(proof), local = std::move(sockets.local)]() mutable {
       protocol::Channel channel(std::move(local));
       LotterySession session(channel, round, std::move(settings), before_the_draw, *proof);
       session.run();
@@ -90,8 +90,8 @@ class Session : public ::testing::Test {
     settings.storage_path = dir_.file("bets.csv");
     std::unique_ptr<Proof> proof = std::make_unique<AnyAgency>();
     if (certified_agency) proof = std::make_unique<CertifiedAgency>(*certified_agency);
-    return std::make_unique<ServedSession>(round_, std::move(settings),
-                                           before_the_draw ? *before_the_draw : ask_again_later_, std::move(proof));
+    return std::make_unique<ServedSession>(
+        round_, std::move(settings), before_the_draw ? *before_the_draw : ask_again_later_, std::move(proof));
   }
 
   // The test's main session.
@@ -126,7 +126,8 @@ TEST_F(Session, AWholeConversationStoresEachBatchOnceAndAnswersTheAgencysWinners
   EXPECT_EQ(ask(protocol::Hello{1}), Message(protocol::Resume{5}));
   EXPECT_EQ(ask(protocol::Finished{}), Message(Ack{AckCode::kOk, 0}));
   EXPECT_EQ(round_.finished_count(), 1u);
-  EXPECT_EQ(ask(protocol::WinnersQuery{1}), Message(protocol::NotReady{})) << "no waiting room: ask again later";
+  EXPECT_EQ(ask(protocol::WinnersQuery{1}), Message(protocol::NotReady{}))
+      << "no waiting room: ask again later";
   EXPECT_EQ(ask(batch_of(1, 5, 1)), Message(Ack{AckCode::kBettingClosed, 0}));
   end();
   EXPECT_EQ(stream_end(1), 5u);
@@ -221,9 +222,11 @@ TEST_F(Session, AHelloForAnotherAgencyThanTheCertificatesIsRefused) {
   EXPECT_EQ(answer, Message(Ack{AckCode::kUnknownAgency, 0}));
   EXPECT_FALSE(after) << "the conversation went on";
   const std::string logged = testing::read_file(log);
-  EXPECT_NE(logged.find("action: identify | result: fail | ip: test-peer | certificate_agency: 1 | claimed_agency: 2 | "
-                        "error: the client certificate names another agency"),
-            std::string::npos)
+  EXPECT_NE(
+      logged.find(
+          "action: identify | result: fail | ip: test-peer | certificate_agency: 1 | claimed_agency: 2 | "
+          "error: the client certificate names another agency"),
+      std::string::npos)
       << logged;
   start({}, 1);
   EXPECT_EQ(ask(protocol::Hello{1}), Message(protocol::Resume{0})) << "the certificate's own agency";
@@ -257,8 +260,8 @@ TEST_F(Session, ABatchThatWouldPassTheAgencysLimitIsRefusedAndEndsTheConversatio
     logging::init(logging::Level::kCritical);
   }
   EXPECT_EQ(answers, (std::vector<Message>{protocol::Resume{0}, Ack{AckCode::kOk, 0}, Ack{AckCode::kOk, 0},
-                                           Ack{AckCode::kOk, 0}, Ack{AckCode::kTooManyBets, 0}, protocol::Resume{5},
-                                           Ack{AckCode::kTooManyBets, 0}}));
+                                           Ack{AckCode::kOk, 0}, Ack{AckCode::kTooManyBets, 0},
+                                           protocol::Resume{5}, Ack{AckCode::kTooManyBets, 0}}));
   EXPECT_FALSE(after) << "the conversation went on";
   EXPECT_EQ(stream_end(1), 5u);
   std::size_t stored = 0;
@@ -270,9 +273,10 @@ TEST_F(Session, ABatchThatWouldPassTheAgencysLimitIsRefusedAndEndsTheConversatio
     if (line.find("action: apuesta_recibida | result: fail") != std::string::npos) refusals.push_back(line);
   }
   ASSERT_EQ(refusals.size(), 2u) << testing::read_file(log);
-  EXPECT_NE(refusals[0].find("cantidad: 1 | agency: 1 | error: the agency has stored as many bets as the server "
-                             "allows: 5 + 1 would pass 5 (SERVER_MAX_BETS_PER_AGENCY)"),
-            std::string::npos)
+  EXPECT_NE(
+      refusals[0].find("cantidad: 1 | agency: 1 | error: the agency has stored as many bets as the server "
+                       "allows: 5 + 1 would pass 5 (SERVER_MAX_BETS_PER_AGENCY)"),
+      std::string::npos)
       << refusals[0];
   EXPECT_NE(refusals[1].find("cantidad: 40 | agency: 1"), std::string::npos) << refusals[1];
 }
@@ -282,7 +286,8 @@ TEST_F(Session, ASingleBetThatWouldPassTheAgencysLimitIsRefusedAndEndsTheConvers
   LotterySettings settings;
   settings.max_bets_per_agency = 2;
   const auto single = [](std::uint32_t position) {
-    return protocol::SingleBet{{1, "Ana", "Paz", std::to_string(100 + position), "1990-05-17", 7574}, position};
+    return protocol::SingleBet{{1, "Ana", "Paz", std::to_string(100 + position), "1990-05-17", 7574},
+                               position};
   };
   std::vector<Message> answers;
   std::optional<Message> after;
@@ -304,8 +309,9 @@ TEST_F(Session, ASingleBetThatWouldPassTheAgencysLimitIsRefusedAndEndsTheConvers
   EXPECT_FALSE(after) << "the conversation went on";
   EXPECT_EQ(stream_end(1), 2u);
   const std::string logged = testing::read_file(log);
-  EXPECT_NE(logged.find("action: apuesta_almacenada | result: fail | dni: 102 | numero: 7574 | error: the agency has "
-                        "stored as many bets as the server allows: 2 + 1 would pass 2"),
+  EXPECT_NE(logged.find(
+                "action: apuesta_almacenada | result: fail | dni: 102 | numero: 7574 | error: the agency has "
+                "stored as many bets as the server allows: 2 + 1 would pass 2"),
             std::string::npos)
       << logged;
 }
@@ -329,7 +335,8 @@ TEST_F(Session, ASecondHelloSaysWhereTheAgencysStreamEndsNow) {
 TEST_F(Session, NothingBehindABatchRefusedAsOutOfPlaceIsServed) {
   // The single bet at 4, where the agency's stored bets end when it arrives: served, it
   // would be stored.
-  const std::vector<Message> behind = {protocol::Finished{}, protocol::SingleBet{batch_of(1, 4, 1, 50).bets[0], 4},
+  const std::vector<Message> behind = {protocol::Finished{},
+                                       protocol::SingleBet{batch_of(1, 4, 1, 50).bets[0], 4},
                                        protocol::Hello{1}, protocol::WinnersQuery{1}};
   for (std::size_t i = 0; i < behind.size(); ++i) {
     SCOPED_TRACE(protocol::name_of(behind[i]));

@@ -58,12 +58,13 @@ struct ExtensionSpec {
 constexpr ExtensionSpec kCaExtensions[] = {{NID_basic_constraints, "critical,CA:TRUE,pathlen:0"},
                                            {NID_key_usage, "critical,keyCertSign,cRLSign"},
                                            {NID_subject_key_identifier, "hash"}};
-constexpr ExtensionSpec kServerExtensions[] = {{NID_basic_constraints, "critical,CA:FALSE"},
-                                               {NID_key_usage, "critical,digitalSignature"},
-                                               {NID_ext_key_usage, "serverAuth"},
-                                               {NID_subject_alt_name, "DNS:server,DNS:localhost,IP:127.0.0.1"},
-                                               {NID_subject_key_identifier, "hash"},
-                                               {NID_authority_key_identifier, "keyid:always"}};
+constexpr ExtensionSpec kServerExtensions[] = {
+    {NID_basic_constraints, "critical,CA:FALSE"},
+    {NID_key_usage, "critical,digitalSignature"},
+    {NID_ext_key_usage, "serverAuth"},
+    {NID_subject_alt_name, "DNS:server,DNS:localhost,IP:127.0.0.1"},
+    {NID_subject_key_identifier, "hash"},
+    {NID_authority_key_identifier, "keyid:always"}};
 constexpr ExtensionSpec kAgencyExtensions[] = {{NID_basic_constraints, "critical,CA:FALSE"},
                                                {NID_key_usage, "critical,digitalSignature"},
                                                {NID_ext_key_usage, "clientAuth"},
@@ -108,9 +109,9 @@ void set_public_key(X509* certificate, EVP_PKEY* key, const std::string& doing) 
     fail(doing + ": its public key");
   }
   OpenSslBytes copy(static_cast<unsigned char*>(OPENSSL_memdup(point.data(), length)));
-  if (!copy || X509_PUBKEY_set0_param(X509_get_X509_PUBKEY(certificate), OBJ_nid2obj(NID_X9_62_id_ecPublicKey),
-                                      V_ASN1_OBJECT, OBJ_nid2obj(NID_X9_62_prime256v1), copy.get(),
-                                      static_cast<int>(length)) != 1) {
+  if (!copy || X509_PUBKEY_set0_param(
+                   X509_get_X509_PUBKEY(certificate), OBJ_nid2obj(NID_X9_62_id_ecPublicKey), V_ASN1_OBJECT,
+                   OBJ_nid2obj(NID_X9_62_prime256v1), copy.get(), static_cast<int>(length)) != 1) {
     fail(doing + ": set its public key");
   }
   // The certificate owns the copy now.
@@ -133,7 +134,8 @@ Certificate new_certificate(const std::string& common_name, EVP_PKEY* key, long 
       BN_to_ASN1_INTEGER(serial.get(), X509_get_serialNumber(made)) == nullptr ||
       X509_NAME_add_entry_by_txt(subject, "O", MBSTRING_ASC, text("TP0"), -1, -1, 0) != 1 ||
       X509_NAME_add_entry_by_txt(subject, "CN", MBSTRING_UTF8, text(common_name.c_str()), -1, -1, 0) != 1 ||
-      X509_set_issuer_name(made, issuer != nullptr ? X509_get_subject_name(issuer->certificate.get()) : subject) != 1 ||
+      X509_set_issuer_name(
+          made, issuer != nullptr ? X509_get_subject_name(issuer->certificate.get()) : subject) != 1 ||
       X509_gmtime_adj(X509_getm_notBefore(made), 0) == nullptr ||
       X509_gmtime_adj(X509_getm_notAfter(made), days * kSecondsPerDay) == nullptr) {
     fail(doing);
@@ -143,12 +145,14 @@ Certificate new_certificate(const std::string& common_name, EVP_PKEY* key, long 
   X509V3_CTX context{};
   X509V3_set_ctx(&context, issuer != nullptr ? issuer->certificate.get() : made, made, nullptr, nullptr, 0);
   for (const auto& spec : extensions) {
-    const Extension extension(X509V3_EXT_nconf_nid(nullptr, &context, spec.nid, spec.value), &X509_EXTENSION_free);
+    const Extension extension(X509V3_EXT_nconf_nid(nullptr, &context, spec.nid, spec.value),
+                              &X509_EXTENSION_free);
     if (!extension || X509_add_ext(made, extension.get(), -1) != 1) {
       fail(doing + ": add " + OBJ_nid2sn(spec.nid) + " " + spec.value);
     }
   }
-  if (X509_sign(made, issuer != nullptr ? issuer->key.get() : key, EVP_sha256()) <= 0) fail(doing + ": sign it");
+  if (X509_sign(made, issuer != nullptr ? issuer->key.get() : key, EVP_sha256()) <= 0)
+    fail(doing + ": sign it");
   return certificate;
 }
 
@@ -168,8 +172,9 @@ std::string certificate_pem(X509* certificate, const std::string& what) {
 
 // PKCS #8, unencrypted, as `openssl req -noenc` writes keys.
 std::string key_pem(EVP_PKEY* key, const std::string& what) {
-  return pem_of([&](BIO* bio) { return PEM_write_bio_PrivateKey(bio, key, nullptr, nullptr, 0, nullptr, nullptr); },
-                what);
+  return pem_of(
+      [&](BIO* bio) { return PEM_write_bio_PrivateKey(bio, key, nullptr, nullptr, 0, nullptr, nullptr); },
+      what);
 }
 
 // Creates `path`, which must not exist, with exactly `mode`: a key is never readable by
@@ -201,7 +206,8 @@ void move_into_place(const std::string& from, const std::string& to) {
 sys::UniqueFd lock_folder(const std::string& dir) {
   sys::UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!fd) throw sys::last_error("open the folder " + dir);
-  if (sys::retry_on_eintr([&] { return ::flock(fd.get(), LOCK_EX); }) == -1) throw sys::last_error("lock " + dir);
+  if (sys::retry_on_eintr([&] { return ::flock(fd.get(), LOCK_EX); }) == -1)
+    throw sys::last_error("lock " + dir);
   return fd;
 }
 
@@ -240,8 +246,10 @@ bool present(const std::string& folder, const LeafKind& kind) {
 Authority load_authority(const std::string& certificate_path, const std::string& key_path) {
   Authority authority;
   authority.pem = read_whole(certificate_path);
-  const Bio certificate(BIO_new_mem_buf(authority.pem.data(), static_cast<int>(authority.pem.size())), &BIO_free);
-  if (certificate) authority.certificate.reset(PEM_read_bio_X509(certificate.get(), nullptr, nullptr, nullptr));
+  const Bio certificate(BIO_new_mem_buf(authority.pem.data(), static_cast<int>(authority.pem.size())),
+                        &BIO_free);
+  if (certificate)
+    authority.certificate.reset(PEM_read_bio_X509(certificate.get(), nullptr, nullptr, nullptr));
   if (!authority.certificate) fail(certificate_path + " is not a certificate");
   const Bio key(BIO_new_file(key_path.c_str(), "r"), &BIO_free);
   if (key) authority.key.reset(PEM_read_bio_PrivateKey(key.get(), nullptr, nullptr, nullptr));
@@ -264,7 +272,8 @@ bool holds_signed_folders(const std::string& dir) {
 Authority new_authority(const std::string& dir, const std::string& stage) {
   Authority authority;
   authority.key = new_key();
-  authority.certificate = new_certificate("TP0 lottery CA", authority.key.get(), kCaDays, kCaExtensions, nullptr);
+  authority.certificate =
+      new_certificate("TP0 lottery CA", authority.key.get(), kCaDays, kCaExtensions, nullptr);
   authority.pem = certificate_pem(authority.certificate.get(), "the CA's certificate");
   make_folder(stage + "/ca", 0700);
   write_new_file(stage + "/ca/ca.key", key_pem(authority.key.get(), "the CA's key"), 0600);
@@ -286,22 +295,23 @@ Authority authority_of(const std::string& dir, const std::string& stage) {
                              key_path + " are needed to sign more");
   }
   if (holds_signed_folders(dir)) {
-    throw std::runtime_error("make certificates: " + dir + " holds certificates but not the CA that signed them (" +
-                             certificate_path + ", " + key_path + ")");
+    throw std::runtime_error("make certificates: " + dir +
+                             " holds certificates but not the CA that signed them (" + certificate_path +
+                             ", " + key_path + ")");
   }
   return new_authority(dir, stage);
 }
 
 // Makes the folder `name` in the stage, then renames it into `dir`.
-void make_leaf(const Authority& authority, const std::string& name, const LeafKind& kind, const std::string& dir,
-               const std::string& stage) {
+void make_leaf(const Authority& authority, const std::string& name, const LeafKind& kind,
+               const std::string& dir, const std::string& stage) {
   const std::string folder = stage + "/" + name;
   make_folder(folder, 0755);
   const Key key = new_key();
   const Certificate certificate = new_certificate(name, key.get(), kLeafDays, kind.extensions, &authority);
   write_new_file(folder + "/" + kind.key_file, key_pem(key.get(), "the key of " + name), 0600);
-  write_new_file(folder + "/" + kind.certificate_file, certificate_pem(certificate.get(), "the certificate of " + name),
-                 0644);
+  write_new_file(folder + "/" + kind.certificate_file,
+                 certificate_pem(certificate.get(), "the certificate of " + name), 0644);
   write_new_file(folder + "/ca.crt", authority.pem, 0644);
   move_into_place(folder, dir + "/" + name);
 }

@@ -26,7 +26,8 @@ using StoreContext = std::unique_ptr<X509_STORE_CTX, decltype(&X509_STORE_CTX_fr
 
 Certificate load(const std::string& path) {
   const std::string pem = read_file(path);
-  std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())), &BIO_free);
+  std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())),
+                                                &BIO_free);
   Certificate certificate(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr), &X509_free);
   if (!certificate) throw std::runtime_error(path + " is not a certificate");
   return certificate;
@@ -34,7 +35,8 @@ Certificate load(const std::string& path) {
 
 std::string common_name(X509* certificate) {
   char name[256];
-  const int length = X509_NAME_get_text_by_NID(X509_get_subject_name(certificate), NID_commonName, name, sizeof name);
+  const int length =
+      X509_NAME_get_text_by_NID(X509_get_subject_name(certificate), NID_commonName, name, sizeof name);
   return length < 0 ? "" : std::string(name, static_cast<std::size_t>(length));
 }
 
@@ -75,7 +77,8 @@ TEST(Certificates, AgencyCertificatesNameTheirAgencyAndVerifyAgainstTheCa) {
     const Certificate certificate = load(folder + "/agency.crt");
     EXPECT_EQ(common_name(certificate.get()), "agency-" + std::to_string(agency));
     EXPECT_EQ(verdict(dir.file("ca.crt"), certificate.get(), X509_PURPOSE_SSL_CLIENT), "ok");
-    EXPECT_NE(verdict(dir.file("ca.crt"), certificate.get(), X509_PURPOSE_SSL_SERVER), "ok") << "clientAuth only";
+    EXPECT_NE(verdict(dir.file("ca.crt"), certificate.get(), X509_PURPOSE_SSL_SERVER), "ok")
+        << "clientAuth only";
     EXPECT_EQ(read_file(folder + "/ca.crt"), read_file(dir.file("ca.crt")));
     EXPECT_EQ(mode_of(folder + "/agency.key"), 0600U);
     // The program's own check: the key is the certificate's and the files load.

@@ -38,7 +38,8 @@ int aimed_calls_seen = 0;
 
 std::string path_of(int fd) {
   std::error_code error;
-  const std::string path = std::filesystem::read_symlink("/proc/self/fd/" + std::to_string(fd), error).string();
+  const std::string path =
+      std::filesystem::read_symlink("/proc/self/fd/" + std::to_string(fd), error).string();
   return error ? std::string() : path;
 }
 

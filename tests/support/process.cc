@@ -20,9 +20,7 @@ namespace {
 // only bounds how late a wait notices it.
 constexpr std::chrono::milliseconds kPollInterval{5};
 
-int decode_status(int status) {
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
+int decode_status(int status) { return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status); }
 
 }  // namespace
 
@@ -142,8 +140,8 @@ void run_to_completion(const std::string& program, const std::vector<std::string
   const std::optional<int> code = process.wait_exit(timeout);
   if (code != 0) {
     const std::string ending = code ? "exited with " + std::to_string(*code) : "did not end in time";
-    throw std::runtime_error(program + " " + (arguments.empty() ? "" : arguments.front()) + " " + ending + ":\n" +
-                             process.output());
+    throw std::runtime_error(program + " " + (arguments.empty() ? "" : arguments.front()) + " " + ending +
+                             ":\n" + process.output());
   }
 }
 

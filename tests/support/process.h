@@ -32,8 +32,7 @@ class Process {
 
   // Waits until the output has `count` lines containing `needle`. False on timeout or if
   // the program exited first.
-  bool wait_for_lines(const std::string& needle, std::size_t count,
-                      std::chrono::milliseconds timeout);
+  bool wait_for_lines(const std::string& needle, std::size_t count, std::chrono::milliseconds timeout);
   bool wait_for_line(const std::string& needle, std::chrono::milliseconds timeout) {
     return wait_for_lines(needle, 1, timeout);
   }

@@ -15,8 +15,8 @@ std::uint64_t test_seed() {
     std::random_device source;
     seed = (static_cast<std::uint64_t>(source()) << 32) | source();
   }
-  std::fprintf(stderr, "random seed %llu (replay with TP0_SEED=%llu)\n", static_cast<unsigned long long>(seed),
-               static_cast<unsigned long long>(seed));
+  std::fprintf(stderr, "random seed %llu (replay with TP0_SEED=%llu)\n",
+               static_cast<unsigned long long>(seed), static_cast<unsigned long long>(seed));
   return seed;
 }
 

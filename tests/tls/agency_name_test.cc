@@ -24,8 +24,8 @@ TEST(AgencyNamed, AgencyAndADecimalIdNameThatAgency) {
 TEST(AgencyNamed, AnythingElseNamesNoAgency) {
   for (const std::string name :
        {"", "agency", "agency-", "agency-4294967296", "agency-99999999999999999999", "agency--1", "agency-+1",
-        "agency- 1", "agency-1 ", " agency-1", "agency-1x", "agency-0x1", "agency-1.0", "Agency-1", "AGENCY-1",
-        "agency_1", "agency1", "xagency-1", "server", "localhost", "agency-1/agency-2",
+        "agency- 1", "agency-1 ", " agency-1", "agency-1x", "agency-0x1", "agency-1.0", "Agency-1",
+        "AGENCY-1", "agency_1", "agency1", "xagency-1", "server", "localhost", "agency-1/agency-2",
         // One spelling per agency: "agency-007" would be a second name for agency 7.
         "agency-007", "agency-00"}) {
     EXPECT_EQ(agency_named(name), std::nullopt) << '"' << name << '"';

@@ -76,8 +76,9 @@ TEST_P(NotTheServerDialed, TheClientRefusesACertificateThatDoesNotNameWhatItDial
     tls::connect(client, client_context_, GetParam().dialed);
     ADD_FAILURE() << "the client accepted a server certificate that does not name " << GetParam().dialed;
   } catch (const tls::TlsError& error) {
-    EXPECT_NE(std::string(error.what()).find("TLS handshake with 127.0.0.1: certificate verify failed (" +
-                                             std::string(GetParam().verdict) + ")"),
+    EXPECT_NE(std::string(error.what())
+                  .find("TLS handshake with 127.0.0.1: certificate verify failed (" +
+                        std::string(GetParam().verdict) + ")"),
               std::string::npos)
         << error.what();
   }
@@ -113,21 +114,22 @@ TEST_P(FakeServers, TheClientRefusesThemBeforeSendingAnything) {
     tls::connect(client, client_context_, "127.0.0.1");
     ADD_FAILURE() << "the client accepted " << GetParam().name;
   } catch (const tls::TlsError& error) {
-    EXPECT_NE(std::string(error.what()).find("certificate verify failed (" + std::string(GetParam().verdict) + ")"),
-              std::string::npos)
+    EXPECT_NE(
+        std::string(error.what()).find("certificate verify failed (" + std::string(GetParam().verdict) + ")"),
+        std::string::npos)
         << error.what();
   }
   client.close_quietly();
   EXPECT_THROW(accepted.get(), std::exception);
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Certificates, FakeServers,
-    ::testing::Values(FakeServer{"OtherCa", "a server signed by another CA", &TestPki::untrusted_server,
-                                 "unable to get local issuer certificate"},
-                      FakeServer{"WrongName", "a server named elsewhere.invalid", &TestPki::wrong_name_server,
-                                 "IP address mismatch"}),
-    test_name_of<FakeServer>);
+INSTANTIATE_TEST_SUITE_P(Certificates, FakeServers,
+                         ::testing::Values(FakeServer{"OtherCa", "a server signed by another CA",
+                                                      &TestPki::untrusted_server,
+                                                      "unable to get local issuer certificate"},
+                                           FakeServer{"WrongName", "a server named elsewhere.invalid",
+                                                      &TestPki::wrong_name_server, "IP address mismatch"}),
+                         test_name_of<FakeServer>);
 
 struct RefusedClient {
   const char* test_name;
@@ -160,23 +162,24 @@ TEST_P(RefusedClients, TheServerRefusesThemNamingThePeerAndOpenSslsReason) {
     accepted.get();
     ADD_FAILURE() << "the server accepted " << GetParam().name;
   } catch (const tls::TlsError& error) {
-    EXPECT_NE(std::string(error.what()).find("TLS handshake with 127.0.0.1: " + std::string(GetParam().reason)),
-              std::string::npos)
+    EXPECT_NE(
+        std::string(error.what()).find("TLS handshake with 127.0.0.1: " + std::string(GetParam().reason)),
+        std::string::npos)
         << error.what();
   }
 }
 
 INSTANTIATE_TEST_SUITE_P(
     Certificates, RefusedClients,
-    ::testing::Values(
-        RefusedClient{"NoCertificate", "a client without a certificate", nullptr, "peer did not return a certificate"},
-        RefusedClient{"OtherCa", "a certificate of another CA", &TestPki::untrusted_agency,
-                      "certificate verify failed (unable to get local issuer certificate)"},
-        RefusedClient{"Expired", "an expired certificate", &TestPki::expired_agency,
-                      "certificate verify failed (certificate has expired)"},
-        // Signed by the CA, but for a server (serverAuth only), and naming no agency.
-        RefusedClient{"ServersCertificate", "the server's certificate", &TestPki::server,
-                      "certificate verify failed (unsuitable certificate purpose)"}),
+    ::testing::Values(RefusedClient{"NoCertificate", "a client without a certificate", nullptr,
+                                    "peer did not return a certificate"},
+                      RefusedClient{"OtherCa", "a certificate of another CA", &TestPki::untrusted_agency,
+                                    "certificate verify failed (unable to get local issuer certificate)"},
+                      RefusedClient{"Expired", "an expired certificate", &TestPki::expired_agency,
+                                    "certificate verify failed (certificate has expired)"},
+                      // Signed by the CA, but for a server (serverAuth only), and naming no agency.
+                      RefusedClient{"ServersCertificate", "the server's certificate", &TestPki::server,
+                                    "certificate verify failed (unsuitable certificate purpose)"}),
     test_name_of<RefusedClient>);
 
 // A server at its limit of connections closes a new one before its handshake: the client
@@ -203,7 +206,8 @@ TEST_F(TlsHandshake, AClientThatLeftBeforeItsTurnGetsNoHandshakeAndNoAnswer) {
   Ends ends = server_connection_and_raw_client();
   const std::vector<std::byte> hello = client_hello(client_context_.get());
   ASSERT_FALSE(hello.empty());
-  ASSERT_EQ(::send(ends.client.get(), hello.data(), hello.size(), MSG_NOSIGNAL), static_cast<ssize_t>(hello.size()));
+  ASSERT_EQ(::send(ends.client.get(), hello.data(), hello.size(), MSG_NOSIGNAL),
+            static_cast<ssize_t>(hello.size()));
   ASSERT_EQ(::shutdown(ends.client.get(), SHUT_WR), 0);
   pollfd arrived{ends.server.fd(), POLLRDHUP, 0};
   ASSERT_EQ(::poll(&arrived, 1, static_cast<int>(std::chrono::milliseconds(kPatience).count())), 1);
@@ -230,7 +234,8 @@ TEST_F(TlsHandshake, PlainTextIsRefusedByTheServer) {
     tls::accept(ends.server, server_context_);
     ADD_FAILURE() << "the server accepted plain text";
   } catch (const tls::TlsError& error) {
-    EXPECT_NE(std::string(error.what()).find("TLS handshake with 127.0.0.1: "), std::string::npos) << error.what();
+    EXPECT_NE(std::string(error.what()).find("TLS handshake with 127.0.0.1: "), std::string::npos)
+        << error.what();
   }
 }
 
@@ -242,7 +247,8 @@ TEST_F(TlsHandshake, AHandshakeNotDoneWithinTheDeadlineIsAnIdleTimeout) {
     tls::accept(ends.server, server_context_);
     ADD_FAILURE() << "a handshake with a silent peer ended";
   } catch (const net::IdleTimeout& error) {
-    EXPECT_NE(std::string(error.what()).find("TLS handshake with 127.0.0.1: not done within its deadline of 200 ms"),
+    EXPECT_NE(std::string(error.what())
+                  .find("TLS handshake with 127.0.0.1: not done within its deadline of 200 ms"),
               std::string::npos)
         << error.what();
   }

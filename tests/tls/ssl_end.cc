@@ -1,8 +1,8 @@
 #include "tests/tls/ssl_end.h"
 
 #include <arpa/inet.h>
-#include <openssl/bio.h>
 #include <netinet/in.h>
+#include <openssl/bio.h>
 #include <openssl/err.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -28,8 +28,10 @@ std::string ssl_reasons() {
   return reasons;
 }
 
-SslContext::SslContext(SslRole role, const std::optional<tls::Credentials>& identity, const std::string& authority)
-    : context_(SSL_CTX_new(role == SslRole::kServer ? TLS_server_method() : TLS_client_method()), &SSL_CTX_free) {
+SslContext::SslContext(SslRole role, const std::optional<tls::Credentials>& identity,
+                       const std::string& authority)
+    : context_(SSL_CTX_new(role == SslRole::kServer ? TLS_server_method() : TLS_client_method()),
+               &SSL_CTX_free) {
   SSL_CTX* context = context_.get();
   if (context == nullptr || SSL_CTX_set_min_proto_version(context, TLS1_3_VERSION) != 1) {
     throw std::runtime_error("test TLS context: " + ssl_reasons());
@@ -70,7 +72,8 @@ sys::UniqueFd connect_to_loopback(std::uint16_t port) {
 
 SslEnd::SslEnd(sys::UniqueFd fd, SSL_CTX* context, SslRole role)
     : fd_(std::move(fd)), ssl_(SSL_new(context), &SSL_free) {
-  if (!ssl_ || SSL_set_fd(ssl_.get(), fd_.get()) != 1) throw std::runtime_error("test TLS end: " + ssl_reasons());
+  if (!ssl_ || SSL_set_fd(ssl_.get(), fd_.get()) != 1)
+    throw std::runtime_error("test TLS end: " + ssl_reasons());
   if (role == SslRole::kServer) {
     SSL_set_accept_state(ssl_.get());
   } else {
@@ -92,7 +95,8 @@ void SslEnd::failed(int result, const char* doing) {
   } else if (error == SSL_ERROR_WANT_READ || error == SSL_ERROR_WANT_WRITE) {
     error_ = std::string(doing) + ": no answer within " + std::to_string(kSslPatience.count()) + " s";
   } else if (error == SSL_ERROR_SYSCALL) {
-    error_ = std::string(doing) + ": " + (saved_errno == 0 ? "the peer closed the connection" : std::strerror(saved_errno));
+    error_ = std::string(doing) + ": " +
+             (saved_errno == 0 ? "the peer closed the connection" : std::strerror(saved_errno));
   } else {
     error_ = std::string(doing) + ": " + reasons;
   }
@@ -180,7 +184,8 @@ std::vector<std::byte> client_hello(SSL_CTX* context) {
   SSL_set_bio(ssl.get(), from_server, to_server);  // the SSL owns both from here
   SSL_set_connect_state(ssl.get());
   if (SSL_get_error(ssl.get(), SSL_do_handshake(ssl.get())) != SSL_ERROR_WANT_READ) {
-    throw std::runtime_error("client_hello: the handshake did not wait for the ServerHello: " + ssl_reasons());
+    throw std::runtime_error("client_hello: the handshake did not wait for the ServerHello: " +
+                             ssl_reasons());
   }
   char* bytes = nullptr;
   const long length = BIO_get_mem_data(to_server, &bytes);

@@ -22,8 +22,9 @@ TestPki::TestPki(std::string dir, const std::vector<std::uint32_t>& agencies, st
   const std::string parent = std::filesystem::path(dir_).parent_path();
   arguments.insert(arguments.begin(), source + "/scripts/make-certs.sh");
   run_to_completion("/bin/bash", arguments, parent, dir_ + ".make-certs.log", kScriptTimeout);
-  run_to_completion("/bin/bash", {source + "/tests/support/make-bad-certs.sh", dir_, std::to_string(bad_agency_)},
-                    parent, dir_ + ".make-bad-certs.log", kScriptTimeout);
+  run_to_completion("/bin/bash",
+                    {source + "/tests/support/make-bad-certs.sh", dir_, std::to_string(bad_agency_)}, parent,
+                    dir_ + ".make-bad-certs.log", kScriptTimeout);
 }
 
 tls::Credentials TestPki::server() const { return credentials_in(dir_ + "/server", "server"); }
@@ -40,9 +41,13 @@ tls::Credentials TestPki::untrusted_agency() const {
   return credentials_in(dir_ + "/bad/untrusted-agency-" + std::to_string(bad_agency_), "agency");
 }
 
-tls::Credentials TestPki::untrusted_server() const { return credentials_in(dir_ + "/bad/untrusted-server", "server"); }
+tls::Credentials TestPki::untrusted_server() const {
+  return credentials_in(dir_ + "/bad/untrusted-server", "server");
+}
 
-tls::Credentials TestPki::wrong_name_server() const { return credentials_in(dir_ + "/bad/wrong-name-server", "server"); }
+tls::Credentials TestPki::wrong_name_server() const {
+  return credentials_in(dir_ + "/bad/wrong-name-server", "server");
+}
 
 tls::Credentials credentials_in(const std::string& folder, const std::string& name) {
   return {folder + "/" + name + ".crt", folder + "/" + name + ".key", folder + "/ca.crt"};

@@ -71,8 +71,9 @@ class SignalDuringHandshake : public TlsFixture {
 };
 
 TEST_F(SignalDuringHandshake, WakesTheServerWaitingForAClientHello) {
-  EXPECT_EQ(exit_of_child_running([&](net::Connection& connection) { tls::accept(connection, server_context_); }),
-            kShutdownRequested);
+  EXPECT_EQ(
+      exit_of_child_running([&](net::Connection& connection) { tls::accept(connection, server_context_); }),
+      kShutdownRequested);
 }
 
 TEST_F(SignalDuringHandshake, WakesTheClientWaitingForTheServersAnswer) {
