@@ -117,6 +117,19 @@ std::optional<std::string> read_file_if_present(const std::string& path) {
   }
 }
 
+namespace {
+
+// A TLS file must be there to read at start, so that a wrong path is one line naming its
+// setting rather than a handshake failing later.
+void expect_readable_file(const Name& name, const std::string& path) {
+  const sys::UniqueFd fd(sys::retry_on_eintr([&] { return ::open(path.c_str(), O_RDONLY | O_CLOEXEC); }));
+  if (!fd) fail(name, "cannot read " + quote(path) + ": " + std::strerror(errno));
+  struct stat status {};
+  if (::fstat(fd.get(), &status) == 0 && !S_ISREG(status.st_mode)) fail(name, quote(path) + " is not a file");
+}
+
+}  // namespace
+
 std::optional<tls::Credentials> read_tls(const Sources& sources, const TlsNames& names, bool speaks_tls,
                                          tls::Credentials defaults) {
   static constexpr std::array<std::string_view, 2> kOnOff{"off", "on"};
@@ -128,11 +141,7 @@ std::optional<tls::Credentials> read_tls(const Sources& sources, const TlsNames&
                                                         {names.authority, defaults.authority}};
   for (const auto& [name, path] : files) {
     if (auto text = sources.lookup(name)) path = std::move(*text);
-    const sys::UniqueFd fd(sys::retry_on_eintr([&] { return ::open(path.c_str(), O_RDONLY | O_CLOEXEC); }));
-    if (!fd) fail(name, "cannot read " + quote(path) + ": " + std::strerror(errno));
-    struct stat status {};
-    if (::fstat(fd.get(), &status) == 0 && !S_ISREG(status.st_mode))
-      fail(name, quote(path) + " is not a file");
+    expect_readable_file(name, path);
   }
   return defaults;
 }
