@@ -15,8 +15,6 @@ namespace tp0::config {
 namespace {
 
 using namespace std::chrono_literals;
-using testing::ConfigFiles;
-using testing::fake_environment;
 
 // 11-byte frame header plus 146 bets of at most 56 bytes must fit in 8 KiB.
 static_assert(11 + kDefaultBatchMaxAmount * 56 <= 8192);

@@ -16,8 +16,6 @@ namespace tp0::config {
 namespace {
 
 using namespace std::chrono_literals;
-using testing::ConfigFiles;
-using testing::fake_environment;
 
 constexpr char kFullIni[] = R"([DEFAULT]
 SERVER_PORT = 4000

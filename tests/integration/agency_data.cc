@@ -89,7 +89,7 @@ std::map<std::uint32_t, std::size_t> bets_per_agency(const std::string& bets_pat
 AgencyData start_agency(Cluster& cluster, std::uint32_t id, std::size_t bets, std::size_t winners,
                         Environment environment) {
   const std::string name = "agency-" + std::to_string(id) + ".csv";
-  const AgencyData data = write_agency_file(cluster.dir().file(name), id, bets, winners);
+  AgencyData data = write_agency_file(cluster.dir().file(name), id, bets, winners);
   environment.emplace("CLI_DATA_FILE", data.path);
   cluster.start_client(id, std::move(environment));
   return data;
