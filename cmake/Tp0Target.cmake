@@ -28,16 +28,20 @@ function(tp0_library name)
   tp0_configure_target(tp0_${name})
 endfunction()
 
-# tp0_test(<name> SOURCES ... DEPS ...) builds one GoogleTest binary and registers its tests with ctest.
+# tp0_test(<name> SOURCES ... DEPS ... [FILTER <gtest filter>]) builds one GoogleTest binary and
+# registers its tests with ctest (those FILTER selects, when given).
 function(tp0_test name)
-  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS" ${ARGN})
+  cmake_parse_arguments(ARG "" "FILTER" "SOURCES;DEPS" ${ARGN})
   add_executable(${name} ${ARG_SOURCES})
   target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gtest GTest::gtest_main)
   target_compile_definitions(${name} PRIVATE
     TP0_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
   tp0_configure_target(${name})
   include(GoogleTest)
-  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 30 PROPERTIES TIMEOUT 300)
+  if(NOT ARG_FILTER)
+    set(ARG_FILTER "*")
+  endif()
+  gtest_discover_tests(${name} TEST_FILTER "${ARG_FILTER}" DISCOVERY_TIMEOUT 30 PROPERTIES TIMEOUT 300)
 endfunction()
 
 # tp0_header_library(<name> DEPS ...) creates the header-only tp0_<name> with the alias tp0::<name>.
