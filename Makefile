@@ -28,9 +28,9 @@ build:
 	cmake --build build/release -j$(JOBS) --target server client
 	bash scripts/install-programs.sh build/release
 
-# The inner loop, in about three minutes: the unit and integration tests built as for
-# `make test`, without the labels `docker`, `tools` and `slow` (the full kill runs, whose
-# short runs stay in), then shellcheck over every script (scripts/shellcheck.sh) and the
+# The inner loop, in under three minutes: the unit and integration tests built as for
+# `make test`, without the labels `docker`, `tools` and `slow` (the tests of tens of seconds
+# each: the kill runs, the thousand agencies, the captures, the floods), then shellcheck over every script (scripts/shellcheck.sh) and the
 # layout of every C++ file (scripts/format.sh --check).
 check: setup-native
 	cmake -S . -B build/test -DCMAKE_BUILD_TYPE=Debug -DTP0_SANITIZE=ON -DTP0_WARNINGS_AS_ERRORS=ON

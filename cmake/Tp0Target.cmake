@@ -28,20 +28,29 @@ function(tp0_library name)
   tp0_configure_target(tp0_${name})
 endfunction()
 
-# tp0_test(<name> SOURCES ... DEPS ... [FILTER <gtest filter>]) builds one GoogleTest binary and
-# registers its tests with ctest (those FILTER selects, when given).
+# tp0_test(<name> SOURCES ... DEPS ... [SLOW <pattern>...] [APART <pattern>...]) builds one
+# GoogleTest binary and registers each of its tests with ctest. The tests a SLOW pattern (a
+# GoogleTest filter) matches take tens of seconds each under the sanitizers: they get the
+# label `slow`, which `make check` leaves out and `make test` runs. The tests an APART pattern
+# matches are left for the caller to register with properties of their own.
 function(tp0_test name)
-  cmake_parse_arguments(ARG "" "FILTER" "SOURCES;DEPS" ${ARGN})
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS;SLOW;APART" ${ARGN})
   add_executable(${name} ${ARG_SOURCES})
   target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gtest GTest::gtest_main)
   target_compile_definitions(${name} PRIVATE
     TP0_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
   tp0_configure_target(${name})
   include(GoogleTest)
-  if(NOT ARG_FILTER)
-    set(ARG_FILTER "*")
+  set(filter "*")
+  string(JOIN ":" elsewhere ${ARG_SLOW} ${ARG_APART})
+  if(elsewhere)
+    set(filter "-${elsewhere}")
   endif()
-  gtest_discover_tests(${name} TEST_FILTER "${ARG_FILTER}" DISCOVERY_TIMEOUT 30 PROPERTIES TIMEOUT 300)
+  gtest_discover_tests(${name} TEST_FILTER "${filter}" DISCOVERY_TIMEOUT 30 PROPERTIES TIMEOUT 300)
+  if(ARG_SLOW)
+    string(JOIN ":" slow ${ARG_SLOW})
+    gtest_discover_tests(${name} TEST_FILTER "${slow}" DISCOVERY_TIMEOUT 30 PROPERTIES LABELS slow TIMEOUT 600)
+  endif()
 endfunction()
 
 # tp0_header_library(<name> DEPS ...) creates the header-only tp0_<name> with the alias tp0::<name>.

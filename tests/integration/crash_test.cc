@@ -51,7 +51,7 @@ void kill_server_and_its_children(Process& server) {
   }
 }
 
-// How many rounds each kill test plays: TP0_KILL_ROUNDS, else 2. Their `slow`
+// How many rounds each kill test plays: TP0_KILL_ROUNDS, else 2. Their ctest
 // registrations (tests/integration/CMakeLists.txt) play more.
 int kill_rounds() {
   const char* given = std::getenv("TP0_KILL_ROUNDS");
