@@ -68,7 +68,7 @@ lottery::Bet bet_from_settings(const config::BetSettings& settings, std::uint32_
 
 }  // namespace
 
-LotteryClient::LotteryClient(const config::ClientConfig& config, std::unique_ptr<Handshake> handshake)
+LotteryClient::LotteryClient(const config::ClientConfig& config, Handshake handshake)
     : config_(config),
       handshake_(std::move(handshake)),
       reconnects_(kFirstReconnectPause, kLongestReconnectPause, config.server_patience),
@@ -77,7 +77,7 @@ LotteryClient::LotteryClient(const config::ClientConfig& config, std::unique_ptr
 std::optional<protocol::Channel> LotteryClient::connect() {
   net::Connection connection = connect_with_retry(config_, reconnects_);
   if (!first_connected_at_) first_connected_at_ = std::chrono::system_clock::now();
-  if (!handshake_->introduce(connection)) return std::nullopt;
+  if (!handshake_(connection)) return std::nullopt;
   return protocol::Channel(std::move(connection));
 }
 

@@ -4,18 +4,22 @@
 #include <cstddef>
 #include <deque>
 #include <functional>
-#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "client/agency_file.h"
-#include "client/handshake.h"
 #include "client/server_link.h"
 #include "common/protocol/channel.h"
 #include "config/client_config.h"
 
 namespace tp0::client {
+
+// How each new connection is made ready for frames, chosen once at start (CLI_TLS): as it
+// is, or after a TLS handshake. Returns false when the server closed the connection during
+// the handshake: a busy TLS server refuses so. Throws IdleTimeout for a silent server,
+// TlsError for one refused, ShutdownRequested.
+using Handshake = std::function<bool(net::Connection& connection)>;
 
 // One agency talking to the lottery server (see README "Protocol"). Each public method
 // is one mode's whole conversation; errors are exceptions (NetError, ProtocolError,
@@ -32,7 +36,7 @@ class LotteryClient {
   static constexpr std::size_t kBatchesInFlight = 4;
 
   // `handshake` makes each new connection ready for frames (CLI_TLS).
-  LotteryClient(const config::ClientConfig& config, std::unique_ptr<Handshake> handshake);
+  LotteryClient(const config::ClientConfig& config, Handshake handshake);
 
   // Mode bet: sends the one bet given in the environment, numbered where the agency's
   // stored bets end, and logs apuesta_enviada. A lost connection is retried like a batch:
@@ -92,7 +96,7 @@ class LotteryClient {
   void expect_ack(const char* request);
 
   const config::ClientConfig& config_;
-  std::unique_ptr<Handshake> handshake_;
+  Handshake handshake_;
   std::optional<protocol::Channel> channel_;
   std::optional<AgencyFile> file_;
   // The pace and the patience of every attempt to reach the server: connecting, while it
