@@ -5,11 +5,11 @@
 #include <deque>
 #include <functional>
 #include <optional>
-#include <string>
-#include <vector>
+#include <stdexcept>
 
 #include "client/agency_file.h"
 #include "client/server_link.h"
+#include "common/logging/logging.h"
 #include "common/protocol/channel.h"
 #include "config/client_config.h"
 
@@ -44,13 +44,12 @@ class LotteryClient {
   void send_single_bet();
 
   // Modes batch and lottery: streams the agency file in batches, each acknowledged only
-  // once stored, from the first bet the server does not hold. Returns how many bets this
-  // run sent and saw acknowledged.
-  std::size_t send_agency_file();
+  // once stored, from the first bet the server does not hold.
+  void send_agency_file();
 
   // Mode lottery: declares the agency finished, then asks for its winners until the
-  // draw has happened, and logs consulta_ganadores. Returns the number of winners.
-  std::size_t fetch_winners();
+  // draw has happened, and logs consulta_ganadores.
+  void fetch_winners();
 
   // How many rows of the agency file were not valid bets (each logged when met).
   std::size_t rejected_rows() const { return rejected_rows_; }
@@ -81,11 +80,8 @@ class LotteryClient {
   // Runs `attempt` again, on a new connection, each time the connection breaks under it
   // (or the server asks to start over), within server.patience (see with_reconnects).
   void resume_on_loss(const std::function<void()>& attempt);
-  // One attempt of send_agency_file() on one connection.
-  void send_agency_file_once();
-  // One attempt of fetch_winners() on one connection; fills `winners`.
-  void fetch_winners_once(std::vector<std::string>& winners);
-  void close_session();
+  // Closes the connection if open, logging it through `log`.
+  void close_session(void (*log)(const logging::Event&) = logging::debug);
   // Sends `batch` without waiting for its Ack, first awaiting the oldest one's when the
   // window of batches in flight is full.
   void send_batch(const protocol::Batch& batch);
