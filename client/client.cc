@@ -71,18 +71,11 @@ int run_client(const config::ClientConfig& config) {
   }
   LotteryClient client(config, handshake_for(config));
   const int code = run_mode(client, config, [&] {
-    switch (config.mode) {
-      case ClientMode::kBet:
-        client.send_single_bet();
-        break;
-      case ClientMode::kBatch:
-        client.send_agency_file();
-        break;
-      default:
-        client.send_agency_file();
-        client.fetch_winners();
-        client.log_summary();
-        break;
+    if (config.mode == ClientMode::kBet) return client.send_single_bet();
+    client.send_agency_file();
+    if (config.mode == ClientMode::kLottery) {
+      client.fetch_winners();
+      client.log_summary();
     }
   });
   if (code == 0 && client.rejected_rows() > 0) {
