@@ -12,10 +12,10 @@ constexpr std::size_t kFieldsPerRow = 5;
 }  // namespace
 
 AgencyFile::AgencyFile(const std::string& path, std::uint32_t agency, RejectHandler reject)
-    : path_(path), agency_(agency), reject_(std::move(reject)), reader_(csv::CsvReader::open(path)) {}
+    : agency_(agency), reject_(std::move(reject)), reader_(csv::CsvReader::open(path)) {}
 
 AgencyFile::AgencyFile(sys::UniqueFd fd, const std::string& name, std::uint32_t agency, RejectHandler reject)
-    : path_(name), agency_(agency), reject_(std::move(reject)), reader_(std::move(fd), name) {}
+    : agency_(agency), reject_(std::move(reject)), reader_(std::move(fd), name) {}
 
 bool AgencyFile::next(lottery::Bet& bet) {
   while (reader_.next(fields_)) {

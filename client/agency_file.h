@@ -31,13 +31,10 @@ class AgencyFile {
   // Throws csv::CsvError when the file is not well-formed CSV (with its line).
   bool next(lottery::Bet& bet);
 
-  const std::string& path() const { return path_; }
-
   // Closes the file now; the destructor does the same.
   void close() { reader_.close(); }
 
  private:
-  std::string path_;
   std::uint32_t agency_;
   RejectHandler reject_;
   csv::CsvReader reader_;

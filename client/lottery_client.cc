@@ -1,10 +1,10 @@
 #include "client/lottery_client.h"
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <iterator>
 #include <optional>
-#include <stdexcept>
 #include <string>
 #include <variant>
 
@@ -28,38 +28,36 @@ using logging::Result;
 constexpr std::chrono::milliseconds kFirstRetryPause{5};
 constexpr std::chrono::milliseconds kLongestRetryPause{500};
 
+// What each AckCode means, in the order of their values.
+constexpr std::array<const char*, 10> kAckMeanings{
+    "ok",
+    "invalid bet",
+    "wrong agency",
+    "unexpected message",
+    "storage failure",
+    "server busy",
+    "this agency is not one of the round's",
+    "betting is closed for this agency (it has finished, or the draw is held)",
+    "the batch does not continue the bets the server holds",
+    "the agency has stored as many bets as the server allows (SERVER_MAX_BETS_PER_AGENCY); "
+    "nothing of the message was stored"};
+static_assert(kAckMeanings.size() == static_cast<std::size_t>(protocol::AckCode::kTooManyBets) + 1);
+
 const char* describe(protocol::AckCode code) {
-  switch (code) {
-    case protocol::AckCode::kOk:
-      return "ok";
-    case protocol::AckCode::kInvalidBet:
-      return "invalid bet";
-    case protocol::AckCode::kWrongAgency:
-      return "wrong agency";
-    case protocol::AckCode::kUnexpectedMessage:
-      return "unexpected message";
-    case protocol::AckCode::kStorageFailure:
-      return "storage failure";
-    case protocol::AckCode::kServerBusy:
-      return "server busy";
-    case protocol::AckCode::kUnknownAgency:
-      return "this agency is not one of the round's";
-    case protocol::AckCode::kBettingClosed:
-      return "betting is closed for this agency (it has finished, or the draw is held)";
-    case protocol::AckCode::kOutOfPlace:
-      return "the batch does not continue the bets the server holds";
-    case protocol::AckCode::kTooManyBets:
-      return "the agency has stored as many bets as the server allows (SERVER_MAX_BETS_PER_AGENCY); "
-             "nothing of the message was stored";
-  }
-  return "unknown";
+  const auto value = static_cast<std::size_t>(code);
+  return value < kAckMeanings.size() ? kAckMeanings[value] : "unknown";
+}
+
+// `reply` as an `Expected`; any other message breaks the protocol.
+template <typename Expected>
+Expected& expect(protocol::Message& reply, const std::string& what) {
+  if (auto* message = std::get_if<Expected>(&reply)) return *message;
+  throw protocol::ProtocolError("expected " + what + ", got " + protocol::name_of(reply));
 }
 
 lottery::Bet bet_from_settings(const config::BetSettings& settings, std::uint32_t agency) {
   const auto number = lottery::parse_number(settings.number);
-  if (!number) {
-    throw LotteryError("NUMERO \"" + settings.number + "\" is not an integer from 0 to 9999");
-  }
+  if (!number) throw LotteryError("NUMERO \"" + settings.number + "\" is not an integer from 0 to 9999");
   lottery::Bet bet{agency, settings.first_name, settings.last_name, settings.document, settings.birthdate,
                    *number};
   if (const auto problem = lottery::validate(bet)) throw LotteryError("invalid bet: " + *problem);
@@ -68,7 +66,7 @@ lottery::Bet bet_from_settings(const config::BetSettings& settings, std::uint32_
 
 }  // namespace
 
-LotteryClient::LotteryClient(const config::ClientConfig& config, std::unique_ptr<Handshake> handshake)
+LotteryClient::LotteryClient(const config::ClientConfig& config, Handshake handshake)
     : config_(config),
       handshake_(std::move(handshake)),
       reconnects_(kFirstReconnectPause, kLongestReconnectPause, config.server_patience),
@@ -77,7 +75,7 @@ LotteryClient::LotteryClient(const config::ClientConfig& config, std::unique_ptr
 std::optional<protocol::Channel> LotteryClient::connect() {
   net::Connection connection = connect_with_retry(config_, reconnects_);
   if (!first_connected_at_) first_connected_at_ = std::chrono::system_clock::now();
-  if (!handshake_->introduce(connection)) return std::nullopt;
+  if (!handshake_(connection)) return std::nullopt;
   return protocol::Channel(std::move(connection));
 }
 
@@ -94,19 +92,15 @@ void LotteryClient::open_session() {
     channel_ = connect();
     if (channel_) {
       channel_->send(protocol::Hello{config_.id});
-      const protocol::Message reply = await_reply("the answer to Hello");
+      protocol::Message reply = await_reply("the answer to Hello");
       if (const auto* resume = std::get_if<protocol::Resume>(&reply)) {
         server_holds_ = resume->stored;
         reconnects_.succeeded();
         return;
       }
-      const auto* ack = std::get_if<protocol::Ack>(&reply);
-      if (ack == nullptr) {
-        throw protocol::ProtocolError(std::string("expected Resume or an Ack to Hello, got ") +
-                                      protocol::name_of(reply));
-      }
-      if (ack->code != protocol::AckCode::kServerBusy) {
-        throw LotteryError(std::string("server refused Hello: ") + describe(ack->code));
+      const auto& ack = expect<protocol::Ack>(reply, "Resume or an Ack to Hello");
+      if (ack.code != protocol::AckCode::kServerBusy) {
+        throw LotteryError(std::string("server refused Hello: ") + describe(ack.code));
       }
     }
     // The server is busy: a plain one said so, a TLS one closed during the handshake.
@@ -123,12 +117,12 @@ void LotteryClient::open_session() {
   }
 }
 
-void LotteryClient::close_session() {
+void LotteryClient::close_session(void (*log)(const logging::Event&)) {
   if (!channel_) return;
   const std::string peer = channel_->connection().peer();
   channel_->connection().close();
   channel_.reset();
-  logging::debug(Event("close_connection", Result::kSuccess).with("ip", peer));
+  log(Event("close_connection", Result::kSuccess).with("ip", peer));
 }
 
 void LotteryClient::close() {
@@ -137,34 +131,25 @@ void LotteryClient::close() {
     file_.reset();
     logging::info(Event("close_file", Result::kSuccess).with("file", config_.data_file));
   }
-  if (channel_) {
-    const std::string peer = channel_->connection().peer();
-    channel_->connection().close();
-    channel_.reset();
-    logging::info(Event("close_connection", Result::kSuccess).with("ip", peer));
-  }
+  close_session(logging::info);
 }
 
 void LotteryClient::expect_ack(const char* request) {
-  const protocol::Message reply = await_reply("an Ack");
-  const auto* ack = std::get_if<protocol::Ack>(&reply);
-  if (ack == nullptr) {
-    throw protocol::ProtocolError(std::string("expected an Ack to ") + request + ", got " +
-                                  protocol::name_of(reply));
+  protocol::Message reply = await_reply("an Ack");
+  const auto& ack = expect<protocol::Ack>(reply, std::string("an Ack to ") + request);
+  if (ack.code == protocol::AckCode::kOutOfPlace || ack.code == protocol::AckCode::kStorageFailure) {
+    throw StartOver(std::string("server answered ") + request + ": " + describe(ack.code));
   }
-  if (ack->code == protocol::AckCode::kOutOfPlace || ack->code == protocol::AckCode::kStorageFailure) {
-    throw StartOver(std::string("server answered ") + request + ": " + describe(ack->code));
-  }
-  if (ack->code != protocol::AckCode::kOk) {
+  if (ack.code != protocol::AckCode::kOk) {
     throw LotteryError(
-        std::string("server refused ") + request + ": " + describe(ack->code) +
-        (ack->code == protocol::AckCode::kInvalidBet ? " (bet " + std::to_string(ack->bet_index) + ")" : ""));
+        std::string("server refused ") + request + ": " + describe(ack.code) +
+        (ack.code == protocol::AckCode::kInvalidBet ? " (bet " + std::to_string(ack.bet_index) + ")" : ""));
   }
 }
 
 void LotteryClient::send_single_bet() {
-  if (!config_.bet) throw LotteryError("mode bet needs NOMBRE, APELLIDO, DOCUMENTO, NACIMIENTO and NUMERO");
-  const lottery::Bet bet = bet_from_settings(*config_.bet, config_.id);
+  // The configuration sets the bet in mode bet.
+  const lottery::Bet bet = bet_from_settings(config_.bet.value(), config_.id);
   // Fixed at the first answer: sent again, the bet goes where it went the first time.
   std::optional<std::uint32_t> position;
   resume_on_loss([&] {
@@ -205,51 +190,80 @@ void LotteryClient::resume_on_loss(const std::function<void()>& attempt) {
   });
 }
 
-std::size_t LotteryClient::send_agency_file() {
-  resume_on_loss([this] { send_agency_file_once(); });
-  logging::info(Event("apuestas_enviadas", Result::kSuccess).with("cantidad", bets_sent_));
-  return bets_sent_;
-}
-
-void LotteryClient::send_agency_file_once() {
-  open_session();
-  // The file is read from its start on every connection: the bets the server already holds
-  // are skipped, each stored once. A bad row is logged once, when first met.
-  file_.emplace(config_.data_file, config_.id, [this](std::size_t line, const std::string& problem) {
-    if (line <= last_rejected_line_) return;
-    last_rejected_line_ = line;
-    ++rejected_rows_;
-    logging::error(Event("read_bet", Result::kFail)
-                       .with("file", config_.data_file)
-                       .with("line", line)
-                       .with("error", problem));
-  });
-  lottery::Bet bet;
-  std::uint32_t skipped = 0;
-  while (skipped < server_holds_ && file_->next(bet)) ++skipped;
-  if (skipped > 0) logging::info(Event("resume", Result::kSuccess).with("apuestas_almacenadas", skipped));
-  if (skipped < server_holds_) {
-    throw LotteryError("the server holds " + std::to_string(server_holds_) + " bets of this agency, but " +
-                       config_.data_file + " has only " + std::to_string(skipped));
-  }
-  BatchBuilder builder(config_.id, config_.batch_max_amount, server_holds_);
-  while (file_->next(bet)) {
-    if (!builder.fits(bet)) {
-      send_batch(builder.batch());
-      builder.clear();
+void LotteryClient::send_agency_file() {
+  resume_on_loss([this] {
+    open_session();
+    // The file is read from its start on every connection: the bets the server already holds
+    // are skipped, each stored once. A bad row is logged once, when first met.
+    file_.emplace(config_.data_file, config_.id, [this](std::size_t line, const std::string& problem) {
+      if (line <= last_rejected_line_) return;
+      last_rejected_line_ = line;
+      ++rejected_rows_;
+      logging::error(Event("read_bet", Result::kFail)
+                         .with("file", config_.data_file)
+                         .with("line", line)
+                         .with("error", problem));
+    });
+    lottery::Bet bet;
+    std::uint32_t skipped = 0;
+    while (skipped < server_holds_ && file_->next(bet)) ++skipped;
+    if (skipped > 0) logging::info(Event("resume", Result::kSuccess).with("apuestas_almacenadas", skipped));
+    if (skipped < server_holds_) {
+      throw LotteryError("the server holds " + std::to_string(server_holds_) + " bets of this agency, but " +
+                         config_.data_file + " has only " + std::to_string(skipped));
     }
-    builder.add(std::move(bet));
-  }
-  if (!builder.empty()) send_batch(builder.batch());
-  while (!in_flight_.empty()) await_oldest_batch();
-  file_->close();
-  file_.reset();
-  logging::debug(Event("close_file", Result::kSuccess).with("file", config_.data_file));
+    BatchBuilder builder(config_.id, config_.batch_max_amount, server_holds_);
+    while (file_->next(bet)) {
+      if (!builder.fits(bet)) {
+        send_batch(builder.batch());
+        builder.clear();
+      }
+      builder.add(std::move(bet));
+    }
+    if (!builder.empty()) send_batch(builder.batch());
+    while (!in_flight_.empty()) await_oldest_batch();
+    file_->close();
+    file_.reset();
+    logging::debug(Event("close_file", Result::kSuccess).with("file", config_.data_file));
+  });
+  logging::info(Event("apuestas_enviadas", Result::kSuccess).with("cantidad", bets_sent_));
 }
 
-std::size_t LotteryClient::fetch_winners() {
+void LotteryClient::fetch_winners() {
   std::vector<std::string> winners;
-  resume_on_loss([&] { fetch_winners_once(winners); });
+  resume_on_loss([&] {
+    winners.clear();
+    if (!channel_) open_session();
+    // Saying it again after a lost connection is harmless.
+    channel_->send(protocol::Finished{});
+    expect_ack("Finished");
+
+    // Asked again until the draw is held, within server.drawTimeout: the other agencies
+    // decide when.
+    while (true) {
+      channel_->send(protocol::WinnersQuery{config_.id});
+      protocol::Message reply = await_reply("Winners");
+      const bool waiting_room = std::holds_alternative<protocol::WaitForDraw>(reply);
+      if (waiting_room || std::holds_alternative<protocol::NotReady>(reply)) {
+        if (!draw_wait_.another_attempt()) throw_draw_not_held();
+        if (waiting_room) {
+          wait_for_draw();
+        } else {
+          // Give the connection back so that a sequential server can serve the others.
+          close_session();
+          draw_wait_.wait();
+        }
+        open_session();
+        continue;
+      }
+      while (true) {
+        auto& part = expect<protocol::Winners>(reply, "Winners");
+        std::move(part.documents.begin(), part.documents.end(), std::back_inserter(winners));
+        if (part.last) return;
+        reply = await_reply("more Winners");
+      }
+    }
+  });
   winners_at_ = std::chrono::system_clock::now();
   close_session();
   // The answer is logged even when a SIGTERM cuts the wait short: it has arrived.
@@ -258,44 +272,6 @@ std::size_t LotteryClient::fetch_winners() {
         std::chrono::duration_cast<std::chrono::milliseconds>(config_.winners_log_delay));
   }
   logging::info(Event("consulta_ganadores", Result::kSuccess).with("cant_ganadores", winners.size()));
-  return winners.size();
-}
-
-void LotteryClient::fetch_winners_once(std::vector<std::string>& winners) {
-  winners.clear();
-  if (!channel_) open_session();
-  // Saying it again after a lost connection is harmless.
-  channel_->send(protocol::Finished{});
-  expect_ack("Finished");
-
-  // Asked again until the draw is held, within server.drawTimeout: the other agencies
-  // decide when.
-  while (true) {
-    channel_->send(protocol::WinnersQuery{config_.id});
-    protocol::Message reply = await_reply("Winners");
-    const bool waiting_room = std::holds_alternative<protocol::WaitForDraw>(reply);
-    if (waiting_room || std::holds_alternative<protocol::NotReady>(reply)) {
-      if (!draw_wait_.another_attempt()) throw_draw_not_held();
-      if (waiting_room) {
-        wait_for_draw();
-      } else {
-        // Give the connection back so that a sequential server can serve the others.
-        close_session();
-        draw_wait_.wait();
-      }
-      open_session();
-      continue;
-    }
-    while (true) {
-      auto* part = std::get_if<protocol::Winners>(&reply);
-      if (part == nullptr) {
-        throw protocol::ProtocolError(std::string("expected Winners, got ") + protocol::name_of(reply));
-      }
-      std::move(part->documents.begin(), part->documents.end(), std::back_inserter(winners));
-      if (part->last) return;
-      reply = await_reply("more Winners");
-    }
-  }
 }
 
 void LotteryClient::wait_for_draw() {

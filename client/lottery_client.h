@@ -4,18 +4,22 @@
 #include <cstddef>
 #include <deque>
 #include <functional>
-#include <memory>
 #include <optional>
-#include <string>
-#include <vector>
+#include <stdexcept>
 
 #include "client/agency_file.h"
-#include "client/handshake.h"
 #include "client/server_link.h"
+#include "common/logging/logging.h"
 #include "common/protocol/channel.h"
 #include "config/client_config.h"
 
 namespace tp0::client {
+
+// How each new connection is made ready for frames, chosen once at start (CLI_TLS): as it
+// is, or after a TLS handshake. Returns false when the server closed the connection during
+// the handshake: a busy TLS server refuses so. Throws IdleTimeout for a silent server,
+// TlsError for one refused, ShutdownRequested.
+using Handshake = std::function<bool(net::Connection& connection)>;
 
 // One agency talking to the lottery server (see README "Protocol"). Each public method
 // is one mode's whole conversation; errors are exceptions (NetError, ProtocolError,
@@ -32,7 +36,7 @@ class LotteryClient {
   static constexpr std::size_t kBatchesInFlight = 4;
 
   // `handshake` makes each new connection ready for frames (CLI_TLS).
-  LotteryClient(const config::ClientConfig& config, std::unique_ptr<Handshake> handshake);
+  LotteryClient(const config::ClientConfig& config, Handshake handshake);
 
   // Mode bet: sends the one bet given in the environment, numbered where the agency's
   // stored bets end, and logs apuesta_enviada. A lost connection is retried like a batch:
@@ -40,13 +44,12 @@ class LotteryClient {
   void send_single_bet();
 
   // Modes batch and lottery: streams the agency file in batches, each acknowledged only
-  // once stored, from the first bet the server does not hold. Returns how many bets this
-  // run sent and saw acknowledged.
-  std::size_t send_agency_file();
+  // once stored, from the first bet the server does not hold.
+  void send_agency_file();
 
   // Mode lottery: declares the agency finished, then asks for its winners until the
-  // draw has happened, and logs consulta_ganadores. Returns the number of winners.
-  std::size_t fetch_winners();
+  // draw has happened, and logs consulta_ganadores.
+  void fetch_winners();
 
   // How many rows of the agency file were not valid bets (each logged when met).
   std::size_t rejected_rows() const { return rejected_rows_; }
@@ -77,11 +80,8 @@ class LotteryClient {
   // Runs `attempt` again, on a new connection, each time the connection breaks under it
   // (or the server asks to start over), within server.patience (see with_reconnects).
   void resume_on_loss(const std::function<void()>& attempt);
-  // One attempt of send_agency_file() on one connection.
-  void send_agency_file_once();
-  // One attempt of fetch_winners() on one connection; fills `winners`.
-  void fetch_winners_once(std::vector<std::string>& winners);
-  void close_session();
+  // Closes the connection if open, logging it through `log`.
+  void close_session(void (*log)(const logging::Event&) = logging::debug);
   // Sends `batch` without waiting for its Ack, first awaiting the oldest one's when the
   // window of batches in flight is full.
   void send_batch(const protocol::Batch& batch);
@@ -92,7 +92,7 @@ class LotteryClient {
   void expect_ack(const char* request);
 
   const config::ClientConfig& config_;
-  std::unique_ptr<Handshake> handshake_;
+  Handshake handshake_;
   std::optional<protocol::Channel> channel_;
   std::optional<AgencyFile> file_;
   // The pace and the patience of every attempt to reach the server: connecting, while it

@@ -8,18 +8,13 @@
 
 int main() {
   using namespace tp0;
-  config::ClientConfig settings;
   try {
-    settings = config::load_client_config("config.yaml", config::process_environment());
-  } catch (const config::ConfigError& error) {
-    std::fprintf(stderr, "client: %s\n", error.what());
-    return 1;
-  }
-  try {
+    const config::ClientConfig settings =
+        config::load_client_config("config.yaml", config::process_environment());
     logging::init(settings.log_level);
     sys::signals::install();
     return client::run_client(settings);
-  } catch (const std::exception& error) {
+  } catch (const std::exception& error) {  // a ConfigError among them
     std::fprintf(stderr, "client: %s\n", error.what());
     return 1;
   }

@@ -32,25 +32,21 @@ net::Connection connect_with_retry(const config::ClientConfig& config, net::Back
 void with_reconnects(const config::ClientConfig& config, net::Backoff& backoff,
                      const std::function<void()>& attempt, const std::function<void()>& forget) {
   while (true) {
-    std::string lost;
     try {
       attempt();
       return;
-    } catch (const net::NetError& error) {
-      lost = error.what();
-    } catch (const StartOver& error) {
-      lost = error.what();
+    } catch (const net::NetError& lost) {
+      forget();
+      if (!backoff.another_attempt()) {
+        throw ServerGone(
+            "no working connection to " + config.server_address + " for " +
+            config::format_duration(config.server_patience) + " (server.patience; each wait within " +
+            config::format_duration(config.server_timeout) + ", server.timeout): " + lost.what());
+      }
+      logging::info(logging::Event("connect", logging::Result::kInProgress)
+                        .with("server_address", config.server_address)
+                        .with("error", std::string("connection lost, resuming: ") + lost.what()));
     }
-    forget();
-    if (!backoff.another_attempt()) {
-      throw ServerGone("no working connection to " + config.server_address + " for " +
-                       config::format_duration(config.server_patience) +
-                       " (server.patience; each wait within " +
-                       config::format_duration(config.server_timeout) + ", server.timeout): " + lost);
-    }
-    logging::info(logging::Event("connect", logging::Result::kInProgress)
-                      .with("server_address", config.server_address)
-                      .with("error", "connection lost, resuming: " + lost));
     backoff.wait();
   }
 }

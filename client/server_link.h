@@ -8,6 +8,7 @@
 
 #include "common/net/backoff.h"
 #include "common/net/connection.h"
+#include "common/net/errors.h"
 #include "config/client_config.h"
 
 namespace tp0::client {
@@ -27,10 +28,11 @@ std::chrono::milliseconds reply_timeout(const config::ClientConfig& config);
 net::Connection connect_with_retry(const config::ClientConfig& config, net::Backoff& backoff);
 
 // The server asked the client to start over on a new connection (a batch out of place:
-// another connection of the agency moved its stream), or could not store: worth retrying.
-class StartOver : public std::runtime_error {
+// another connection of the agency moved its stream), or could not store: worth retrying,
+// as a lost connection is.
+class StartOver : public net::NetError {
  public:
-  using std::runtime_error::runtime_error;
+  using net::NetError::NetError;
 };
 
 // The client stopped trying to reach the server: server.patience ran out.
@@ -40,9 +42,9 @@ class ServerGone : public std::runtime_error {
 };
 
 // Runs `attempt` again, on a new connection, each time it throws NetError (the connection
-// broke, or the server let server.timeout pass) or StartOver, after `forget` has dropped
-// what the broken connection left, logging `action: connect | result: in_progress` and
-// pausing as `backoff` says. Throws ServerGone, naming server.patience and server.timeout,
+// broke, the server let server.timeout pass, or it asked to StartOver), after `forget` has
+// dropped what the broken connection left, logging `action: connect | result: in_progress`
+// and pausing as `backoff` says. Throws ServerGone, naming server.patience and server.timeout,
 // once `backoff` gives up.
 void with_reconnects(const config::ClientConfig& config, net::Backoff& backoff,
                      const std::function<void()>& attempt, const std::function<void()>& forget);

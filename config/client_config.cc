@@ -14,13 +14,11 @@ namespace tp0::config {
 namespace {
 
 using settings::Name;
-using settings::Setting;
 
 // ClientMode's names, in the order of its enumerators.
 constexpr std::array<std::string_view, 4> kModeNames{"echo", "bet", "batch", "lottery"};
 
 constexpr std::uint64_t kMaxUint32 = std::numeric_limits<std::uint32_t>::max();
-constexpr std::int64_t kMillisecond = 1'000'000;
 
 std::string host_and_port(const Name& name, const std::string& text) {
   try {
@@ -31,63 +29,22 @@ std::string host_and_port(const Name& name, const std::string& text) {
   return text;
 }
 
-using settings::choice;
-using settings::duration;
-using settings::logged;
-using settings::setting;
-using settings::whole_number;
-using Config = ClientConfig;
-
-// In the order the `config` line shows them and their errors are found.
-constexpr Setting<Config> kSettings[] = {
-    settings::required(logged<&Config::id, &whole_number<1, kMaxUint32>>({"id", "CLI_ID"}, "client_id")),
-    logged<&Config::server_address, &host_and_port>({"server.address", "CLI_SERVER_ADDRESS"},
-                                                    "server_address"),
-    setting<&Config::server_patience, &duration<kMillisecond>>({"server.patience", "CLI_SERVER_PATIENCE"}),
-    setting<&Config::server_timeout, &duration<kMillisecond>>({"server.timeout", "CLI_SERVER_TIMEOUT"}),
-    setting<&Config::server_draw_timeout, &duration<kMillisecond>>(
-        {"server.drawTimeout", "CLI_SERVER_DRAWTIMEOUT"}),
-    logged<&Config::loop_amount, &whole_number<0, kMaxUint32>>({"loop.amount", "CLI_LOOP_AMOUNT"},
-                                                               "loop_amount"),
-    logged<&Config::loop_period, &duration<0>>({"loop.period", "CLI_LOOP_PERIOD"}, "loop_period"),
-    logged<&Config::log_level, &choice<logging::kLevelNames>>({"log.level", "CLI_LOG_LEVEL"}, "log_level"),
-    setting<&Config::batch_max_amount, &whole_number<1, kMaxUint32>>(
-        {"batch.maxAmount", "CLI_BATCH_MAXAMOUNT"}),
-    setting<&Config::mode, &choice<kModeNames>>({"mode", "CLI_MODE"}),
-    setting<&Config::data_file, &settings::non_empty_text>({"data.file", "CLI_DATA_FILE"}),
-    setting<&Config::winners_log_delay, &duration<0>>({"winners.logDelay", "CLI_WINNERS_LOGDELAY"}),
-};
-
-// Mode bet's bet, from the environment only.
-constexpr Setting<BetSettings> kBetSettings[] = {
-    settings::required(setting<&BetSettings::first_name, &settings::any_text>({"", "NOMBRE"})),
-    settings::required(setting<&BetSettings::last_name, &settings::any_text>({"", "APELLIDO"})),
-    settings::required(setting<&BetSettings::document, &settings::any_text>({"", "DOCUMENTO"})),
-    settings::required(setting<&BetSettings::birthdate, &settings::any_text>({"", "NACIMIENTO"})),
-    settings::required(setting<&BetSettings::number, &settings::any_text>({"", "NUMERO"})),
-};
-
-constexpr settings::TlsNames kTlsNames{
-    {"", "CLI_TLS"}, {"tls.cert", "CLI_TLS_CERT"}, {"tls.key", "CLI_TLS_KEY"}, {"tls.ca", "CLI_TLS_CA"}};
-
 // The raw text of `name` in the YAML file, nested by its dots ("loop.period" is `loop:
 // {period: ...}`), or nullopt when the file does not set it. A YAML null (`id:` or `id: ~`)
 // counts as unset; a list or a mapping is an error.
 std::optional<std::string> yaml_value(const YAML::Node& root, const Name& name) {
   if (!root.IsMap()) return std::nullopt;
   YAML::Node node = root;
-  std::string_view path = name.key;
-  std::string walked;
-  while (true) {
-    const std::size_t dot = path.find('.');
-    const std::string part(path.substr(0, dot));
-    if (!node.IsMap()) settings::fail(name, "\"" + walked + "\" in the config file is not a mapping");
-    const YAML::Node child = std::as_const(node)[part];
+  for (std::size_t start = 0, dot = 0; dot != std::string_view::npos; start = dot + 1) {
+    dot = name.key.find('.', start);
+    // Not at the top level, which is a mapping: the key's part before this one.
+    if (!node.IsMap())
+      settings::fail(name,
+                     settings::quote(name.key.substr(0, start - 1)) + " in the config file is not a mapping");
+    // Read as const, which adds nothing to the tree; reset, since assigning would change it.
+    const YAML::Node child = std::as_const(node)[std::string(name.key.substr(start, dot - start))];
     if (!child.IsDefined() || child.IsNull()) return std::nullopt;
-    walked += walked.empty() ? part : "." + part;
     node.reset(child);
-    if (dot == std::string_view::npos) break;
-    path.remove_prefix(dot + 1);
   }
   if (!node.IsScalar()) {
     settings::fail(name, std::string("is a ") + (node.IsSequence() ? "list" : "mapping") +
@@ -117,21 +74,45 @@ YAML::Node parse_yaml_file(const std::string& path) {
 std::string_view to_string(ClientMode mode) { return kModeNames.at(static_cast<std::size_t>(mode)); }
 
 ClientConfig load_client_config(const std::string& yaml_path, const Environment& env) {
-  const settings::Sources sources(
+  using std::chrono::milliseconds;
+  using std::chrono::nanoseconds;
+  const settings::Reader in(
       [root = parse_yaml_file(yaml_path)](const Name& name) { return yaml_value(root, name); }, env);
   ClientConfig config;
-  settings::read<ClientConfig>(config, kSettings, sources);
+  constexpr Name kId{"id", "CLI_ID"};
+  config.id = static_cast<std::uint32_t>(settings::parse_integer(kId, in.required(kId), 1, kMaxUint32));
+  in.read({"server.address", "CLI_SERVER_ADDRESS"}, config.server_address, &host_and_port);
+  in.duration({"server.patience", "CLI_SERVER_PATIENCE"}, config.server_patience, milliseconds(1));
+  in.duration({"server.timeout", "CLI_SERVER_TIMEOUT"}, config.server_timeout, milliseconds(1));
+  in.duration({"server.drawTimeout", "CLI_SERVER_DRAWTIMEOUT"}, config.server_draw_timeout, milliseconds(1));
+  in.number({"loop.amount", "CLI_LOOP_AMOUNT"}, config.loop_amount, 0, kMaxUint32);
+  in.duration({"loop.period", "CLI_LOOP_PERIOD"}, config.loop_period, nanoseconds(0));
+  in.choice({"log.level", "CLI_LOG_LEVEL"}, config.log_level, logging::kLevelNames);
+  in.number({"batch.maxAmount", "CLI_BATCH_MAXAMOUNT"}, config.batch_max_amount, 1, kMaxUint32);
+  in.choice({"mode", "CLI_MODE"}, config.mode, kModeNames);
+  in.text({"data.file", "CLI_DATA_FILE"}, config.data_file);
+  in.duration({"winners.logDelay", "CLI_WINNERS_LOGDELAY"}, config.winners_log_delay, nanoseconds(0));
   if (config.mode == ClientMode::kBet) {
-    settings::read<BetSettings>(config.bet.emplace(), kBetSettings, sources, "(required in mode bet)");
+    // From the environment only.
+    constexpr std::string_view kWhy = "(required in mode bet)";
+    config.bet = BetSettings{in.required({"", "NOMBRE"}, kWhy), in.required({"", "APELLIDO"}, kWhy),
+                             in.required({"", "DOCUMENTO"}, kWhy), in.required({"", "NACIMIENTO"}, kWhy),
+                             in.required({"", "NUMERO"}, kWhy)};
   }
   const std::string folder = ".data/tls/agency-" + std::to_string(config.id) + "/";
-  config.tls = settings::read_tls(sources, kTlsNames, config.mode != ClientMode::kEcho,
-                                  {folder + "agency.crt", folder + "agency.key", folder + "ca.crt"});
+  config.tls = in.tls(
+      {{"", "CLI_TLS"}, {"tls.cert", "CLI_TLS_CERT"}, {"tls.key", "CLI_TLS_KEY"}, {"tls.ca", "CLI_TLS_CA"}},
+      config.mode != ClientMode::kEcho, {folder + "agency.crt", folder + "agency.key", folder + "ca.crt"});
   return config;
 }
 
 logging::Event config_line(const ClientConfig& config) {
-  return settings::config_line<ClientConfig>(config, kSettings);
+  return logging::Event("config", logging::Result::kSuccess)
+      .with("client_id", config.id)
+      .with("server_address", config.server_address)
+      .with("loop_amount", config.loop_amount)
+      .with("loop_period", format_duration(config.loop_period))
+      .with("log_level", logging::level_name(config.log_level));
 }
 
 }  // namespace tp0::config

@@ -7,7 +7,9 @@
 #include <cctype>
 #include <limits>
 #include <map>
+#include <numeric>
 #include <optional>
+#include <sstream>
 #include <utility>
 
 #include "config/settings.h"
@@ -16,7 +18,6 @@ namespace tp0::config {
 namespace {
 
 using settings::Name;
-using settings::Setting;
 
 // Each enumeration's names, in the order of its enumerators.
 constexpr std::array<std::string_view, 2> kServerModeNames{"echo", "lottery"};
@@ -25,6 +26,10 @@ constexpr std::array<std::string_view, 2> kRoundStartNames{"resume", "new"};
 constexpr std::array<std::string_view, 2> kDurabilityNames{"process", "machine"};
 
 constexpr std::size_t kMaxAgencyIds = 10000;
+constexpr std::uint64_t kMaxUint32 = std::numeric_limits<std::uint32_t>::max();
+constexpr Name kAgencies{"SERVER_AGENCIES"};
+constexpr Name kAgencyIds{"SERVER_AGENCY_IDS"};
+constexpr Name kMaxChildren{"SERVER_MAX_CHILDREN"};
 
 constexpr char kSection[] = "DEFAULT";
 
@@ -53,8 +58,7 @@ std::vector<std::uint32_t> parse_agency_ids(const Name& name, const std::string&
                                std::to_string(number) + " is " + settings::quote(item) + ")");
     }
     if (item.empty()) settings::fail(name, "item " + std::to_string(number) + " is empty");
-    ids.push_back(static_cast<std::uint32_t>(
-        settings::parse_integer(name, item, 1, std::numeric_limits<std::uint32_t>::max())));
+    ids.push_back(static_cast<std::uint32_t>(settings::parse_integer(name, item, 1, kMaxUint32)));
     if (comma == std::string::npos) break;
     start = comma + 1;
   }
@@ -64,49 +68,6 @@ std::vector<std::uint32_t> parse_agency_ids(const Name& name, const std::string&
   }
   return ids;
 }
-
-// A Go duration > 0, rounded up to whole milliseconds, so never to zero.
-std::chrono::milliseconds positive_milliseconds(const Name& name, const std::string& text) {
-  return std::chrono::ceil<std::chrono::milliseconds>(
-      settings::parse_duration_at_least(name, text, std::chrono::nanoseconds(1)));
-}
-
-constexpr std::uint64_t kMaxUint32 = std::numeric_limits<std::uint32_t>::max();
-constexpr Name kAgencies{"SERVER_AGENCIES"};
-constexpr Name kAgencyIds{"SERVER_AGENCY_IDS"};
-constexpr Name kMaxChildren{"SERVER_MAX_CHILDREN"};
-
-using settings::choice;
-using settings::logged;
-using settings::setting;
-using settings::whole_number;
-using Config = ServerConfig;
-
-// In the order the `config` line shows them and their errors are found.
-constexpr Setting<Config> kSettings[] = {
-    logged<&Config::port, &whole_number<0, 65535>>({"SERVER_PORT"}, "port"),
-    setting<&Config::ip, &settings::non_empty_text>({"SERVER_IP"}),
-    logged<&Config::listen_backlog, &whole_number<1, std::numeric_limits<int>::max()>>(
-        {"SERVER_LISTEN_BACKLOG"}, "listen_backlog"),
-    logged<&Config::logging_level, &choice<logging::kLevelNames>>({"LOGGING_LEVEL"}, "logging_level"),
-    setting<&Config::mode, &choice<kServerModeNames>>({"SERVER_MODE"}),
-    setting<&Config::concurrency, &choice<kConcurrencyNames>>({"SERVER_CONCURRENCY"}),
-    setting<&Config::agencies, &whole_number<0, kMaxAgencyIds>>(kAgencies),
-    setting<&Config::agency_ids, &parse_agency_ids>(kAgencyIds),
-    setting<&Config::storage_path, &settings::non_empty_text>({"STORAGE_FILEPATH"}),
-    setting<&Config::idle_timeout, &positive_milliseconds>({"SERVER_IDLE_TIMEOUT"}),
-    setting<&Config::hello_timeout, &positive_milliseconds>({"SERVER_HELLO_TIMEOUT"}),
-    setting<&Config::frame_timeout, &positive_milliseconds>({"SERVER_FRAME_TIMEOUT"}),
-    setting<&Config::max_children, &whole_number<1, kMaxUint32>>(kMaxChildren),
-    setting<&Config::max_introductions_per_address, &whole_number<1, kMaxUint32>>(
-        {"SERVER_MAX_INTRODUCTIONS_PER_ADDRESS"}),
-    setting<&Config::max_bets_per_agency, &whole_number<1, kMaxUint32>>({"SERVER_MAX_BETS_PER_AGENCY"}),
-    setting<&Config::round, &choice<kRoundStartNames>>({"SERVER_ROUND"}),
-    setting<&Config::durability, &choice<kDurabilityNames>>({"SERVER_DURABILITY"}),
-};
-
-constexpr settings::TlsNames kTlsNames{
-    {"SERVER_TLS"}, {"SERVER_TLS_CERT"}, {"SERVER_TLS_KEY"}, {"SERVER_TLS_CA"}};
 
 // inih callback: keeps the [DEFAULT] entries, keyed by upper-cased name. A repeated key
 // keeps its last value.
@@ -121,18 +82,15 @@ int collect_default_entry(void* user, const char* section, const char* name, con
 }
 
 // Refuses a line (not counting its line break) longer than inih can read whole.
-void check_line_lengths(const std::string& path, std::string_view contents) {
-  std::size_t number = 1;
-  for (std::size_t start = 0; start <= contents.size(); ++number) {
-    std::size_t end = contents.find('\n', start);
-    if (end == std::string_view::npos) end = contents.size();
-    std::size_t length = end - start;
-    if (length > 0 && contents[end - 1] == '\r') --length;
-    if (length > kMaxIniLine) {
+void check_line_lengths(const std::string& path, const std::string& contents) {
+  std::istringstream lines(contents);
+  std::string line;
+  for (std::size_t number = 1; std::getline(lines, line); ++number) {
+    if (line.ends_with('\r')) line.pop_back();
+    if (line.size() > kMaxIniLine) {
       throw ConfigError("", "cannot parse " + path + ": line " + std::to_string(number) + " is longer than " +
                                 std::to_string(kMaxIniLine) + " characters");
     }
-    start = end + 1;
   }
 }
 
@@ -159,27 +117,45 @@ std::string_view to_string(Concurrency concurrency) {
 }
 
 ServerConfig load_server_config(const std::string& ini_path, const Environment& env) {
-  const settings::Sources sources(
+  const settings::Reader in(
       [entries = parse_ini_file(ini_path)](const Name& name) -> std::optional<std::string> {
         if (const auto it = entries.find(std::string(name.key)); it != entries.end()) return it->second;
         return std::nullopt;
       },
       env);
   ServerConfig config;
-  settings::read<ServerConfig>(config, kSettings, sources);
-  if (sources.lookup(kAgencyIds)) {
+  in.number({"SERVER_PORT"}, config.port, 0, 65535);
+  in.text({"SERVER_IP"}, config.ip);
+  in.number({"SERVER_LISTEN_BACKLOG"}, config.listen_backlog, 1, std::numeric_limits<int>::max());
+  in.choice({"LOGGING_LEVEL"}, config.logging_level, logging::kLevelNames);
+  in.choice({"SERVER_MODE"}, config.mode, kServerModeNames);
+  in.choice({"SERVER_CONCURRENCY"}, config.concurrency, kConcurrencyNames);
+  in.number(kAgencies, config.agencies, 0, kMaxAgencyIds);
+  if (const auto ids = in.lookup(kAgencyIds)) {
+    config.agency_ids = parse_agency_ids(kAgencyIds, *ids);
     const auto listed = static_cast<std::uint32_t>(config.agency_ids.size());
-    if (sources.lookup(kAgencies) && config.agencies != listed) {
+    if (in.lookup(kAgencies) && config.agencies != listed) {
       settings::fail(kAgencyIds, "lists " + std::to_string(listed) + " agencies but " +
                                      std::string(kAgencies.key) + " is " + std::to_string(config.agencies) +
                                      ": the two disagree");
     }
     config.agencies = listed;
   } else {
-    config.agency_ids.clear();
-    for (std::uint32_t id = 1; id <= config.agencies; ++id) config.agency_ids.push_back(id);
+    config.agency_ids.resize(config.agencies);
+    std::iota(config.agency_ids.begin(), config.agency_ids.end(), std::uint32_t{1});
   }
-  config.tls = settings::read_tls(sources, kTlsNames, config.mode == ServerMode::kLottery, *config.tls);
+  in.text({"STORAGE_FILEPATH"}, config.storage_path);
+  // Durations > 0, rounded up to whole milliseconds, so never to zero.
+  in.duration({"SERVER_IDLE_TIMEOUT"}, config.idle_timeout, std::chrono::nanoseconds(1));
+  in.duration({"SERVER_HELLO_TIMEOUT"}, config.hello_timeout, std::chrono::nanoseconds(1));
+  in.duration({"SERVER_FRAME_TIMEOUT"}, config.frame_timeout, std::chrono::nanoseconds(1));
+  in.number(kMaxChildren, config.max_children, 1, kMaxUint32);
+  in.number({"SERVER_MAX_INTRODUCTIONS_PER_ADDRESS"}, config.max_introductions_per_address, 1, kMaxUint32);
+  in.number({"SERVER_MAX_BETS_PER_AGENCY"}, config.max_bets_per_agency, 1, kMaxUint32);
+  in.choice({"SERVER_ROUND"}, config.round, kRoundStartNames);
+  in.choice({"SERVER_DURABILITY"}, config.durability, kDurabilityNames);
+  config.tls = in.tls({{"SERVER_TLS"}, {"SERVER_TLS_CERT"}, {"SERVER_TLS_KEY"}, {"SERVER_TLS_CA"}},
+                      config.mode == ServerMode::kLottery, *config.tls);
   const bool has_waiting_room =
       config.mode == ServerMode::kLottery && config.concurrency == Concurrency::kProcess;
   if (has_waiting_room && config.max_children < 2) {
@@ -191,7 +167,10 @@ ServerConfig load_server_config(const std::string& ini_path, const Environment& 
 }
 
 logging::Event config_line(const ServerConfig& config) {
-  return settings::config_line<ServerConfig>(config, kSettings);
+  return logging::Event("config", logging::Result::kSuccess)
+      .with("port", config.port)
+      .with("listen_backlog", config.listen_backlog)
+      .with("logging_level", logging::level_name(config.logging_level));
 }
 
 }  // namespace tp0::config

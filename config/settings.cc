@@ -10,6 +10,7 @@
 #include <stdexcept>
 #include <system_error>
 
+#include "common/logging/event.h"
 #include "common/sys/file_io.h"
 #include "common/sys/system_error.h"
 #include "common/sys/unique_fd.h"
@@ -20,18 +21,20 @@
 namespace tp0::config::settings {
 namespace {
 
-char to_lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
-
-bool equal_ignoring_case(std::string_view a, std::string_view b) {
-  return std::equal(a.begin(), a.end(), b.begin(), b.end(),
-                    [](char x, char y) { return to_lower(x) == to_lower(y); });
-}
-
 // What ConfigError::key() reports: the file's key, or the variable when there is none.
 std::string error_key(const Name& name) { return std::string(name.key.empty() ? name.variable : name.key); }
 
 [[noreturn]] void fail_reading(const std::string& path, int error_number) {
   throw ConfigError("", "cannot read " + path + ": " + std::strerror(error_number));
+}
+
+// A TLS file must be there to read at start, so that a wrong path is one line naming its
+// setting rather than a handshake failing later.
+void expect_readable_file(const Name& name, const std::string& path) {
+  const sys::UniqueFd fd(sys::retry_on_eintr([&] { return ::open(path.c_str(), O_RDONLY | O_CLOEXEC); }));
+  if (!fd) fail(name, "cannot read " + quote(path) + ": " + std::strerror(errno));
+  struct stat status {};
+  if (::fstat(fd.get(), &status) == 0 && !S_ISREG(status.st_mode)) fail(name, quote(path) + " is not a file");
 }
 
 }  // namespace
@@ -46,18 +49,26 @@ void fail(const Name& name, const std::string& problem) {
   throw ConfigError(error_key(name), "invalid setting " + name.describe() + ": " + problem);
 }
 
-void fail_missing(const Name& name, std::string_view detail) {
-  std::string message = "missing setting " + name.describe();
-  if (!detail.empty()) message += " " + std::string(detail);
-  throw ConfigError(error_key(name), message);
-}
-
 std::string quote(std::string_view text) { return "\"" + logging::escaped(text) + "\""; }
 
-std::optional<std::string> Sources::lookup(const Name& name) const {
+std::optional<std::string> Reader::lookup(const Name& name) const {
   if (auto value = env_(std::string(name.env())); value && !value->empty()) return value;
   if (name.key.empty()) return std::nullopt;
   return file_(name);
+}
+
+std::string Reader::required(const Name& name, std::string_view why) const {
+  if (auto text = lookup(name)) return *text;
+  std::string message = "missing setting " + name.describe();
+  if (!why.empty()) message += " " + std::string(why);
+  throw ConfigError(error_key(name), message);
+}
+
+void Reader::text(const Name& name, std::string& value) const {
+  read(name, value, [](const Name& n, const std::string& text) {
+    if (text.empty()) fail(n, "must not be empty");
+    return text;
+  });
 }
 
 std::uint64_t parse_integer(const Name& name, const std::string& text, std::uint64_t min, std::uint64_t max) {
@@ -87,20 +98,13 @@ std::chrono::nanoseconds parse_duration_at_least(const Name& name, const std::st
 
 std::size_t parse_choice(const Name& name, const std::string& text,
                          std::span<const std::string_view> choices) {
-  std::size_t index = 0;
+  const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
   std::string listed;
-  for (const std::string_view choice : choices) {
-    if (equal_ignoring_case(text, choice)) return index;
-    if (index > 0) listed += ", ";
-    listed += choice;
-    ++index;
+  for (std::size_t index = 0; index < choices.size(); ++index) {
+    if (std::ranges::equal(text, choices[index], {}, lower, lower)) return index;
+    listed += (index > 0 ? ", " : "") + std::string(choices[index]);
   }
   fail(name, quote(text) + " is not one of " + listed);
-}
-
-std::string non_empty_text(const Name& name, const std::string& text) {
-  if (text.empty()) fail(name, "must not be empty");
-  return text;
 }
 
 std::optional<std::string> read_file_if_present(const std::string& path) {
@@ -117,30 +121,17 @@ std::optional<std::string> read_file_if_present(const std::string& path) {
   }
 }
 
-namespace {
-
-// A TLS file must be there to read at start, so that a wrong path is one line naming its
-// setting rather than a handshake failing later.
-void expect_readable_file(const Name& name, const std::string& path) {
-  const sys::UniqueFd fd(sys::retry_on_eintr([&] { return ::open(path.c_str(), O_RDONLY | O_CLOEXEC); }));
-  if (!fd) fail(name, "cannot read " + quote(path) + ": " + std::strerror(errno));
-  struct stat status {};
-  if (::fstat(fd.get(), &status) == 0 && !S_ISREG(status.st_mode)) fail(name, quote(path) + " is not a file");
-}
-
-}  // namespace
-
-std::optional<tls::Credentials> read_tls(const Sources& sources, const TlsNames& names, bool speaks_tls,
-                                         tls::Credentials defaults) {
+std::optional<tls::Credentials> Reader::tls(const TlsNames& names, bool speaks_tls,
+                                            tls::Credentials defaults) const {
   static constexpr std::array<std::string_view, 2> kOnOff{"off", "on"};
-  const std::optional<std::string> switch_text = sources.lookup(names.on);
-  const bool on = !switch_text || parse_choice(names.on, *switch_text, kOnOff) == 1;
-  if (!speaks_tls || !on) return std::nullopt;
+  std::size_t on = 1;
+  choice(names.on, on, kOnOff);
+  if (!speaks_tls || on == 0) return std::nullopt;
   const std::pair<const Name&, std::string&> files[] = {{names.certificate, defaults.certificate},
                                                         {names.key, defaults.key},
                                                         {names.authority, defaults.authority}};
   for (const auto& [name, path] : files) {
-    if (auto text = sources.lookup(name)) path = std::move(*text);
+    if (auto text = lookup(name)) path = std::move(*text);
     expect_readable_file(name, path);
   }
   return defaults;
