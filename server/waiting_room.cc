@@ -89,11 +89,7 @@ void WaitingRoom::start(ChildProcesses& children, const round::Round& round) {
         sys::signals::close_inherited_descriptors(keep);
         return run_waiting_room(handback_, round);
       },
-      [](pid_t pid, bool restarted) {
-        logging::info(Event("open_waiting_room", Result::kSuccess)
-                          .with("pid", pid)
-                          .with("restarted", restarted ? "yes" : "no"));
-      });
+      "open_waiting_room");
 }
 
 bool WaitingRoom::answer_early_query(std::uint32_t agency, protocol::Channel& channel) {
