@@ -40,7 +40,7 @@ LotterySession::LotterySession(protocol::Channel& channel, round::Round& round, 
       identified_(std::move(identified)),
       bets_file_(round_.writer(settings_.storage_path, settings_.durability)) {}
 
-void LotterySession::run() {
+bool LotterySession::run() {
   try {
     while (!ended_) {
       auto message = channel_.receive();
@@ -54,6 +54,7 @@ void LotterySession::run() {
       if (!channel_.has_message()) store_staged_batches();
     }
     if (!handed_over_) channel_.flush();
+    return handed_over_;
   } catch (const protocol::ProtocolError&) {
     // The batches before a malformed frame were whole and valid.
     store_staged_batches();
@@ -92,9 +93,14 @@ void LotterySession::take(Received received, std::span<const lottery::Bet> bets)
       return;
     }
   }
-  if (const auto too_many = past_the_limit(received.position, bets.size())) {
+  // A batch the agency stored already ended within the limit: only new bets can pass it.
+  if (received.position + bets.size() > settings_.max_bets_per_agency) {
     store_staged_batches();
-    refuse_bets(received, protocol::AckCode::kTooManyBets, *too_many);
+    refuse_bets(received, protocol::AckCode::kTooManyBets,
+                "the agency has stored as many bets as the server allows: " +
+                    std::to_string(received.position) + " + " + std::to_string(bets.size()) + " would pass " +
+                    std::to_string(settings_.max_bets_per_agency) +
+                    " (SERVER_MAX_BETS_PER_AGENCY); nothing of the message was stored");
     // One agency cannot fill the disk by sending again and again.
     ended_ = true;
     return;
@@ -109,22 +115,17 @@ void LotterySession::take(Received received, std::span<const lottery::Bet> bets)
   if (!in_place) store_staged_batches();
 }
 
-storage::StoreOutcome LotterySession::store_staged(std::uint64_t from) {
-  const storage::Stored stored = bets_file_.store_staged({*agency_, from});
-  // What the file holds now: another connection of the agency may have stored meanwhile.
-  stored_ = stored.stream_end;
-  return stored.outcome;
-}
-
 void LotterySession::store_staged_batches() {
   if (staged_.empty()) return;
   // Whatever happens to them, the staged batches are no longer staged.
-  const std::vector<Received> batches = std::move(staged_);
-  staged_.clear();
+  const std::vector<Received> batches = std::exchange(staged_, {});
   auto outcome = storage::StoreOutcome::kStored;
   std::optional<std::string> failure;
   try {
-    outcome = store_staged(batches.front().position);
+    const storage::Stored stored = bets_file_.store_staged({*agency_, batches.front().position});
+    // What the file holds now: another connection of the agency may have stored meanwhile.
+    stored_ = stored.stream_end;
+    outcome = stored.outcome;
   } catch (const std::exception& error) {
     failure = error.what();
   }
@@ -213,20 +214,13 @@ bool LotterySession::identified_as(std::optional<std::uint32_t> agency) {
 void LotterySession::on(const protocol::Hello& hello) {
   if (agency_) {
     // Saying it again is harmless; saying another agency is not.
-    if (hello.agency != *agency_) {
-      refuse_and_end(protocol::AckCode::kWrongAgency, "a connection speaks for the agency of its Hello only",
-                     hello.agency);
-      return;
-    }
-    resume();
+    if (identified_as(hello.agency)) resume();
     return;
   }
-  if (const auto why = proof_.refuses(hello.agency)) {
+  std::optional<std::string> why = proof_.refuses(hello.agency);
+  if (!why && !round_.position_of(hello.agency)) why = "not one of the round's agencies";
+  if (why) {
     refuse_and_end(protocol::AckCode::kUnknownAgency, *why, hello.agency);
-    return;
-  }
-  if (!round_.position_of(hello.agency)) {
-    refuse_and_end(protocol::AckCode::kUnknownAgency, "not one of the round's agencies", hello.agency);
     return;
   }
   agency_ = hello.agency;
@@ -265,26 +259,11 @@ void LotterySession::on(const protocol::Finished&) {
 
 void LotterySession::on(const protocol::WinnersQuery& query) {
   if (!identified_as(query.agency)) return;
-  if (round_.drawn()) {
-    answer_winners();
+  if (!round_.drawn()) {
+    // A connection handed over is no longer this session's to speak on.
+    ended_ = handed_over_ = before_the_draw_.answer_early_query(*agency_, channel_);
     return;
   }
-  if (before_the_draw_.answer_early_query(*agency_, channel_)) {
-    handed_over_ = true;
-    ended_ = true;
-  }
-}
-
-std::optional<std::string> LotterySession::past_the_limit(std::uint64_t first_position,
-                                                          std::size_t bets) const {
-  // A batch the agency stored already ended within the limit: only new bets can pass it.
-  if (first_position + bets <= settings_.max_bets_per_agency) return std::nullopt;
-  return "the agency has stored as many bets as the server allows: " + std::to_string(first_position) +
-         " + " + std::to_string(bets) + " would pass " + std::to_string(settings_.max_bets_per_agency) +
-         " (SERVER_MAX_BETS_PER_AGENCY); nothing of the message was stored";
-}
-
-void LotterySession::answer_winners() {
   // Each frame goes out as soon as it is full: the answer holds one frame and the
   // record's read buffer, however many winners the agency has.
   protocol::WinnersSplitter splitter([this](const protocol::Winners& part) { channel_.send(part); });

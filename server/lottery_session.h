@@ -61,16 +61,12 @@ class LotterySession {
   LotterySession(protocol::Channel& channel, round::Round& round, LotterySettings settings,
                  BeforeTheDraw& before_the_draw, const Proof& proof, Identified identified = {});
 
-  // Returns normally when the client closed the connection between messages, or the
-  // session ended it (a peer that broke the round's rules, a connection handed over).
-  // Throws NetError, ProtocolError or ShutdownRequested. The caller bounds the
-  // introduction: the connection's deadline, set before it, is lifted
-  // once a Hello is accepted.
-  void run();
-
-  // True once run() returned because the connection was handed over: the caller no
-  // longer speaks on it.
-  bool handed_over() const { return handed_over_; }
+  // Returns when the client closed the connection between messages, or the session ended
+  // it (a peer that broke the round's rules, a connection handed over): true when it was
+  // handed over, and the caller no longer speaks on it. Throws NetError, ProtocolError or
+  // ShutdownRequested. The caller bounds the introduction: the connection's deadline, set
+  // before it, is lifted once a Hello is accepted.
+  bool run();
 
  private:
   // How the bets of one message are logged: a Batch as apuesta_recibida with its size,
@@ -99,9 +95,6 @@ class LotterySession {
   void take(Received received, std::span<const lottery::Bet> bets);
   // Stores the staged batches, then logs and acknowledges each.
   void store_staged_batches();
-  // Stores what is staged as the agency's stream from `from` on, and sets stored_ to
-  // where the stream ends now.
-  storage::StoreOutcome store_staged(std::uint64_t from);
   // Logs and acknowledges one stored batch as `outcome` says.
   void answer(const Received& batch, storage::StoreOutcome outcome);
   // Logs the refusal of `batch` with `error` and acknowledges it with `code`: the one
@@ -116,10 +109,6 @@ class LotterySession {
   // Unless the connection introduced itself as `agency` (any agency when nullopt),
   // refuses with kUnexpectedMessage or kWrongAgency, ends the conversation and returns false.
   bool identified_as(std::optional<std::uint32_t> agency);
-  void answer_winners();
-  // nullopt when the bets from `first_position` on, `bets` of them, end within
-  // max_bets_per_agency; else the error to log as they are refused.
-  std::optional<std::string> past_the_limit(std::uint64_t first_position, std::size_t bets) const;
 
   protocol::Channel& channel_;
   round::Round& round_;

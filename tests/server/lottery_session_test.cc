@@ -47,8 +47,7 @@ class ServedSession {
                            proof = std::move(proof), local = std::move(sockets.local)]() mutable {
       protocol::Channel channel(std::move(local));
       LotterySession session(channel, round, std::move(settings), before_the_draw, *proof);
-      session.run();
-      handed_over = session.handed_over();
+      handed_over = session.run();
     });
   }
   ~ServedSession() { end(); }
