@@ -24,10 +24,6 @@ PlainHello::PlainHello() {
                              "peer may speak for any agency"));
 }
 
-std::unique_ptr<Proof> PlainHello::introduce(net::Connection& /*connection*/) const {
-  return std::make_unique<AnyAgency>();
-}
-
 void PlainHello::refuse(net::Connection& connection) const {
   std::vector<std::byte> frame;
   protocol::encode(protocol::Ack{protocol::AckCode::kServerBusy, 0}, frame);
