@@ -49,14 +49,6 @@ bool try_send_note(int fd, const Note& note, int attached_fd) {
   throw sys::last_error("hand a message to the waiting room");
 }
 
-void log_dropped(const Note& note) {
-  logging::warning(
-      logging::Event("receive_connection", logging::Result::kFail)
-          .with("ip", note.peer)
-          .with("agency", note.agency)
-          .with("error", "its descriptor was dropped: the waiting room has none free (RLIMIT_NOFILE)"));
-}
-
 }  // namespace
 
 Handback::Handback() {
@@ -131,7 +123,11 @@ std::vector<Handback::Waiting> Handback::receive() {
     if (got != static_cast<ssize_t>(sizeof note) || note.kind != NoteKind::kConnection) continue;
     note.peer[sizeof note.peer - 1] = '\0';
     if ((message.msg_flags & MSG_CTRUNC) != 0 || !attached) {
-      log_dropped(note);
+      logging::warning(
+          logging::Event("receive_connection", logging::Result::kFail)
+              .with("ip", note.peer)
+              .with("agency", note.agency)
+              .with("error", "its descriptor was dropped: the waiting room has none free (RLIMIT_NOFILE)"));
       continue;
     }
     received.push_back({note.agency, net::Connection(std::move(attached), note.peer)});

@@ -3,7 +3,6 @@
 #include <poll.h>
 #include <sys/types.h>
 
-#include <algorithm>
 #include <array>
 #include <chrono>
 #include <csignal>
@@ -48,25 +47,12 @@ constexpr std::chrono::milliseconds kLongestAcceptPause{1000};
 // asks before the draw, SERVER_CONCURRENCY: made here once, and never looked at again.
 std::unique_ptr<Service> make_service(const config::ServerConfig& config) {
   if (config.mode == config::ServerMode::kEcho) return std::make_unique<EchoService>(config.frame_timeout);
-  std::unique_ptr<Introduction> introduction;
-  if (config.tls) {
-    introduction = std::make_unique<TlsHandshake>(*config.tls);
-  } else {
-    introduction = std::make_unique<PlainHello>();
-  }
-  std::unique_ptr<BeforeTheDraw> before_the_draw;
-  if (config.concurrency == config::Concurrency::kProcess) {
-    before_the_draw = std::make_unique<WaitingRoom>();
-  } else {
-    before_the_draw = std::make_unique<AskAgainLater>();
-  }
+  auto introduction = config.tls ? std::unique_ptr<Introduction>(std::make_unique<TlsHandshake>(*config.tls))
+                                 : std::make_unique<PlainHello>();
+  auto before_the_draw = config.concurrency == config::Concurrency::kProcess
+                             ? std::unique_ptr<BeforeTheDraw>(std::make_unique<WaitingRoom>())
+                             : std::make_unique<AskAgainLater>();
   return std::make_unique<LotteryService>(config, std::move(introduction), std::move(before_the_draw));
-}
-
-sys::Deadline earliest(sys::Deadline a, sys::Deadline b) {
-  if (!a) return b;
-  if (!b) return a;
-  return std::min(*a, *b);
 }
 
 // The accept loop: accepts, serves each connection here (sequential) or in a child forked
@@ -139,7 +125,10 @@ class Server {
       if (sys::signals::shutdown_requested()) return false;
       const bool paused = paused_until_ && now < *paused_until_;
       std::array watched{pollfd{reports_.fd(), POLLIN, 0}, pollfd{paused ? -1 : listener_->fd(), POLLIN, 0}};
-      sys::wait_until(watched, earliest(paused ? paused_until_ : std::nullopt, refusals_.next_due()));
+      // Until the pause ends or a refusal's line is due, whichever comes first.
+      sys::Deadline wake = refusals_.next_due();
+      if (paused && (!wake || *paused_until_ < *wake)) wake = paused_until_;
+      sys::wait_until(watched, wake);
       if (watched[1].revents != 0 && !sys::signals::shutdown_requested()) return true;
     }
   }

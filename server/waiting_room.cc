@@ -49,8 +49,8 @@ void allow_a_descriptor_per_agency() {
   }
 }
 
-}  // namespace
-
+// The waiting room's process. Returns its exit code once SIGTERM or SIGINT asked it to
+// stop, after closing and logging each connection still waiting.
 int run_waiting_room(Handback& handback, const round::Round& round) {
   std::map<std::uint32_t, net::Connection> waiting;
   while (!sys::signals::shutdown_requested()) {
@@ -73,6 +73,8 @@ int run_waiting_room(Handback& handback, const round::Round& round) {
   close_all(waiting, "waiting_for", "draw");
   return 0;
 }
+
+}  // namespace
 
 WaitingRoom::WaitingRoom() { allow_a_descriptor_per_agency(); }
 
