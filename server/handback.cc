@@ -111,14 +111,13 @@ std::vector<Handback::Waiting> Handback::receive() {
     }
     // Every connection end is closed: the server is gone, nothing more will come.
     if (got == 0) return received;
+    // The control buffer has room for one descriptor, and nothing else is ever sent.
     sys::UniqueFd attached;
-    for (cmsghdr* header = CMSG_FIRSTHDR(&message); header != nullptr;
-         header = CMSG_NXTHDR(&message, header)) {
-      if (header->cmsg_level == SOL_SOCKET && header->cmsg_type == SCM_RIGHTS) {
-        int fd = -1;
-        std::memcpy(&fd, CMSG_DATA(header), sizeof fd);
-        attached = sys::UniqueFd(fd);
-      }
+    if (const cmsghdr* header = CMSG_FIRSTHDR(&message);
+        header != nullptr && header->cmsg_level == SOL_SOCKET && header->cmsg_type == SCM_RIGHTS) {
+      int fd = -1;
+      std::memcpy(&fd, CMSG_DATA(header), sizeof fd);
+      attached = sys::UniqueFd(fd);
     }
     if (got != static_cast<ssize_t>(sizeof note) || note.kind != NoteKind::kConnection) continue;
     note.peer[sizeof note.peer - 1] = '\0';
