@@ -15,8 +15,7 @@ LotteryService::LotteryService(const config::ServerConfig& config, std::unique_p
     : config_(config),
       introduction_(std::move(introduction)),
       before_the_draw_(std::move(before_the_draw)),
-      round_(config.agency_ids),
-      settings_{config.storage_path, config.durability, config.max_bets_per_agency} {}
+      round_(config.agency_ids) {}
 
 void LotteryService::start(ChildProcesses& children) {
   if (config_.round == config::RoundStart::kResume) {
@@ -58,7 +57,7 @@ bool LotteryService::serve(net::Connection& connection, const Identified& identi
   channel.set_frame_timeout(config_.frame_timeout);
   bool handed_over = false;
   try {
-    handed_over = LotterySession(channel, round_, settings_, *before_the_draw_, *proof, identified).run();
+    handed_over = LotterySession(channel, round_, config_, *before_the_draw_, *proof, identified).run();
   } catch (const net::ShutdownRequested&) {
     introduction_->end_for_shutdown(channel.connection());
     throw;

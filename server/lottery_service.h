@@ -35,7 +35,6 @@ class LotteryService final : public Service {
   std::unique_ptr<Introduction> introduction_;
   std::unique_ptr<BeforeTheDraw> before_the_draw_;
   round::Round round_;
-  LotterySettings settings_;
 };
 
 }  // namespace tp0::server

@@ -30,15 +30,16 @@ bool carries_bets(const protocol::Message& message) {
 
 }  // namespace
 
-LotterySession::LotterySession(protocol::Channel& channel, round::Round& round, LotterySettings settings,
-                               BeforeTheDraw& before_the_draw, const Proof& proof, Identified identified)
+LotterySession::LotterySession(protocol::Channel& channel, round::Round& round,
+                               const config::ServerConfig& config, BeforeTheDraw& before_the_draw,
+                               const Proof& proof, Identified identified)
     : channel_(channel),
       round_(round),
-      settings_(std::move(settings)),
+      config_(config),
       before_the_draw_(before_the_draw),
       proof_(proof),
       identified_(std::move(identified)),
-      bets_file_(round_.writer(settings_.storage_path, settings_.durability)) {}
+      bets_file_(round_.writer(config_.storage_path, config_.durability)) {}
 
 bool LotterySession::run() {
   try {
@@ -94,12 +95,12 @@ void LotterySession::take(Received received, std::span<const lottery::Bet> bets)
     }
   }
   // A batch the agency stored already ended within the limit: only new bets can pass it.
-  if (received.position + bets.size() > settings_.max_bets_per_agency) {
+  if (received.position + bets.size() > config_.max_bets_per_agency) {
     store_staged_batches();
     refuse_bets(received, protocol::AckCode::kTooManyBets,
                 "the agency has stored as many bets as the server allows: " +
                     std::to_string(received.position) + " + " + std::to_string(bets.size()) + " would pass " +
-                    std::to_string(settings_.max_bets_per_agency) +
+                    std::to_string(config_.max_bets_per_agency) +
                     " (SERVER_MAX_BETS_PER_AGENCY); nothing of the message was stored");
     // One agency cannot fill the disk by sending again and again.
     ended_ = true;
@@ -212,24 +213,21 @@ bool LotterySession::identified_as(std::optional<std::uint32_t> agency) {
 }
 
 void LotterySession::on(const protocol::Hello& hello) {
-  if (agency_) {
+  if (!agency_) {
+    std::optional<std::string> why = proof_.refuses(hello.agency);
+    if (!why && !round_.position_of(hello.agency)) why = "not one of the round's agencies";
+    if (why) {
+      refuse_and_end(protocol::AckCode::kUnknownAgency, *why, hello.agency);
+      return;
+    }
+    agency_ = hello.agency;
+    channel_.connection().set_deadline(std::nullopt);
+    if (identified_) identified_(*agency_);
+  } else if (!identified_as(hello.agency)) {
     // Saying it again is harmless; saying another agency is not.
-    if (identified_as(hello.agency)) resume();
     return;
   }
-  std::optional<std::string> why = proof_.refuses(hello.agency);
-  if (!why && !round_.position_of(hello.agency)) why = "not one of the round's agencies";
-  if (why) {
-    refuse_and_end(protocol::AckCode::kUnknownAgency, *why, hello.agency);
-    return;
-  }
-  agency_ = hello.agency;
-  channel_.connection().set_deadline(std::nullopt);
-  if (identified_) identified_(*agency_);
-  resume();
-}
-
-void LotterySession::resume() {
+  // Where the agency's stream ends now, whichever connection stored it.
   try {
     stored_ = bets_file_.stream_state(*agency_).position;
   } catch (const std::exception& error) {
@@ -251,7 +249,7 @@ void LotterySession::on(const protocol::Finished&) {
   logging::debug(Event("agency_finished", Result::kSuccess).with("agency", *agency_));
   if (round_.claim_the_draw()) {
     // No bet can enter the file any more: the draw's winners are fixed, so record them now.
-    draw::record_draw(settings_.storage_path, settings_.durability, log_draw);
+    draw::record_draw(config_.storage_path, config_.durability, log_draw);
     before_the_draw_.draw_held();
   }
   acknowledge(protocol::AckCode::kOk);
@@ -268,7 +266,7 @@ void LotterySession::on(const protocol::WinnersQuery& query) {
   // record's read buffer, however many winners the agency has.
   protocol::WinnersSplitter splitter([this](const protocol::Winners& part) { channel_.send(part); });
   const std::uint64_t winners =
-      draw::visit_winners(settings_.storage_path, *agency_, settings_.durability, log_draw,
+      draw::visit_winners(config_.storage_path, *agency_, config_.durability, log_draw,
                           [&](const std::string& document) { splitter.add(document); });
   splitter.finish();
   logging::debug(

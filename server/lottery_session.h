@@ -10,22 +10,13 @@
 #include "common/logging/event.h"
 #include "common/lottery/bet.h"
 #include "common/protocol/channel.h"
+#include "config/server_config.h"
 #include "server/before_the_draw.h"
 #include "server/introduction.h"
 #include "server/round/round.h"
 #include "server/storage/bets_file.h"
 
 namespace tp0::server {
-
-struct LotterySettings {
-  std::string storage_path;
-  // When a stored batch is acknowledged (SERVER_DURABILITY).
-  storage::Durability durability = storage::Durability::kProcess;
-  // SERVER_MAX_BETS_PER_AGENCY: a bet or batch that would end past this many of its
-  // agency's bets is refused (kTooManyBets), and the conversation ends. 32-bit, as
-  // positions are on the wire.
-  std::uint32_t max_bets_per_agency = 10'000'000;
-};
 
 // Logs the course's `sorteo` line: the draw is held and recorded. Whoever records the
 // draw's record calls it, just before the record becomes visible.
@@ -57,7 +48,7 @@ class LotterySession {
 
   // `proof`: what the connection proved of itself before its Hello. `identified`: told
   // the agency once a Hello is accepted, if given.
-  LotterySession(protocol::Channel& channel, round::Round& round, LotterySettings settings,
+  LotterySession(protocol::Channel& channel, round::Round& round, const config::ServerConfig& config,
                  BeforeTheDraw& before_the_draw, const Proof& proof, Identified identified = {});
 
   // Returns when the client closed the connection between messages, or the session ended
@@ -100,8 +91,6 @@ class LotterySession {
   // place where bets are refused. REQUIRES: nothing staged before `batch` is left.
   void refuse_bets(const Received& batch, protocol::AckCode code, const std::string& error,
                    std::uint16_t bet_index = 0);
-  // Reads where the agency's stream ends now and answers Resume with it.
-  void resume();
   void acknowledge(protocol::AckCode code, std::uint16_t bet_index = 0);
   // Refuses with `code`, logs why (identify | result: fail) and ends the conversation.
   void refuse_and_end(protocol::AckCode code, const std::string& why, std::optional<std::uint32_t> claimed);
@@ -111,7 +100,11 @@ class LotterySession {
 
   protocol::Channel& channel_;
   round::Round& round_;
-  LotterySettings settings_;
+  // Of it the session reads where the bets go (STORAGE_FILEPATH), when a stored batch is
+  // acknowledged (SERVER_DURABILITY), and SERVER_MAX_BETS_PER_AGENCY: a bet or batch that
+  // would end past that many of its agency's bets is refused (kTooManyBets), and the
+  // conversation ends.
+  const config::ServerConfig& config_;
   BeforeTheDraw& before_the_draw_;
   const Proof& proof_;
   Identified identified_;

@@ -90,6 +90,8 @@ class Server {
   }
 
  private:
+  // Accepts until SIGTERM or SIGINT, meanwhile taking the children's reports, reaping and
+  // logging the refusals due.
   void accept_until_shutdown() {
     // Not after a refusal, nor after an accept that failed: a peer connecting in a loop
     // writes no line per attempt.
@@ -97,7 +99,22 @@ class Server {
     while (true) {
       if (announce) logging::info(Event("accept_connections", Result::kInProgress));
       announce = false;
-      if (!wait_for_connection()) return;
+      // Reports before reaping: a child's report is sent before it exits, so none is left
+      // to be read for a pid already reaped (and perhaps given to another child).
+      take_reports();
+      if (sys::signals::consume_child_exited()) {
+        for (const pid_t child : children_.reap()) admission_.exited(child);
+      }
+      const auto now = std::chrono::steady_clock::now();
+      refusals_.log_due(now);
+      if (sys::signals::shutdown_requested()) return;
+      const bool paused = paused_until_ && now < *paused_until_;
+      std::array watched{pollfd{reports_.fd(), POLLIN, 0}, pollfd{paused ? -1 : listener_->fd(), POLLIN, 0}};
+      // Until the pause ends or a refusal's line is due, whichever comes first.
+      sys::Deadline wake = refusals_.next_due();
+      if (paused && (!wake || *paused_until_ < *wake)) wake = paused_until_;
+      sys::wait_until(watched, wake);
+      if (watched[1].revents == 0 || sys::signals::shutdown_requested()) continue;
       std::string shortage;
       std::optional<net::Connection> connection = listener_->accept(shortage);
       if (!shortage.empty()) {
@@ -107,29 +124,6 @@ class Server {
       if (!connection) continue;
       announce = (this->*dispatch_)(*connection);
       if (sys::signals::shutdown_requested()) return;
-    }
-  }
-
-  // Waits until a connection can be accepted, meanwhile taking the children's reports,
-  // reaping and logging refusals due. Returns false when shutting down.
-  bool wait_for_connection() {
-    while (true) {
-      // Reports before reaping: a child's report is sent before it exits, so none is left
-      // to be read for a pid already reaped (and perhaps given to another child).
-      take_reports();
-      if (sys::signals::consume_child_exited()) {
-        for (const pid_t child : children_.reap()) admission_.exited(child);
-      }
-      const auto now = std::chrono::steady_clock::now();
-      refusals_.log_due(now);
-      if (sys::signals::shutdown_requested()) return false;
-      const bool paused = paused_until_ && now < *paused_until_;
-      std::array watched{pollfd{reports_.fd(), POLLIN, 0}, pollfd{paused ? -1 : listener_->fd(), POLLIN, 0}};
-      // Until the pause ends or a refusal's line is due, whichever comes first.
-      sys::Deadline wake = refusals_.next_due();
-      if (paused && (!wake || *paused_until_ < *wake)) wake = paused_until_;
-      sys::wait_until(watched, wake);
-      if (watched[1].revents != 0 && !sys::signals::shutdown_requested()) return true;
     }
   }
 
@@ -162,7 +156,7 @@ class Server {
   // no room for it. Refusing rather than leaving it in the backlog tells the peer at
   // once, and no number of connections can make the server fork past its limits.
   bool serve_in_child(net::Connection& connection) {
-    // wait_for_connection() has just taken the reports and reaped: the counts are today's.
+    // The accept loop has just taken the reports and reaped: the counts are today's.
     if (const auto why = admission_.refusal(connection.peer(), children_.running())) {
       refuse(connection, *why);
       return false;
