@@ -17,21 +17,17 @@
 namespace tp0::server {
 namespace {
 
-// A normal exit is logged at DEBUG, an abnormal one as a warning.
+// A normal exit is logged at DEBUG, an abnormal one as a warning with its exit code or signal.
 void log_exit(pid_t pid, int status) {
-  const bool normal = WIFEXITED(status) && WEXITSTATUS(status) == 0;
-  logging::Event event("child_exit", normal ? logging::Result::kSuccess : logging::Result::kFail);
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+    logging::debug(logging::Event("child_exit", logging::Result::kSuccess).with("pid", pid));
+    return;
+  }
+  logging::Event event("child_exit", logging::Result::kFail);
   event.with("pid", pid);
-  if (WIFEXITED(status) && !normal) {
-    event.with("exit_code", WEXITSTATUS(status));
-  } else if (WIFSIGNALED(status)) {
-    event.with("signal", WTERMSIG(status));
-  }
-  if (normal) {
-    logging::debug(event);
-  } else {
-    logging::warning(event);
-  }
+  if (WIFEXITED(status)) event.with("exit_code", WEXITSTATUS(status));
+  if (WIFSIGNALED(status)) event.with("signal", WTERMSIG(status));
+  logging::warning(event);
 }
 
 }  // namespace

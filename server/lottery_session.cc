@@ -106,12 +106,13 @@ void LotterySession::take(Received received, std::span<const lottery::Bet> bets)
     ended_ = true;
     return;
   }
-  const bool in_place = received.position == next_position_;
+  // Where the next batch must start: after the staged ones, or where the stored ones end.
+  const std::uint64_t stream_end = staged_.empty() ? stored_ : staged_.back().position + staged_.back().bets;
+  const bool in_place = received.position == stream_end;
   // After the staged batches: the stream may end elsewhere once they are stored.
   if (!in_place) store_staged_batches();
   if (ended_) return;
   bets_file_.stage(bets);
-  next_position_ = received.position + bets.size();
   staged_.push_back(std::move(received));
   if (!in_place) store_staged_batches();
 }
@@ -130,7 +131,6 @@ void LotterySession::store_staged_batches() {
   } catch (const std::exception& error) {
     failure = error.what();
   }
-  next_position_ = stored_;
   for (const Received& batch : batches) {
     if (failure) {
       refuse_bets(batch, protocol::AckCode::kStorageFailure, *failure);
@@ -236,7 +236,6 @@ void LotterySession::on(const protocol::Hello& hello) {
     ended_ = true;
     return;
   }
-  next_position_ = stored_;
   // stored_ fits: no batch ending past max_bets_per_agency, a 32-bit number, is stored.
   channel_.post(protocol::Resume{static_cast<std::uint32_t>(stored_)});
 }

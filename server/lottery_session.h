@@ -109,9 +109,8 @@ class LotterySession {
   const Proof& proof_;
   Identified identified_;
   std::optional<std::uint32_t> agency_;
-  std::uint64_t stored_ = 0;         // how many of agency_'s bets the bets file holds
-  std::uint64_t next_position_ = 0;  // where the next batch must start: stored_ and the staged
-  std::size_t refusals_ = 0;         // Acks with an error code sent
+  std::uint64_t stored_ = 0;  // how many of agency_'s bets the bets file holds
+  std::size_t refusals_ = 0;  // Acks with an error code sent
   bool ended_ = false;
   bool handed_over_ = false;
   storage::BetsFileWriter bets_file_;
