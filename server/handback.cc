@@ -3,7 +3,6 @@
 #include <poll.h>
 #include <sys/socket.h>
 
-#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <string>
@@ -12,6 +11,7 @@
 #include "common/net/errors.h"
 #include "common/sys/signals.h"
 #include "common/sys/system_error.h"
+#include "common/sys/wait.h"
 
 namespace tp0::server {
 namespace {
@@ -62,24 +62,18 @@ Handback::Handback() {
 
 void Handback::hand_over(std::uint32_t agency, const net::Connection& connection,
                          std::chrono::milliseconds patience) {
-  Note note;
-  note.kind = NoteKind::kConnection;
-  note.agency = agency;
+  Note note{NoteKind::kConnection, agency, {}};
   std::strncpy(note.peer, connection.peer().c_str(), sizeof note.peer - 1);
-  const auto deadline = std::chrono::steady_clock::now() + patience;
+  const sys::Deadline deadline = std::chrono::steady_clock::now() + patience;
   while (!try_send_note(connection_end_.get(), note, connection.fd())) {
-    // Rounded up, so that the patience is never cut short.
-    const auto left =
-        std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    switch (sys::wait_for(connection_end_.get(), POLLOUT, std::max(left, std::chrono::milliseconds(0)))) {
-      case sys::WaitResult::kReady:
-        break;
-      case sys::WaitResult::kShutdown:
-        throw net::ShutdownRequested();
-      case sys::WaitResult::kTimeout:
-        throw HandOverTimedOut("hand the connection of agency " + std::to_string(agency) +
-                               " to the waiting room: it took nothing for " +
-                               std::to_string(patience.count()) + " ms");
+    pollfd room{connection_end_.get(), POLLOUT, 0};
+    const bool woken = !sys::signals::shutdown_requested() && sys::wait_until({&room, 1}, deadline);
+    // A shutdown asked before the wait or during it wins over a room that has space again.
+    if (sys::signals::shutdown_requested()) throw net::ShutdownRequested();
+    if (!woken) {
+      throw HandOverTimedOut("hand the connection of agency " + std::to_string(agency) +
+                             " to the waiting room: it took nothing for " + std::to_string(patience.count()) +
+                             " ms");
     }
   }
 }

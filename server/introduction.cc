@@ -11,11 +11,6 @@ namespace tp0::server {
 using logging::Event;
 using logging::Result;
 
-std::optional<std::string> CertifiedAgency::refuses(std::uint32_t agency) const {
-  if (agency == agency_) return std::nullopt;
-  return "the client certificate names another agency";
-}
-
 PlainHello::PlainHello() {
   logging::warning(Event("tls", Result::kSuccess)
                        .with("enabled", "no")

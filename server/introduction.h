@@ -33,7 +33,10 @@ class AnyAgency final : public Proof {
 class CertifiedAgency final : public Proof {
  public:
   explicit CertifiedAgency(std::uint32_t agency) : agency_(agency) {}
-  std::optional<std::string> refuses(std::uint32_t agency) const override;
+  std::optional<std::string> refuses(std::uint32_t agency) const override {
+    if (agency == agency_) return std::nullopt;
+    return "the client certificate names another agency";
+  }
   void describe(logging::Event& event) const override { event.with("certificate_agency", agency_); }
 
  private:
