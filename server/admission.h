@@ -2,6 +2,7 @@
 
 #include <sys/types.h>
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <map>
@@ -22,17 +23,13 @@ namespace tp0::server {
 // Only the parent keeps it; it decides, and the accept loop forks, refuses and signals.
 class Admission {
  public:
-  struct Limits {
-    std::size_t children = 64;    // SERVER_MAX_CHILDREN: every child, the waiting room among them
-    std::size_t strangers = 32;   // half of them
-    std::size_t per_address = 4;  // SERVER_MAX_INTRODUCTIONS_PER_ADDRESS
-  };
-
-  // Half of SERVER_MAX_CHILDREN (at least one) for strangers, `per_address` of them from
-  // any one address.
-  static Limits limits_for(std::size_t max_children, std::size_t per_address);
-
-  explicit Admission(Limits limits) : limits_(limits) {}
+  // SERVER_MAX_CHILDREN, every child (the waiting room among them), half of them (at
+  // least one) for strangers, `per_address` of those (SERVER_MAX_INTRODUCTIONS_PER_ADDRESS)
+  // from any one address.
+  Admission(std::size_t max_children, std::size_t per_address)
+      : max_children_(max_children),
+        max_strangers_(std::max<std::size_t>(1, max_children / 2)),
+        per_address_(per_address) {}
 
   // Why a new connection from `address` gets no child when `running` children are
   // running, naming the setting that says so; nullopt when it may have one.
@@ -46,8 +43,8 @@ class Admission {
   // child that is not a stranger (already reaped).
   std::optional<pid_t> identified(pid_t child, std::uint32_t member);
 
-  // `child` exited (or was never admitted: then nothing changes).
-  void exited(pid_t child);
+  // `child` exited (or was never admitted, or was replaced: then nothing changes).
+  void exited(pid_t child) { children_.erase(child); }
 
  private:
   struct Child {
@@ -55,13 +52,16 @@ class Admission {
     std::optional<std::uint32_t> member;  // none while a stranger
   };
 
-  void forget_stranger(const std::string& address);
+  // How many strangers there are, from `address` only if given. The children are few
+  // (SERVER_MAX_CHILDREN): counting them at each new connection costs less than its fork.
+  std::size_t strangers(const std::string* address = nullptr) const;
 
-  Limits limits_;
+  std::size_t max_children_;
+  std::size_t max_strangers_;
+  std::size_t per_address_;
+  // Every child admitted and not yet exited, but for one a member's newer conversation
+  // replaced: at most one per member.
   std::map<pid_t, Child> children_;
-  std::map<std::string, std::size_t> strangers_per_address_;
-  std::size_t strangers_ = 0;
-  std::map<std::uint32_t, pid_t> conversation_of_;  // member → its child
 };
 
 }  // namespace tp0::server

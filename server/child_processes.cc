@@ -17,21 +17,17 @@
 namespace tp0::server {
 namespace {
 
-// A normal exit is logged at DEBUG, an abnormal one as a warning.
+// A normal exit is logged at DEBUG, an abnormal one as a warning with its exit code or signal.
 void log_exit(pid_t pid, int status) {
-  const bool normal = WIFEXITED(status) && WEXITSTATUS(status) == 0;
-  logging::Event event("child_exit", normal ? logging::Result::kSuccess : logging::Result::kFail);
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+    logging::debug(logging::Event("child_exit", logging::Result::kSuccess).with("pid", pid));
+    return;
+  }
+  logging::Event event("child_exit", logging::Result::kFail);
   event.with("pid", pid);
-  if (WIFEXITED(status) && !normal) {
-    event.with("exit_code", WEXITSTATUS(status));
-  } else if (WIFSIGNALED(status)) {
-    event.with("signal", WTERMSIG(status));
-  }
-  if (normal) {
-    logging::debug(event);
-  } else {
-    logging::warning(event);
-  }
+  if (WIFEXITED(status)) event.with("exit_code", WEXITSTATUS(status));
+  if (WIFSIGNALED(status)) event.with("signal", WTERMSIG(status));
+  logging::warning(event);
 }
 
 }  // namespace
@@ -66,40 +62,32 @@ pid_t ChildProcesses::spawn(const std::function<int()>& body) {
   return pid;
 }
 
-void ChildProcesses::spawn_supervised(std::function<int()> body, OnStart on_start) {
-  supervised_.emplace(Supervised{std::move(body),
-                                 std::move(on_start),
-                                 std::nullopt,
-                                 {},
-                                 {},
-                                 net::Backoff(kFirstRestartPause, kLongestRestartPause)});
-  supervised_->pid = spawn(supervised_->body);
-  supervised_->started = std::chrono::steady_clock::now();
-  supervised_->on_start(*supervised_->pid, false);
+void ChildProcesses::spawn_supervised(std::function<int()> body, const char* start_line) {
+  supervised_.emplace(Supervised{std::move(body), start_line});
+  start_supervised(false);
 }
 
-void ChildProcesses::restart_supervised() {
+void ChildProcesses::start_supervised(bool restarted) {
   Supervised& child = *supervised_;
-  const auto lived = std::chrono::steady_clock::now() - child.started;
-  // Dead before it could have done much: the next one waits first, longer each time.
-  if (lived < child.pause + kStableLife) {
-    child.pause = child.restart_pauses.next_pause();
-  } else {
-    child.restart_pauses.succeeded();
-    child.pause = std::chrono::milliseconds(0);
+  if (restarted) {
+    const auto lived = std::chrono::steady_clock::now() - child.started;
+    // Dead before it could have done much: the next one waits first, longer each time.
+    if (lived < child.pause + kStableLife) {
+      child.pause = child.restart_pauses.next_pause();
+    } else {
+      child.restart_pauses.succeeded();
+      child.pause = std::chrono::milliseconds(0);
+    }
   }
   const std::chrono::milliseconds pause = child.pause;
-  try {
-    child.pid = spawn([&body = child.body, pause] {
-      if (pause.count() > 0 && !sys::sleep_unless_shutdown(pause)) return 0;
-      return body();
-    });
-  } catch (const std::system_error& error) {
-    logging::error(logging::Event("restart_child", logging::Result::kFail).with("error", error.what()));
-    return;
-  }
+  child.pid = spawn([&body = child.body, pause] {
+    if (pause.count() > 0 && !sys::sleep_unless_shutdown(pause)) return 0;
+    return body();
+  });
   child.started = std::chrono::steady_clock::now();
-  child.on_start(*child.pid, true);
+  logging::info(logging::Event(child.start_line, logging::Result::kSuccess)
+                    .with("pid", *child.pid)
+                    .with("restarted", restarted ? "yes" : "no"));
 }
 
 std::vector<pid_t> ChildProcesses::reap() {
@@ -115,7 +103,12 @@ std::vector<pid_t> ChildProcesses::reap() {
   }
   // Also when its restart's fork failed last time.
   const bool down = supervised_ && !supervised_->pid;
-  if (down && !stopping_ && !sys::signals::shutdown_requested()) restart_supervised();
+  if (!down || stopping_ || sys::signals::shutdown_requested()) return reaped;
+  try {
+    start_supervised(true);
+  } catch (const std::system_error& error) {
+    logging::error(logging::Event("restart_child", logging::Result::kFail).with("error", error.what()));
+  }
   return reaped;
 }
 
@@ -128,13 +121,11 @@ std::size_t ChildProcesses::terminate_all(std::chrono::milliseconds grace) {
   reap();
   // SIGCHLD wakes the wait as soon as a child exits.
   while (!pids_.empty() && sys::wait_until({}, deadline)) reap();
-  for (const pid_t pid : pids_) ::kill(pid, SIGKILL);
-  while (!pids_.empty()) {
-    int status = 0;
-    const pid_t pid = sys::retry_on_eintr([&] { return ::waitpid(-1, &status, 0); });
-    if (pid <= 0) break;
-    pids_.erase(pid);
+  for (const pid_t pid : pids_) {
+    ::kill(pid, SIGKILL);
+    sys::retry_on_eintr([pid] { return ::waitpid(pid, nullptr, 0); });
   }
+  pids_.clear();
   return count;
 }
 

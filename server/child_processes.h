@@ -36,18 +36,15 @@ class ChildProcesses {
   // fails.
   pid_t spawn(const std::function<int()>& body);
 
-  // Called in the parent after each fork of a supervised child: its pid, and whether it
-  // replaces one that exited.
-  using OnStart = std::function<void(pid_t pid, bool restarted)>;
-
   // Forks `body` as spawn() does, and forks it again each time reap() finds it exited
   // while no shutdown was asked (SIGTERM, SIGINT, terminate_all()): a process the server
   // cannot do without. One that lived less than kStableLife after its pause gets a pause
   // before its next `body` (kFirstRestartPause, doubling up to kLongestRestartPause), so
   // that one dying in a loop costs a fork now and then. A restart whose fork fails is
-  // logged and tried again at the next reap(). Throws std::system_error if the first
-  // fork fails.
-  void spawn_supervised(std::function<int()> body, OnStart on_start);
+  // logged and tried again at the next reap(). Each start is logged as `start_line`,
+  // with the child's pid and whether it replaced one that exited. Throws std::system_error
+  // if the first fork fails.
+  void spawn_supervised(std::function<int()> body, const char* start_line);
 
   // Collects every child that has exited, without blocking, and starts the supervised
   // one again if it was among them. Returns the pids of those that exited.
@@ -62,14 +59,16 @@ class ChildProcesses {
  private:
   struct Supervised {
     std::function<int()> body;
-    OnStart on_start;
-    std::optional<pid_t> pid;  // none once it exited, until it runs again
-    std::chrono::steady_clock::time_point started;
+    const char* start_line;      // the action of the line that logs each start
+    std::optional<pid_t> pid{};  // none once it exited, until it runs again
+    std::chrono::steady_clock::time_point started{};
     std::chrono::milliseconds pause{0};  // before its current body
-    net::Backoff restart_pauses;
+    net::Backoff restart_pauses{kFirstRestartPause, kLongestRestartPause};
   };
 
-  void restart_supervised();
+  // Forks the supervised child's body, after its pause (none at first, see
+  // spawn_supervised() for a restart's). Throws std::system_error if fork fails.
+  void start_supervised(bool restarted);
 
   std::set<pid_t> pids_;
   std::optional<Supervised> supervised_;

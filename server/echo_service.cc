@@ -7,11 +7,8 @@
 #include "common/net/line_io.h"
 
 namespace tp0::server {
-namespace {
 
 constexpr std::size_t kMaxLineBytes = 8192;
-
-}  // namespace
 
 bool EchoService::serve(net::Connection& connection, const Identified& /*identified*/) {
   const std::string line = net::read_line(connection, kMaxLineBytes, progress_timeout_);

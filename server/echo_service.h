@@ -14,10 +14,7 @@ class EchoService final : public Service {
  public:
   explicit EchoService(std::chrono::milliseconds progress_timeout) : progress_timeout_(progress_timeout) {}
 
-  void start(ChildProcesses&) override {}
   bool serve(net::Connection& connection, const Identified& identified) override;
-  void refuse(net::Connection&) override {}
-  void shut_down() override {}
 
  private:
   std::chrono::milliseconds progress_timeout_;

@@ -3,7 +3,6 @@
 #include <poll.h>
 #include <sys/socket.h>
 
-#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <string>
@@ -12,6 +11,7 @@
 #include "common/net/errors.h"
 #include "common/sys/signals.h"
 #include "common/sys/system_error.h"
+#include "common/sys/wait.h"
 
 namespace tp0::server {
 namespace {
@@ -49,14 +49,6 @@ bool try_send_note(int fd, const Note& note, int attached_fd) {
   throw sys::last_error("hand a message to the waiting room");
 }
 
-void log_dropped(const Note& note) {
-  logging::warning(
-      logging::Event("receive_connection", logging::Result::kFail)
-          .with("ip", note.peer)
-          .with("agency", note.agency)
-          .with("error", "its descriptor was dropped: the waiting room has none free (RLIMIT_NOFILE)"));
-}
-
 }  // namespace
 
 Handback::Handback() {
@@ -70,24 +62,18 @@ Handback::Handback() {
 
 void Handback::hand_over(std::uint32_t agency, const net::Connection& connection,
                          std::chrono::milliseconds patience) {
-  Note note;
-  note.kind = NoteKind::kConnection;
-  note.agency = agency;
+  Note note{NoteKind::kConnection, agency, {}};
   std::strncpy(note.peer, connection.peer().c_str(), sizeof note.peer - 1);
-  const auto deadline = std::chrono::steady_clock::now() + patience;
+  const sys::Deadline deadline = std::chrono::steady_clock::now() + patience;
   while (!try_send_note(connection_end_.get(), note, connection.fd())) {
-    // Rounded up, so that the patience is never cut short.
-    const auto left =
-        std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    switch (sys::wait_for(connection_end_.get(), POLLOUT, std::max(left, std::chrono::milliseconds(0)))) {
-      case sys::WaitResult::kReady:
-        break;
-      case sys::WaitResult::kShutdown:
-        throw net::ShutdownRequested();
-      case sys::WaitResult::kTimeout:
-        throw HandOverTimedOut("hand the connection of agency " + std::to_string(agency) +
-                               " to the waiting room: it took nothing for " +
-                               std::to_string(patience.count()) + " ms");
+    pollfd room{connection_end_.get(), POLLOUT, 0};
+    const bool woken = !sys::signals::shutdown_requested() && sys::wait_until({&room, 1}, deadline);
+    // A shutdown asked before the wait or during it wins over a room that has space again.
+    if (sys::signals::shutdown_requested()) throw net::ShutdownRequested();
+    if (!woken) {
+      throw HandOverTimedOut("hand the connection of agency " + std::to_string(agency) +
+                             " to the waiting room: it took nothing for " + std::to_string(patience.count()) +
+                             " ms");
     }
   }
 }
@@ -119,19 +105,22 @@ std::vector<Handback::Waiting> Handback::receive() {
     }
     // Every connection end is closed: the server is gone, nothing more will come.
     if (got == 0) return received;
+    // The control buffer has room for one descriptor, and nothing else is ever sent.
     sys::UniqueFd attached;
-    for (cmsghdr* header = CMSG_FIRSTHDR(&message); header != nullptr;
-         header = CMSG_NXTHDR(&message, header)) {
-      if (header->cmsg_level == SOL_SOCKET && header->cmsg_type == SCM_RIGHTS) {
-        int fd = -1;
-        std::memcpy(&fd, CMSG_DATA(header), sizeof fd);
-        attached = sys::UniqueFd(fd);
-      }
+    if (const cmsghdr* header = CMSG_FIRSTHDR(&message);
+        header != nullptr && header->cmsg_level == SOL_SOCKET && header->cmsg_type == SCM_RIGHTS) {
+      int fd = -1;
+      std::memcpy(&fd, CMSG_DATA(header), sizeof fd);
+      attached = sys::UniqueFd(fd);
     }
     if (got != static_cast<ssize_t>(sizeof note) || note.kind != NoteKind::kConnection) continue;
     note.peer[sizeof note.peer - 1] = '\0';
     if ((message.msg_flags & MSG_CTRUNC) != 0 || !attached) {
-      log_dropped(note);
+      logging::warning(
+          logging::Event("receive_connection", logging::Result::kFail)
+              .with("ip", note.peer)
+              .with("agency", note.agency)
+              .with("error", "its descriptor was dropped: the waiting room has none free (RLIMIT_NOFILE)"));
       continue;
     }
     received.push_back({note.agency, net::Connection(std::move(attached), note.peer)});

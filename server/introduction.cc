@@ -11,21 +11,12 @@ namespace tp0::server {
 using logging::Event;
 using logging::Result;
 
-std::optional<std::string> CertifiedAgency::refuses(std::uint32_t agency) const {
-  if (agency == agency_) return std::nullopt;
-  return "the client certificate names another agency";
-}
-
 PlainHello::PlainHello() {
   logging::warning(Event("tls", Result::kSuccess)
                        .with("enabled", "no")
                        .with("warning",
                              "SERVER_TLS=off: bets and winners cross the network in clear, and any "
                              "peer may speak for any agency"));
-}
-
-std::unique_ptr<Proof> PlainHello::introduce(net::Connection& /*connection*/) const {
-  return std::make_unique<AnyAgency>();
 }
 
 void PlainHello::refuse(net::Connection& connection) const {

@@ -33,7 +33,10 @@ class AnyAgency final : public Proof {
 class CertifiedAgency final : public Proof {
  public:
   explicit CertifiedAgency(std::uint32_t agency) : agency_(agency) {}
-  std::optional<std::string> refuses(std::uint32_t agency) const override;
+  std::optional<std::string> refuses(std::uint32_t agency) const override {
+    if (agency == agency_) return std::nullopt;
+    return "the client certificate names another agency";
+  }
   void describe(logging::Event& event) const override { event.with("certificate_agency", agency_); }
 
  private:
@@ -66,7 +69,9 @@ class Introduction {
 class PlainHello final : public Introduction {
  public:
   PlainHello();
-  std::unique_ptr<Proof> introduce(net::Connection& connection) const override;
+  std::unique_ptr<Proof> introduce(net::Connection& /*connection*/) const override {
+    return std::make_unique<AnyAgency>();
+  }
   // A busy Ack: a few bytes into a new socket's empty send buffer, which cannot block.
   void refuse(net::Connection& connection) const override;
   void end_for_shutdown(net::Connection& /*connection*/) const override {}

@@ -15,43 +15,34 @@ LotteryService::LotteryService(const config::ServerConfig& config, std::unique_p
     : config_(config),
       introduction_(std::move(introduction)),
       before_the_draw_(std::move(before_the_draw)),
-      round_(config.agency_ids),
-      settings_{config.storage_path, config.durability, config.max_bets_per_agency} {}
+      round_(config.agency_ids) {}
 
 void LotteryService::start(ChildProcesses& children) {
   if (config_.round == config::RoundStart::kResume) {
-    resume_round();
+    const round::Round::Resumed found = round_.resume(config_.storage_path, config_.durability);
+    // A draw's record belongs to a held draw only: one left by a step the recovery undid goes.
+    if (!round_.drawn()) draw::remove_draw_record(config_.storage_path, config_.durability);
+    logging::info(Event("resume_round", Result::kSuccess)
+                      .with("file", config_.storage_path)
+                      .with("bets", found.bets)
+                      .with("agencies_finished", round_.finished_count())
+                      .with("drawn", round_.drawn() ? "yes" : "no")
+                      .with("steps_dropped", found.recovery.entries_dropped)
+                      .with("uncommitted_bytes_dropped", found.recovery.bytes_dropped));
   } else {
-    start_new_round();
+    if (const auto previous = storage::archive_previous_round(config_.storage_path, config_.durability)) {
+      logging::info(Event("archive_bets", Result::kSuccess)
+                        .with("file", config_.storage_path)
+                        .with("archived_as", previous->archived_as)
+                        .with("uncommitted_bytes_dropped", previous->bytes_dropped));
+    }
+    draw::remove_draw_record(config_.storage_path, config_.durability);
+    round_.resume(config_.storage_path, config_.durability);
   }
   // No agency has to finish (SERVER_AGENCIES=0): the draw is held at start, over no bets.
   // A resumed round that was drawn has its record, or its first answer makes it.
   if (round_.claim_the_draw()) draw::record_draw(config_.storage_path, config_.durability, log_draw);
   before_the_draw_->start(children, round_);
-}
-
-void LotteryService::start_new_round() {
-  if (const auto previous = storage::archive_previous_round(config_.storage_path, config_.durability)) {
-    logging::info(Event("archive_bets", Result::kSuccess)
-                      .with("file", config_.storage_path)
-                      .with("archived_as", previous->archived_as)
-                      .with("uncommitted_bytes_dropped", previous->bytes_dropped));
-  }
-  draw::remove_draw_record(config_.storage_path, config_.durability);
-  round_.resume(config_.storage_path, config_.durability);
-}
-
-void LotteryService::resume_round() {
-  const round::Round::Resumed found = round_.resume(config_.storage_path, config_.durability);
-  // A draw's record belongs to a held draw only: one left by a step the recovery undid goes.
-  if (!round_.drawn()) draw::remove_draw_record(config_.storage_path, config_.durability);
-  logging::info(Event("resume_round", Result::kSuccess)
-                    .with("file", config_.storage_path)
-                    .with("bets", found.bets)
-                    .with("agencies_finished", round_.finished_count())
-                    .with("drawn", round_.drawn() ? "yes" : "no")
-                    .with("steps_dropped", found.recovery.entries_dropped)
-                    .with("uncommitted_bytes_dropped", found.recovery.bytes_dropped));
 }
 
 bool LotteryService::serve(net::Connection& connection, const Identified& identified) {
@@ -64,16 +55,15 @@ bool LotteryService::serve(net::Connection& connection, const Identified& identi
   // From the Hello on: no message may trickle in, and no answer be read slowly, for
   // longer than this (within the Hello's deadline while that is in force).
   channel.set_frame_timeout(config_.frame_timeout);
-  LotterySession session(channel, round_, settings_, *before_the_draw_, *proof, identified);
+  bool handed_over = false;
   try {
-    session.run();
+    handed_over = LotterySession(channel, round_, config_, *before_the_draw_, *proof, identified).run();
   } catch (const net::ShutdownRequested&) {
     introduction_->end_for_shutdown(channel.connection());
     throw;
   }
-  if (session.handed_over()) return true;
-  channel.connection().close();
-  return false;
+  if (!handed_over) channel.connection().close();
+  return handed_over;
 }
 
 void LotteryService::shut_down() {

@@ -31,14 +31,10 @@ class LotteryService final : public Service {
   void shut_down() override;
 
  private:
-  void resume_round();
-  void start_new_round();
-
   const config::ServerConfig& config_;
   std::unique_ptr<Introduction> introduction_;
   std::unique_ptr<BeforeTheDraw> before_the_draw_;
   round::Round round_;
-  LotterySettings settings_;
 };
 
 }  // namespace tp0::server

@@ -30,17 +30,18 @@ bool carries_bets(const protocol::Message& message) {
 
 }  // namespace
 
-LotterySession::LotterySession(protocol::Channel& channel, round::Round& round, LotterySettings settings,
-                               BeforeTheDraw& before_the_draw, const Proof& proof, Identified identified)
+LotterySession::LotterySession(protocol::Channel& channel, round::Round& round,
+                               const config::ServerConfig& config, BeforeTheDraw& before_the_draw,
+                               const Proof& proof, Identified identified)
     : channel_(channel),
       round_(round),
-      settings_(std::move(settings)),
+      config_(config),
       before_the_draw_(before_the_draw),
       proof_(proof),
       identified_(std::move(identified)),
-      bets_file_(round_.writer(settings_.storage_path, settings_.durability)) {}
+      bets_file_(round_.writer(config_.storage_path, config_.durability)) {}
 
-void LotterySession::run() {
+bool LotterySession::run() {
   try {
     while (!ended_) {
       auto message = channel_.receive();
@@ -54,6 +55,7 @@ void LotterySession::run() {
       if (!channel_.has_message()) store_staged_batches();
     }
     if (!handed_over_) channel_.flush();
+    return handed_over_;
   } catch (const protocol::ProtocolError&) {
     // The batches before a malformed frame were whole and valid.
     store_staged_batches();
@@ -92,43 +94,43 @@ void LotterySession::take(Received received, std::span<const lottery::Bet> bets)
       return;
     }
   }
-  if (const auto too_many = past_the_limit(received.position, bets.size())) {
+  // A batch the agency stored already ended within the limit: only new bets can pass it.
+  if (received.position + bets.size() > config_.max_bets_per_agency) {
     store_staged_batches();
-    refuse_bets(received, protocol::AckCode::kTooManyBets, *too_many);
+    refuse_bets(received, protocol::AckCode::kTooManyBets,
+                "the agency has stored as many bets as the server allows: " +
+                    std::to_string(received.position) + " + " + std::to_string(bets.size()) + " would pass " +
+                    std::to_string(config_.max_bets_per_agency) +
+                    " (SERVER_MAX_BETS_PER_AGENCY); nothing of the message was stored");
     // One agency cannot fill the disk by sending again and again.
     ended_ = true;
     return;
   }
-  const bool in_place = received.position == next_position_;
+  // Where the next batch must start: after the staged ones, or where the stored ones end.
+  const std::uint64_t stream_end = staged_.empty() ? stored_ : staged_.back().position + staged_.back().bets;
+  const bool in_place = received.position == stream_end;
   // After the staged batches: the stream may end elsewhere once they are stored.
   if (!in_place) store_staged_batches();
   if (ended_) return;
   bets_file_.stage(bets);
-  next_position_ = received.position + bets.size();
   staged_.push_back(std::move(received));
   if (!in_place) store_staged_batches();
-}
-
-storage::StoreOutcome LotterySession::store_staged(std::uint64_t from) {
-  const storage::Stored stored = bets_file_.store_staged({*agency_, from});
-  // What the file holds now: another connection of the agency may have stored meanwhile.
-  stored_ = stored.stream_end;
-  return stored.outcome;
 }
 
 void LotterySession::store_staged_batches() {
   if (staged_.empty()) return;
   // Whatever happens to them, the staged batches are no longer staged.
-  const std::vector<Received> batches = std::move(staged_);
-  staged_.clear();
+  const std::vector<Received> batches = std::exchange(staged_, {});
   auto outcome = storage::StoreOutcome::kStored;
   std::optional<std::string> failure;
   try {
-    outcome = store_staged(batches.front().position);
+    const storage::Stored stored = bets_file_.store_staged({*agency_, batches.front().position});
+    // What the file holds now: another connection of the agency may have stored meanwhile.
+    stored_ = stored.stream_end;
+    outcome = stored.outcome;
   } catch (const std::exception& error) {
     failure = error.what();
   }
-  next_position_ = stored_;
   for (const Received& batch : batches) {
     if (failure) {
       refuse_bets(batch, protocol::AckCode::kStorageFailure, *failure);
@@ -211,31 +213,21 @@ bool LotterySession::identified_as(std::optional<std::uint32_t> agency) {
 }
 
 void LotterySession::on(const protocol::Hello& hello) {
-  if (agency_) {
-    // Saying it again is harmless; saying another agency is not.
-    if (hello.agency != *agency_) {
-      refuse_and_end(protocol::AckCode::kWrongAgency, "a connection speaks for the agency of its Hello only",
-                     hello.agency);
+  if (!agency_) {
+    std::optional<std::string> why = proof_.refuses(hello.agency);
+    if (!why && !round_.position_of(hello.agency)) why = "not one of the round's agencies";
+    if (why) {
+      refuse_and_end(protocol::AckCode::kUnknownAgency, *why, hello.agency);
       return;
     }
-    resume();
+    agency_ = hello.agency;
+    channel_.connection().set_deadline(std::nullopt);
+    if (identified_) identified_(*agency_);
+  } else if (!identified_as(hello.agency)) {
+    // Saying it again is harmless; saying another agency is not.
     return;
   }
-  if (const auto why = proof_.refuses(hello.agency)) {
-    refuse_and_end(protocol::AckCode::kUnknownAgency, *why, hello.agency);
-    return;
-  }
-  if (!round_.position_of(hello.agency)) {
-    refuse_and_end(protocol::AckCode::kUnknownAgency, "not one of the round's agencies", hello.agency);
-    return;
-  }
-  agency_ = hello.agency;
-  channel_.connection().set_deadline(std::nullopt);
-  if (identified_) identified_(*agency_);
-  resume();
-}
-
-void LotterySession::resume() {
+  // Where the agency's stream ends now, whichever connection stored it.
   try {
     stored_ = bets_file_.stream_state(*agency_).position;
   } catch (const std::exception& error) {
@@ -244,7 +236,6 @@ void LotterySession::resume() {
     ended_ = true;
     return;
   }
-  next_position_ = stored_;
   // stored_ fits: no batch ending past max_bets_per_agency, a 32-bit number, is stored.
   channel_.post(protocol::Resume{static_cast<std::uint32_t>(stored_)});
 }
@@ -257,7 +248,7 @@ void LotterySession::on(const protocol::Finished&) {
   logging::debug(Event("agency_finished", Result::kSuccess).with("agency", *agency_));
   if (round_.claim_the_draw()) {
     // No bet can enter the file any more: the draw's winners are fixed, so record them now.
-    draw::record_draw(settings_.storage_path, settings_.durability, log_draw);
+    draw::record_draw(config_.storage_path, config_.durability, log_draw);
     before_the_draw_.draw_held();
   }
   acknowledge(protocol::AckCode::kOk);
@@ -265,31 +256,16 @@ void LotterySession::on(const protocol::Finished&) {
 
 void LotterySession::on(const protocol::WinnersQuery& query) {
   if (!identified_as(query.agency)) return;
-  if (round_.drawn()) {
-    answer_winners();
+  if (!round_.drawn()) {
+    // A connection handed over is no longer this session's to speak on.
+    ended_ = handed_over_ = before_the_draw_.answer_early_query(*agency_, channel_);
     return;
   }
-  if (before_the_draw_.answer_early_query(*agency_, channel_)) {
-    handed_over_ = true;
-    ended_ = true;
-  }
-}
-
-std::optional<std::string> LotterySession::past_the_limit(std::uint64_t first_position,
-                                                          std::size_t bets) const {
-  // A batch the agency stored already ended within the limit: only new bets can pass it.
-  if (first_position + bets <= settings_.max_bets_per_agency) return std::nullopt;
-  return "the agency has stored as many bets as the server allows: " + std::to_string(first_position) +
-         " + " + std::to_string(bets) + " would pass " + std::to_string(settings_.max_bets_per_agency) +
-         " (SERVER_MAX_BETS_PER_AGENCY); nothing of the message was stored";
-}
-
-void LotterySession::answer_winners() {
   // Each frame goes out as soon as it is full: the answer holds one frame and the
   // record's read buffer, however many winners the agency has.
   protocol::WinnersSplitter splitter([this](const protocol::Winners& part) { channel_.send(part); });
   const std::uint64_t winners =
-      draw::visit_winners(settings_.storage_path, *agency_, settings_.durability, log_draw,
+      draw::visit_winners(config_.storage_path, *agency_, config_.durability, log_draw,
                           [&](const std::string& document) { splitter.add(document); });
   splitter.finish();
   logging::debug(

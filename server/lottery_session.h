@@ -1,6 +1,5 @@
 #pragma once
 
-#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -11,22 +10,13 @@
 #include "common/logging/event.h"
 #include "common/lottery/bet.h"
 #include "common/protocol/channel.h"
+#include "config/server_config.h"
 #include "server/before_the_draw.h"
 #include "server/introduction.h"
 #include "server/round/round.h"
 #include "server/storage/bets_file.h"
 
 namespace tp0::server {
-
-struct LotterySettings {
-  std::string storage_path;
-  // When a stored batch is acknowledged (SERVER_DURABILITY).
-  storage::Durability durability = storage::Durability::kProcess;
-  // SERVER_MAX_BETS_PER_AGENCY: a bet or batch that would end past this many of its
-  // agency's bets is refused (kTooManyBets), and the conversation ends. 32-bit, as
-  // positions are on the wire.
-  std::uint32_t max_bets_per_agency = 10'000'000;
-};
 
 // Logs the course's `sorteo` line: the draw is held and recorded. Whoever records the
 // draw's record calls it, just before the record becomes visible.
@@ -58,19 +48,15 @@ class LotterySession {
 
   // `proof`: what the connection proved of itself before its Hello. `identified`: told
   // the agency once a Hello is accepted, if given.
-  LotterySession(protocol::Channel& channel, round::Round& round, LotterySettings settings,
+  LotterySession(protocol::Channel& channel, round::Round& round, const config::ServerConfig& config,
                  BeforeTheDraw& before_the_draw, const Proof& proof, Identified identified = {});
 
-  // Returns normally when the client closed the connection between messages, or the
-  // session ended it (a peer that broke the round's rules, a connection handed over).
-  // Throws NetError, ProtocolError or ShutdownRequested. The caller bounds the
-  // introduction: the connection's deadline, set before it, is lifted
-  // once a Hello is accepted.
-  void run();
-
-  // True once run() returned because the connection was handed over: the caller no
-  // longer speaks on it.
-  bool handed_over() const { return handed_over_; }
+  // Returns when the client closed the connection between messages, or the session ended
+  // it (a peer that broke the round's rules, a connection handed over): true when it was
+  // handed over, and the caller no longer speaks on it. Throws NetError, ProtocolError or
+  // ShutdownRequested. The caller bounds the introduction: the connection's deadline, set
+  // before it, is lifted once a Hello is accepted.
+  bool run();
 
  private:
   // How the bets of one message are logged: a Batch as apuesta_recibida with its size,
@@ -99,38 +85,32 @@ class LotterySession {
   void take(Received received, std::span<const lottery::Bet> bets);
   // Stores the staged batches, then logs and acknowledges each.
   void store_staged_batches();
-  // Stores what is staged as the agency's stream from `from` on, and sets stored_ to
-  // where the stream ends now.
-  storage::StoreOutcome store_staged(std::uint64_t from);
   // Logs and acknowledges one stored batch as `outcome` says.
   void answer(const Received& batch, storage::StoreOutcome outcome);
   // Logs the refusal of `batch` with `error` and acknowledges it with `code`: the one
   // place where bets are refused. REQUIRES: nothing staged before `batch` is left.
   void refuse_bets(const Received& batch, protocol::AckCode code, const std::string& error,
                    std::uint16_t bet_index = 0);
-  // Reads where the agency's stream ends now and answers Resume with it.
-  void resume();
   void acknowledge(protocol::AckCode code, std::uint16_t bet_index = 0);
   // Refuses with `code`, logs why (identify | result: fail) and ends the conversation.
   void refuse_and_end(protocol::AckCode code, const std::string& why, std::optional<std::uint32_t> claimed);
   // Unless the connection introduced itself as `agency` (any agency when nullopt),
   // refuses with kUnexpectedMessage or kWrongAgency, ends the conversation and returns false.
   bool identified_as(std::optional<std::uint32_t> agency);
-  void answer_winners();
-  // nullopt when the bets from `first_position` on, `bets` of them, end within
-  // max_bets_per_agency; else the error to log as they are refused.
-  std::optional<std::string> past_the_limit(std::uint64_t first_position, std::size_t bets) const;
 
   protocol::Channel& channel_;
   round::Round& round_;
-  LotterySettings settings_;
+  // Of it the session reads where the bets go (STORAGE_FILEPATH), when a stored batch is
+  // acknowledged (SERVER_DURABILITY), and SERVER_MAX_BETS_PER_AGENCY: a bet or batch that
+  // would end past that many of its agency's bets is refused (kTooManyBets), and the
+  // conversation ends.
+  const config::ServerConfig& config_;
   BeforeTheDraw& before_the_draw_;
   const Proof& proof_;
   Identified identified_;
   std::optional<std::uint32_t> agency_;
-  std::uint64_t stored_ = 0;         // how many of agency_'s bets the bets file holds
-  std::uint64_t next_position_ = 0;  // where the next batch must start: stored_ and the staged
-  std::size_t refusals_ = 0;         // Acks with an error code sent
+  std::uint64_t stored_ = 0;  // how many of agency_'s bets the bets file holds
+  std::size_t refusals_ = 0;  // Acks with an error code sent
   bool ended_ = false;
   bool handed_over_ = false;
   storage::BetsFileWriter bets_file_;

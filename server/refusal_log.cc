@@ -28,12 +28,12 @@ void RefusalLog::log_due(Clock::time_point now) {
   if (next_due_ && now >= *next_due_) sweep(now);
 }
 
-void RefusalLog::sweep(Clock::time_point now) {
+void RefusalLog::sweep(Clock::time_point now, bool all_due) {
   next_due_.reset();
   for (auto it = addresses_.begin(); it != addresses_.end();) {
     Address& refusals = it->second;
     const Clock::time_point due = refusals.last_line + interval_;
-    if (now < due) {
+    if (now < due && !all_due) {
       if (refusals.unlogged > 0) next_due_ = next_due_ ? std::min(*next_due_, due) : due;
       ++it;
     } else if (refusals.unlogged > 0) {
@@ -45,12 +45,7 @@ void RefusalLog::sweep(Clock::time_point now) {
   }
 }
 
-void RefusalLog::log_all() {
-  for (auto& [address, refusals] : addresses_) {
-    if (refusals.unlogged > 0) log(address, refusals, Clock::now());
-  }
-  next_due_.reset();
-}
+void RefusalLog::log_all() { sweep(Clock::now(), true); }
 
 void RefusalLog::log(const std::string& address, Address& refusals, Clock::time_point now) {
   logging::warning(logging::Event("accept_connections", logging::Result::kFail)

@@ -37,8 +37,9 @@ class RefusalLog {
   };
 
   void log(const std::string& address, Address& refusals, Clock::time_point now);
-  // Logs what is due, and forgets the addresses with nothing to log whose interval passed.
-  void sweep(Clock::time_point now);
+  // Logs what is due (all that was counted if `all_due`), and forgets the addresses with
+  // nothing to log whose interval passed.
+  void sweep(Clock::time_point now, bool all_due = false);
 
   static constexpr std::size_t kFirstSweep = 1024;
 

@@ -3,7 +3,6 @@
 #include <poll.h>
 #include <sys/types.h>
 
-#include <algorithm>
 #include <array>
 #include <chrono>
 #include <csignal>
@@ -48,25 +47,12 @@ constexpr std::chrono::milliseconds kLongestAcceptPause{1000};
 // asks before the draw, SERVER_CONCURRENCY: made here once, and never looked at again.
 std::unique_ptr<Service> make_service(const config::ServerConfig& config) {
   if (config.mode == config::ServerMode::kEcho) return std::make_unique<EchoService>(config.frame_timeout);
-  std::unique_ptr<Introduction> introduction;
-  if (config.tls) {
-    introduction = std::make_unique<TlsHandshake>(*config.tls);
-  } else {
-    introduction = std::make_unique<PlainHello>();
-  }
-  std::unique_ptr<BeforeTheDraw> before_the_draw;
-  if (config.concurrency == config::Concurrency::kProcess) {
-    before_the_draw = std::make_unique<WaitingRoom>();
-  } else {
-    before_the_draw = std::make_unique<AskAgainLater>();
-  }
+  auto introduction = config.tls ? std::unique_ptr<Introduction>(std::make_unique<TlsHandshake>(*config.tls))
+                                 : std::make_unique<PlainHello>();
+  auto before_the_draw = config.concurrency == config::Concurrency::kProcess
+                             ? std::unique_ptr<BeforeTheDraw>(std::make_unique<WaitingRoom>())
+                             : std::make_unique<AskAgainLater>();
   return std::make_unique<LotteryService>(config, std::move(introduction), std::move(before_the_draw));
-}
-
-sys::Deadline earliest(sys::Deadline a, sys::Deadline b) {
-  if (!a) return b;
-  if (!b) return a;
-  return std::min(*a, *b);
 }
 
 // The accept loop: accepts, serves each connection here (sequential) or in a child forked
@@ -80,32 +66,172 @@ class Server {
         // SERVER_CONCURRENCY, for the accept loop: chosen here once.
         dispatch_(config.concurrency == config::Concurrency::kProcess ? &Server::serve_in_child
                                                                       : &Server::serve_here),
-        admission_(Admission::limits_for(config.max_children, config.max_introductions_per_address)),
+        admission_(config.max_children, config.max_introductions_per_address),
         refusals_(kRefusalLogInterval) {}
 
-  int run();
+  int run() {
+    // Started before listening, so that no child of the service holds the listener.
+    service_->start(children_);
+    listener_.emplace(net::TcpListener::listen(config_.ip, config_.port, config_.listen_backlog));
+    logging::info(Event("listen", Result::kSuccess)
+                      .with("address", listener_->address())
+                      .with("port", listener_->port())
+                      .with("mode", config::to_string(config_.mode))
+                      .with("concurrency", config::to_string(config_.concurrency)));
+    try {
+      accept_until_shutdown();
+    } catch (...) {
+      // The children still get their grace and the service releases what it holds.
+      shut_down();
+      throw;
+    }
+    shut_down();
+    return 0;
+  }
 
  private:
-  void accept_until_shutdown();
-  // Waits until a connection can be accepted, meanwhile taking the children's reports,
-  // reaping and logging refusals due. Returns false when shutting down.
-  bool wait_for_connection();
-  // Each returns false when it refused the connection instead of serving it.
-  bool serve_here(net::Connection& connection);
+  // Accepts until SIGTERM or SIGINT, meanwhile taking the children's reports, reaping and
+  // logging the refusals due.
+  void accept_until_shutdown() {
+    // Not after a refusal, nor after an accept that failed: a peer connecting in a loop
+    // writes no line per attempt.
+    bool announce = true;
+    while (true) {
+      if (announce) logging::info(Event("accept_connections", Result::kInProgress));
+      announce = false;
+      // Reports before reaping: a child's report is sent before it exits, so none is left
+      // to be read for a pid already reaped (and perhaps given to another child).
+      take_reports();
+      if (sys::signals::consume_child_exited()) {
+        for (const pid_t child : children_.reap()) admission_.exited(child);
+      }
+      const auto now = std::chrono::steady_clock::now();
+      refusals_.log_due(now);
+      if (sys::signals::shutdown_requested()) return;
+      const bool paused = paused_until_ && now < *paused_until_;
+      std::array watched{pollfd{reports_.fd(), POLLIN, 0}, pollfd{paused ? -1 : listener_->fd(), POLLIN, 0}};
+      // Until the pause ends or a refusal's line is due, whichever comes first.
+      sys::Deadline wake = refusals_.next_due();
+      if (paused && (!wake || *paused_until_ < *wake)) wake = paused_until_;
+      sys::wait_until(watched, wake);
+      if (watched[1].revents == 0 || sys::signals::shutdown_requested()) continue;
+      std::string shortage;
+      std::optional<net::Connection> connection = listener_->accept(shortage);
+      if (!shortage.empty()) {
+        logging::error(Event("accept_connections", Result::kFail).with("error", shortage));
+        pause_accepting();
+      }
+      if (!connection) continue;
+      announce = (this->*dispatch_)(*connection);
+      if (sys::signals::shutdown_requested()) return;
+    }
+  }
+
+  // Children that proved which member they speak for; a member's older conversation ends.
+  void take_reports() {
+    for (const MemberReports::Report& report : reports_.receive()) {
+      const std::optional<pid_t> older = admission_.identified(report.pid, report.member);
+      if (!older) continue;
+      // Its client reconnected, or someone else holds the agency's key: either way the
+      // conversation that proved it last is the one that goes on.
+      logging::info(Event("replace_conversation", Result::kSuccess)
+                        .with("agency", report.member)
+                        .with("pid", *older)
+                        .with("by", report.pid));
+      ::kill(*older, SIGTERM);
+    }
+  }
+
+  // Stops accepting for a while: the system is short of what a connection needs.
+  void pause_accepting() { paused_until_ = std::chrono::steady_clock::now() + accept_pauses_.next_pause(); }
+
+  // Each of the two returns false when it refused the connection instead of serving it.
+  bool serve_here(net::Connection& connection) {
+    logging::info(Event("accept_connections", Result::kSuccess).with("ip", connection.peer()));
+    serve(connection, {});
+    return true;
+  }
+
   // Forks a child to serve the connection, or refuses it when admission.h says there is
   // no room for it. Refusing rather than leaving it in the backlog tells the peer at
   // once, and no number of connections can make the server fork past its limits.
-  bool serve_in_child(net::Connection& connection);
-  void refuse(net::Connection& connection, const std::string& why);
-  // Children that proved which member they speak for; a member's older conversation ends.
-  void take_reports();
-  void reap();
-  // Stops accepting for a while: the system is short of what a connection needs.
-  void pause_accepting();
+  bool serve_in_child(net::Connection& connection) {
+    // The accept loop has just taken the reports and reaped: the counts are today's.
+    if (const auto why = admission_.refusal(connection.peer(), children_.running())) {
+      refuse(connection, *why);
+      return false;
+    }
+    logging::info(Event("accept_connections", Result::kSuccess).with("ip", connection.peer()));
+    try {
+      const pid_t child = children_.spawn([&] {
+        listener_->close();
+        return serve(connection, [this](std::uint32_t member) { reports_.report(member); });
+      });
+      admission_.admitted(child, connection.peer());
+      accept_pauses_.succeeded();
+    } catch (const std::system_error& error) {
+      // Out of processes for now (EAGAIN, a container's pids limit): the connection is
+      // refused, and accepting waits a little for the limit to ease.
+      logging::error(
+          Event("fork_child", Result::kFail).with("ip", connection.peer()).with("error", error.what()));
+      refuse(connection, "no child could be forked");
+      pause_accepting();
+      return false;
+    }
+    // The child has its own copy of the socket; the parent's is closed at once.
+    connection.close();
+    return true;
+  }
+
+  void refuse(net::Connection& connection, const std::string& why) {
+    refusals_.refused(connection.peer(), "refused: " + why, std::chrono::steady_clock::now());
+    try {
+      service_->refuse(connection);
+    } catch (const net::NetError& error) {
+      logging::debug(Event("refuse_connection", Result::kFail)
+                         .with("ip", connection.peer())
+                         .with("error", error.what()));
+    } catch (const net::ShutdownRequested&) {
+      // The busy answer is moot; the accept loop sees the shutdown next and ends normally.
+    }
+    // Closing never blocks, and the connection goes whatever happened to its answer.
+    connection.close_quietly();
+  }
+
   // Runs one conversation. Returns the exit code a child serving it leaves with: 0 when
   // it ended normally or by shutdown, 1 when it failed.
-  int serve(net::Connection& connection, const Service::Identified& identified);
-  void shut_down();
+  int serve(net::Connection& connection, const Service::Identified& identified) {
+    const std::string peer = connection.peer();
+    connection.set_idle_timeout(config_.idle_timeout);
+    int code = 0;
+    try {
+      if (service_->serve(connection, identified)) {
+        logging::debug(Event("hand_back_connection", Result::kSuccess).with("ip", peer));
+        return 0;
+      }
+    } catch (const net::ShutdownRequested&) {
+    } catch (const std::exception& error) {
+      logging::error(Event("serve_connection", Result::kFail).with("ip", peer).with("error", error.what()));
+      code = 1;
+    }
+    logging::info(Event("close_connection", Result::kSuccess).with("ip", peer));
+    return code;
+  }
+
+  void shut_down() {
+    const int signal = sys::signals::shutdown_signal();
+    const char* name = signal != 0 ? sigabbrev_np(signal) : nullptr;
+    logging::info(
+        Event("shutdown", Result::kInProgress)
+            .with("signal", name ? std::string("SIG") + name : std::string("none: the accept loop failed")));
+    refusals_.log_all();
+    listener_->close();
+    logging::info(Event("close_listener", Result::kSuccess));
+    const std::size_t children = children_.terminate_all(kChildGracePeriod);
+    logging::info(Event("terminate_children", Result::kSuccess).with("count", children));
+    service_->shut_down();
+    logging::info(Event("shutdown", Result::kSuccess));
+  }
 
   const config::ServerConfig& config_;
   std::unique_ptr<Service> service_;
@@ -119,173 +245,8 @@ class Server {
   sys::Deadline paused_until_;
 };
 
-int Server::run() {
-  // Started before listening, so that no child of the service holds the listener.
-  service_->start(children_);
-  listener_.emplace(net::TcpListener::listen(config_.ip, config_.port, config_.listen_backlog));
-  logging::info(Event("listen", Result::kSuccess)
-                    .with("address", listener_->address())
-                    .with("port", listener_->port())
-                    .with("mode", config::to_string(config_.mode))
-                    .with("concurrency", config::to_string(config_.concurrency)));
-  try {
-    accept_until_shutdown();
-  } catch (...) {
-    // The children still get their grace and the service releases what it holds.
-    shut_down();
-    throw;
-  }
-  shut_down();
-  return 0;
-}
-
-void Server::accept_until_shutdown() {
-  // Not after a refusal: a peer connecting in a loop writes no line per attempt.
-  bool announce = true;
-  while (true) {
-    if (announce) logging::info(Event("accept_connections", Result::kInProgress));
-    std::optional<net::Connection> connection;
-    while (!connection) {
-      if (!wait_for_connection()) return;
-      std::string shortage;
-      connection = listener_->accept(shortage);
-      if (!shortage.empty()) {
-        logging::error(Event("accept_connections", Result::kFail).with("error", shortage));
-        pause_accepting();
-      }
-    }
-    announce = (this->*dispatch_)(*connection);
-    if (sys::signals::shutdown_requested()) return;
-  }
-}
-
-bool Server::wait_for_connection() {
-  while (true) {
-    // Reports before reaping: a child's report is sent before it exits, so none is left
-    // to be read for a pid already reaped (and perhaps given to another child).
-    take_reports();
-    if (sys::signals::consume_child_exited()) reap();
-    const auto now = std::chrono::steady_clock::now();
-    refusals_.log_due(now);
-    if (sys::signals::shutdown_requested()) return false;
-    const bool paused = paused_until_ && now < *paused_until_;
-    std::array watched{pollfd{reports_.fd(), POLLIN, 0}, pollfd{paused ? -1 : listener_->fd(), POLLIN, 0}};
-    sys::wait_until(watched, earliest(paused ? paused_until_ : std::nullopt, refusals_.next_due()));
-    if (watched[1].revents != 0 && !sys::signals::shutdown_requested()) return true;
-  }
-}
-
-void Server::take_reports() {
-  for (const MemberReports::Report& report : reports_.receive()) {
-    const std::optional<pid_t> older = admission_.identified(report.pid, report.member);
-    if (!older) continue;
-    // Its client reconnected, or someone else holds the agency's key: either way the
-    // conversation that proved it last is the one that goes on.
-    logging::info(Event("replace_conversation", Result::kSuccess)
-                      .with("agency", report.member)
-                      .with("pid", *older)
-                      .with("by", report.pid));
-    ::kill(*older, SIGTERM);
-  }
-}
-
-void Server::reap() {
-  for (const pid_t child : children_.reap()) admission_.exited(child);
-}
-
-void Server::pause_accepting() {
-  paused_until_ = std::chrono::steady_clock::now() + accept_pauses_.next_pause();
-}
-
-bool Server::serve_here(net::Connection& connection) {
-  logging::info(Event("accept_connections", Result::kSuccess).with("ip", connection.peer()));
-  serve(connection, {});
-  return true;
-}
-
-bool Server::serve_in_child(net::Connection& connection) {
-  // wait_for_connection() has just taken the reports and reaped: the counts are today's.
-  if (const auto why = admission_.refusal(connection.peer(), children_.running())) {
-    refuse(connection, *why);
-    return false;
-  }
-  logging::info(Event("accept_connections", Result::kSuccess).with("ip", connection.peer()));
-  try {
-    const pid_t child = children_.spawn([&] {
-      listener_->close();
-      return serve(connection, [this](std::uint32_t member) { reports_.report(member); });
-    });
-    admission_.admitted(child, connection.peer());
-    accept_pauses_.succeeded();
-  } catch (const std::system_error& error) {
-    // Out of processes for now (EAGAIN, a container's pids limit): the connection is
-    // refused, and accepting waits a little for the limit to ease.
-    logging::error(
-        Event("fork_child", Result::kFail).with("ip", connection.peer()).with("error", error.what()));
-    refuse(connection, "no child could be forked");
-    pause_accepting();
-    return false;
-  }
-  // The child has its own copy of the socket; the parent's is closed at once.
-  connection.close();
-  return true;
-}
-
-void Server::refuse(net::Connection& connection, const std::string& why) {
-  refusals_.refused(connection.peer(), "refused: " + why, std::chrono::steady_clock::now());
-  try {
-    service_->refuse(connection);
-  } catch (const net::NetError& error) {
-    logging::debug(
-        Event("refuse_connection", Result::kFail).with("ip", connection.peer()).with("error", error.what()));
-  } catch (const net::ShutdownRequested&) {
-    // The busy answer is moot; the accept loop sees the shutdown next and ends normally.
-  }
-  // Closing never blocks, and the connection goes whatever happened to its answer.
-  connection.close_quietly();
-}
-
-int Server::serve(net::Connection& connection, const Service::Identified& identified) {
-  const std::string peer = connection.peer();
-  connection.set_idle_timeout(config_.idle_timeout);
-  int code = 0;
-  bool handed_over = false;
-  try {
-    handed_over = service_->serve(connection, identified);
-  } catch (const net::ShutdownRequested&) {
-    code = 0;
-  } catch (const std::exception& error) {
-    logging::error(Event("serve_connection", Result::kFail).with("ip", peer).with("error", error.what()));
-    code = 1;
-  }
-  if (handed_over) {
-    logging::debug(Event("hand_back_connection", Result::kSuccess).with("ip", peer));
-  } else {
-    logging::info(Event("close_connection", Result::kSuccess).with("ip", peer));
-  }
-  return code;
-}
-
-void Server::shut_down() {
-  const int signal = sys::signals::shutdown_signal();
-  const char* name = signal != 0 ? sigabbrev_np(signal) : nullptr;
-  logging::info(
-      Event("shutdown", Result::kInProgress)
-          .with("signal", name ? std::string("SIG") + name : std::string("none: the accept loop failed")));
-  refusals_.log_all();
-  listener_->close();
-  logging::info(Event("close_listener", Result::kSuccess));
-  const std::size_t children = children_.terminate_all(kChildGracePeriod);
-  logging::info(Event("terminate_children", Result::kSuccess).with("count", children));
-  service_->shut_down();
-  logging::info(Event("shutdown", Result::kSuccess));
-}
-
 }  // namespace
 
-int run_server(const config::ServerConfig& config) {
-  Server server(config);
-  return server.run();
-}
+int run_server(const config::ServerConfig& config) { return Server(config).run(); }
 
 }  // namespace tp0::server

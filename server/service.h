@@ -16,8 +16,9 @@ class Service {
   virtual ~Service() = default;
 
   // In the parent, before the first connection: whatever the service needs running
-  // (the lottery's round taken up, its waiting room forked among `children`).
-  virtual void start(ChildProcesses& children) = 0;
+  // (the lottery's round taken up, its waiting room forked among `children`); by default
+  // nothing.
+  virtual void start(ChildProcesses& /*children*/) {}
 
   // Told which member a connection proved to be, as soon as it has (admission.h); a
   // service without members never calls it.
@@ -29,11 +30,13 @@ class Service {
   virtual bool serve(net::Connection& connection, const Identified& identified) = 0;
 
   // Turns away a connection the server has no room for, before it is closed: the lottery
-  // tells its client the server is busy. Never blocks. Throws NetError.
-  virtual void refuse(net::Connection& connection) = 0;
+  // tells its client the server is busy; by default it says nothing. Never blocks. Throws
+  // NetError.
+  virtual void refuse(net::Connection& /*connection*/) {}
 
-  // In the parent, once the children are gone: releases what start() made, logging each.
-  virtual void shut_down() = 0;
+  // In the parent, once the children are gone: releases what start() made, logging each
+  // (by default nothing).
+  virtual void shut_down() {}
 };
 
 }  // namespace tp0::server

@@ -49,8 +49,8 @@ void allow_a_descriptor_per_agency() {
   }
 }
 
-}  // namespace
-
+// The waiting room's process. Returns its exit code once SIGTERM or SIGINT asked it to
+// stop, after closing and logging each connection still waiting.
 int run_waiting_room(Handback& handback, const round::Round& round) {
   std::map<std::uint32_t, net::Connection> waiting;
   while (!sys::signals::shutdown_requested()) {
@@ -74,6 +74,8 @@ int run_waiting_room(Handback& handback, const round::Round& round) {
   return 0;
 }
 
+}  // namespace
+
 WaitingRoom::WaitingRoom() { allow_a_descriptor_per_agency(); }
 
 void WaitingRoom::start(ChildProcesses& children, const round::Round& round) {
@@ -89,11 +91,7 @@ void WaitingRoom::start(ChildProcesses& children, const round::Round& round) {
         sys::signals::close_inherited_descriptors(keep);
         return run_waiting_room(handback_, round);
       },
-      [](pid_t pid, bool restarted) {
-        logging::info(Event("open_waiting_room", Result::kSuccess)
-                          .with("pid", pid)
-                          .with("restarted", restarted ? "yes" : "no"));
-      });
+      "open_waiting_room");
 }
 
 bool WaitingRoom::answer_early_query(std::uint32_t agency, protocol::Channel& channel) {

@@ -27,10 +27,6 @@ namespace tp0::server {
 // case that child died first, by looking at the round every second while it holds
 // connections (which also repairs the round's table if its mutex owner died).
 //
-// Returns the process's exit code once SIGTERM or SIGINT asked it to stop, after closing
-// and logging each connection still waiting.
-int run_waiting_room(Handback& handback, const round::Round& round);
-
 // `process`: a query before the draw is answered WaitForDraw, the TLS session is ended,
 // and the bare connection is handed to the waiting room (Handback), which closes it once
 // the draw is held, when the client asks again.

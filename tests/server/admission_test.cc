@@ -8,7 +8,7 @@ namespace tp0::server {
 namespace {
 
 // 8 children, 4 of them for strangers, 2 strangers per address.
-Admission eight_children() { return Admission(Admission::limits_for(8, 2)); }
+Admission eight_children() { return Admission(8, 2); }
 
 // How many more strangers, each from an address of its own, a copy of `admission` lets in
 // while `running` children run: the strangers' share left.
@@ -87,10 +87,9 @@ TEST(Admission, AMembersNewConversationReplacesTheOlderOne) {
 }
 
 TEST(Admission, OneChildSetsStrangersApartWhenTheLimitIsSmall) {
-  const Admission::Limits limits = Admission::limits_for(2, 4);
-  EXPECT_EQ(limits.strangers, 1U);
-  EXPECT_EQ(Admission::limits_for(1, 4).strangers, 1U);
-  EXPECT_EQ(Admission::limits_for(64, 4).strangers, 32U);
+  EXPECT_EQ(room_for_strangers(Admission(2, 4), 0), 1U);
+  EXPECT_EQ(room_for_strangers(Admission(1, 4), 0), 1U);
+  EXPECT_EQ(room_for_strangers(Admission(64, 4), 0), 32U);
 }
 
 }  // namespace

@@ -39,16 +39,15 @@ protocol::Batch batch_of(std::uint32_t agency, std::uint32_t position, int count
 // pair whose other end, `peer`, is the test's.
 class ServedSession {
  public:
-  ServedSession(round::Round& round, LotterySettings settings, BeforeTheDraw& before_the_draw,
+  ServedSession(round::Round& round, config::ServerConfig settings, BeforeTheDraw& before_the_draw,
                 std::unique_ptr<Proof> proof) {
     auto sockets = testing::make_socket_pair();
     peer.emplace(net::Connection(std::move(sockets.remote), "server"));
     thread_ = std::thread([this, &round, settings = std::move(settings), &before_the_draw,
                            proof = std::move(proof), local = std::move(sockets.local)]() mutable {
       protocol::Channel channel(std::move(local));
-      LotterySession session(channel, round, std::move(settings), before_the_draw, *proof);
-      session.run();
-      handed_over = session.handed_over();
+      LotterySession session(channel, round, settings, before_the_draw, *proof);
+      handed_over = session.run();
     });
   }
   ~ServedSession() { end(); }
@@ -84,7 +83,7 @@ class Session : public ::testing::Test {
   // A session on a connection of its own. `certified_agency` is the agency a TLS
   // certificate would name (nullopt: plain text). A query before the draw is answered
   // as `before_the_draw` says; NotReady by default.
-  std::unique_ptr<ServedSession> serve(LotterySettings settings = {},
+  std::unique_ptr<ServedSession> serve(config::ServerConfig settings = {},
                                        std::optional<std::uint32_t> certified_agency = std::nullopt,
                                        BeforeTheDraw* before_the_draw = nullptr) {
     settings.storage_path = dir_.file("bets.csv");
@@ -95,7 +94,7 @@ class Session : public ::testing::Test {
   }
 
   // The test's main session.
-  void start(LotterySettings settings = {}, std::optional<std::uint32_t> certified_agency = std::nullopt,
+  void start(config::ServerConfig settings = {}, std::optional<std::uint32_t> certified_agency = std::nullopt,
              BeforeTheDraw* before_the_draw = nullptr) {
     session_ = serve(std::move(settings), certified_agency, before_the_draw);
   }
@@ -237,7 +236,7 @@ TEST_F(Session, AHelloForAnotherAgencyThanTheCertificatesIsRefused) {
 // conversation; a batch already held is still acknowledged, since it adds nothing.
 TEST_F(Session, ABatchThatWouldPassTheAgencysLimitIsRefusedAndEndsTheConversation) {
   const std::string log = dir_.file("log");
-  LotterySettings settings;
+  config::ServerConfig settings;
   settings.max_bets_per_agency = 5;
   std::vector<Message> answers;
   std::optional<Message> after;
@@ -283,7 +282,7 @@ TEST_F(Session, ABatchThatWouldPassTheAgencysLimitIsRefusedAndEndsTheConversatio
 
 TEST_F(Session, ASingleBetThatWouldPassTheAgencysLimitIsRefusedAndEndsTheConversation) {
   const std::string log = dir_.file("log");
-  LotterySettings settings;
+  config::ServerConfig settings;
   settings.max_bets_per_agency = 2;
   const auto single = [](std::uint32_t position) {
     return protocol::SingleBet{{1, "Ana", "Paz", std::to_string(100 + position), "1990-05-17", 7574},
