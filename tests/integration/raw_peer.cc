@@ -9,6 +9,9 @@
 #include <csignal>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -164,6 +167,33 @@ std::vector<std::byte> frames_of(const std::vector<protocol::Message>& messages)
 std::size_t open_descriptors_of(int pid) {
   const std::filesystem::directory_iterator fds("/proc/" + std::to_string(pid) + "/fd");
   return static_cast<std::size_t>(std::distance(fds, std::filesystem::directory_iterator()));
+}
+
+std::size_t tcp_connections_of(int pid) {
+  // The inodes of the TCP sockets not listening: each table's 4th column is the state (0A
+  // is LISTEN), its 10th the socket's inode.
+  std::set<std::string> connections;
+  for (const char* table : {"/net/tcp", "/net/tcp6"}) {
+    std::ifstream rows("/proc/" + std::to_string(pid) + table);
+    std::string row;
+    std::getline(rows, row);  // the header
+    while (std::getline(rows, row)) {
+      std::istringstream fields(row);
+      std::string field, state, inode;
+      for (int column = 1; column <= 10 && fields >> field; ++column) {
+        if (column == 4) state = field;
+        if (column == 10) inode = field;
+      }
+      if (state != "0A") connections.insert("socket:[" + inode + "]");
+    }
+  }
+  std::size_t count = 0;
+  for (const auto& fd : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/fd")) {
+    std::error_code unreadable;  // closed meanwhile
+    const auto target = std::filesystem::read_symlink(fd.path(), unreadable);
+    if (!unreadable && connections.count(target.string()) > 0) ++count;
+  }
+  return count;
 }
 
 }  // namespace tp0::testing

@@ -102,5 +102,8 @@ std::vector<int> connection_children_of(const Process& server);
 bool connection_children_reaped(const Process& server);
 // How many file descriptors `pid` has open (from /proc).
 std::size_t open_descriptors_of(int pid);
+// How many of them are TCP connections (sockets of /proc/net/tcp and tcp6 in any state but
+// LISTEN), whatever else the process has opened or closed.
+std::size_t tcp_connections_of(int pid);
 
 }  // namespace tp0::testing
