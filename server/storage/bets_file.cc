@@ -150,7 +150,7 @@ bool BetsFileWriter::holds_staged(std::uint32_t stream, std::uint64_t from) {
     if (before < from) return;
     const StagedBatch& batch = staged_[next];
     const std::string_view rows = std::string_view(rows_).substr(begin, batch.end - begin);
-    // The first must start at `from`: one that starts past it, the batch cuts across.
+    // The journal must hold a step that starts at `from`, else the batches cut across one.
     held = (next > 0 || before == from) && entry.stream_position == before + batch.bets &&
            entry.rows_checksum == checksum(rows);
     begin = batch.end;
