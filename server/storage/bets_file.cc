@@ -104,12 +104,15 @@ Stored BetsFileWriter::store_staged(const StreamAppend& append) {
   // Staged rows are written by this call or by none: a failed or refused store does not
   // leave them for the next one.
   struct Unstage {
-    BetsFileWriter& writer;
+    explicit Unstage(BetsFileWriter& owner) : writer(owner) {}
+    Unstage(const Unstage&) = delete;
+    Unstage& operator=(const Unstage&) = delete;
     ~Unstage() {
       writer.rows_.clear();
       writer.staged_.clear();
     }
-  } const unstage{*this};
+    BetsFileWriter& writer;
+  } const unstage(*this);
   {
     const sys::FileLock lock(open_once(), sys::FileLock::Mode::kExclusive, path_);
     const std::uint64_t committed = catch_up();
