@@ -3,14 +3,17 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <map>
 #include <stdexcept>
 #include <vector>
 
 #include "common/csv/reader.h"
+#include "common/csv/writer.h"
+#include "common/lottery/bet.h"
 #include "common/sys/file_io.h"
 #include "common/sys/file_lock.h"
 #include "common/sys/unique_fd.h"
-#include "server/draw/record_writer.h"
+#include "server/storage/bets_file.h"
 
 namespace tp0::draw {
 namespace {
@@ -21,6 +24,56 @@ std::string scratch_path(const std::string& bets_path) { return bets_path + ".dr
 
 // Only a whole record is ever renamed into place: being there is being whole.
 bool recorded(const std::string& bets_path) { return ::access(record_path(bets_path).c_str(), F_OK) == 0; }
+
+// How many bytes of rows wait in memory before they are appended to their files.
+constexpr std::size_t kPendingBytes = std::size_t{1} << 20;
+
+// The record is a directory (docs/journal.md, "The draw's record"): one file per agency
+// with winners, named by the agency's id, holding its winning bets as `agency,document`
+// rows (RFC 4180) in bets file order. An agency without winners has no file.
+std::string agency_file(const std::string& directory, std::uint32_t agency) {
+  return directory + "/" + std::to_string(agency);
+}
+
+// Makes the directory `directory` (REQUIRES: absent) the draw's record of the committed
+// bets of the bets file at `bets_path`, and waits until all of it is on disk. One pass
+// over the bets file; winning rows wait in memory until about a MiB of them do, then
+// each agency's are appended to its file, so that the memory does not grow with the
+// round.
+void write_record(const std::string& bets_path, const std::string& directory) {
+  sys::make_directory(directory, 0700);
+  // Per agency, the rows not yet appended to its file. Emptied whole at each flush, so
+  // that no agency's buffer keeps the capacity it once needed.
+  std::map<std::uint32_t, std::string> pending;
+  std::size_t pending_bytes = 0;
+  const auto flush = [&] {
+    for (const auto& [agency, rows] : pending) {
+      const std::string path = agency_file(directory, agency);
+      const sys::UniqueFd fd = sys::open_file(path, O_WRONLY | O_APPEND | O_CREAT, "draw record", 0600);
+      sys::write_all(fd.get(), rows, "write draw record " + path);
+    }
+    pending.clear();
+    pending_bytes = 0;
+  };
+  storage::BetsFileReader reader(bets_path);
+  lottery::Bet bet;
+  std::string row;
+  // Only rows on the winning number are read whole; has_won stays the rule that decides.
+  while (reader.next_with_number(lottery::kWinningNumber, bet)) {
+    if (!lottery::has_won(bet)) continue;
+    row.clear();
+    csv::append_record(row, {std::to_string(bet.agency), bet.document});
+    pending[bet.agency] += row;
+    pending_bytes += row.size();
+    if (pending_bytes >= kPendingBytes) flush();
+  }
+  flush();
+  // One sync for every file of the record and their names, before the record is renamed
+  // into place: once visible, it is whole, whatever crash comes later, and needs no
+  // checksum to tell.
+  const sys::UniqueFd record = sys::open_file(directory, O_RDONLY | O_DIRECTORY, "draw record");
+  sys::sync_file_system(record.get(), "sync draw record " + directory);
+}
 
 }  // namespace
 

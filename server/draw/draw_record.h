@@ -10,7 +10,7 @@ namespace tp0::draw {
 
 // The draw's result, recorded once beside the bets file as the directory
 // `<bets_path>.draw`: each agency's winning bets (lottery::has_won), in a file of its own
-// (record_writer.h). Every winners answer of the round is read from it, so every answer
+// (docs/journal.md). Every winners answer of the round is read from it, so every answer
 // to an agency is the same, and each answer reads its agency's file only.
 //
 // The record is written aside, synced, and only then renamed into place: whatever

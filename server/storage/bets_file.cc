@@ -19,27 +19,17 @@ namespace {
 
 constexpr std::size_t kFieldsPerRow = 6;
 
-void append_rows(std::span<const lottery::Bet> bets, std::string& rows) {
-  for (const auto& bet : bets) {
-    csv::append_record(rows, {std::to_string(bet.agency), bet.first_name, bet.last_name, bet.document,
-                              bet.birthdate, std::to_string(bet.number)});
-  }
-}
-
-std::uint64_t file_size(int fd, const std::string& path) {
-  return sys::file_size(fd, "stat bets file " + path);
-}
-
 // Cuts the rows past `committed` from the bets file open as `fd`, of `size` bytes: a
-// writer that died left them. Throws when the file is shorter than its journal says.
-void cut_uncommitted(int fd, const std::string& path, std::uint64_t size, std::uint64_t committed,
-                     const Journal& journal) {
+// writer that died left them. Returns how many bytes. Throws when the file is shorter
+// than its journal says.
+std::uint64_t cut_uncommitted(int fd, const std::string& path, std::uint64_t size, std::uint64_t committed) {
   if (size < committed) {
     throw std::runtime_error("bets file " + path + " holds " + std::to_string(size) + " bytes but " +
-                             journal.path() + " says " + std::to_string(committed) +
+                             Journal::path_for(path) + " says " + std::to_string(committed) +
                              " were stored: the file was cut by something else");
   }
   if (size > committed) sys::truncate(fd, committed, "cut uncommitted rows from " + path);
+  return size - committed;
 }
 
 // The journal's first entry, committing the `size` bytes the bets file open as `fd` holds
@@ -48,7 +38,7 @@ void cut_uncommitted(int fd, const std::string& path, std::uint64_t size, std::u
 JournalEntry first_entry(int fd, const std::string& path, std::uint64_t size) {
   std::string rows;
   sys::read_at(fd, 0, size, rows, "read bets file " + path);
-  return {JournalEntry::Kind::kStored, 0, 0, size, rows_checksum(rows)};
+  return {JournalEntry::Kind::kStored, 0, 0, size, checksum(rows)};
 }
 
 }  // namespace
@@ -56,67 +46,76 @@ JournalEntry first_entry(int fd, const std::string& path, std::uint64_t size) {
 void store_bets(const std::string& path, std::span<const lottery::Bet> bets) {
   if (bets.empty()) return;
   StreamTable no_streams({});
-  BetsFileWriter(path, no_streams).store(bets);
+  BetsFileWriter writer(path, no_streams);
+  writer.stage(bets);
+  writer.store_staged({});
 }
 
 void BetsFileWriter::stage(std::span<const lottery::Bet> bets) {
-  append_rows(bets, rows_);
+  for (const auto& bet : bets) {
+    csv::append_record(rows_, {std::to_string(bet.agency), bet.first_name, bet.last_name, bet.document,
+                               bet.birthdate, std::to_string(bet.number)});
+  }
   staged_.push_back({rows_.size(), bets.size()});
 }
 
-Stored BetsFileWriter::store(std::span<const lottery::Bet> bets, const StreamAppend& append) {
-  stage(bets);
-  return store_staged(append);
+int BetsFileWriter::open_once() {
+  if (!journal_) {
+    sys::UniqueFd fd = sys::open_file(path_, O_WRONLY | O_APPEND | O_CREAT, "bets file", 0644);
+    journal_.emplace(path_, Journal::Access::kUpdate);
+    fd_ = std::move(fd);
+  }
+  return fd_.get();
+}
+
+void BetsFileWriter::take_in_new_entries() {
+  journal_->read_from(streams_.entries(), [this](const JournalEntry& entry) { streams_.apply(entry); });
+}
+
+std::uint64_t BetsFileWriter::catch_up() {
+  take_in_new_entries();
+  const std::uint64_t size = sys::file_size(fd_.get(), "stat bets file " + path_);
+  if (streams_.entries() == 0) {
+    const JournalEntry first = first_entry(fd_.get(), path_, size);
+    commit({}, size, std::span(&first, 1));
+    return size;
+  }
+  const std::uint64_t committed = streams_.committed_length();
+  cut_uncommitted(fd_.get(), path_, size, committed);
+  return committed;
+}
+
+void BetsFileWriter::commit(std::string_view rows, std::uint64_t length,
+                            std::span<const JournalEntry> entries) {
+  try {
+    sys::write_all(fd_.get(), rows, "append bets to " + path_);
+    journal_->append(entries, streams_.entries());
+  } catch (...) {
+    // Still under the lock, so nobody has appended after our partial rows.
+    sys::truncate(fd_.get(), length, "undo partial append to " + path_);
+    throw;
+  }
+  // The entries just written, in the order written: the table takes them in as it takes
+  // anyone's, one by one, and the journal is not read again for them.
+  for (const JournalEntry& entry : entries) streams_.apply(entry);
 }
 
 Stored BetsFileWriter::store_staged(const StreamAppend& append) {
   // Staged rows are written by this call or by none: a failed or refused store does not
   // leave them for the next one.
-  Stored stored;
-  try {
-    stored = append_staged(append);
-  } catch (...) {
-    rows_.clear();
-    staged_.clear();
-    throw;
-  }
-  rows_.clear();
-  staged_.clear();
-  return stored;
-}
-
-void BetsFileWriter::open_once() {
-  if (journal_) return;
-  sys::UniqueFd fd = sys::open_file(path_, O_WRONLY | O_APPEND | O_CREAT, "bets file", 0644);
-  Journal journal = Journal::open_for_update(path_);
-  fd_ = std::move(fd);
-  journal_.emplace(std::move(journal));
-}
-
-std::uint64_t BetsFileWriter::catch_up() {
-  streams_.catch_up(*journal_);
-  const std::uint64_t size = file_size(fd_.get(), path_);
-  if (streams_.entries() == 0) {
-    const JournalEntry first = first_entry(fd_.get(), path_, size);
-    commit(std::span(&first, 1));
-    return size;
-  }
-  const std::uint64_t committed = streams_.committed_length();
-  cut_uncommitted(fd_.get(), path_, size, committed, *journal_);
-  return committed;
-}
-
-void BetsFileWriter::commit(std::span<const JournalEntry> entries) {
-  journal_->append(entries, streams_.entries());
-  // The table learns the new entries as it learns anyone's: from the journal.
-  streams_.catch_up(*journal_);
-}
-
-Stored BetsFileWriter::append_staged(const StreamAppend& append) {
-  open_once();
+  struct Unstage {
+    explicit Unstage(BetsFileWriter& owner) : writer(owner) {}
+    Unstage(const Unstage&) = delete;
+    Unstage& operator=(const Unstage&) = delete;
+    ~Unstage() {
+      writer.rows_.clear();
+      writer.staged_.clear();
+    }
+    BetsFileWriter& writer;
+  } const unstage(*this);
   {
-    const sys::FileLock lock(fd_.get(), sys::FileLock::Mode::kExclusive, path_);
-    std::uint64_t committed = catch_up();
+    const sys::FileLock lock(open_once(), sys::FileLock::Mode::kExclusive, path_);
+    const std::uint64_t committed = catch_up();
     const StreamState stream = streams_.stream(append.stream);
     if (stream.closed) return {StoreOutcome::kClosed, stream.position};
     if (append.from && stream.position != *append.from) {
@@ -129,65 +128,51 @@ Stored BetsFileWriter::append_staged(const StreamAppend& append) {
     std::size_t begin = 0;
     for (const StagedBatch& batch : staged_) {
       if (append.from) position += batch.bets;
-      committed += batch.end - begin;
-      entries.push_back({JournalEntry::Kind::kStored, append.stream, position, committed,
-                         rows_checksum(std::string_view(rows_).substr(begin, batch.end - begin))});
+      entries.push_back({JournalEntry::Kind::kStored, append.stream, position, committed + batch.end,
+                         checksum(std::string_view(rows_).substr(begin, batch.end - begin))});
       begin = batch.end;
     }
-    const std::uint64_t before = committed - rows_.size();
-    try {
-      sys::write_all(fd_.get(), rows_, "append bets to " + path_);
-      commit(entries);
-    } catch (...) {
-      // Still under the lock, so nobody has appended after our partial rows.
-      sys::truncate(fd_.get(), before, "undo partial append to " + path_);
-      throw;
-    }
+    commit(rows_, committed, entries);
   }
   make_durable();
   return {StoreOutcome::kStored, streams_.stream(append.stream).position};
 }
 
-bool BetsFileWriter::holds_staged(std::uint32_t stream, std::uint64_t from) const {
+bool BetsFileWriter::holds_staged(std::uint32_t stream, std::uint64_t from) {
   std::size_t next = 0;        // the staged batch to match next
   std::size_t begin = 0;       // where its rows begin in rows_
   std::uint64_t position = 0;  // the stream's position before the entry read
-  for (const JournalEntry& entry : journal_->read_all()) {
+  bool held = true;            // until an entry of the stream from `from` on differs
+  journal_->read_from(0, [&](const JournalEntry& entry) {
     // Rows outside the numbering (a single bet) take no place in the stream.
-    if (entry.stream != stream || entry.kind != JournalEntry::Kind::kStored ||
-        entry.stream_position == position) {
-      continue;
+    if (!held || next == staged_.size() || entry.stream != stream ||
+        entry.kind != JournalEntry::Kind::kStored || entry.stream_position == position) {
+      return;
     }
     const std::uint64_t before = std::exchange(position, entry.stream_position);
-    if (before < from) continue;
-    // The journal holds no step that starts at `from`: the batch cuts across one.
-    if (before > from && next == 0) return false;
+    if (before < from) return;
     const StagedBatch& batch = staged_[next];
     const std::string_view rows = std::string_view(rows_).substr(begin, batch.end - begin);
-    if (entry.stream_position != before + batch.bets || entry.rows_checksum != rows_checksum(rows))
-      return false;
+    // The journal must hold a step that starts at `from`, else the batches cut across one.
+    held = (next > 0 || before == from) && entry.stream_position == before + batch.bets &&
+           entry.rows_checksum == checksum(rows);
     begin = batch.end;
-    if (++next == staged_.size()) return true;
-  }
-  return false;
+    ++next;
+  });
+  return held && next == staged_.size();
 }
 
 bool BetsFileWriter::close_stream(std::uint32_t stream) {
-  open_once();
-  bool closed_now = false;
   {
-    const sys::FileLock lock(fd_.get(), sys::FileLock::Mode::kExclusive, path_);
+    const sys::FileLock lock(open_once(), sys::FileLock::Mode::kExclusive, path_);
     const std::uint64_t committed = catch_up();
     const StreamState state = streams_.stream(stream);
-    if (!state.closed) {
-      const JournalEntry entry{JournalEntry::Kind::kClosed, stream, state.position, committed,
-                               rows_checksum({})};
-      commit(std::span(&entry, 1));
-      closed_now = true;
-    }
+    if (state.closed) return false;
+    const JournalEntry entry{JournalEntry::Kind::kClosed, stream, state.position, committed, checksum({})};
+    commit({}, committed, std::span(&entry, 1));
   }
-  if (closed_now) make_durable();
-  return closed_now;
+  make_durable();
+  return true;
 }
 
 void BetsFileWriter::make_durable() {
@@ -199,58 +184,52 @@ void BetsFileWriter::make_durable() {
 }
 
 StreamState BetsFileWriter::stream_state(std::uint32_t stream) {
-  open_once();
-  const sys::FileLock lock(fd_.get(), sys::FileLock::Mode::kExclusive, path_);
-  streams_.catch_up(*journal_);
+  const sys::FileLock lock(open_once(), sys::FileLock::Mode::kExclusive, path_);
+  take_in_new_entries();
   return streams_.stream(stream);
 }
 
 Recovery recover(const std::string& path, StreamTable& streams, Durability durability) {
-  Recovery recovery;
   sys::UniqueFd fd = sys::open_if_present(path, O_RDWR, "bets file");
   if (!fd) {
-    const Journal orphan = Journal::open_for_reading(path);
-    if (orphan.committed_length()) {
-      throw std::runtime_error("journal " + orphan.path() + " describes bets file " + path +
+    if (Journal(path, Journal::Access::kRead).committed_length()) {
+      throw std::runtime_error("journal " + Journal::path_for(path) + " describes bets file " + path +
                                ", which is missing: it was removed by something else");
     }
     fd = sys::open_file(path, O_RDWR | O_CREAT, "bets file", 0644);
   }
   const sys::FileLock lock(fd.get(), sys::FileLock::Mode::kExclusive, path);
-  const std::uint64_t size = file_size(fd.get(), path);
+  const std::uint64_t size = sys::file_size(fd.get(), "stat bets file " + path);
   if (::access(Journal::path_for(path).c_str(), F_OK) == -1 && size > 0) {
     throw std::runtime_error("bets file " + path + " holds bets but has no journal " +
                              Journal::path_for(path) +
                              ": its round cannot be resumed; start a new round with SERVER_ROUND=new");
   }
-  Journal journal = Journal::open_for_update(path);
-  const std::vector<JournalEntry> entries = journal.read_all();
+  Journal journal(path, Journal::Access::kUpdate);
+  std::vector<JournalEntry> entries;
+  journal.read_from(0, [&](const JournalEntry& entry) { entries.push_back(entry); });
   // Keeps the entries up to the first whose rows the file does not hold as written.
-  std::uint64_t kept = 0;
+  std::size_t kept = 0;
   std::uint64_t length = 0;
   std::string rows;
-  for (const JournalEntry& entry : entries) {
-    if (entry.kind == JournalEntry::Kind::kStored) {
-      if (entry.committed_length < length) break;
-      sys::read_at(fd.get(), length, entry.committed_length - length, rows, "read bets file " + path);
-      if (rows.size() != entry.committed_length - length || rows_checksum(rows) != entry.rows_checksum) break;
-      length = entry.committed_length;
-    }
-    ++kept;
+  for (; kept < entries.size(); ++kept) {
+    const JournalEntry& entry = entries[kept];
+    if (entry.kind != JournalEntry::Kind::kStored) continue;
+    if (entry.committed_length < length) break;
+    sys::read_at(fd.get(), length, entry.committed_length - length, rows, "read bets file " + path);
+    if (rows.size() != entry.committed_length - length || checksum(rows) != entry.rows_checksum) break;
+    length = entry.committed_length;
   }
-  recovery.entries_dropped = entries.size() - kept;
+  Recovery recovery{entries.size() - kept, 0};
   if (recovery.entries_dropped > 0) journal.cut_to(kept);
-  streams.catch_up(journal);
   if (kept == 0) {
-    const JournalEntry first = first_entry(fd.get(), path, size);
-    journal.append(std::span(&first, 1), 0);
-    streams.catch_up(journal);
+    entries = {first_entry(fd.get(), path, size)};
+    journal.append(entries, 0);
+    kept = 1;
     length = size;
   }
-  if (size > length) {
-    recovery.bytes_dropped = size - length;
-    sys::truncate(fd.get(), length, "cut uncommitted rows from " + path);
-  }
+  for (std::size_t i = 0; i < kept; ++i) streams.apply(entries[i]);
+  recovery.bytes_dropped = cut_uncommitted(fd.get(), path, size, length);
   if (durability == Durability::kMachine) {
     journal.sync();
     sys::sync_directory_of(path);
@@ -262,11 +241,9 @@ std::uint64_t cut_uncommitted_rows(const std::string& path) {
   const sys::UniqueFd fd = sys::open_if_present(path, O_WRONLY, "bets file");
   if (!fd) return 0;
   const sys::FileLock lock(fd.get(), sys::FileLock::Mode::kExclusive, path);
-  const Journal journal = Journal::open_for_reading(path);
-  const std::uint64_t size = file_size(fd.get(), path);
-  const std::uint64_t committed = journal.committed_length().value_or(size);
-  cut_uncommitted(fd.get(), path, size, committed, journal);
-  return size - committed;
+  const std::uint64_t size = sys::file_size(fd.get(), "stat bets file " + path);
+  return cut_uncommitted(fd.get(), path, size,
+                         Journal(path, Journal::Access::kRead).committed_length().value_or(size));
 }
 
 BetsFileReader::BetsFileReader(const std::string& path) : path_(path) {
@@ -274,7 +251,9 @@ BetsFileReader::BetsFileReader(const std::string& path) : path_(path) {
   if (!fd) return;
   lock_.emplace(fd.get(), sys::FileLock::Mode::kShared, path);
   // A file the journal has no entry for was never written by store_bets(): all of it counts.
-  committed_ = Journal::open_for_reading(path).committed_length().value_or(file_size(fd.get(), path));
+  committed_ = Journal(path, Journal::Access::kRead)
+                   .committed_length()
+                   .value_or(sys::file_size(fd.get(), "stat bets file " + path));
   reader_.emplace(std::move(fd), path, committed_);
 }
 

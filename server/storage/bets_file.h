@@ -5,6 +5,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/csv/reader.h"
@@ -89,9 +90,6 @@ class BetsFileWriter {
   // std::system_error naming the file the first call could not open.
   Stored store_staged(const StreamAppend& append);
 
-  // stage(bets), then store_staged(append).
-  Stored store(std::span<const lottery::Bet> bets, const StreamAppend& append = {});
-
   // Closes `stream`: no more of its rows are stored, by any process, from the moment its
   // journal entry is written. Closing a closed stream writes nothing. Returns true for
   // the call that closed it. Throws what store_bets() throws.
@@ -106,19 +104,23 @@ class BetsFileWriter {
     std::uint64_t bets = 0;  // how far it moves its stream
   };
 
-  // Opens the file and its journal, the first time only.
-  void open_once();
-  // Under the exclusive lock: takes in the journal's new entries, commits a file the
-  // journal has no entry for yet as it is, and cuts rows a writer that died left past the
-  // committed length; returns that length.
+  // Opens the file and its journal, the first time only; returns the file's descriptor.
+  int open_once();
+  // Under the exclusive lock: takes in the entries other writers appended to the journal
+  // since the table last took one in.
+  void take_in_new_entries();
+  // Under the exclusive lock: take_in_new_entries(), then commits a file the journal has
+  // no entry for yet as it is, and cuts rows a writer that died left past the committed
+  // length; returns that length.
   std::uint64_t catch_up();
-  // Appends `entries` to the journal and takes them in. REQUIRES: under the lock, after catch_up().
-  void commit(std::span<const JournalEntry> entries);
-  // Appends rows_ as store_bets() appends its rows, if the stream takes them.
-  Stored append_staged(const StreamAppend& append);
+  // Writes `rows` at the committed `length`, appends `entries`, which commit them, to the
+  // journal, and gives the table those entries as they were written, without reading
+  // them back. A failed write is cut back to `length`. REQUIRES: under the lock, after
+  // catch_up().
+  void commit(std::string_view rows, std::uint64_t length, std::span<const JournalEntry> entries);
   // True when the journal holds, for `stream` from position `from` on, one entry per
   // staged batch with its bets and its rows. REQUIRES: under the lock.
-  bool holds_staged(std::uint32_t stream, std::uint64_t from) const;
+  bool holds_staged(std::uint32_t stream, std::uint64_t from);
   // With Durability::kMachine, waits until what this writer wrote is on disk.
   void make_durable();
 

@@ -2,37 +2,64 @@
 
 #include <fcntl.h>
 
-#include <optional>
 #include <stdexcept>
 
+#include "common/coding/coding.h"
 #include "common/sys/file_io.h"
 
 namespace tp0::storage {
 namespace {
 
+using coding::get_little_endian;
+using coding::put_little_endian;
+
 // Entries read per pread(2) while catching up.
 constexpr std::size_t kEntriesPerRead = 256;
+constexpr std::size_t kChecksumOffset = 28;
+
+void encode(const JournalEntry& entry, std::string& out) {
+  char bytes[Journal::kEntryBytes] = {};
+  bytes[0] = static_cast<char>(entry.kind);
+  put_little_endian<std::uint32_t>(bytes + 4, entry.stream);
+  put_little_endian<std::uint64_t>(bytes + 8, entry.stream_position);
+  put_little_endian<std::uint64_t>(bytes + 16, entry.committed_length);
+  put_little_endian<std::uint32_t>(bytes + 24, entry.rows_checksum);
+  put_little_endian<std::uint32_t>(bytes + kChecksumOffset, checksum({bytes, kChecksumOffset}));
+  out.append(bytes, sizeof bytes);
+}
+
+// The entry in `bytes` (kEntryBytes of them), or nullopt when they are not one encode()
+// wrote: a torn, never-written or damaged entry.
+std::optional<JournalEntry> decode(const char* bytes) {
+  const auto kind = static_cast<JournalEntry::Kind>(bytes[0]);
+  if (get_little_endian<std::uint32_t>(bytes + kChecksumOffset) != checksum({bytes, kChecksumOffset}) ||
+      (kind != JournalEntry::Kind::kStored && kind != JournalEntry::Kind::kClosed) || bytes[1] != 0 ||
+      bytes[2] != 0 || bytes[3] != 0) {
+    return std::nullopt;
+  }
+  return JournalEntry{
+      kind, get_little_endian<std::uint32_t>(bytes + 4), get_little_endian<std::uint64_t>(bytes + 8),
+      get_little_endian<std::uint64_t>(bytes + 16), get_little_endian<std::uint32_t>(bytes + 24)};
+}
 
 }  // namespace
 
+std::uint32_t checksum(std::string_view bytes) {
+  std::uint32_t hash = 2166136261u;  // FNV-1a's offset basis and prime
+  for (const char byte : bytes) hash = (hash ^ static_cast<unsigned char>(byte)) * 16777619u;
+  return hash;
+}
+
 std::string Journal::path_for(const std::string& bets_path) { return bets_path + ".journal"; }
 
-Journal::Journal(sys::UniqueFd fd, std::string path) : fd_(std::move(fd)), path_(std::move(path)) {}
+Journal::Journal(const std::string& bets_path, Access access)
+    : path_(path_for(bets_path)),
+      fd_(access == Access::kUpdate ? sys::open_file(path_, O_RDWR | O_CREAT, "journal", 0644)
+                                    : sys::open_if_present(path_, O_RDONLY, "journal")) {}
 
-Journal Journal::open_for_update(const std::string& bets_path) {
-  std::string path = path_for(bets_path);
-  sys::UniqueFd fd = sys::open_file(path, O_RDWR | O_CREAT, "journal", 0644);
-  return Journal(std::move(fd), std::move(path));
-}
-
-Journal Journal::open_for_reading(const std::string& bets_path) {
-  std::string path = path_for(bets_path);
-  sys::UniqueFd fd = sys::open_if_present(path, O_RDONLY, "journal");
-  return Journal(std::move(fd), std::move(path));
-}
-
-bool Journal::read_entries(std::uint64_t first, const std::function<void(const JournalEntry&)>& visit) const {
-  if (!fd_) return false;
+void Journal::read_from(std::uint64_t first, const std::function<void(const JournalEntry&)>& visit) {
+  torn_end_ = false;
+  if (!fd_) return;
   std::string buffer;
   std::uint64_t index = first;
   std::optional<std::uint64_t> invalid;  // the first invalid entry met
@@ -40,10 +67,8 @@ bool Journal::read_entries(std::uint64_t first, const std::function<void(const J
     sys::read_at(fd_.get(), index * kEntryBytes, kEntryBytes * kEntriesPerRead, buffer,
                  "read journal " + path_);
     const std::size_t whole = buffer.size() / kEntryBytes;
-    const bool partial_entry_at_end = buffer.size() % kEntryBytes != 0;
     for (std::size_t i = 0; i < whole; ++i, ++index) {
-      const auto entry =
-          decode_entry(reinterpret_cast<const unsigned char*>(buffer.data()) + i * kEntryBytes);
+      const auto entry = decode(buffer.data() + i * kEntryBytes);
       if (!entry) {
         if (!invalid) invalid = index;
         continue;
@@ -54,33 +79,23 @@ bool Journal::read_entries(std::uint64_t first, const std::function<void(const J
       }
       visit(*entry);
     }
-    if (whole < kEntriesPerRead) return invalid.has_value() || partial_entry_at_end;
+    if (whole < kEntriesPerRead) {
+      torn_end_ = invalid.has_value() || buffer.size() % kEntryBytes != 0;
+      return;
+    }
   }
 }
 
-void Journal::read_from(std::uint64_t first, const std::function<void(const JournalEntry&)>& visit) {
-  torn_end_ = read_entries(first, visit);
-}
-
-std::vector<JournalEntry> Journal::read_all() const {
-  std::vector<JournalEntry> entries;
-  read_entries(0, [&](const JournalEntry& entry) { entries.push_back(entry); });
-  return entries;
-}
-
-std::optional<std::uint64_t> Journal::committed_length() const {
+std::optional<std::uint64_t> Journal::committed_length() {
   std::optional<std::uint64_t> length;
-  read_entries(0, [&](const JournalEntry& entry) { length = entry.committed_length; });
+  read_from(0, [&](const JournalEntry& entry) { length = entry.committed_length; });
   return length;
 }
 
 void Journal::append(std::span<const JournalEntry> entries, std::uint64_t at) {
   std::string bytes;
   bytes.reserve(entries.size() * kEntryBytes);
-  for (const JournalEntry& entry : entries) {
-    const JournalEntryBytes encoded = encode_entry(entry);
-    bytes.append(reinterpret_cast<const char*>(encoded.data()), encoded.size());
-  }
+  for (const JournalEntry& entry : entries) encode(entry, bytes);
   const std::uint64_t offset = at * kEntryBytes;
   // A torn end left by a crash goes first, so that the new entries follow the valid ones.
   if (torn_end_) {

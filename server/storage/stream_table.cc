@@ -115,10 +115,6 @@ bool StreamTable::claim_all_closed() {
   return true;
 }
 
-void StreamTable::catch_up(Journal& journal) {
-  journal.read_from(entries(), [this](const JournalEntry& entry) { apply(entry); });
-}
-
 void StreamTable::apply(const JournalEntry& entry) {
   const Lock lock(*this);
   if (entry.stream != 0) {

@@ -10,7 +10,6 @@
 namespace tp0::storage {
 
 struct JournalEntry;
-class Journal;
 
 // What the journal says of one stream of bets: the rows stored for one writer identity
 // (to the server, one agency), in the order the writer numbered them.
@@ -37,8 +36,9 @@ class UnknownStream : public std::runtime_error {
 //
 // The table lives in shared memory made before a server forks, so that every process
 // reads only the entries appended since the table last took one in, and sees the same
-// streams. It changes only by taking in the journal (catch_up), under the bets file's
-// exclusive lock (BetsFileWriter, recover()); a
+// streams. It changes only by taking in the journal's entries (apply), in their order,
+// under the bets file's exclusive lock (BetsFileWriter, recover()): those other processes
+// appended, read from the journal, and those its own writer appended, as it appends them. A
 // robust process-shared mutex inside guards every access, so that it can also be read
 // without the file lock, and a process that dies holding it leaves a state that is
 // repaired: the closed count is derived from the rows and recomputed (EOWNERDEAD).
@@ -63,10 +63,6 @@ class StreamTable {
 
   // True for exactly one call across all processes: the first that finds every row closed.
   bool claim_all_closed();
-
-  // Takes in the entries `journal` holds past the entries() taken in already. Throws
-  // what Journal::read_from() throws, and UnknownStream as apply() does.
-  void catch_up(Journal& journal);
 
   // Takes in `entry`, the entries()-th one (counting from 0). The count is raised last,
   // and the rest is set from the entry alone: a process that dies in the middle leaves

@@ -31,15 +31,16 @@ TEST(Round, TheDrawIsHeldWhenTheLastDistinctMemberFinishesAndClaimedOnce) {
   const std::string path = dir.file("bets.csv");
   Round round({3, 7, 12});
   storage::BetsFileWriter writer = round.writer(path, storage::Durability::kProcess);
-  ASSERT_EQ(writer.store(winning_bets_of(3, 2), {3, 0}).outcome, storage::StoreOutcome::kStored);
+  writer.stage(winning_bets_of(3, 2));
+  ASSERT_EQ(writer.store_staged({3, 0}).outcome, storage::StoreOutcome::kStored);
   EXPECT_TRUE(writer.close_stream(3));
   EXPECT_FALSE(writer.close_stream(3)) << "finishing again changes nothing";
   EXPECT_TRUE(writer.close_stream(7));
   EXPECT_EQ(round.finished_count(), 2u);
   EXPECT_FALSE(round.drawn());
   EXPECT_FALSE(round.claim_the_draw()) << "claimed before the last member finished";
-  EXPECT_EQ(writer.store(winning_bets_of(3, 1), {3, 2}).outcome, storage::StoreOutcome::kClosed)
-      << "a finished member bets";
+  writer.stage(winning_bets_of(3, 1));
+  EXPECT_EQ(writer.store_staged({3, 2}).outcome, storage::StoreOutcome::kClosed) << "a finished member bets";
   EXPECT_TRUE(writer.close_stream(12));
   EXPECT_TRUE(round.drawn());
   EXPECT_TRUE(round.claim_the_draw());
@@ -58,8 +59,10 @@ TEST(Round, ResumedFromTheJournalItKnowsWhoFinishedAndHowManyBetsAreStored) {
   {
     Round before({1, 2});
     storage::BetsFileWriter writer = before.writer(path, storage::Durability::kProcess);
-    ASSERT_EQ(writer.store(winning_bets_of(1, 3), {1, 0}).outcome, storage::StoreOutcome::kStored);
-    ASSERT_EQ(writer.store(winning_bets_of(2, 4), {2, 0}).outcome, storage::StoreOutcome::kStored);
+    writer.stage(winning_bets_of(1, 3));
+    ASSERT_EQ(writer.store_staged({1, 0}).outcome, storage::StoreOutcome::kStored);
+    writer.stage(winning_bets_of(2, 4));
+    ASSERT_EQ(writer.store_staged({2, 0}).outcome, storage::StoreOutcome::kStored);
     ASSERT_TRUE(writer.close_stream(2));
   }
   Round resumed({1, 2});

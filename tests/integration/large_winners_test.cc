@@ -61,7 +61,8 @@ void store_round_but_the_last_finished(const std::string& bets_path) {
         batch.push_back({agency, "A", "B", document_of(agency, i), "1990-01-01",
                          wins(i) ? lottery::kWinningNumber : std::uint16_t{1}});
       }
-      ASSERT_EQ(writer.store(batch, {agency, position}).outcome, storage::StoreOutcome::kStored);
+      writer.stage(batch);
+      ASSERT_EQ(writer.store_staged({agency, position}).outcome, storage::StoreOutcome::kStored);
     }
     ASSERT_TRUE(writer.close_stream(agency));
   }

@@ -427,8 +427,8 @@ TEST(StorageStreamTable, WritersOfSeveralProcessesSeeEachOthersStores) {
   const pid_t other = ::fork();
   if (other == 0) {
     BetsFileWriter writer(path, shared);
-    const bool stored = writer.store(bets_of_agency(1, 2), {1, 3}).outcome == StoreOutcome::kStored &&
-                        writer.store(bets_of_agency(2, 4), {2, 0}).outcome == StoreOutcome::kStored;
+    const bool stored = store(writer, bets_of_agency(1, 2), {1, 3}).outcome == StoreOutcome::kStored &&
+                        store(writer, bets_of_agency(2, 4), {2, 0}).outcome == StoreOutcome::kStored;
     ::_exit(stored ? 0 : 1);
   }
   ASSERT_EQ(exit_code_of(other), 0);
@@ -436,9 +436,9 @@ TEST(StorageStreamTable, WritersOfSeveralProcessesSeeEachOthersStores) {
   EXPECT_EQ(shared.stream(1).position, 5u);
   EXPECT_EQ(shared.stream(2).position, 4u);
   BetsFileWriter writer(path, shared);
-  EXPECT_EQ(writer.store(bets_of_agency(1, 1), {1, 3}).outcome, StoreOutcome::kOutOfPlace)
+  EXPECT_EQ(store(writer, bets_of_agency(1, 1), {1, 3}).outcome, StoreOutcome::kOutOfPlace)
       << "stale position";
-  EXPECT_EQ(writer.store(bets_of_agency(1, 1), {1, 5}).outcome, StoreOutcome::kStored);
+  EXPECT_EQ(store(writer, bets_of_agency(1, 1), {1, 5}).outcome, StoreOutcome::kStored);
   EXPECT_TRUE(writer.close_stream(2));
   EXPECT_TRUE(shared.stream(2).closed);
   EXPECT_EQ(shared.closed_count(), 1u);
@@ -508,9 +508,9 @@ TEST(StorageBetsFileWriter, ACloseAndTheStoresOfAnotherProcessAreOneOrder) {
   ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "the storer was never refused";
   // The closing entry names the file's length when it was written, under the lock.
   std::optional<std::uint64_t> length_when_closed;
-  for (const JournalEntry& entry : Journal::open_for_reading(path).read_all()) {
+  Journal(path, Journal::Access::kRead).read_from(0, [&](const JournalEntry& entry) {
     if (entry.kind == JournalEntry::Kind::kClosed) length_when_closed = entry.committed_length;
-  }
+  });
   ASSERT_TRUE(length_when_closed);
   EXPECT_EQ(BetsFileReader(path).committed_bytes(), *length_when_closed)
       << "a store landed after the stream was closed";

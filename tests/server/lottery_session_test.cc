@@ -139,7 +139,8 @@ TEST_F(Session, AWholeConversationStoresEachBatchOnceAndAnswersTheAgencysWinners
 TEST_F(Session, TheLastFinishedHoldsTheDrawAndTheAnswerIsOnlyTheAgencysWinners) {
   {
     storage::BetsFileWriter other = round_.writer(dir_.file("bets.csv"), storage::Durability::kProcess);
-    ASSERT_EQ(other.store(batch_of(2, 0, 4, 7574).bets, {2, 0}).outcome, storage::StoreOutcome::kStored);
+    other.stage(batch_of(2, 0, 4, 7574).bets);
+    ASSERT_EQ(other.store_staged({2, 0}).outcome, storage::StoreOutcome::kStored);
     ASSERT_TRUE(other.close_stream(2));
   }
   // Told of the draw once it is held and recorded, as the waiting room is.

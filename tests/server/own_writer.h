@@ -1,5 +1,6 @@
 #pragma once
 
+#include <span>
 #include <string>
 
 #include "server/storage/bets_file.h"
@@ -7,11 +8,22 @@
 
 namespace tp0::storage {
 
+// Stages `bets` as one batch and stores it, as a connection does with a batch received alone.
+inline Stored store(BetsFileWriter& writer, std::span<const lottery::Bet> bets,
+                    const StreamAppend& append = {}) {
+  writer.stage(bets);
+  return writer.store_staged(append);
+}
+
 // A bets file writer with a stream table of its own (streams 1 to 3), as a process that
 // shares none has: it reads the journal from its start.
 class OwnWriter : private StreamTable, public BetsFileWriter {
  public:
   explicit OwnWriter(const std::string& path) : StreamTable({1, 2, 3}), BetsFileWriter(path, *this) {}
+
+  Stored store(std::span<const lottery::Bet> bets, const StreamAppend& append = {}) {
+    return storage::store(*this, bets, append);
+  }
 };
 
 }  // namespace tp0::storage
