@@ -49,12 +49,6 @@ std::uint16_t port_of(const sockaddr_storage& address) {
   return ntohs(reinterpret_cast<const sockaddr_in&>(address).sin_port);
 }
 
-void disable_nagle(int fd) {
-  const int on = 1;
-  // Small request/answer exchanges would otherwise wait on delayed ACKs; failure only costs latency.
-  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
-}
-
 // A peer that vanished without a word (its machine off, the network cut) leaves an idle
 // connection open for ever, and a wait on it with no deadline (the waiting room's, the
 // client's for the draw) with it. Probes after 30 s of silence, every 10 s, 3 unanswered:
@@ -63,18 +57,15 @@ constexpr int kKeepaliveIdleSeconds = 30;
 constexpr int kKeepaliveIntervalSeconds = 10;
 constexpr int kKeepaliveProbes = 3;
 
-void enable_keepalive(int fd) {
+// What every connected socket gets, dialed or accepted.
+void tune_connected(int fd) {
   const int on = 1;
+  // Small request/answer exchanges would otherwise wait on delayed ACKs; failure only costs latency.
+  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
   ::setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof on);
   ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &kKeepaliveIdleSeconds, sizeof kKeepaliveIdleSeconds);
   ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &kKeepaliveIntervalSeconds, sizeof kKeepaliveIntervalSeconds);
   ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &kKeepaliveProbes, sizeof kKeepaliveProbes);
-}
-
-// What every connected socket gets, dialed or accepted.
-void tune_connected(int fd) {
-  disable_nagle(fd);
-  enable_keepalive(fd);
 }
 
 std::string describe_errno(const std::string& doing) { return doing + ": " + std::strerror(errno); }

@@ -11,7 +11,6 @@
 #include <memory>
 
 #include "common/net/errors.h"
-#include "common/sys/signals.h"
 #include "common/text/decimal.h"
 #include "common/tls/errors.h"
 
@@ -115,13 +114,11 @@ void attach(net::Connection& connection, SSL* ssl) {
 // session ticket asked for after it.
 void drive_handshake(net::Connection& connection, SSL* ssl) {
   static constexpr const char* kDoing = "TLS handshake with";
-  while (true) {
-    if (sys::signals::shutdown_requested()) throw net::ShutdownRequested();
+  connection.until_done(kDoing, [&] {
     const int result = SSL_do_handshake(ssl);
-    if (result == 1) return;
-    const net::Transport::Attempt attempt = after_failure(ssl, result, kDoing, connection.peer());
-    connection.wait(attempt.wait_for, kDoing);
-  }
+    return result == 1 ? net::Transport::Attempt{1, 0}
+                       : after_failure(ssl, result, kDoing, connection.peer());
+  });
 }
 
 // Whether the peer has shut its sending side: its FIN has arrived, whatever it sent
