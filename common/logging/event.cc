@@ -10,12 +10,6 @@ std::string_view result_name(Result result) {
   return kNames[static_cast<std::size_t>(result)];
 }
 
-void append_escaped_byte(std::string& out, unsigned char byte) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out.append("\\x").push_back(kHex[byte >> 4]);
-  out.push_back(kHex[byte & 0x0f]);
-}
-
 // The length of the well-formed UTF-8 sequence of a code point that prints at the start
 // of `text`, or 0. Refused besides malformed bytes: the C0 and C1 controls, and the line
 // and paragraph separators and bidirectional controls, which can make a terminal show a
@@ -45,7 +39,9 @@ std::string escaped(std::string_view value) {
   while (!value.empty()) {
     const std::size_t length = printable_sequence(value);
     if (length == 0 || value[0] == '|' || value[0] == '\\') {
-      append_escaped_byte(out, static_cast<unsigned char>(value[0]));
+      static constexpr char kHex[] = "0123456789abcdef";
+      const auto byte = static_cast<unsigned char>(value[0]);
+      out.append("\\x").append({kHex[byte >> 4], kHex[byte & 0x0f]});
       value.remove_prefix(1);
     } else {
       out.append(value.substr(0, length));

@@ -74,16 +74,12 @@ void Connection::wait(short events, const char* doing) {
       deadline_first = true;
     }
   }
-  switch (sys::wait_for(fd_.get(), events, timeout)) {
-    case sys::WaitResult::kReady:
-      return;
-    case sys::WaitResult::kShutdown:
-      throw ShutdownRequested();
-    case sys::WaitResult::kTimeout:
-      if (deadline_first) throw past_deadline();
-      throw IdleTimeout(std::string(doing) + " " + peer_ + ": no activity for " +
-                        std::to_string(idle_timeout_->count()) + " ms");
-  }
+  const sys::WaitResult waited = sys::wait_for(fd_.get(), events, timeout);
+  if (waited == sys::WaitResult::kReady) return;
+  if (waited == sys::WaitResult::kShutdown) throw ShutdownRequested();
+  if (deadline_first) throw past_deadline();
+  throw IdleTimeout(std::string(doing) + " " + peer_ + ": no activity for " +
+                    std::to_string(idle_timeout_->count()) + " ms");
 }
 
 DeadlineGuard::DeadlineGuard(Connection& connection, std::optional<std::chrono::milliseconds> budget,

@@ -142,8 +142,6 @@ class DeadlineGuard {
   ~DeadlineGuard() { connection_.deadline_ = saved_; }
   DeadlineGuard(const DeadlineGuard&) = delete;
   DeadlineGuard& operator=(const DeadlineGuard&) = delete;
-  DeadlineGuard(DeadlineGuard&&) = delete;
-  DeadlineGuard& operator=(DeadlineGuard&&) = delete;
 
  private:
   Connection& connection_;

@@ -123,8 +123,9 @@ class Get {
   }
   void operator()(const char* field, bool& flag) {
     const std::uint8_t value = byte(field);
-    if (value > 1)
+    if (value > 1) {
       throw ProtocolError("Winners flag '" + std::string(field) + "' is " + std::to_string(value));
+    }
     flag = value == 1;
   }
   void operator()(const char* field, AckCode& code) {
@@ -180,15 +181,22 @@ Message blank(std::size_t index, std::index_sequence<Index...> /*indexes*/) {
   return kBlanks[index];
 }
 
-// Frames what `put` writes, leaving `out` as it was if anything throws.
+// Appends the frame of `message` (its header, its body) to `out`, leaving `out` as it was
+// if anything throws.
 template <typename AnyMessage>
 void encode_frame(const AnyMessage& message, std::vector<std::byte>& out) {
-  const std::size_t start = begin_frame(out);
+  const std::size_t start = out.size();
   try {
+    out.resize(start + kFrameHeaderBytes);
     Put put(out);
     put("type", type_of<AnyMessage>());
     fields(put, message);
-    end_frame(out, start);
+    const std::size_t body = out.size() - start - kFrameHeaderBytes;
+    if (body > kMaxBodyBytes) {
+      throw std::length_error("frame body of " + std::to_string(body) + " bytes is over " +
+                              std::to_string(kMaxBodyBytes));
+    }
+    coding::put_big_endian<std::uint32_t>(out.data() + start, static_cast<std::uint32_t>(body));
   } catch (...) {
     out.resize(start);
     throw;

@@ -115,6 +115,10 @@ using Message = std::variant<Hello, SingleBet, Batch, Ack, Finished, WinnersQuer
                              WaitForDraw>;
 
 // A short name for logs and errors ("Batch", "Ack", ...).
-const char* name_of(const Message& message);
+inline const char* name_of(const Message& message) {
+  static constexpr const char* kNames[] = {"Hello",        "Bet",     "Batch",    "Ack",    "Finished",
+                                           "WinnersQuery", "Winners", "NotReady", "Resume", "WaitForDraw"};
+  return kNames[message.index()];
+}
 
 }  // namespace tp0::protocol

@@ -124,11 +124,8 @@ WaitResult wait_for(int fd, short events, std::optional<std::chrono::millisecond
 }
 
 bool sleep_unless_shutdown(std::chrono::milliseconds duration) {
-  const Deadline deadline = std::chrono::steady_clock::now() + duration;
-  while (!signals::shutdown_requested()) {
-    if (!wait_until({}, deadline)) return true;
-  }
-  return false;
+  // A negative descriptor is never ready: only the end of the time or a shutdown ends the wait.
+  return wait_for(-1, 0, duration) == WaitResult::kTimeout;
 }
 
 }  // namespace tp0::sys

@@ -21,11 +21,9 @@ class Context {
   // Throws TlsError naming the file OpenSSL could not use and why.
   Context(Side side, const Credentials& credentials);
   ~Context() = default;
-  // Not movable: OpenSSL's callbacks find the Context by its address.
+  // Neither copied nor moved: OpenSSL's callbacks find the Context by its address.
   Context(const Context&) = delete;
   Context& operator=(const Context&) = delete;
-  Context(Context&&) = delete;
-  Context& operator=(Context&&) = delete;
 
   SSL_CTX* get() const { return context_.get(); }
 

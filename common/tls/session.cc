@@ -17,15 +17,6 @@
 namespace tp0::tls {
 namespace {
 
-// Why OpenSSL failed `doing` with `peer`: its error queue, and the certificate check's
-// verdict when there was one ("certificate has expired").
-std::string reason_for(SSL* ssl, const std::string& doing, const std::string& peer) {
-  std::string reason = doing + " " + peer + ": " + openssl_reasons();
-  const long verdict = SSL_get_verify_result(ssl);
-  if (verdict != X509_V_OK) reason += std::string(" (") + X509_verify_cert_error_string(verdict) + ")";
-  return reason;
-}
-
 // What to do after an SSL_* call on a non-blocking socket returned `result`: wait for
 // the socket (the Attempt), or throw: NetError when the connection itself broke
 // (ConnectionReset when the peer reset it), PeerClosed when the peer closed it, TlsError
@@ -50,8 +41,14 @@ net::Transport::Attempt after_failure(SSL* ssl, int result, const std::string& d
       if (error == ECONNRESET) throw net::ConnectionReset(doing + " " + peer + ": connection reset by peer");
       throw net::NetError(doing + " " + peer + ": " + std::strerror(error));
     }
-    default:
-      throw TlsError(reason_for(ssl, doing, peer));
+    default: {
+      // OpenSSL's error queue, and the certificate check's verdict when there was one
+      // ("certificate has expired").
+      std::string reason = doing + " " + peer + ": " + openssl_reasons();
+      const long verdict = SSL_get_verify_result(ssl);
+      if (verdict != X509_V_OK) reason += std::string(" (") + X509_verify_cert_error_string(verdict) + ")";
+      throw TlsError(reason);
+    }
   }
 }
 

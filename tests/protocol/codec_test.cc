@@ -65,6 +65,14 @@ TEST(ProtocolCodec, EveryMessageSurvivesARoundTrip) {
   }
 }
 
+TEST(ProtocolCodec, AFrameIsItsBodysLengthBigEndianThenItsBody) {
+  std::vector<std::byte> frame;
+  encode(Hello{0x01020304}, frame);
+  std::vector<std::byte> expected;
+  for (const int byte : {0, 0, 0, 5, 1, 1, 2, 3, 4}) expected.push_back(static_cast<std::byte>(byte));
+  EXPECT_EQ(frame, expected);
+}
+
 TEST(ProtocolCodec, ABatchEncodesTheSameAsItselfOrAsAMessage) {
   Batch batch{7, 146, {}};
   for (int i = 0; i < 40; ++i) batch.bets.push_back(sample_bet(7, i));
