@@ -55,11 +55,11 @@ int CsvReader::peek(std::size_t offset) {
   return static_cast<unsigned char>(buffer_[position_ + offset]);
 }
 
-void CsvReader::take() {
-  if (++record_bytes_ > kMaxRecordBytes) {
+void CsvReader::take(std::size_t count) {
+  record_bytes_ += count;
+  if (record_bytes_ > kMaxRecordBytes)
     fail("record longer than " + std::to_string(kMaxRecordBytes) + " bytes");
-  }
-  ++position_;
+  position_ += count;
 }
 
 bool CsvReader::at_line_end() {
@@ -86,14 +86,8 @@ template <typename EndsRun>
 void CsvReader::take_run(std::string& field, EndsRun ends_run) {
   const char* begin = buffer_.get() + position_;
   const char* stop = std::find_if(begin, static_cast<const char*>(buffer_.get() + end_), ends_run);
-  const auto count = static_cast<std::size_t>(stop - begin);
-  if (count == 0) return;
-  if (record_bytes_ + count > kMaxRecordBytes) {
-    fail("record longer than " + std::to_string(kMaxRecordBytes) + " bytes");
-  }
-  record_bytes_ += count;
-  field.append(begin, count);
-  position_ += count;
+  field.append(begin, stop);
+  take(static_cast<std::size_t>(stop - begin));
 }
 
 bool CsvReader::read_unquoted(std::string& field) {

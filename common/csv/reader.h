@@ -72,12 +72,12 @@ class CsvReader {
   int peek(std::size_t offset = 0);
   // Ensures `count` unread bytes are buffered; false if the input ends first.
   bool fill(std::size_t count);
-  // Consumes one byte of a field or one comma, enforcing kMaxRecordBytes. Quotes that
+  // Consumes `count` bytes of fields or commas, enforcing kMaxRecordBytes. Quotes that
   // only delimit or escape are consumed without it.
-  void take();
+  void take(std::size_t count = 1);
   // Consumes the buffered bytes up to the first for which `ends_run` holds (or up to the
-  // end of the buffer) into `field`, enforcing kMaxRecordBytes like take(): the common
-  // bytes of a field go over in one append instead of one by one.
+  // end of the buffer) into `field` with take(): the common bytes of a field go over in
+  // one append instead of one by one.
   template <typename EndsRun>
   void take_run(std::string& field, EndsRun ends_run);
   bool at_line_end();

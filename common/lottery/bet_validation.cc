@@ -2,40 +2,11 @@
 #include <string_view>
 
 #include "common/lottery/bet.h"
+#include "common/text/decimal.h"
+#include "common/text/utf8.h"
 
 namespace tp0::lottery {
 namespace {
-
-// Length of the UTF-8 sequence starting at `text[i]`, or 0 when no well-formed one does
-// (overlong forms, surrogates and values past U+10FFFF are rejected, as RFC 3629 asks).
-std::size_t utf8_sequence_length(std::string_view text, std::size_t i) {
-  const auto lead = static_cast<unsigned char>(text[i]);
-  if (lead < 0x80) return 1;
-  std::size_t length = 0;
-  char32_t code_point = 0;
-  if (lead >= 0xC2 && lead <= 0xDF) {
-    length = 2;
-    code_point = lead & 0x1Fu;
-  } else if (lead >= 0xE0 && lead <= 0xEF) {
-    length = 3;
-    code_point = lead & 0x0Fu;
-  } else if (lead >= 0xF0 && lead <= 0xF4) {
-    length = 4;
-    code_point = lead & 0x07u;
-  } else {
-    return 0;
-  }
-  if (text.size() - i < length) return 0;
-  for (std::size_t k = 1; k < length; ++k) {
-    const auto continuation = static_cast<unsigned char>(text[i + k]);
-    if ((continuation & 0xC0u) != 0x80u) return 0;
-    code_point = code_point << 6 | (continuation & 0x3Fu);
-  }
-  const bool overlong = (length == 3 && code_point < 0x800) || (length == 4 && code_point < 0x10000);
-  const bool surrogate = code_point >= 0xD800 && code_point <= 0xDFFF;
-  if (overlong || surrogate || code_point > 0x10FFFF) return 0;
-  return length;
-}
 
 std::optional<std::string> check_name(std::string_view field, std::string_view name) {
   if (name.empty()) return std::string(field) + " is empty";
@@ -50,9 +21,9 @@ std::optional<std::string> check_name(std::string_view field, std::string_view n
     }
     // A line break or tab in a name would break the log lines and files it ends up in.
     if (byte < 0x80) return std::string(field) + " contains a control character";
-    const std::size_t length = utf8_sequence_length(name, i);
-    if (length == 0) return std::string(field) + " is not valid UTF-8";
-    i += length;
+    const auto code = text::decode_utf8(name.substr(i));
+    if (!code) return std::string(field) + " is not valid UTF-8";
+    i += code->length;
   }
   return std::nullopt;
 }
@@ -68,33 +39,26 @@ std::optional<std::string> check_document(std::string_view document) {
   return std::nullopt;
 }
 
-bool is_leap_year(int year) { return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0; }
+bool is_leap_year(unsigned year) { return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0; }
 
-int days_in_month(int year, int month) {
-  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+unsigned days_in_month(unsigned year, unsigned month) {
+  static constexpr unsigned kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
   return kDays[month - 1] + (month == 2 && is_leap_year(year) ? 1 : 0);
 }
 
-// Value of the ASCII digits text[begin, begin + count); the caller has checked they are digits.
-int digits_value(std::string_view text, std::size_t begin, std::size_t count) {
-  int value = 0;
-  for (std::size_t i = begin; i < begin + count; ++i) value = value * 10 + (text[i] - '0');
-  return value;
-}
-
 std::optional<std::string> check_birthdate(const std::string& date) {
-  bool well_formed = date.size() == 10;
-  for (std::size_t i = 0; well_formed && i < date.size(); ++i) {
-    const bool separator = i == 4 || i == 7;
-    well_formed = separator ? date[i] == '-' : date[i] >= '0' && date[i] <= '9';
-  }
   // The text itself is not echoed: it may hold anything, including line breaks.
-  if (!well_formed) return "birthdate is not in YYYY-MM-DD form";
-  const int year = digits_value(date, 0, 4);
-  const int month = digits_value(date, 5, 2);
-  const int day = digits_value(date, 8, 2);
-  if (year < 1900 || year > 2100) return "birthdate " + date + " is not between 1900 and 2100";
-  if (month < 1 || month > 12 || day < 1 || day > days_in_month(year, month)) {
+  static constexpr const char* kNotInForm = "birthdate is not in YYYY-MM-DD form";
+  if (date.size() != 10 || date[4] != '-' || date[7] != '-') return kNotInForm;
+  const auto part = [&](std::size_t at, std::size_t size) {
+    return text::parse_decimal<unsigned>(std::string_view(date).substr(at, size));
+  };
+  const auto year = part(0, 4);
+  const auto month = part(5, 2);
+  const auto day = part(8, 2);
+  if (!year || !month || !day) return kNotInForm;
+  if (*year < 1900 || *year > 2100) return "birthdate " + date + " is not between 1900 and 2100";
+  if (*month < 1 || *month > 12 || *day < 1 || *day > days_in_month(*year, *month)) {
     return "birthdate " + date + " is not a real date";
   }
   return std::nullopt;

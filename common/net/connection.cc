@@ -8,33 +8,36 @@
 
 #include "common/net/errors.h"
 #include "common/sys/signals.h"
+#include "common/sys/system_error.h"
 
 namespace tp0::net {
 namespace {
+
+// What a send(2) or recv(2) that returned `result` means for the connection: the bytes
+// moved, or, when the socket is not ready, the event to wait for (`ready`).
+Transport::Attempt outcome(ssize_t result, short ready, const char* doing, const std::string& peer) {
+  if (result >= 0) return {static_cast<std::size_t>(result), 0};
+  if (errno == EAGAIN || errno == EWOULDBLOCK) return {0, ready};
+  // Not the stream's end: a peer that resets has not said it was done.
+  if (errno == ECONNRESET)
+    throw ConnectionReset(std::string(doing) + " " + peer + ": connection reset by peer");
+  throw NetError(std::string(doing) + " " + peer + ": " + std::strerror(errno));
+}
 
 // The socket itself. Tried without blocking (MSG_DONTWAIT) whatever the descriptor's
 // mode: a busy connection costs one system call per transfer instead of two.
 class PlainSocket final : public Transport {
  public:
   Attempt send(int fd, std::span<const std::byte> data, const std::string& peer) override {
-    while (true) {
-      const ssize_t sent = ::send(fd, data.data(), data.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
-      if (sent >= 0) return {static_cast<std::size_t>(sent), 0};
-      if (errno == EAGAIN || errno == EWOULDBLOCK) return {0, POLLOUT};
-      if (errno == ECONNRESET) throw ConnectionReset("send to " + peer + ": connection reset by peer");
-      if (errno != EINTR) throw NetError("send to " + peer + ": " + std::strerror(errno));
-    }
+    const auto sent = sys::retry_on_eintr(
+        [&] { return ::send(fd, data.data(), data.size(), MSG_NOSIGNAL | MSG_DONTWAIT); });
+    return outcome(sent, POLLOUT, "send to", peer);
   }
 
   Attempt receive(int fd, std::span<std::byte> out, const std::string& peer) override {
-    while (true) {
-      const ssize_t received = ::recv(fd, out.data(), out.size(), MSG_DONTWAIT);
-      if (received >= 0) return {static_cast<std::size_t>(received), 0};
-      if (errno == EAGAIN || errno == EWOULDBLOCK) return {0, POLLIN};
-      // Not the stream's end: a peer that resets has not said it was done.
-      if (errno == ECONNRESET) throw ConnectionReset("receive from " + peer + ": connection reset by peer");
-      if (errno != EINTR) throw NetError("receive from " + peer + ": " + std::strerror(errno));
-    }
+    const auto received =
+        sys::retry_on_eintr([&] { return ::recv(fd, out.data(), out.size(), MSG_DONTWAIT); });
+    return outcome(received, POLLIN, "receive from", peer);
   }
 };
 
@@ -71,16 +74,12 @@ void Connection::wait(short events, const char* doing) {
       deadline_first = true;
     }
   }
-  switch (sys::wait_for(fd_.get(), events, timeout)) {
-    case sys::WaitResult::kReady:
-      return;
-    case sys::WaitResult::kShutdown:
-      throw ShutdownRequested();
-    case sys::WaitResult::kTimeout:
-      if (deadline_first) throw past_deadline();
-      throw IdleTimeout(std::string(doing) + " " + peer_ + ": no activity for " +
-                        std::to_string(idle_timeout_->count()) + " ms");
-  }
+  const sys::WaitResult waited = sys::wait_for(fd_.get(), events, timeout);
+  if (waited == sys::WaitResult::kReady) return;
+  if (waited == sys::WaitResult::kShutdown) throw ShutdownRequested();
+  if (deadline_first) throw past_deadline();
+  throw IdleTimeout(std::string(doing) + " " + peer_ + ": no activity for " +
+                    std::to_string(idle_timeout_->count()) + " ms");
 }
 
 DeadlineGuard::DeadlineGuard(Connection& connection, std::optional<std::chrono::milliseconds> budget,
@@ -91,36 +90,19 @@ DeadlineGuard::DeadlineGuard(Connection& connection, std::optional<std::chrono::
   if (!saved_ || at < saved_->at) connection_.deadline_ = Connection::Deadline{at, *budget, bounds};
 }
 
-// The shutdown flag is checked before every attempt, so a peer that never lets the
-// socket run dry cannot delay SIGTERM.
 void Connection::write_all(std::span<const std::byte> data) {
   while (!data.empty()) {
-    if (sys::signals::shutdown_requested()) throw ShutdownRequested();
-    const Transport::Attempt attempt = transport_->send(fd_.get(), data, peer_);
-    if (attempt.wait_for != 0) {
-      wait(attempt.wait_for, "send to");
-      continue;
-    }
-    data = data.subspan(attempt.bytes);
+    data =
+        data.subspan(until_done("send to", [&] { return transport_->send(fd_.get(), data, peer_); }).bytes);
   }
 }
 
 std::size_t Connection::read_some(std::span<std::byte> out) {
-  while (true) {
-    if (sys::signals::shutdown_requested()) throw ShutdownRequested();
-    const Transport::Attempt attempt = transport_->receive(fd_.get(), out, peer_);
-    if (attempt.wait_for == 0) return attempt.bytes;
-    wait(attempt.wait_for, "receive from");
-  }
+  return until_done("receive from", [&] { return transport_->receive(fd_.get(), out, peer_); }).bytes;
 }
 
 void Connection::return_to_plain() {
-  while (true) {
-    if (sys::signals::shutdown_requested()) throw ShutdownRequested();
-    const Transport::Attempt attempt = transport_->finish(fd_.get(), peer_);
-    if (attempt.wait_for == 0) break;
-    wait(attempt.wait_for, "end the secure session with");
-  }
+  until_done("end the secure session with", [&] { return transport_->finish(fd_.get(), peer_); });
   transport_ = std::make_unique<PlainSocket>();
 }
 

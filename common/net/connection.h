@@ -7,6 +7,8 @@
 #include <span>
 #include <string>
 
+#include "common/net/errors.h"
+#include "common/sys/signals.h"
 #include "common/sys/unique_fd.h"
 
 namespace tp0::net {
@@ -49,12 +51,6 @@ class Connection {
  public:
   Connection(sys::UniqueFd fd, std::string peer);
 
-  ~Connection() = default;
-  Connection(Connection&&) noexcept = default;
-  Connection& operator=(Connection&&) noexcept = default;
-  Connection(const Connection&) = delete;
-  Connection& operator=(const Connection&) = delete;
-
   // How long a single wait for the peer may last; nullopt waits forever.
   void set_idle_timeout(std::optional<std::chrono::milliseconds> timeout) { idle_timeout_ = timeout; }
 
@@ -84,11 +80,21 @@ class Connection {
   void return_to_plain();
   bool secure() const { return transport_ && transport_->secure(); }
 
-  // Waits until the socket is ready for `events` (POLLIN, POLLOUT), within the idle
-  // timeout and the deadline: for a transport's own exchanges, such as a handshake.
-  // `doing` starts the error message ("TLS handshake with"). Throws IdleTimeout or
-  // ShutdownRequested.
-  void wait(short events, const char* doing);
+  // Makes `attempt` (a Transport's step, or a transport's own exchange such as a
+  // handshake) until it needs no wait, and returns its last result. In between it waits
+  // for the event the attempt asked for, within the idle timeout and the deadline; the
+  // shutdown flag is checked before every attempt, so a peer that never lets the socket
+  // run dry cannot delay SIGTERM. `doing` starts the error message ("TLS handshake
+  // with"). Throws what `attempt` throws, IdleTimeout and ShutdownRequested.
+  template <typename Attempt>
+  Transport::Attempt until_done(const char* doing, const Attempt& attempt) {
+    while (true) {
+      if (sys::signals::shutdown_requested()) throw ShutdownRequested();
+      const Transport::Attempt result = attempt();
+      if (result.wait_for == 0) return result;
+      wait(result.wait_for, doing);
+    }
+  }
 
   // Says goodbye to the peer if the transport has a way to (TLS close_notify, never
   // blocking), then closes the socket; errors are reported as NetError. A closed
@@ -99,6 +105,10 @@ class Connection {
 
  private:
   friend class DeadlineGuard;
+
+  // Waits until the socket is ready for `events` (POLLIN, POLLOUT), within the idle
+  // timeout and the deadline. Throws IdleTimeout or ShutdownRequested.
+  void wait(short events, const char* doing);
 
   // When the waits must be done by, the budget it was set with and, for a deadline of a
   // DeadlineGuard, what it bounds: all the error message needs.
@@ -132,8 +142,6 @@ class DeadlineGuard {
   ~DeadlineGuard() { connection_.deadline_ = saved_; }
   DeadlineGuard(const DeadlineGuard&) = delete;
   DeadlineGuard& operator=(const DeadlineGuard&) = delete;
-  DeadlineGuard(DeadlineGuard&&) = delete;
-  DeadlineGuard& operator=(DeadlineGuard&&) = delete;
 
  private:
   Connection& connection_;

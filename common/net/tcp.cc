@@ -32,12 +32,12 @@ AddressList resolve(const std::string& host, const std::string& port, bool passi
   return AddressList(found, &::freeaddrinfo);
 }
 
-std::string ip_of(const sockaddr_storage& address) {
+std::string ip_of(const sockaddr* address) {
   char text[INET6_ADDRSTRLEN] = "?";
-  if (address.ss_family == AF_INET) {
-    ::inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in&>(address).sin_addr, text, sizeof text);
-  } else if (address.ss_family == AF_INET6) {
-    ::inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6&>(address).sin6_addr, text, sizeof text);
+  if (address->sa_family == AF_INET) {
+    ::inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(address)->sin_addr, text, sizeof text);
+  } else if (address->sa_family == AF_INET6) {
+    ::inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(address)->sin6_addr, text, sizeof text);
   }
   return text;
 }
@@ -49,12 +49,6 @@ std::uint16_t port_of(const sockaddr_storage& address) {
   return ntohs(reinterpret_cast<const sockaddr_in&>(address).sin_port);
 }
 
-void disable_nagle(int fd) {
-  const int on = 1;
-  // Small request/answer exchanges would otherwise wait on delayed ACKs; failure only costs latency.
-  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
-}
-
 // A peer that vanished without a word (its machine off, the network cut) leaves an idle
 // connection open for ever, and a wait on it with no deadline (the waiting room's, the
 // client's for the draw) with it. Probes after 30 s of silence, every 10 s, 3 unanswered:
@@ -63,18 +57,15 @@ constexpr int kKeepaliveIdleSeconds = 30;
 constexpr int kKeepaliveIntervalSeconds = 10;
 constexpr int kKeepaliveProbes = 3;
 
-void enable_keepalive(int fd) {
+// What every connected socket gets, dialed or accepted.
+void tune_connected(int fd) {
   const int on = 1;
+  // Small request/answer exchanges would otherwise wait on delayed ACKs; failure only costs latency.
+  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
   ::setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof on);
   ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &kKeepaliveIdleSeconds, sizeof kKeepaliveIdleSeconds);
   ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &kKeepaliveIntervalSeconds, sizeof kKeepaliveIntervalSeconds);
   ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &kKeepaliveProbes, sizeof kKeepaliveProbes);
-}
-
-// What every connected socket gets, dialed or accepted.
-void tune_connected(int fd) {
-  disable_nagle(fd);
-  enable_keepalive(fd);
 }
 
 std::string describe_errno(const std::string& doing) { return doing + ": " + std::strerror(errno); }
@@ -121,7 +112,7 @@ TcpListener TcpListener::listen(const std::string& host, std::uint16_t port, int
           failure = describe_errno("getsockname");
           return std::nullopt;
         }
-        return TcpListener(std::move(fd), ip_of(bound), port_of(bound));
+        return TcpListener(std::move(fd), ip_of(reinterpret_cast<const sockaddr*>(&bound)), port_of(bound));
       });
 }
 
@@ -132,7 +123,7 @@ std::optional<Connection> TcpListener::accept(std::string& shortage) {
     sys::UniqueFd fd(::accept4(fd_.get(), reinterpret_cast<sockaddr*>(&peer), &length, SOCK_CLOEXEC));
     if (fd) {
       tune_connected(fd.get());
-      return Connection(std::move(fd), ip_of(peer));
+      return Connection(std::move(fd), ip_of(reinterpret_cast<const sockaddr*>(&peer)));
     }
     switch (errno) {
       case EAGAIN:
@@ -176,14 +167,11 @@ Connection connect_to(const std::string& host, const std::string& port,
             failure = describe_errno("connect");
             return std::nullopt;
           }
-          switch (sys::wait_for(fd.get(), POLLOUT, timeout)) {
-            case sys::WaitResult::kShutdown:
-              throw ShutdownRequested();
-            case sys::WaitResult::kTimeout:
-              failure = "connect: not connected within " + std::to_string(timeout->count()) + " ms";
-              return std::nullopt;
-            case sys::WaitResult::kReady:
-              break;
+          const sys::WaitResult waited = sys::wait_for(fd.get(), POLLOUT, timeout);
+          if (waited == sys::WaitResult::kShutdown) throw ShutdownRequested();
+          if (waited == sys::WaitResult::kTimeout) {
+            failure = "connect: not connected within " + std::to_string(timeout->count()) + " ms";
+            return std::nullopt;
           }
           int error = 0;
           socklen_t length = sizeof error;
@@ -194,9 +182,7 @@ Connection connect_to(const std::string& host, const std::string& port,
           }
         }
         tune_connected(fd.get());
-        sockaddr_storage peer{};
-        std::memcpy(&peer, candidate.ai_addr, candidate.ai_addrlen);
-        return Connection(std::move(fd), ip_of(peer));
+        return Connection(std::move(fd), ip_of(candidate.ai_addr));
       });
 }
 

@@ -1,10 +1,12 @@
 #include "common/protocol/codec.h"
 
+#include <concepts>
 #include <stdexcept>
 #include <type_traits>
+#include <utility>
 
+#include "common/coding/coding.h"
 #include "common/protocol/errors.h"
-#include "common/protocol/wire.h"
 
 namespace tp0::protocol {
 namespace {
@@ -15,121 +17,186 @@ constexpr std::size_t kMinBetBytes = 3 + kBirthdateBytes + 2;
 // Bytes of a Winners frame before its first document: header, type, last flag, count.
 constexpr std::size_t kWinnersOverheadBytes = kFrameHeaderBytes + 1 + 1 + 2;
 
-// Reads an element count and checks that the rest of the body can hold that many
-// elements of at least `min_bytes` each, so a hostile count allocates nothing.
-std::size_t read_count(WireReader& in, const char* field, std::size_t min_bytes) {
-  const std::size_t count = in.u16(field);
-  if (count * min_bytes > in.remaining()) {
-    throw ProtocolError(std::string(field) + " of " + std::to_string(count) + " does not fit in " +
-                        std::to_string(in.remaining()) + " remaining bytes");
+// The fields of a bet, in wire order, for fields() below. Its agency is the message's.
+void bet_fields(auto& io, auto& bet) {
+  io("first_name", bet.first_name);
+  io("last_name", bet.last_name);
+  io("document", bet.document);
+  io.fixed("birthdate", kBirthdateBytes, bet.birthdate);
+  io("number", bet.number);
+}
+
+// The one description of each message's body after its type byte, in wire order, for
+// both directions: `io` is a Put, which writes the fields of a const message, or a Get,
+// which reads them into one. Integers are big-endian at the width of their type,
+// strings take one byte of length, lists two bytes of count.
+template <typename Io, typename M>
+void fields(Io& io, M& m) {
+  using T = std::remove_const_t<M>;
+  if constexpr (std::is_same_v<T, Hello> || std::is_same_v<T, WinnersQuery>) {
+    io("agency", m.agency);
+  } else if constexpr (std::is_same_v<T, SingleBet>) {
+    io("agency", m.bet.agency);
+    io("position", m.position);
+    bet_fields(io, m.bet);
+  } else if constexpr (std::is_same_v<T, Batch>) {
+    io("agency", m.agency);
+    io("first_position", m.first_position);
+    io.list("bet count", m.bets, kMinBetBytes, [&](auto& bet) {
+      bet_fields(io, bet);
+      if constexpr (!std::is_const_v<M>) bet.agency = m.agency;
+    });
+  } else if constexpr (std::is_same_v<T, Ack>) {
+    io("code", m.code);
+    io("bet_index", m.bet_index);
+  } else if constexpr (std::is_same_v<T, Winners>) {
+    io("last", m.last);
+    io.list("document count", m.documents, 1, [&](auto& document) { io("document", document); });
+  } else if constexpr (std::is_same_v<T, Resume>) {
+    io("stored", m.stored);
+  } else {
+    static_assert(std::is_empty_v<T>, "every message type with fields needs them described");
   }
-  return count;
 }
 
-// A false that depends on T, so the assertion below fires only for a type left out.
-template <typename T>
-struct AlwaysFalse : std::false_type {};
+// The first byte of a message's body: its index in Message plus one.
+template <typename T, std::size_t Index = 0>
+constexpr std::uint8_t type_of() {
+  if constexpr (std::is_same_v<std::variant_alternative_t<Index, Message>, T>)
+    return Index + 1;
+  else
+    return type_of<T, Index + 1>();
+}
 
-void put_bet(WireWriter& out, const lottery::Bet& bet) {
-  if (!encodable(bet)) {
-    throw std::invalid_argument("bet of document " + bet.document + " cannot be encoded");
+// Appends the fields fields() describes to a frame being built.
+class Put {
+ public:
+  explicit Put(std::vector<std::byte>& out) : out_(out) {}
+
+  template <std::unsigned_integral Unsigned>
+  void operator()(const char* /*field*/, Unsigned value) {
+    out_.resize(out_.size() + sizeof value);
+    coding::put_big_endian<Unsigned>(out_.data() + out_.size() - sizeof value, value);
   }
-  out.short_string(bet.first_name);
-  out.short_string(bet.last_name);
-  out.short_string(bet.document);
-  out.fixed(bet.birthdate);
-  out.u16(bet.number);
-}
-
-void get_bet(WireReader& in, std::uint32_t agency, lottery::Bet& bet) {
-  bet.agency = agency;
-  in.short_string("first_name", bet.first_name);
-  in.short_string("last_name", bet.last_name);
-  in.short_string("document", bet.document);
-  in.fixed("birthdate", kBirthdateBytes, bet.birthdate);
-  bet.number = in.u16("number");
-}
-
-void put_batch(WireWriter& out, const Batch& batch) {
-  if (batch.bets.size() > UINT16_MAX) throw std::length_error("batch of too many bets");
-  out.u8(static_cast<std::uint8_t>(MessageType::kBatch));
-  out.u32(batch.agency);
-  out.u32(batch.first_position);
-  out.u16(static_cast<std::uint16_t>(batch.bets.size()));
-  for (const auto& bet : batch.bets) put_bet(out, bet);
-}
-
-void put_body(WireWriter& out, const Message& message) {
-  std::visit(
-      [&out](const auto& m) {
-        using T = std::decay_t<decltype(m)>;
-        if constexpr (std::is_same_v<T, Hello>) {
-          out.u8(static_cast<std::uint8_t>(MessageType::kHello));
-          out.u32(m.agency);
-        } else if constexpr (std::is_same_v<T, SingleBet>) {
-          out.u8(static_cast<std::uint8_t>(MessageType::kBet));
-          out.u32(m.bet.agency);
-          out.u32(m.position);
-          put_bet(out, m.bet);
-        } else if constexpr (std::is_same_v<T, Batch>) {
-          put_batch(out, m);
-        } else if constexpr (std::is_same_v<T, Ack>) {
-          out.u8(static_cast<std::uint8_t>(MessageType::kAck));
-          out.u8(static_cast<std::uint8_t>(m.code));
-          out.u16(m.bet_index);
-        } else if constexpr (std::is_same_v<T, Finished>) {
-          out.u8(static_cast<std::uint8_t>(MessageType::kFinished));
-        } else if constexpr (std::is_same_v<T, WinnersQuery>) {
-          out.u8(static_cast<std::uint8_t>(MessageType::kWinnersQuery));
-          out.u32(m.agency);
-        } else if constexpr (std::is_same_v<T, Winners>) {
-          if (m.documents.size() > UINT16_MAX) throw std::length_error("too many winners");
-          out.u8(static_cast<std::uint8_t>(MessageType::kWinners));
-          out.u8(m.last ? 1 : 0);
-          out.u16(static_cast<std::uint16_t>(m.documents.size()));
-          for (const auto& document : m.documents) out.short_string(document);
-        } else if constexpr (std::is_same_v<T, NotReady>) {
-          out.u8(static_cast<std::uint8_t>(MessageType::kNotReady));
-        } else if constexpr (std::is_same_v<T, Resume>) {
-          out.u8(static_cast<std::uint8_t>(MessageType::kResume));
-          out.u32(m.stored);
-        } else if constexpr (std::is_same_v<T, WaitForDraw>) {
-          out.u8(static_cast<std::uint8_t>(MessageType::kWaitForDraw));
-        } else {
-          static_assert(AlwaysFalse<T>::value, "every message type needs an encoding");
-        }
-      },
-      message);
-}
-
-AckCode ack_code(std::uint8_t value) {
-  if (value > static_cast<std::uint8_t>(AckCode::kTooManyBets)) {
-    throw ProtocolError("unknown acknowledgement code " + std::to_string(value));
+  void operator()(const char* field, bool flag) { (*this)(field, std::uint8_t{flag}); }
+  void operator()(const char* field, AckCode code) { (*this)(field, static_cast<std::uint8_t>(code)); }
+  void operator()(const char* field, const std::string& text) {
+    if (text.size() > 255) {
+      throw std::invalid_argument(std::string(field) + " of " + std::to_string(text.size()) +
+                                  " bytes does not fit a one-byte length");
+    }
+    (*this)(field, static_cast<std::uint8_t>(text.size()));
+    append(text);
   }
-  return static_cast<AckCode>(value);
+  void fixed(const char* field, std::size_t size, const std::string& text) {
+    if (text.size() != size) {
+      throw std::invalid_argument(std::string(field) + " of " + std::to_string(text.size()) + " bytes, not " +
+                                  std::to_string(size));
+    }
+    append(text);
+  }
+  template <typename Item, typename Each>
+  void list(const char* field, const std::vector<Item>& items, std::size_t /*min_bytes*/, const Each& each) {
+    if (items.size() > UINT16_MAX) throw std::length_error(std::string(field) + " over 65535");
+    (*this)(field, static_cast<std::uint16_t>(items.size()));
+    for (const Item& item : items) each(item);
+  }
+
+ private:
+  void append(const std::string& text) {
+    const auto* bytes = reinterpret_cast<const std::byte*>(text.data());
+    out_.insert(out_.end(), bytes, bytes + text.size());
+  }
+
+  std::vector<std::byte>& out_;
+};
+
+// Reads the fields fields() describes from a received body. Reading past the end throws
+// ProtocolError naming the field, so a truncated message can never be half-decoded.
+class Get {
+ public:
+  explicit Get(std::span<const std::byte> in) : in_(in) {}
+
+  template <std::unsigned_integral Unsigned>
+  void operator()(const char* field, Unsigned& value) {
+    value = coding::get_big_endian<Unsigned>(take(field, sizeof value).data());
+  }
+  void operator()(const char* field, bool& flag) {
+    const std::uint8_t value = byte(field);
+    if (value > 1) {
+      throw ProtocolError("Winners flag '" + std::string(field) + "' is " + std::to_string(value));
+    }
+    flag = value == 1;
+  }
+  void operator()(const char* field, AckCode& code) {
+    const std::uint8_t value = byte(field);
+    if (value > static_cast<std::uint8_t>(AckCode::kTooManyBets)) {
+      throw ProtocolError("unknown acknowledgement code " + std::to_string(value));
+    }
+    code = static_cast<AckCode>(value);
+  }
+  void operator()(const char* field, std::string& text) { fixed(field, byte(field), text); }
+  void fixed(const char* field, std::size_t size, std::string& text) {
+    const auto bytes = take(field, size);
+    text.assign(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+  }
+  // The count is checked against the bytes left, each element taking at least
+  // `min_bytes`, so a hostile count allocates nothing.
+  template <typename Item, typename Each>
+  void list(const char* field, std::vector<Item>& items, std::size_t min_bytes, const Each& each) {
+    std::uint16_t count = 0;
+    (*this)(field, count);
+    if (count * min_bytes > in_.size()) {
+      throw ProtocolError(std::string(field) + " of " + std::to_string(count) + " does not fit in " +
+                          std::to_string(in_.size()) + " remaining bytes");
+    }
+    items.resize(count);
+    for (Item& item : items) each(item);
+  }
+
+  std::uint8_t byte(const char* field) { return std::to_integer<std::uint8_t>(take(field, 1)[0]); }
+
+  void expect_end(const char* message) const {
+    if (!in_.empty()) throw ProtocolError(std::to_string(in_.size()) + " unexpected bytes after " + message);
+  }
+
+ private:
+  std::span<const std::byte> take(const char* field, std::size_t size) {
+    if (in_.size() < size) {
+      throw ProtocolError(std::string("message truncated in field ") + field + ": needs " +
+                          std::to_string(size) + " bytes, " + std::to_string(in_.size()) + " left");
+    }
+    const auto taken = in_.first(size);
+    in_ = in_.subspan(size);
+    return taken;
+  }
+
+  std::span<const std::byte> in_;
+};
+
+// A message of each type with its fields at their defaults, by its index in Message.
+template <std::size_t... Index>
+Message blank(std::size_t index, std::index_sequence<Index...> /*indexes*/) {
+  static const Message kBlanks[] = {Message(std::in_place_index<Index>)...};
+  return kBlanks[index];
 }
 
-}  // namespace
-
-std::size_t encoded_size(const lottery::Bet& bet) {
-  return 3 + bet.first_name.size() + bet.last_name.size() + bet.document.size() + kBirthdateBytes + 2;
-}
-
-bool encodable(const lottery::Bet& bet) {
-  return bet.first_name.size() <= 255 && bet.last_name.size() <= 255 && bet.document.size() <= 255 &&
-         bet.birthdate.size() == kBirthdateBytes;
-}
-
-namespace {
-
-// Frames what `put` writes, leaving `out` as it was if anything throws.
-template <typename Put>
-void encode_frame(std::vector<std::byte>& out, const Put& put) {
-  const std::size_t start = begin_frame(out);
+// Appends the frame of `message` (its header, its body) to `out`, leaving `out` as it was
+// if anything throws.
+template <typename AnyMessage>
+void encode_frame(const AnyMessage& message, std::vector<std::byte>& out) {
+  const std::size_t start = out.size();
   try {
-    WireWriter writer(out);
-    put(writer);
-    end_frame(out, start);
+    out.resize(start + kFrameHeaderBytes);
+    Put put(out);
+    put("type", type_of<AnyMessage>());
+    fields(put, message);
+    const std::size_t body = out.size() - start - kFrameHeaderBytes;
+    if (body > kMaxBodyBytes) {
+      throw std::length_error("frame body of " + std::to_string(body) + " bytes is over " +
+                              std::to_string(kMaxBodyBytes));
+    }
+    coding::put_big_endian<std::uint32_t>(out.data() + start, static_cast<std::uint32_t>(body));
   } catch (...) {
     out.resize(start);
     throw;
@@ -138,72 +205,24 @@ void encode_frame(std::vector<std::byte>& out, const Put& put) {
 
 }  // namespace
 
-void encode(const Message& message, std::vector<std::byte>& out) {
-  encode_frame(out, [&](WireWriter& writer) { put_body(writer, message); });
+std::size_t encoded_size(const lottery::Bet& bet) {
+  return 3 + bet.first_name.size() + bet.last_name.size() + bet.document.size() + kBirthdateBytes + 2;
 }
 
-void encode(const Batch& batch, std::vector<std::byte>& out) {
-  encode_frame(out, [&](WireWriter& writer) { put_batch(writer, batch); });
+void encode(const Message& message, std::vector<std::byte>& out) {
+  std::visit([&out](const auto& m) { encode_frame(m, out); }, message);
 }
+
+void encode(const Batch& batch, std::vector<std::byte>& out) { encode_frame(batch, out); }
 
 Message decode(std::span<const std::byte> body) {
-  WireReader in(body);
-  const std::uint8_t type = in.u8("type");
-  Message message;
-  switch (static_cast<MessageType>(type)) {
-    case MessageType::kHello:
-      message = Hello{in.u32("agency")};
-      break;
-    case MessageType::kBet: {
-      SingleBet single;
-      const std::uint32_t agency = in.u32("agency");
-      single.position = in.u32("position");
-      get_bet(in, agency, single.bet);
-      message = std::move(single);
-      break;
-    }
-    case MessageType::kBatch: {
-      Batch batch;
-      batch.agency = in.u32("agency");
-      batch.first_position = in.u32("first_position");
-      batch.bets.resize(read_count(in, "bet count", kMinBetBytes));
-      for (auto& bet : batch.bets) get_bet(in, batch.agency, bet);
-      message = std::move(batch);
-      break;
-    }
-    case MessageType::kAck: {
-      const AckCode code = ack_code(in.u8("code"));
-      message = Ack{code, in.u16("bet_index")};
-      break;
-    }
-    case MessageType::kFinished:
-      message = Finished{};
-      break;
-    case MessageType::kWinnersQuery:
-      message = WinnersQuery{in.u32("agency")};
-      break;
-    case MessageType::kWinners: {
-      Winners winners;
-      const std::uint8_t last = in.u8("last");
-      if (last > 1) throw ProtocolError("Winners flag 'last' is " + std::to_string(last));
-      winners.last = last == 1;
-      winners.documents.resize(read_count(in, "document count", 1));
-      for (auto& document : winners.documents) in.short_string("document", document);
-      message = std::move(winners);
-      break;
-    }
-    case MessageType::kNotReady:
-      message = NotReady{};
-      break;
-    case MessageType::kResume:
-      message = Resume{in.u32("stored")};
-      break;
-    case MessageType::kWaitForDraw:
-      message = WaitForDraw{};
-      break;
-    default:
-      throw ProtocolError("unknown message type " + std::to_string(type));
+  Get in(body);
+  const std::uint8_t type = in.byte("type");
+  if (type == 0 || type > std::variant_size_v<Message>) {
+    throw ProtocolError("unknown message type " + std::to_string(type));
   }
+  Message message = blank(type - 1, std::make_index_sequence<std::variant_size_v<Message>>());
+  std::visit([&in](auto& m) { fields(in, m); }, message);
   in.expect_end(name_of(message));
   return message;
 }

@@ -19,13 +19,10 @@ inline constexpr std::size_t kBatchOverheadBytes = kFrameHeaderBytes + 1 + 4 + 4
 // Bytes one bet adds to a Bet or Batch message.
 std::size_t encoded_size(const lottery::Bet& bet);
 
-// True when a bet can be put on the wire at all: names and document of at most 255
-// bytes and a birthdate of exactly 10 bytes. (Whether it is a valid bet is the domain's call.)
-bool encodable(const lottery::Bet& bet);
-
 // Appends one complete frame (header and body) holding `message` to `out`.
 // Throws std::length_error if the frame would exceed kMaxFrameBytes, std::invalid_argument
-// for a bet that is not encodable(); after a throw `out` is as it was.
+// for a string over 255 bytes or a birthdate not of 10 (whether a bet is valid is the
+// domain's call); after a throw `out` is as it was.
 void encode(const Message& message, std::vector<std::byte>& out);
 // The same for a Batch, without first copying all its bets into a Message.
 void encode(const Batch& batch, std::vector<std::byte>& out);

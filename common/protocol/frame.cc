@@ -2,7 +2,6 @@
 
 #include <cstring>
 #include <optional>
-#include <stdexcept>
 #include <string>
 
 #include "common/coding/coding.h"
@@ -10,21 +9,6 @@
 #include "common/protocol/errors.h"
 
 namespace tp0::protocol {
-
-std::size_t begin_frame(std::vector<std::byte>& out) {
-  const std::size_t start = out.size();
-  out.resize(start + kFrameHeaderBytes);
-  return start;
-}
-
-void end_frame(std::vector<std::byte>& out, std::size_t start) {
-  const std::size_t body = out.size() - start - kFrameHeaderBytes;
-  if (body == 0 || body > kMaxBodyBytes) {
-    throw std::length_error("frame body of " + std::to_string(body) + " bytes is outside 1.." +
-                            std::to_string(kMaxBodyBytes));
-  }
-  coding::put_big_endian<std::uint32_t>(out.data() + start, static_cast<std::uint32_t>(body));
-}
 
 bool FrameReader::fill(net::Connection& connection, std::size_t size, bool end_allowed) {
   if (end_ - begin_ >= size) return true;

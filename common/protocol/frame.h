@@ -17,13 +17,6 @@ inline constexpr std::size_t kMaxFrameBytes = 8192;
 inline constexpr std::size_t kFrameHeaderBytes = 4;
 inline constexpr std::size_t kMaxBodyBytes = kMaxFrameBytes - kFrameHeaderBytes;
 
-// Starts a frame at the end of `out` by reserving its header; returns where it starts.
-std::size_t begin_frame(std::vector<std::byte>& out);
-
-// Writes the header of the frame begun at `start`, now that its body is complete.
-// Throws std::length_error if the frame exceeds kMaxFrameBytes or its body is empty.
-void end_frame(std::vector<std::byte>& out, std::size_t start);
-
 // Splits the byte stream of a connection into frame bodies. It reads in large chunks
 // into a fixed buffer, so a frame costs no allocation and usually less than one read.
 class FrameReader {

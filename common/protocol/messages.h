@@ -9,20 +9,6 @@
 
 namespace tp0::protocol {
 
-// The first byte of every frame body. Values are part of the wire format: never reuse one.
-enum class MessageType : std::uint8_t {
-  kHello = 1,
-  kBet = 2,
-  kBatch = 3,
-  kAck = 4,
-  kFinished = 5,
-  kWinnersQuery = 6,
-  kWinners = 7,
-  kNotReady = 8,
-  kResume = 9,
-  kWaitForDraw = 10,
-};
-
 // What the server answers to Hello, Bet, Batch and Finished (and to a WinnersQuery it refuses).
 enum class AckCode : std::uint8_t {
   kOk = 0,
@@ -121,10 +107,18 @@ struct WaitForDraw {
   bool operator==(const WaitForDraw&) const = default;
 };
 
+// The first byte of every frame body is its message's type: the index of that type here
+// plus one (Hello 1, Bet 2, Batch 3, Ack 4, Finished 5, WinnersQuery 6, Winners 7,
+// NotReady 8, Resume 9, WaitForDraw 10). The values are part of the wire format: a new
+// type goes at the end, and none is ever removed or moved.
 using Message = std::variant<Hello, SingleBet, Batch, Ack, Finished, WinnersQuery, Winners, NotReady, Resume,
                              WaitForDraw>;
 
 // A short name for logs and errors ("Batch", "Ack", ...).
-const char* name_of(const Message& message);
+inline const char* name_of(const Message& message) {
+  static constexpr const char* kNames[] = {"Hello",        "Bet",     "Batch",    "Ack",    "Finished",
+                                           "WinnersQuery", "Winners", "NotReady", "Resume", "WaitForDraw"};
+  return kNames[message.index()];
+}
 
 }  // namespace tp0::protocol

@@ -53,14 +53,12 @@ void open_self_pipe() {
   if (g_shutdown_signal != 0) wake_waits();
 }
 
-void handle(int signal_number) {
+void set_action(int signal_number, void (*handler)(int), const std::string& doing) {
   struct sigaction action {};
-  action.sa_handler = on_signal;
+  action.sa_handler = handler;
   sigemptyset(&action.sa_mask);
   action.sa_flags = SA_RESTART | (signal_number == SIGCHLD ? SA_NOCLDSTOP : 0);
-  if (::sigaction(signal_number, &action, nullptr) == -1) {
-    throw last_error("install handler for signal " + std::to_string(signal_number));
-  }
+  if (::sigaction(signal_number, &action, nullptr) == -1) throw last_error(doing);
 }
 
 }  // namespace
@@ -69,13 +67,10 @@ namespace signals {
 
 void install() {
   open_self_pipe();
-  handle(SIGTERM);
-  handle(SIGINT);
-  handle(SIGCHLD);
-  struct sigaction ignore {};
-  ignore.sa_handler = SIG_IGN;
-  sigemptyset(&ignore.sa_mask);
-  if (::sigaction(SIGPIPE, &ignore, nullptr) == -1) throw last_error("ignore SIGPIPE");
+  for (const int signal_number : {SIGTERM, SIGINT, SIGCHLD}) {
+    set_action(signal_number, on_signal, "install handler for signal " + std::to_string(signal_number));
+  }
+  set_action(SIGPIPE, SIG_IGN, "ignore SIGPIPE");
 }
 
 void reopen_after_fork() {
@@ -129,11 +124,8 @@ WaitResult wait_for(int fd, short events, std::optional<std::chrono::millisecond
 }
 
 bool sleep_unless_shutdown(std::chrono::milliseconds duration) {
-  const Deadline deadline = std::chrono::steady_clock::now() + duration;
-  while (!signals::shutdown_requested()) {
-    if (!wait_until({}, deadline)) return true;
-  }
-  return false;
+  // A negative descriptor is never ready: only the end of the time or a shutdown ends the wait.
+  return wait_for(-1, 0, duration) == WaitResult::kTimeout;
 }
 
 }  // namespace tp0::sys

@@ -15,8 +15,7 @@ class UniqueFd {
   UniqueFd& operator=(const UniqueFd&) = delete;
 
   int get() const noexcept { return fd_; }
-  bool valid() const noexcept { return fd_ >= 0; }
-  explicit operator bool() const noexcept { return valid(); }
+  explicit operator bool() const noexcept { return fd_ >= 0; }
 
   // Gives up ownership without closing.
   int release() noexcept;

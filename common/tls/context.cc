@@ -35,8 +35,7 @@ void fetch_handshake_algorithms() {
 }  // namespace
 
 Context::Context(Side side, const Credentials& credentials)
-    : side_(side),
-      context_(SSL_CTX_new(side == Side::kServer ? TLS_server_method() : TLS_client_method()),
+    : context_(SSL_CTX_new(side == Side::kServer ? TLS_server_method() : TLS_client_method()),
                &SSL_CTX_free) {
   if (!context_) throw TlsError("make a TLS context: " + openssl_reasons());
   SSL_CTX* context = context_.get();

@@ -21,13 +21,10 @@ class Context {
   // Throws TlsError naming the file OpenSSL could not use and why.
   Context(Side side, const Credentials& credentials);
   ~Context() = default;
-  // Not movable: OpenSSL's callbacks find the Context by its address.
+  // Neither copied nor moved: OpenSSL's callbacks find the Context by its address.
   Context(const Context&) = delete;
   Context& operator=(const Context&) = delete;
-  Context(Context&&) = delete;
-  Context& operator=(Context&&) = delete;
 
-  Side side() const { return side_; }
   SSL_CTX* get() const { return context_.get(); }
 
   // Client side: the session to offer for resumption, or nullptr.
@@ -36,7 +33,6 @@ class Context {
  private:
   static int keep_session(SSL* ssl, SSL_SESSION* session);
 
-  Side side_;
   std::unique_ptr<SSL_CTX, decltype(&SSL_CTX_free)> context_;
   std::unique_ptr<SSL_SESSION, decltype(&SSL_SESSION_free)> resumable_{nullptr, &SSL_SESSION_free};
 };

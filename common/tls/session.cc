@@ -11,21 +11,11 @@
 #include <memory>
 
 #include "common/net/errors.h"
-#include "common/sys/signals.h"
 #include "common/text/decimal.h"
 #include "common/tls/errors.h"
 
 namespace tp0::tls {
 namespace {
-
-// Why OpenSSL failed `doing` with `peer`: its error queue, and the certificate check's
-// verdict when there was one ("certificate has expired").
-std::string reason_for(SSL* ssl, const std::string& doing, const std::string& peer) {
-  std::string reason = doing + " " + peer + ": " + openssl_reasons();
-  const long verdict = SSL_get_verify_result(ssl);
-  if (verdict != X509_V_OK) reason += std::string(" (") + X509_verify_cert_error_string(verdict) + ")";
-  return reason;
-}
 
 // What to do after an SSL_* call on a non-blocking socket returned `result`: wait for
 // the socket (the Attempt), or throw: NetError when the connection itself broke
@@ -51,8 +41,14 @@ net::Transport::Attempt after_failure(SSL* ssl, int result, const std::string& d
       if (error == ECONNRESET) throw net::ConnectionReset(doing + " " + peer + ": connection reset by peer");
       throw net::NetError(doing + " " + peer + ": " + std::strerror(error));
     }
-    default:
-      throw TlsError(reason_for(ssl, doing, peer));
+    default: {
+      // OpenSSL's error queue, and the certificate check's verdict when there was one
+      // ("certificate has expired").
+      std::string reason = doing + " " + peer + ": " + openssl_reasons();
+      const long verdict = SSL_get_verify_result(ssl);
+      if (verdict != X509_V_OK) reason += std::string(" (") + X509_verify_cert_error_string(verdict) + ")";
+      throw TlsError(reason);
+    }
   }
 }
 
@@ -115,13 +111,11 @@ void attach(net::Connection& connection, SSL* ssl) {
 // session ticket asked for after it.
 void drive_handshake(net::Connection& connection, SSL* ssl) {
   static constexpr const char* kDoing = "TLS handshake with";
-  while (true) {
-    if (sys::signals::shutdown_requested()) throw net::ShutdownRequested();
+  connection.until_done(kDoing, [&] {
     const int result = SSL_do_handshake(ssl);
-    if (result == 1) return;
-    const net::Transport::Attempt attempt = after_failure(ssl, result, kDoing, connection.peer());
-    connection.wait(attempt.wait_for, kDoing);
-  }
+    return result == 1 ? net::Transport::Attempt{1, 0}
+                       : after_failure(ssl, result, kDoing, connection.peer());
+  });
 }
 
 // Whether the peer has shut its sending side: its FIN has arrived, whatever it sent
