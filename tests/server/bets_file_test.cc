@@ -3,7 +3,6 @@
 #include <gtest/gtest.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -41,13 +40,6 @@ off_t size_of(const std::string& path) {
 bool nothing_staged(BetsFileWriter& writer, const std::string& path) {
   const std::string before = testing::read_file(path);
   return writer.store_staged({}).outcome == StoreOutcome::kStored && testing::read_file(path) == before;
-}
-
-// Waits for `pid` and returns its exit code, or -1 if it did not exit normally.
-int exit_code_of(pid_t pid) {
-  int status = 0;
-  if (::waitpid(pid, &status, 0) != pid) return -1;
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
 enum class FlockWait { kBlocked, kExited, kTimedOut };
@@ -88,7 +80,7 @@ int exit_code_with_file_size_limit(std::size_t limit_bytes, const std::function<
       ::_exit(5);
     }
   }
-  return exit_code_of(pid);
+  return testing::exit_code_of(pid);
 }
 
 // `count` bets of `agency`, documents "0", "1", ..., all on number 5.
@@ -242,7 +234,7 @@ TEST(StorageBetsFile, TwoProcessesStoringAtOnceNeverTearOrInterleaveBatches) {
     }
     children.push_back(pid);
   }
-  for (const pid_t pid : children) ASSERT_EQ(exit_code_of(pid), 0);
+  for (const pid_t pid : children) ASSERT_EQ(testing::exit_code_of(pid), 0);
 
   const std::vector<lottery::Bet> rows = load_all(path);
   ASSERT_EQ(rows.size(), 2u * kBatches * kBetsPerBatch);
@@ -288,7 +280,7 @@ TEST(StorageBetsFile, StoreWaitsWhileAReaderHoldsTheFile) {
   EXPECT_EQ(testing::read_file(path), before);
 
   reader.reset();
-  ASSERT_EQ(exit_code_of(pid), 0);
+  ASSERT_EQ(testing::exit_code_of(pid), 0);
   EXPECT_EQ(load_all(path).size(), 2u);
 }
 
@@ -431,7 +423,7 @@ TEST(StorageStreamTable, WritersOfSeveralProcessesSeeEachOthersStores) {
                         store(writer, bets_of_agency(2, 4), {2, 0}).outcome == StoreOutcome::kStored;
     ::_exit(stored ? 0 : 1);
   }
-  ASSERT_EQ(exit_code_of(other), 0);
+  ASSERT_EQ(testing::exit_code_of(other), 0);
   EXPECT_EQ(shared.entries(), 4u) << "the first entry, one store here, two there";
   EXPECT_EQ(shared.stream(1).position, 5u);
   EXPECT_EQ(shared.stream(2).position, 4u);
@@ -503,9 +495,7 @@ TEST(StorageBetsFileWriter, ACloseAndTheStoresOfAnotherProcessAreOneOrder) {
   // Wait for a few stores, then close the stream.
   while (BetsFileReader(path).committed_bytes() < 200) std::this_thread::yield();
   OwnWriter(path).close_stream(1);
-  int status = 0;
-  ASSERT_EQ(::waitpid(storer, &status, 0), storer);
-  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "the storer was never refused";
+  ASSERT_EQ(testing::exit_code_of(storer), 0) << "the storer was never refused";
   // The closing entry names the file's length when it was written, under the lock.
   std::optional<std::uint64_t> length_when_closed;
   Journal(path, Journal::Access::kRead).read_from(0, [&](const JournalEntry& entry) {

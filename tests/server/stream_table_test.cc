@@ -1,7 +1,6 @@
 #include "server/storage/stream_table.h"
 
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -13,6 +12,7 @@
 
 #include "common/sys/unique_fd.h"
 #include "server/storage/journal.h"
+#include "tests/support/process.h"
 #include "tests/support/seed.h"
 
 namespace tp0::storage {
@@ -24,12 +24,6 @@ pid_t fork_child(Body body) {
   const pid_t pid = ::fork();
   if (pid == 0) ::_exit(body());
   return pid;
-}
-
-int exit_code_of(pid_t pid) {
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
 // The stream ids 1 to `count`.
@@ -79,7 +73,7 @@ TEST(StorageStreamTable, ExactlyOneProcessClaimsAllClosed) {
     }
     int claims = 0;
     for (const pid_t pid : children) {
-      const int code = exit_code_of(pid);
+      const int code = testing::exit_code_of(pid);
       ASSERT_TRUE(code == 0 || code == 10) << "child exit code " << code;
       claims += code == 10;
     }
@@ -115,7 +109,7 @@ TEST(StorageStreamTable, ProcessesKilledAtRandomPointsOfApplyLeaveAConsistentSta
     ASSERT_EQ(::read(ready.read_end.get(), &byte, 1), 1);
     std::this_thread::sleep_for(std::chrono::microseconds(random() % 3000));
     ::kill(child, SIGKILL);
-    ASSERT_EQ(exit_code_of(child), 128 + SIGKILL);
+    ASSERT_EQ(testing::exit_code_of(child), 128 + SIGKILL);
 
     std::uint32_t marked = 0;
     for (std::uint32_t index = 0; index < kStreams; ++index) marked += table.at(index).closed ? 1 : 0;

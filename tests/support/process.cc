@@ -150,6 +150,12 @@ void unzip_into(const std::string& zip, const std::string& directory) {
                     std::chrono::minutes(2));
 }
 
+int exit_code_of(pid_t pid) {
+  int status = 0;
+  if (::waitpid(pid, &status, 0) != pid) return -1;
+  return decode_status(status);
+}
+
 std::string read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   std::ostringstream content;

@@ -89,6 +89,10 @@ void unzip_into(const std::string& zip, const std::string& directory);
 
 std::string read_file(const std::string& path);
 
+// Waits for the child `pid` and returns its exit code, 128 + the signal that killed it, or
+// -1 when it cannot be waited for.
+int exit_code_of(pid_t pid);
+
 // The processes `pid` has forked and not yet reaped (from /proc; `pid` single-threaded).
 std::vector<int> children_of(int pid);
 // The state letter /proc gives process `pid` ('S' while it sleeps in a wait, '?' once gone).
