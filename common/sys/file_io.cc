@@ -101,10 +101,6 @@ void remove_tree(const std::string& path) {
   if (error) throw std::system_error(error, "remove " + path);
 }
 
-void sync_file_system(int fd, const std::string& context) {
-  if (retry_on_eintr([&] { return ::syncfs(fd); }) == -1) throw last_error(context);
-}
-
 void rename(const std::string& from, const std::string& to) {
   if (::rename(from.c_str(), to.c_str()) == -1) throw last_error("rename " + from + " to " + to);
 }

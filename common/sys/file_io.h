@@ -63,10 +63,6 @@ void make_directory(const std::string& path, mode_t mode);
 // std::system_error naming it.
 void remove_tree(const std::string& path);
 
-// Waits until everything written to the file system that holds the file open as `fd` is
-// on disk (syncfs(2)): one call for many files. Throws std::system_error with `context`.
-void sync_file_system(int fd, const std::string& context);
-
 // Renames `from` to `to`, replacing it. Throws std::system_error naming both.
 void rename(const std::string& from, const std::string& to);
 

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <map>
+#include <set>
 #include <stdexcept>
 #include <vector>
 
@@ -46,8 +47,10 @@ void write_record(const std::string& bets_path, const std::string& directory) {
   // that no agency's buffer keeps the capacity it once needed.
   std::map<std::uint32_t, std::string> pending;
   std::size_t pending_bytes = 0;
+  std::set<std::uint32_t> written;
   const auto flush = [&] {
     for (const auto& [agency, rows] : pending) {
+      written.insert(agency);
       const std::string path = agency_file(directory, agency);
       const sys::UniqueFd fd = sys::open_file(path, O_WRONLY | O_APPEND | O_CREAT, "draw record", 0600);
       sys::write_all(fd.get(), rows, "write draw record " + path);
@@ -68,11 +71,15 @@ void write_record(const std::string& bets_path, const std::string& directory) {
     if (pending_bytes >= kPendingBytes) flush();
   }
   flush();
-  // One sync for every file of the record and their names, before the record is renamed
-  // into place: once visible, it is whole, whatever crash comes later, and needs no
-  // checksum to tell.
-  const sys::UniqueFd record = sys::open_file(directory, O_RDONLY | O_DIRECTORY, "draw record");
-  sys::sync_file_system(record.get(), "sync draw record " + directory);
+  // Every file of the record, then their names, reach the disk before the record is
+  // renamed into place: once visible, it is whole, whatever crash comes later, and needs
+  // no checksum to tell. Each file is synced by itself, not the whole file system, whose
+  // other writes (the bets file's pages among them) are not this record's to wait for.
+  for (const std::uint32_t agency : written) {
+    const std::string path = agency_file(directory, agency);
+    sys::sync_data(sys::open_file(path, O_RDONLY, "draw record").get(), "sync draw record " + path);
+  }
+  if (!written.empty()) sys::sync_directory_of(agency_file(directory, *written.begin()));
 }
 
 }  // namespace

@@ -9,7 +9,7 @@
 //   ends in ".journal" (server/storage/journal.cc); this pwrite SIGKILLs the calling
 //   process instead, the TP0_KILL_BEFORE_COMMIT-th time that process commits rows.
 // - Before one step of setting files aside or making them durable: TP0_KILL_CALL names
-//   the call (write, pwrite, fsync, fdatasync, syncfs, link, unlink, rename or renameat2), TP0_KILL_PATH
+//   the call (write, pwrite, fsync, fdatasync, link, unlink, rename or renameat2), TP0_KILL_PATH
 //   the end of the path it acts on (its descriptor's, or its first path), and
 //   TP0_KILL_NTH (1 when unset) which of the process's calls that match dies instead.
 //   A child counts from the calls its parent had made when it forked.
@@ -116,12 +116,6 @@ extern "C" int fdatasync(int __fildes) {
   die_if_aimed("fdatasync", [&] { return path_of(__fildes); });
   static const auto next = real<int (*)(int)>("fdatasync");
   return next(__fildes);
-}
-
-extern "C" int syncfs(int __fd) noexcept {
-  die_if_aimed("syncfs", [&] { return path_of(__fd); });
-  static const auto next = real<int (*)(int)>("syncfs");
-  return next(__fd);
 }
 
 extern "C" int link(const char* __from, const char* __to) noexcept {
