@@ -50,9 +50,12 @@ void write_record(const std::string& bets_path, const std::string& directory) {
   std::set<std::uint32_t> written;
   const auto flush = [&] {
     for (const auto& [agency, rows] : pending) {
-      written.insert(agency);
+      // The directory is this writer's, made just now: a file already there, or a link,
+      // was put by someone else, and is an error rather than written to or through.
+      const int create = written.insert(agency).second ? O_CREAT | O_EXCL : 0;
       const std::string path = agency_file(directory, agency);
-      const sys::UniqueFd fd = sys::open_file(path, O_WRONLY | O_APPEND | O_CREAT, "draw record", 0600);
+      const sys::UniqueFd fd =
+          sys::open_file(path, O_WRONLY | O_APPEND | O_NOFOLLOW | create, "draw record", 0600);
       sys::write_all(fd.get(), rows, "write draw record " + path);
     }
     pending.clear();
@@ -77,7 +80,8 @@ void write_record(const std::string& bets_path, const std::string& directory) {
   // other writes (the bets file's pages among them) are not this record's to wait for.
   for (const std::uint32_t agency : written) {
     const std::string path = agency_file(directory, agency);
-    sys::sync_data(sys::open_file(path, O_RDONLY, "draw record").get(), "sync draw record " + path);
+    sys::sync_data(sys::open_file(path, O_RDONLY | O_NOFOLLOW, "draw record").get(),
+                   "sync draw record " + path);
   }
   if (!written.empty()) sys::sync_directory_of(agency_file(directory, *written.begin()));
 }
@@ -88,13 +92,19 @@ bool record_draw(const std::string& bets_path, storage::Durability durability,
                  const std::function<void()>& announce) {
   if (recorded(bets_path)) return false;
   const std::string lock_file = lock_path(bets_path);
-  const sys::UniqueFd lock_fd = sys::open_file(lock_file, O_RDWR | O_CREAT, "draw record lock", 0644);
+  // Never through a link: one planted here is an error (ELOOP), not a file created
+  // elsewhere. Nor is it removed: another process that found it too could then remove the
+  // lock file made in its place, and two writers would hold two locks.
+  const sys::UniqueFd lock_fd =
+      sys::open_file(lock_file, O_RDWR | O_CREAT | O_NOFOLLOW, "draw record lock", 0600);
   const sys::FileLock lock(lock_fd.get(), sys::FileLock::Mode::kExclusive, lock_file);
   // Another process may have recorded it while this one waited for the lock.
   if (recorded(bets_path)) return false;
   const std::string path = record_path(bets_path);
   const std::string scratch = scratch_path(bets_path);
   // What a writer killed before its rename left aside is no record: it is written anew.
+  // Whatever is at that name goes, a link planted there too (removed, not followed), and
+  // the directory is made by mkdir(2), which fails rather than use anything found there.
   sys::remove_tree(scratch);
   write_record(bets_path, scratch);
   announce();

@@ -61,7 +61,8 @@ void BetsFileWriter::stage(std::span<const lottery::Bet> bets) {
 
 int BetsFileWriter::open_once() {
   if (!journal_) {
-    sys::UniqueFd fd = sys::open_file(path_, O_WRONLY | O_APPEND | O_CREAT, "bets file", 0644);
+    // Names and document numbers: readable by the server's user alone (and the journal too).
+    sys::UniqueFd fd = sys::open_file(path_, O_WRONLY | O_APPEND | O_CREAT, "bets file", 0600);
     journal_.emplace(path_, Journal::Access::kUpdate);
     fd_ = std::move(fd);
   }
@@ -196,7 +197,7 @@ Recovery recover(const std::string& path, StreamTable& streams, Durability durab
       throw std::runtime_error("journal " + Journal::path_for(path) + " describes bets file " + path +
                                ", which is missing: it was removed by something else");
     }
-    fd = sys::open_file(path, O_RDWR | O_CREAT, "bets file", 0644);
+    fd = sys::open_file(path, O_RDWR | O_CREAT, "bets file", 0600);
   }
   const sys::FileLock lock(fd.get(), sys::FileLock::Mode::kExclusive, path);
   const std::uint64_t size = sys::file_size(fd.get(), "stat bets file " + path);

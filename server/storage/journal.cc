@@ -54,7 +54,7 @@ std::string Journal::path_for(const std::string& bets_path) { return bets_path +
 
 Journal::Journal(const std::string& bets_path, Access access)
     : path_(path_for(bets_path)),
-      fd_(access == Access::kUpdate ? sys::open_file(path_, O_RDWR | O_CREAT, "journal", 0644)
+      fd_(access == Access::kUpdate ? sys::open_file(path_, O_RDWR | O_CREAT, "journal", 0600)
                                     : sys::open_if_present(path_, O_RDONLY, "journal")) {}
 
 void Journal::read_from(std::uint64_t first, const std::function<void(const JournalEntry&)>& visit) {

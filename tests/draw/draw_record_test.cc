@@ -3,10 +3,12 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <cerrno>
 #include <filesystem>
 #include <functional>
 #include <map>
 #include <string>
+#include <system_error>
 #include <vector>
 
 #include "server/storage/bets_file.h"
@@ -161,6 +163,43 @@ TEST(DrawRecord, AMissingRecordIsWrittenAgainTheSameOverWhatAKilledWriterLeft) {
     EXPECT_EQ(files_of(dir.file("bets.csv.draw")), record);
     EXPECT_FALSE(std::filesystem::exists(dir.file("bets.csv.draw.tmp")));
   }
+}
+
+// A link planted where the record is written aside, to a directory elsewhere that holds
+// a file named like an agency's: the link is removed, not followed, and the record is
+// written in a directory of the writer's own.
+TEST(DrawRecord, ALinkAtTheScratchNameIsRemovedNotWrittenThrough) {
+  testing::TempDir dir;
+  testing::TempDir outside;
+  const std::string path = dir.file("bets.csv");
+  storage::store_bets(path, std::vector<lottery::Bet>{bet(1, "13", 7574)});
+  testing::write_file(outside.file("1"), "not the server's\n");
+  std::filesystem::create_directory_symlink(outside.path(), dir.file("bets.csv.draw.tmp"));
+  EXPECT_EQ(winners_of(path, 1), (Documents{"13"}));
+  EXPECT_EQ(files_of(outside.path()), (std::map<std::string, std::string>{{"1", "not the server's\n"}}));
+  EXPECT_FALSE(std::filesystem::is_symlink(dir.file("bets.csv.draw")));
+}
+
+// A link planted at the lock's name, to a file elsewhere that does not exist: the draw
+// fails, naming the lock, and creates nothing through the link. (Removing it could remove
+// another process's lock made in its place.)
+TEST(DrawRecord, ALinkAtTheLocksNameIsAnErrorNotAFileMadeElsewhere) {
+  testing::TempDir dir;
+  testing::TempDir outside;
+  const std::string path = dir.file("bets.csv");
+  storage::store_bets(path, std::vector<lottery::Bet>{bet(1, "13", 7574)});
+  std::filesystem::create_symlink(outside.file("lock"), dir.file("bets.csv.draw.lock"));
+  try {
+    record_draw(path, kProcess, [] { ADD_FAILURE() << "announced"; });
+    FAIL() << "the draw was recorded through a link";
+  } catch (const std::system_error& error) {
+    EXPECT_EQ(error.code().value(), ELOOP) << error.what();
+    EXPECT_NE(std::string(error.what()).find("draw record lock " + dir.file("bets.csv.draw.lock")),
+              std::string::npos)
+        << error.what();
+  }
+  EXPECT_FALSE(std::filesystem::exists(outside.file("lock")));
+  EXPECT_FALSE(std::filesystem::exists(dir.file("bets.csv.draw")));
 }
 
 TEST(DrawRecord, ANewRoundNeverSeesThePreviousRoundsWinners) {
