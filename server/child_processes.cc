@@ -62,7 +62,8 @@ pid_t ChildProcesses::spawn(const std::function<int()>& body) {
   return pid;
 }
 
-void ChildProcesses::spawn_supervised(std::function<int()> body, const char* start_line) {
+void ChildProcesses::spawn_supervised(std::function<int(std::chrono::milliseconds pause)> body,
+                                      const char* start_line) {
   supervised_.emplace(Supervised{std::move(body), start_line});
   start_supervised(false);
 }
@@ -80,10 +81,7 @@ void ChildProcesses::start_supervised(bool restarted) {
     }
   }
   const std::chrono::milliseconds pause = child.pause;
-  child.pid = spawn([&body = child.body, pause] {
-    if (pause.count() > 0 && !sys::sleep_unless_shutdown(pause)) return 0;
-    return body();
-  });
+  child.pid = spawn([&body = child.body, pause] { return body(pause); });
   child.started = std::chrono::steady_clock::now();
   logging::info(logging::Event(child.start_line, logging::Result::kSuccess)
                     .with("pid", *child.pid)

@@ -38,13 +38,14 @@ class ChildProcesses {
 
   // Forks `body` as spawn() does, and forks it again each time reap() finds it exited
   // while no shutdown was asked (SIGTERM, SIGINT, terminate_all()): a process the server
-  // cannot do without. One that lived less than kStableLife after its pause gets a pause
-  // before its next `body` (kFirstRestartPause, doubling up to kLongestRestartPause), so
-  // that one dying in a loop costs a fork now and then. A restart whose fork fails is
-  // logged and tried again at the next reap(). Each start is logged as `start_line`,
-  // with the child's pid and whether it replaced one that exited. Throws std::system_error
-  // if the first fork fails.
-  void spawn_supervised(std::function<int()> body, const char* start_line);
+  // cannot do without. One that lived less than kStableLife after its pause is given a
+  // pause by its next `body` call (kFirstRestartPause, doubling up to
+  // kLongestRestartPause; 0 otherwise), so that one dying in a loop costs a fork now and
+  // then: `body` waits it out with sys::sleep_unless_shutdown() once it has let go of
+  // what it must not hold meanwhile. A restart whose fork fails is logged and tried again
+  // at the next reap(). Each start is logged as `start_line`, with the child's pid and
+  // whether it replaced one that exited. Throws std::system_error if the first fork fails.
+  void spawn_supervised(std::function<int(std::chrono::milliseconds pause)> body, const char* start_line);
 
   // Collects every child that has exited, without blocking, and starts the supervised
   // one again if it was among them. Returns the pids of those that exited.
@@ -58,7 +59,7 @@ class ChildProcesses {
 
  private:
   struct Supervised {
-    std::function<int()> body;
+    std::function<int(std::chrono::milliseconds pause)> body;
     const char* start_line;      // the action of the line that logs each start
     std::optional<pid_t> pid{};  // none once it exited, until it runs again
     std::chrono::steady_clock::time_point started{};
@@ -66,7 +67,7 @@ class ChildProcesses {
     net::Backoff restart_pauses{kFirstRestartPause, kLongestRestartPause};
   };
 
-  // Forks the supervised child's body, after its pause (none at first, see
+  // Forks the supervised child's body, given its pause (none at first, see
   // spawn_supervised() for a restart's). Throws std::system_error if fork fails.
   void start_supervised(bool restarted);
 

@@ -83,12 +83,14 @@ void WaitingRoom::start(ChildProcesses& children, const round::Round& round) {
   // ask again, and what was handed over meanwhile waits in the room's end, which the
   // parent keeps open for the next room.
   children.spawn_supervised(
-      [this, &round] {
+      [this, &round](std::chrono::milliseconds pause) {
         handback_.close_connection_end();
         // Forked again from the accept loop, it would hold the listener and a connection
-        // being accepted, keeping it open after its own child closed it.
+        // being accepted, keeping it open after its own child closed it: closed before the
+        // pause, so that a server restarted meanwhile finds its port free.
         const std::array keep{handback_.room_fd()};
         sys::signals::close_inherited_descriptors(keep);
+        if (pause.count() > 0 && !sys::sleep_unless_shutdown(pause)) return 0;
         return run_waiting_room(handback_, round);
       },
       "open_waiting_room");

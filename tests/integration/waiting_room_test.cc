@@ -185,6 +185,43 @@ TEST_F(WaitingRoom, KilledItIsStartedAgainAndEveryAgencyIsAnswered) {
   EXPECT_LT(answered_us, 5'000'000) << "the agencies were slow to ask again";
 }
 
+// Killed again and again, the room is restarted after ever longer pauses (100 ms, 200 ms,
+// ...); killed during one, the server is started again on its files and port. The room
+// lets go of what it inherited from the accept loop before its pause: stopped there, with
+// the server gone, it holds no listener, and the new server listens and resumes the round.
+TEST_F(WaitingRoom, KilledInItsRestartPauseItHoldsNoListener) {
+  Process& server = cluster_.start_server({{"SERVER_CONCURRENCY", "process"}, {"SERVER_AGENCIES", "2"}});
+  {
+    RawPeer peer(cluster_, 1);
+    introduce_and_bet(peer, 1, kBatchBets, false);
+  }
+  constexpr std::size_t kKills = 4;  // the last restart pauses 800 ms
+  for (std::size_t kill = 1; kill <= kKills; ++kill) {
+    ::kill(current_room(server), SIGKILL);
+    ASSERT_TRUE(server.wait_for_lines("restarted: yes", kill, kRunTimeout)) << server.output();
+  }
+  // Asleep in its pause (or past it: then it let go all the same), and kept there, so that
+  // its death signal cannot free the port before the new server binds it.
+  const int room = current_room(server);
+  const auto deadline = std::chrono::steady_clock::now() + kRunTimeout;
+  while (state_of(room) != 'S') {
+    ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "room " << room << " never slept";
+    std::this_thread::yield();
+  }
+  ::kill(room, SIGSTOP);
+  const struct KillOnExit {
+    int pid;
+    ~KillOnExit() { ::kill(pid, SIGKILL); }
+  } stopped_room{room};
+  server.send_signal(SIGKILL);
+  ASSERT_TRUE(server.wait_exit(kRunTimeout).has_value());
+
+  // Throws, with the server's output (bind: Address already in use), unless it listens.
+  cluster_.restart_server({{"SERVER_CONCURRENCY", "process"}, {"SERVER_AGENCIES", "2"}});
+  RawPeer peer(cluster_, 1);
+  EXPECT_EQ(peer.hello(1), Message(protocol::Resume{static_cast<std::uint32_t>(kBatchBets)}));
+}
+
 // A member that asks for its winners and never reads them (its socket's receive buffer
 // small), and one that reads its answer a byte a second, both with 10,000 winners (an
 // answer of about 100 kB, far more than their buffers hold): the honest agencies still have
