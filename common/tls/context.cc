@@ -16,7 +16,7 @@ namespace {
 constexpr unsigned char kSessionContext[] = "tp0-lottery";
 constexpr long kTicketLifetimeSeconds = 300;
 // The largest certificate chain a peer may send, in bytes: a chain made by make-certs.sh
-// (a leaf and its CA, about 500 bytes each) fits sixteen times over, where OpenSSL's
+// (a leaf and its CA, under 500 bytes each) fits eighteen times over, where OpenSSL's
 // default lets a stranger have 100 KiB parsed before anything is verified.
 constexpr long kMaxCertificateList = 16 * 1024;
 // The peer's certificate is signed by the CA itself: no intermediate (OpenSSL's default
