@@ -42,9 +42,16 @@ int run_mode(Client& client, const config::ClientConfig& config, Mode mode) {
 // CLI_TLS: chosen here once, and never looked at again. With TLS, the server's certificate
 // is checked against the CA and the name or address dialed, and the handshake is done
 // within server.timeout; the one context keeps the last session the server gave, so that
-// the next connection resumes it.
+// the next connection resumes it. Without TLS, a warning says what that costs, as the
+// server's does.
 Handshake handshake_for(const config::ClientConfig& config) {
-  if (!config.tls) return [](net::Connection& /*connection*/) { return true; };
+  if (!config.tls) {
+    logging::warning(Event("tls", Result::kSuccess)
+                         .with("client_id", config.id)
+                         .with("enabled", "no")
+                         .with("warning", "CLI_TLS=off: bets and winners cross the network in clear"));
+    return [](net::Connection& /*connection*/) { return true; };
+  }
   return [context = std::make_shared<tls::Context>(tls::Context::Side::kClient, *config.tls),
           host = net::split_host_port(config.server_address).host,
           timeout = reply_timeout(config)](net::Connection& connection) {

@@ -70,8 +70,9 @@ struct ClientConfig {
   // CLI_TLS (on or off, default on): in modes bet, batch and lottery, TLS 1.3 with this
   // agency's certificate, and the server's checked against the CA and the host of
   // server.address. nullopt when off, and always in mode echo. tls.cert / CLI_TLS_CERT,
-  // tls.key / CLI_TLS_KEY, tls.ca / CLI_TLS_CA must be readable files; by default
-  // .data/tls/agency-<id>/agency.crt, agency.key and ca.crt (scripts/make-certs.sh).
+  // tls.key / CLI_TLS_KEY (by its owner alone), tls.ca / CLI_TLS_CA must be readable
+  // files; by default .data/tls/agency-<id>/agency.crt, agency.key and ca.crt
+  // (scripts/make-certs.sh).
   std::optional<tls::Credentials> tls;
 };
 

@@ -154,8 +154,9 @@ ServerConfig load_server_config(const std::string& ini_path, const Environment& 
   in.number({"SERVER_MAX_BETS_PER_AGENCY"}, config.max_bets_per_agency, 1, kMaxUint32);
   in.choice({"SERVER_ROUND"}, config.round, kRoundStartNames);
   in.choice({"SERVER_DURABILITY"}, config.durability, kDurabilityNames);
-  config.tls = in.tls({{"SERVER_TLS"}, {"SERVER_TLS_CERT"}, {"SERVER_TLS_KEY"}, {"SERVER_TLS_CA"}},
-                      config.mode == ServerMode::kLottery, *config.tls);
+  config.tls =
+      in.tls({{"SERVER_TLS"}, {"SERVER_TLS_CERT"}, {"SERVER_TLS_KEY"}, {"SERVER_TLS_CA"}, {"SERVER_TLS_CRL"}},
+             config.mode == ServerMode::kLottery, *config.tls);
   const bool has_waiting_room =
       config.mode == ServerMode::kLottery && config.concurrency == Concurrency::kProcess;
   if (has_waiting_room && config.max_children < 2) {

@@ -80,8 +80,11 @@ struct ServerConfig {
   // SERVER_TLS (on or off, default on): in lottery mode, every connection is TLS 1.3 and
   // the client's certificate, signed by the CA, names the agency it may speak for.
   // nullopt when off, and always in echo mode (plain text, for the netcat check). The
-  // files must be readable: SERVER_TLS_CERT, SERVER_TLS_KEY, SERVER_TLS_CA, by default
-  // where scripts/make-certs.sh writes them under .data/tls/server/.
+  // files must be readable: SERVER_TLS_CERT, SERVER_TLS_KEY (by its owner alone),
+  // SERVER_TLS_CA, by default where scripts/make-certs.sh writes them under
+  // .data/tls/server/; SERVER_TLS_CRL, the CA's revocation list, by default crl.pem beside
+  // SERVER_TLS_CA, where make-certs.sh --revoke writes it: none revoked while it does not
+  // exist.
   std::optional<tls::Credentials> tls = tls::Credentials{
       ".data/tls/server/server.crt", ".data/tls/server/server.key", ".data/tls/server/ca.crt"};
 };

@@ -6,7 +6,9 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <stdexcept>
 #include <system_error>
 
@@ -29,12 +31,26 @@ std::string error_key(const Name& name) { return std::string(name.key.empty() ? 
 }
 
 // A TLS file must be there to read at start, so that a wrong path is one line naming its
-// setting rather than a handshake failing later.
-void expect_readable_file(const Name& name, const std::string& path) {
+// setting rather than a handshake failing later. Returns its mode; nullopt when it does
+// not exist and `may_be_absent`.
+std::optional<mode_t> expect_readable_file(const Name& name, const std::string& path,
+                                           bool may_be_absent = false) {
   const sys::UniqueFd fd(sys::retry_on_eintr([&] { return ::open(path.c_str(), O_RDONLY | O_CLOEXEC); }));
+  if (!fd && errno == ENOENT && may_be_absent) return std::nullopt;
   if (!fd) fail(name, "cannot read " + quote(path) + ": " + std::strerror(errno));
   struct stat status {};
-  if (::fstat(fd.get(), &status) == 0 && !S_ISREG(status.st_mode)) fail(name, quote(path) + " is not a file");
+  if (::fstat(fd.get(), &status) == -1)
+    fail(name, "cannot read " + quote(path) + ": " + std::strerror(errno));
+  if (!S_ISREG(status.st_mode)) fail(name, quote(path) + " is not a file");
+  return status.st_mode;
+}
+
+// A private key others may read is no longer private: refused, as PostgreSQL refuses it.
+void expect_private(const Name& name, const std::string& path, mode_t mode) {
+  if ((mode & (S_IRGRP | S_IROTH)) == 0) return;
+  char octal[8];
+  std::snprintf(octal, sizeof octal, "%04o", static_cast<unsigned>(mode & 07777));
+  fail(name, quote(path) + " is readable by group or others (mode " + octal + "): make it 0600");
 }
 
 }  // namespace
@@ -139,7 +155,14 @@ std::optional<tls::Credentials> Reader::tls(const TlsNames& names, bool speaks_t
                                                         {names.authority, defaults.authority}};
   for (const auto& [name, path] : files) {
     if (auto text = lookup(name)) path = std::move(*text);
-    expect_readable_file(name, path);
+    const auto mode = expect_readable_file(name, path);
+    if (&name == &names.key) expect_private(name, path, *mode);
+  }
+  if (!names.revocations.env().empty()) {
+    std::string& path = defaults.revocations;
+    path = lookup(names.revocations)
+               .value_or((std::filesystem::path(defaults.authority).parent_path() / "crl.pem").string());
+    if (!expect_readable_file(names.revocations, path, true)) path.clear();
   }
   return defaults;
 }

@@ -55,12 +55,14 @@ std::size_t parse_choice(const Name& name, const std::string& text,
                          std::span<const std::string_view> choices);
 
 // The TLS switch and files of a program. Both programs read them alike: the switch (on or
-// off, on by default) is checked in every mode, though only some modes speak TLS.
+// off, on by default) is checked in every mode, though only some modes speak TLS. Only the
+// server names a revocation list.
 struct TlsNames {
   Name on;
   Name certificate;
   Name key;
   Name authority;
+  Name revocations = {};
 };
 
 // A program's settings, each from the environment first (an empty variable counts as
@@ -111,7 +113,9 @@ class Reader {
   void text(const Name& name, std::string& value) const;
 
   // When `speaks_tls` and the switch is on: `defaults`, with the paths the settings name
-  // instead, each a file this process can read. Otherwise nullopt.
+  // instead, each a file this process can read, the key readable by its owner alone; the
+  // revocation list (by default crl.pem beside the CA) left empty when it does not exist.
+  // Otherwise nullopt.
   std::optional<tls::Credentials> tls(const TlsNames& names, bool speaks_tls,
                                       tls::Credentials defaults) const;
 

@@ -39,7 +39,7 @@ keys=("$tls/server/server.key")
 for id in "${ids[@]}"; do keys+=("$tls/agency-$id/agency.key"); done
 for key in "${keys[@]}"; do
   if [ ! -r "$key" ]; then
-    echo "run-local: $key cannot be read by $(id -un) (the Docker flow gives the keys to the containers' user, uid 10001): run as root, or make them again with: scripts/make-certs.sh --renew .data/tls ${ids[*]} ${ids[0]}" >&2
+    echo "run-local: $key cannot be read by $(id -un) (the Docker flow gives the keys to the containers' user, uid 10001): run as root, or make them again with: scripts/make-certs.sh --new-ca .data/tls ${ids[*]} ${ids[0]}" >&2
     exit 1
   fi
 done

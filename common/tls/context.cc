@@ -3,6 +3,8 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/kdf.h>
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
 
 #include "common/tls/errors.h"
 
@@ -13,6 +15,13 @@ namespace {
 // verified unless the server names a context.
 constexpr unsigned char kSessionContext[] = "tp0-lottery";
 constexpr long kTicketLifetimeSeconds = 300;
+// The largest certificate chain a peer may send, in bytes: a chain made by make-certs.sh
+// (a leaf and its CA, under 500 bytes each) fits eighteen times over, where OpenSSL's
+// default lets a stranger have 100 KiB parsed before anything is verified.
+constexpr long kMaxCertificateList = 16 * 1024;
+// The peer's certificate is signed by the CA itself: no intermediate (OpenSSL's default
+// verifies chains of up to 100).
+constexpr int kVerifyDepth = 0;
 
 void check(long ok, const std::string& doing) {
   if (ok != 1) throw TlsError(doing + ": " + openssl_reasons());
@@ -32,6 +41,33 @@ void fetch_handshake_algorithms() {
   ERR_clear_error();
 }
 
+// Whether one of the CAs in `store` signed `list`: a list of another CA would make the CRL
+// check refuse every client ("unable to get certificate CRL").
+bool signed_by_authority(X509_STORE* store, X509_CRL* list) {
+  STACK_OF(X509_OBJECT)* objects = X509_STORE_get0_objects(store);
+  for (int index = 0; index < sk_X509_OBJECT_num(objects); ++index) {
+    X509* authority = X509_OBJECT_get0_X509(sk_X509_OBJECT_value(objects, index));
+    if (authority != nullptr && X509_CRL_verify(list, X509_get0_pubkey(authority)) == 1) return true;
+  }
+  ERR_clear_error();
+  return false;
+}
+
+// A resumed session is not verified again: a ticket whose certificate is revoked is set
+// aside instead, so that its client does a whole handshake and meets the same CRL check, and
+// the same refusal, as on a first connection. Other statuses keep OpenSSL's own answers.
+SSL_TICKET_RETURN use_unless_revoked(SSL* /*ssl*/, SSL_SESSION* session, const unsigned char* /*name*/,
+                                     size_t /*name_length*/, SSL_TICKET_STATUS status, void* list) {
+  if (status != SSL_TICKET_SUCCESS && status != SSL_TICKET_SUCCESS_RENEW)
+    return SSL_TICKET_RETURN_IGNORE_RENEW;
+  X509_REVOKED* entry = nullptr;
+  X509* peer = SSL_SESSION_get0_peer(session);
+  if (peer == nullptr || X509_CRL_get0_by_cert(static_cast<X509_CRL*>(list), &entry, peer) == 1) {
+    return SSL_TICKET_RETURN_IGNORE;
+  }
+  return status == SSL_TICKET_SUCCESS ? SSL_TICKET_RETURN_USE : SSL_TICKET_RETURN_USE_RENEW;
+}
+
 }  // namespace
 
 Context::Context(Side side, const Credentials& credentials)
@@ -48,6 +84,14 @@ Context::Context(Side side, const Credentials& credentials)
         "the private key " + credentials.key + " does not match " + credentials.certificate);
   check(SSL_CTX_load_verify_locations(context, credentials.authority.c_str(), nullptr),
         "load the CA certificate " + credentials.authority);
+  SSL_CTX_set_max_cert_list(context, kMaxCertificateList);
+  SSL_CTX_set_verify_depth(context, kVerifyDepth);
+  // What the peer's certificate must be for (its extended key usage): OpenSSL would pick the
+  // same by itself; set here, it is in sight.
+  check(
+      SSL_CTX_set_purpose(context, side == Side::kServer ? X509_PURPOSE_SSL_CLIENT : X509_PURPOSE_SSL_SERVER),
+      "set the purpose of the peer's certificate");
+  if (!credentials.revocations.empty()) refuse_revoked(credentials.revocations);
   // A peer that closes without close_notify ends the stream like any other close: the
   // frames say whether a message was cut short.
   SSL_CTX_set_options(context, SSL_OP_IGNORE_UNEXPECTED_EOF);
@@ -71,6 +115,26 @@ Context::Context(Side side, const Credentials& credentials)
     SSL_CTX_set_app_data(context, this);
     SSL_CTX_sess_set_new_cb(context, &Context::keep_session);
   }
+}
+
+void Context::refuse_revoked(const std::string& path) {
+  SSL_CTX* context = context_.get();
+  const std::string doing = "load the revocation list " + path;
+  const std::unique_ptr<BIO, decltype(&BIO_free)> file(BIO_new_file(path.c_str(), "r"), &BIO_free);
+  if (!file) throw TlsError(doing + ": " + openssl_reasons());
+  revoked_.reset(PEM_read_bio_X509_CRL(file.get(), nullptr, nullptr, nullptr));
+  if (!revoked_) throw TlsError(doing + ": not a PEM revocation list: " + openssl_reasons());
+  if (!signed_by_authority(SSL_CTX_get_cert_store(context), revoked_.get())) {
+    throw TlsError(doing + ": not signed by the CA");
+  }
+  const ASN1_TIME* next_update = X509_CRL_get0_nextUpdate(revoked_.get());
+  if (next_update != nullptr && X509_cmp_current_time(next_update) <= 0) {
+    throw TlsError(doing + ": out of date (make it again: scripts/make-certs.sh --revoke)");
+  }
+  check(X509_STORE_add_crl(SSL_CTX_get_cert_store(context), revoked_.get()), doing);
+  // The leaf's issuer only: the CA itself is the trust anchor.
+  check(X509_VERIFY_PARAM_set_flags(SSL_CTX_get0_param(context), X509_V_FLAG_CRL_CHECK), doing);
+  check(SSL_CTX_set_session_ticket_cb(context, nullptr, &use_unless_revoked, revoked_.get()), doing);
 }
 
 int Context::keep_session(SSL* ssl, SSL_SESSION* session) {

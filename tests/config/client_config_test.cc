@@ -418,6 +418,18 @@ TEST_F(ConfigClient, TlsEachMissingOrUnreadableFileIsAnErrorNamingItsSetting) {
   }
 }
 
+TEST_F(ConfigClient, TlsAKeyReadableByGroupOrOthersIsAnErrorNamingIt) {
+  tls_on();
+  const tls::Credentials files = readable_files();
+  env_ = {{"CLI_ID", "1"}};
+  set_files(files);
+  std::filesystem::permissions(files.key, std::filesystem::perms(0644));
+  const ConfigError error = expect_error(dir_.absent("config.yaml"),
+                                         {"invalid setting tls.key (CLI_TLS_KEY): \"" + files.key +
+                                          "\" is readable by group or others (mode 0644): make it 0600"});
+  EXPECT_EQ(error.key(), "tls.key");
+}
+
 TEST_F(ConfigClient, TlsOffInAnyCaseNeedsNoFiles) {
   tls_on();
   const testing::WorkingDirectory here(dir_.path());  // no .data/tls here

@@ -529,6 +529,37 @@ TEST_F(ConfigServer, TlsEachMissingOrUnreadableFileIsAnErrorNamingItsSetting) {
   }
 }
 
+TEST_F(ConfigServer, TlsAKeyReadableByGroupOrOthersIsAnErrorNamingItAndItsMode) {
+  tls_on();
+  const tls::Credentials files = readable_files();
+  set_files(files);
+  for (const auto& [mode, octal] :
+       {std::pair{std::filesystem::perms(0640), "0640"}, {std::filesystem::perms(0604), "0604"}}) {
+    std::filesystem::permissions(files.key, mode);
+    const ConfigError error = expect_error(
+        dir_.absent("config.ini"), {"invalid setting SERVER_TLS_KEY: \"" + files.key +
+                                    "\" is readable by group or others (mode " + octal + "): make it 0600"});
+    EXPECT_EQ(error.key(), "SERVER_TLS_KEY");
+  }
+}
+
+// The revocation list scripts/make-certs.sh --revoke writes beside the server's CA.
+TEST_F(ConfigServer, TlsTheRevocationListIsCrlPemBesideTheCaWhenItExists) {
+  tls_on();
+  set_files(readable_files());
+  EXPECT_EQ(load_env_only().tls->revocations, "") << "no list: none revoked";
+  const std::string beside = dir_.write("crl.pem", "list");
+  EXPECT_EQ(load_env_only().tls->revocations, beside);
+  env_["SERVER_TLS_CRL"] = dir_.write("other.pem", "list");
+  EXPECT_EQ(load_env_only().tls->revocations, dir_.absent("other.pem"));
+  env_["SERVER_TLS_CRL"] = dir_.absent("absent.pem");
+  EXPECT_EQ(load_env_only().tls->revocations, "") << "a list not yet written: none revoked";
+  env_["SERVER_TLS_CRL"] = dir_.path();
+  const ConfigError error = expect_error(
+      dir_.absent("config.ini"), {"invalid setting SERVER_TLS_CRL: \"" + dir_.path() + "\" is not a file"});
+  EXPECT_EQ(error.key(), "SERVER_TLS_CRL");
+}
+
 TEST_F(ConfigServer, TlsOffInAnyCaseNeedsNoFiles) {
   tls_on();
   const testing::WorkingDirectory here(dir_.path());  // no .data/tls here

@@ -18,9 +18,12 @@ namespace tp0::config::testing {
 // A scratch directory for configuration files.
 class ConfigFiles {
  public:
-  // Writes `contents` to `name` inside the directory and returns its path.
+  // Writes `contents` to `name` inside the directory, readable by its owner alone (as a
+  // private key must be), and returns its path.
   std::string write(const std::string& name, const std::string& contents) const {
     tp0::testing::write_file(dir_.file(name), contents);
+    std::filesystem::permissions(dir_.file(name),
+                                 std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
     return dir_.file(name);
   }
 

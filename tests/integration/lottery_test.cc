@@ -220,5 +220,16 @@ TEST(ConfigurationErrors, AMissingCertificateIsOneLineNamingItsSettingAndExitCod
   EXPECT_EQ(split_lines(client.output()).size(), 1u) << client.output();
 }
 
+// Plain text is each program's choice at start, and each says what it costs.
+TEST(PlainText, EachProgramWarnsAtStartThatBetsCrossInClear) {
+  Cluster cluster;
+  Process& server = cluster.start_server({{"SERVER_TLS", "off"}, {"SERVER_AGENCIES", "1"}});
+  start_agency(cluster, 1, 10, 1, {{"CLI_TLS", "off"}});
+  expect_served(cluster, 1, 1);
+  EXPECT_EQ(server.lines_containing("warning: SERVER_TLS=off").size(), 1u) << server.output();
+  EXPECT_EQ(cluster.client(1).lines_containing("warning: CLI_TLS=off").size(), 1u)
+      << cluster.client(1).output();
+}
+
 }  // namespace
 }  // namespace tp0::testing

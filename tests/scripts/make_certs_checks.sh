@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Checks of scripts/make-certs.sh and tests/support/make-bad-certs.sh with the openssl command:
-# the files and modes they write, what a second run keeps and --renew replaces, the
+# the files and modes they write, what a second run keeps and --new-ca replaces, what
+# --revoke lists and --renew replaces, the
 # certificates' names, purposes and lifetimes, and TLS 1.3 handshakes with certificates on
 # both sides (openssl s_server and s_client over a Unix socket) that take the good ones and
 # refuse each bad one. Needs no build.
@@ -167,23 +168,23 @@ check_rerun_and_additions() {
   cp "$d/ca.crt" "$old_ca"
   before=$(fingerprint "$d")
   before_modes=$(modes "$d")
-  run --renew "$d" 2
-  check "--renew: the CA, the server and every agency folder there (1, 2, 3, 7) renewed" \
+  run --new-ca "$d" 2
+  check "--new-ca: the CA, the server and every agency folder there (1, 2, 3, 7) renewed" \
     test "$code:$out" = "0:make-certs: $d: CA, server and 4 agencies renewed"
   local changed=0 total=0 line
   while read -r line; do
     total=$((total + 1))
     grep -qxF -- "$line" <<< "$before" || changed=$((changed + 1))
   done < <(fingerprint "$d")
-  check "--renew: every file changed ($changed of $total)" test "$changed" = "$total"
+  check "--new-ca: every file changed ($changed of $total)" test "$changed" = "$total"
   local problems=()
   for cert in "$d"/server/server.crt "$d"/agency-{1,2,3,7}/agency.crt; do
     [[ $(verify "$d/ca.crt" "$cert") == *": OK" ]] || problems+=("$cert not signed by the new CA")
     [[ $(verify "$old_ca" "$cert") != *": OK" ]] || problems+=("$cert still passes with the old CA")
     same_file "$(dirname "$cert")/ca.crt" "$d/ca.crt" || problems+=("$(dirname "$cert")/ca.crt is the old CA")
   done
-  report "--renew: every certificate signed by the new CA only" "${problems[@]}"
-  check "--renew: the same folders and files, with the same modes" test "$(modes "$d")" = "$before_modes"
+  report "--new-ca: every certificate signed by the new CA only" "${problems[@]}"
+  check "--new-ca: the same folders and files, with the same modes" test "$(modes "$d")" = "$before_modes"
 
   run "$scratch/zero" 0
   check "N = 0: the CA and the server only" \
@@ -191,9 +192,57 @@ check_rerun_and_additions() {
     "0:make-certs: $scratch/zero: CA made; server made; agencies: 0 made, 0 kept:./ca.crt ./ca/ca.key ./server/ca.crt ./server/server.crt ./server/server.key "
 }
 
+# serial_of <cert>
+serial_of() { openssl x509 -in "$1" -noout -serial | cut -d= -f2; }
+
+check_revoke_and_renew() {
+  local d=$scratch/revoke
+  "$make_certs" "$d" 3 > /dev/null
+  local before old_serial
+  before=$(fingerprint "$d")
+  old_serial=$(serial_of "$d/agency-2/agency.crt")
+  run --revoke "$d" 2
+  check "--revoke: exit 0, one summary line" test "$code:$out:$err" = "0:make-certs: $d: agency 2 revoked; crl.pem lists 1:"
+  check "--revoke: the list in DIR and in the server's folder, 0644, the same" \
+    test "$(stat -c %a "$d/crl.pem"):$(stat -c %a "$d/server/crl.pem")" = "644:644"
+  check "--revoke: the server's copy is DIR's" same_file "$d/crl.pem" "$d/server/crl.pem"
+  check "--revoke: no certificate or key changed" \
+    test "$(fingerprint "$d" | grep -v -e ' ./crl.pem ' -e ' ./server/crl.pem ' -e ' ./ca/index')" = "$before"
+  check "--revoke: agency 2 refused against the list" \
+    grep -q "certificate revoked" <<< "$(verify "$d/ca.crt" "$d/agency-2/agency.crt" -crl_check -CRLfile "$d/crl.pem")"
+  check "--revoke: agency 1 still passes against the list" \
+    test "$(verify "$d/ca.crt" "$d/agency-1/agency.crt" -crl_check -CRLfile "$d/crl.pem")" = "$d/agency-1/agency.crt: OK"
+  run --revoke "$d" 2
+  check "--revoke again: the same single entry" test "$code:$out" = "0:make-certs: $d: agency 2 revoked; crl.pem lists 1"
+  check "--revoke again: the list names the serial once" \
+    test "$(openssl crl -in "$d/crl.pem" -noout -text | grep -c "Serial Number: $old_serial")" = 1
+
+  before=$(fingerprint "$d")
+  run --renew "$d" 2
+  check "--renew: exit 0, one summary line" test "$code:$out:$err" = "0:make-certs: $d: agency 2 renewed:"
+  check "--renew: only agency 2's key and certificate changed" \
+    test "$(fingerprint "$d" | grep -v -e ' ./agency-2/agency.crt ' -e ' ./agency-2/agency.key ')" = \
+    "$(grep -v -e ' ./agency-2/agency.crt ' -e ' ./agency-2/agency.key ' <<< "$before")"
+  check "--renew: a new key, 0600" test "$(fingerprint "$d" | grep ' ./agency-2/agency.key ')" != \
+    "$(grep ' ./agency-2/agency.key ' <<< "$before")" -a "$(stat -c %a "$d/agency-2/agency.key")" = 600
+  check "--renew: a new serial" test "$(serial_of "$d/agency-2/agency.crt")" != "$old_serial"
+  check "--renew: the new certificate passes against the list" \
+    test "$(verify "$d/ca.crt" "$d/agency-2/agency.crt" -crl_check -CRLfile "$d/crl.pem")" = "$d/agency-2/agency.crt: OK"
+
+  expect_error "--revoke of an agency without a certificate" "agency 9 has no certificate to revoke" --revoke "$d" 9
+  "$make_certs" "$scratch/no-ca" 0 > /dev/null
+  rm -rf "$scratch/no-ca/ca" "$scratch/no-ca/ca.crt" "$scratch/no-ca/server"
+  expect_error "--renew without a CA" "holds no CA" --renew "$scratch/no-ca" 1
+  check "--renew without a CA makes nothing" test -z "$(ls -A "$scratch/no-ca")"
+
+  run --new-ca "$d" 3
+  check "--new-ca: the list of the old CA goes" test "$code:$(ls "$d"/crl.pem "$d"/server/crl.pem 2> /dev/null)" = "0:"
+}
+
 check_arguments() {
   local args
-  for args in "" "DIR" "DIR abc" "DIR -1" "DIR 1.5" "DIR 10001" "DIR 1 0" "DIR 1 4294967296" "DIR 12345678901" "--renew" "--renew DIR" "DIR --renew 3"; do
+  for args in "" "DIR" "DIR abc" "DIR -1" "DIR 1.5" "DIR 10001" "DIR 1 0" "DIR 1 4294967296" "DIR 12345678901" "--new-ca" "--new-ca DIR" "DIR --new-ca 3" \
+    "--revoke DIR" "--revoke DIR 1 2" "--revoke DIR 0" "--renew DIR" "--renew DIR 1 2" "--renew DIR abc"; do
     local code=0
     # shellcheck disable=SC2086  # each case is a word list on purpose
     (cd "$scratch" && "$make_certs" $args > stdout 2> stderr) || code=$?
@@ -322,6 +371,7 @@ check_bad_certs_and_handshakes() {
 check_fresh_folder
 check_rerun_and_additions
 check_arguments
+check_revoke_and_renew
 check_errors
 check_bad_certs_and_handshakes
 echo "$passes passed, $failures failed"

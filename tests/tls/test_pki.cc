@@ -29,6 +29,19 @@ TestPki::TestPki(std::string dir, const std::vector<std::uint32_t>& agencies, st
 
 tls::Credentials TestPki::server() const { return credentials_in(dir_ + "/server", "server"); }
 
+tls::Credentials TestPki::server_with_revocations() const {
+  tls::Credentials credentials = server();
+  credentials.revocations = dir_ + "/server/crl.pem";
+  return credentials;
+}
+
+void TestPki::revoke(std::uint32_t id) const {
+  run_to_completion(
+      "/bin/bash",
+      {std::string(TP0_SOURCE_DIR) + "/scripts/make-certs.sh", "--revoke", dir_, std::to_string(id)},
+      std::filesystem::path(dir_).parent_path(), dir_ + ".revoke.log", kScriptTimeout);
+}
+
 tls::Credentials TestPki::agency(std::uint32_t id) const {
   return credentials_in(dir_ + "/agency-" + std::to_string(id), "agency");
 }

@@ -29,6 +29,10 @@ class TestPki {
   std::string authority() const { return dir_ + "/ca.crt"; }
 
   tls::Credentials server() const;
+  // The server's credentials with the revocation list that revoke() writes in its folder.
+  tls::Credentials server_with_revocations() const;
+  // Runs make-certs.sh --revoke DIR `id`: agency `id`'s certificate joins the list.
+  void revoke(std::uint32_t id) const;
   tls::Credentials agency(std::uint32_t id) const;
   // CN agency-<bad_agency>, signed by the round's CA, valid only in January 2020.
   tls::Credentials expired_agency() const;
