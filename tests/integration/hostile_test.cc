@@ -333,7 +333,8 @@ class KeyHolder {
           while (!stop_) {
             try {
               RawPeer peer(cluster, agency);
-              if (peer.hello(agency) != protocol::Message(protocol::Resume{0})) continue;
+              const auto answer = peer.hello(agency);
+              if (!answer || !std::holds_alternative<protocol::Resume>(*answer)) continue;
               ++conversations_;
               while (!stop_) {
                 peer.send(protocol::WinnersQuery{agency});
