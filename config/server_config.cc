@@ -149,6 +149,7 @@ ServerConfig load_server_config(const std::string& ini_path, const Environment& 
   in.duration({"SERVER_IDLE_TIMEOUT"}, config.idle_timeout, std::chrono::nanoseconds(1));
   in.duration({"SERVER_HELLO_TIMEOUT"}, config.hello_timeout, std::chrono::nanoseconds(1));
   in.duration({"SERVER_FRAME_TIMEOUT"}, config.frame_timeout, std::chrono::nanoseconds(1));
+  in.duration({"SERVER_CONVERSATION_BUDGET"}, config.conversation_budget, std::chrono::nanoseconds(1));
   in.number(kMaxChildren, config.max_children, 1, kMaxUint32);
   in.number({"SERVER_MAX_INTRODUCTIONS_PER_ADDRESS"}, config.max_introductions_per_address, 1, kMaxUint32);
   in.number({"SERVER_MAX_BETS_PER_AGENCY"}, config.max_bets_per_agency, 1, kMaxUint32);

@@ -59,6 +59,13 @@ struct ServerConfig {
   // answer the server sends must be taken within this long, so a peer that trickles its
   // bytes or reads slowly cannot hold a connection (or, sequentially, the server).
   std::chrono::milliseconds frame_timeout = std::chrono::seconds(5);
+  // SERVER_CONVERSATION_BUDGET, a Go duration > 0 (rounded up to whole milliseconds): in
+  // sequential mode, how long a conversation may last from its Hello while the others
+  // wait. Past it the server answers the messages it has read and ends the conversation;
+  // the client resumes on a new one. The course's agencies each send their whole file in
+  // well under a second: 5 s leaves them room, and a peer that says something now and
+  // then still holds the server for no longer.
+  std::chrono::milliseconds conversation_budget = std::chrono::seconds(5);
   // SERVER_MAX_CHILDREN, >= 1 (>= 2 for a process lottery server): in process mode, the
   // children the server runs at once, the lottery's waiting room among them; a connection
   // beyond them is refused (a busy Ack in lottery mode) instead of forked.

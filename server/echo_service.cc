@@ -10,7 +10,9 @@ namespace tp0::server {
 
 constexpr std::size_t kMaxLineBytes = 8192;
 
-bool EchoService::serve(net::Connection& connection, const Identified& /*identified*/) {
+bool EchoService::serve(net::Connection& connection, const Identified& /*identified*/,
+                        std::optional<std::chrono::milliseconds> budget) {
+  connection.set_deadline(budget, "conversation");
   const std::string line = net::read_line(connection, kMaxLineBytes, progress_timeout_);
   logging::info(logging::Event("receive_message", logging::Result::kSuccess)
                     .with("ip", connection.peer())

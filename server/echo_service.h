@@ -14,7 +14,8 @@ class EchoService final : public Service {
  public:
   explicit EchoService(std::chrono::milliseconds progress_timeout) : progress_timeout_(progress_timeout) {}
 
-  bool serve(net::Connection& connection, const Identified& identified) override;
+  bool serve(net::Connection& connection, const Identified& identified,
+             std::optional<std::chrono::milliseconds> budget) override;
 
  private:
   std::chrono::milliseconds progress_timeout_;

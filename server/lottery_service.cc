@@ -45,7 +45,8 @@ void LotteryService::start(ChildProcesses& children) {
   before_the_draw_->start(children, round_);
 }
 
-bool LotteryService::serve(net::Connection& connection, const Identified& identified) {
+bool LotteryService::serve(net::Connection& connection, const Identified& identified,
+                           std::optional<std::chrono::milliseconds> budget) {
   before_the_draw_->serving_a_connection();
   // Until it has proved which agency it is, a connection is only a cost: the introduction
   // and the Hello together must be done soon, however slowly they trickle.
@@ -57,7 +58,8 @@ bool LotteryService::serve(net::Connection& connection, const Identified& identi
   channel.set_frame_timeout(config_.frame_timeout);
   bool handed_over = false;
   try {
-    handed_over = LotterySession(channel, round_, config_, *before_the_draw_, *proof, identified).run();
+    handed_over =
+        LotterySession(channel, round_, config_, *before_the_draw_, *proof, identified, budget).run();
   } catch (const net::ShutdownRequested&) {
     introduction_->end_for_shutdown(channel.connection());
     throw;

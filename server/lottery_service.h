@@ -25,8 +25,10 @@ class LotteryService final : public Service {
   // agencies finished, and so whether the draw is held), or sets the files of any
   // previous round aside (new); then starts what `before_the_draw` needs.
   void start(ChildProcesses& children) override;
-  // The introduction and the Hello within SERVER_HELLO_TIMEOUT, then the conversation.
-  bool serve(net::Connection& connection, const Identified& identified) override;
+  // The introduction and the Hello within SERVER_HELLO_TIMEOUT, then the conversation,
+  // within `budget` from the Hello.
+  bool serve(net::Connection& connection, const Identified& identified,
+             std::optional<std::chrono::milliseconds> budget) override;
   void refuse(net::Connection& connection) override { introduction_->refuse(connection); }
   void shut_down() override;
 

@@ -15,6 +15,8 @@ using logging::Event;
 using logging::Result;
 
 constexpr const char* kBettingClosed = "the agency has finished: betting is closed";
+// What a conversation's budget bounds, as the lines of one that spent it say.
+constexpr const char* kBudget = "conversation (SERVER_CONVERSATION_BUDGET)";
 
 // Each refusal is logged, so a peer sending refused messages in a loop would write the
 // log at its own pace: a conversation ends at its fourth refusal. An honest client is
@@ -32,18 +34,29 @@ bool carries_bets(const protocol::Message& message) {
 
 LotterySession::LotterySession(protocol::Channel& channel, round::Round& round,
                                const config::ServerConfig& config, BeforeTheDraw& before_the_draw,
-                               const Proof& proof, Identified identified)
+                               const Proof& proof, Identified identified,
+                               std::optional<std::chrono::milliseconds> budget)
     : channel_(channel),
       round_(round),
       config_(config),
       before_the_draw_(before_the_draw),
       proof_(proof),
       identified_(std::move(identified)),
+      budget_(budget),
       bets_file_(round_.writer(config_.storage_path, config_.durability)) {}
 
 bool LotterySession::run() {
   try {
     while (!ended_) {
+      // Spent, with no message read whole left: those read are all answered (the bets
+      // stored), and nothing more is read.
+      if (!channel_.has_message() && budget_ends_ && std::chrono::steady_clock::now() >= *budget_ends_) {
+        logging::warning(Event("close_connection", Result::kFail)
+                             .with("ip", channel_.connection().peer())
+                             .with("agency", *agency_)
+                             .with("error", std::string(kBudget) + " spent"));
+        break;
+      }
       auto message = channel_.receive();
       if (!message) break;
       // Answers keep the order of requests: batches staged before anything else is answered.
@@ -213,20 +226,23 @@ bool LotterySession::identified_as(std::optional<std::uint32_t> agency) {
 }
 
 void LotterySession::on(const protocol::Hello& hello) {
-  if (!agency_) {
-    std::optional<std::string> why = proof_.refuses(hello.agency);
-    if (!why && !round_.position_of(hello.agency)) why = "not one of the round's agencies";
-    if (why) {
-      refuse_and_end(protocol::AckCode::kUnknownAgency, *why, hello.agency);
-      return;
-    }
-    agency_ = hello.agency;
-    channel_.connection().set_deadline(std::nullopt);
-    if (identified_) identified_(*agency_);
-  } else if (!identified_as(hello.agency)) {
-    // Saying it again is harmless; saying another agency is not.
+  // Answered again, a Hello now and then would keep a conversation going that does
+  // nothing, and a sequential server with it.
+  if (agency_) {
+    refuse_unexpected("second Hello");
     return;
   }
+  std::optional<std::string> why = proof_.refuses(hello.agency);
+  if (!why && !round_.position_of(hello.agency)) why = "not one of the round's agencies";
+  if (why) {
+    refuse_and_end(protocol::AckCode::kUnknownAgency, *why, hello.agency);
+    return;
+  }
+  agency_ = hello.agency;
+  // The introduction's deadline gives way to the budget's, or to none.
+  channel_.connection().set_deadline(budget_, kBudget);
+  if (budget_) budget_ends_ = std::chrono::steady_clock::now() + *budget_;
+  if (identified_) identified_(*agency_);
   // Where the agency's stream ends now, whichever connection stored it.
   try {
     stored_ = bets_file_.stream_state(*agency_).position;
@@ -276,9 +292,13 @@ void log_draw() { logging::info(Event("sorteo", Result::kSuccess)); }
 
 template <typename Unexpected>
 void LotterySession::on(const Unexpected& message) {
+  refuse_unexpected(protocol::name_of(message));
+}
+
+void LotterySession::refuse_unexpected(const char* name) {
   logging::warning(Event("receive_message", Result::kFail)
                        .with("ip", channel_.connection().peer())
-                       .with("error", std::string("unexpected ") + protocol::name_of(message)));
+                       .with("error", std::string("unexpected ") + name));
   acknowledge(protocol::AckCode::kUnexpectedMessage);
   ended_ = true;
 }

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -10,6 +11,7 @@
 #include "common/logging/event.h"
 #include "common/lottery/bet.h"
 #include "common/protocol/channel.h"
+#include "common/sys/wait.h"
 #include "config/server_config.h"
 #include "server/before_the_draw.h"
 #include "server/introduction.h"
@@ -29,33 +31,36 @@ void log_draw();
 //
 // The conversation's side of the round's rules (round.h), whatever the peer sends: only
 // the round's agencies are served (anything else is refused at its first message and
-// the connection ends); a connection speaks for the agency of its Hello only, and its
-// Hello must name an agency its introduction allows (with TLS, its certificate's); a
-// Hello is answered with where the agency's stream ends now, whichever connection stored
-// it; each batch (a single Bet is a batch of one) is stored once, where its position
+// the connection ends); a connection speaks for the agency of its Hello only, says it
+// once, and its Hello must name an agency its introduction allows (with TLS, its
+// certificate's); a Hello is answered with where the agency's stream ends now, whichever
+// connection stored it; each batch (a single Bet is a batch of one) is stored once, where its position
 // says: a batch the journal holds there is acknowledged and not stored again, one that
 // would leave a gap or differs from what is held is refused and ends the conversation;
 // winners are read from the draw's record, the same for every answer, and a query before
 // the draw is answered as `before_the_draw` says. Any other message that breaks the
-// protocol is refused with an Ack error code and ends the conversation: nothing received
-// after it is served. Malformed frames end the conversation with ProtocolError. Refusals
-// that leave it open (an invalid bet, betting closed) end it too at the fourth: each is
-// logged, and no peer may write the log at its own pace.
+// protocol, a second Hello among them, is refused with an Ack error code and ends the
+// conversation: nothing received after it is served. A conversation given a budget ends
+// once it is spent, after answering the messages already read whole. Malformed frames end the conversation
+// with ProtocolError. Refusals that leave it open (an invalid bet, betting closed) end it too at the fourth:
+// each is logged, and no peer may write the log at its own pace.
 class LotterySession {
  public:
   // Called once the connection's Hello has proved which member it speaks for.
   using Identified = std::function<void(std::uint32_t agency)>;
 
   // `proof`: what the connection proved of itself before its Hello. `identified`: told
-  // the agency once a Hello is accepted, if given.
+  // the agency once a Hello is accepted, if given. `budget`: how long the conversation
+  // may go on from its Hello (nullopt: while the peer keeps it going).
   LotterySession(protocol::Channel& channel, round::Round& round, const config::ServerConfig& config,
-                 BeforeTheDraw& before_the_draw, const Proof& proof, Identified identified = {});
+                 BeforeTheDraw& before_the_draw, const Proof& proof, Identified identified = {},
+                 std::optional<std::chrono::milliseconds> budget = std::nullopt);
 
   // Returns when the client closed the connection between messages, or the session ended
   // it (a peer that broke the round's rules, a connection handed over): true when it was
   // handed over, and the caller no longer speaks on it. Throws NetError, ProtocolError or
   // ShutdownRequested. The caller bounds the introduction: the connection's deadline, set
-  // before it, is lifted once a Hello is accepted.
+  // before it, becomes the budget's once a Hello is accepted.
   bool run();
 
  private:
@@ -77,6 +82,8 @@ class LotterySession {
   void on(const protocol::WinnersQuery& query);
   template <typename Unexpected>
   void on(const Unexpected& message);
+  // Refuses a message (`name`) that breaks the protocol here, and ends the conversation.
+  void refuse_unexpected(const char* name);
 
   // Checks `bets` of one message and stages them for the next store: with the ones
   // received after them and before the channel waits (run()), one write and one lock for
@@ -108,6 +115,8 @@ class LotterySession {
   BeforeTheDraw& before_the_draw_;
   const Proof& proof_;
   Identified identified_;
+  const std::optional<std::chrono::milliseconds> budget_;
+  sys::Deadline budget_ends_;  // set at the Hello
   std::optional<std::uint32_t> agency_;
   std::uint64_t stored_ = 0;  // how many of agency_'s bets the bets file holds
   std::size_t refusals_ = 0;  // Acks with an error code sent

@@ -148,7 +148,8 @@ class Server {
   // Each of the two returns false when it refused the connection instead of serving it.
   bool serve_here(net::Connection& connection) {
     logging::info(Event("accept_connections", Result::kSuccess).with("ip", connection.peer()));
-    serve(connection, {});
+    // One conversation at a time: its budget bounds how long the others wait for it.
+    serve(connection, {}, config_.conversation_budget);
     return true;
   }
 
@@ -165,7 +166,8 @@ class Server {
     try {
       const pid_t child = children_.spawn([&] {
         listener_->close();
-        return serve(connection, [this](std::uint32_t member) { reports_.report(member); });
+        return serve(
+            connection, [this](std::uint32_t member) { reports_.report(member); }, std::nullopt);
       });
       admission_.admitted(child, connection.peer());
       accept_pauses_.succeeded();
@@ -200,12 +202,13 @@ class Server {
 
   // Runs one conversation. Returns the exit code a child serving it leaves with: 0 when
   // it ended normally or by shutdown, 1 when it failed.
-  int serve(net::Connection& connection, const Service::Identified& identified) {
+  int serve(net::Connection& connection, const Service::Identified& identified,
+            std::optional<std::chrono::milliseconds> budget) {
     const std::string peer = connection.peer();
     connection.set_idle_timeout(config_.idle_timeout);
     int code = 0;
     try {
-      if (service_->serve(connection, identified)) {
+      if (service_->serve(connection, identified, budget)) {
         logging::debug(Event("hand_back_connection", Result::kSuccess).with("ip", peer));
         return 0;
       }

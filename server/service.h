@@ -1,7 +1,9 @@
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
+#include <optional>
 
 #include "common/net/connection.h"
 #include "server/child_processes.h"
@@ -25,9 +27,12 @@ class Service {
   using Identified = std::function<void(std::uint32_t member)>;
 
   // Serves one conversation, in the process that owns `connection` (the parent, or a
-  // child forked for it), and closes it. Returns true when the connection was handed to
-  // another process instead. Throws NetError, ProtocolError or ShutdownRequested.
-  virtual bool serve(net::Connection& connection, const Identified& identified) = 0;
+  // child forked for it), and closes it. `budget`: how long the conversation may hold
+  // that process while other connections wait (nullopt: as long as the peer keeps it
+  // going). Returns true when the connection was handed to another process instead.
+  // Throws NetError, ProtocolError or ShutdownRequested.
+  virtual bool serve(net::Connection& connection, const Identified& identified,
+                     std::optional<std::chrono::milliseconds> budget) = 0;
 
   // Turns away a connection the server has no room for, before it is closed: the lottery
   // tells its client the server is busy; by default it says nothing. Never blocks. Throws

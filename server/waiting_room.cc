@@ -97,8 +97,12 @@ void WaitingRoom::start(ChildProcesses& children, const round::Round& round) {
 }
 
 bool WaitingRoom::answer_early_query(std::uint32_t agency, protocol::Channel& channel) {
-  if (channel.has_message())
+  // The connection leaves this process: what was read behind the query could never be
+  // answered. The answers owed to the messages before it go out, then the refusal.
+  if (channel.has_message()) {
+    channel.send(protocol::Ack{protocol::AckCode::kUnexpectedMessage, 0});
     throw protocol::ProtocolError("a message after a winners query, before the answer");
+  }
   channel.send(protocol::WaitForDraw{});
   // What travels to the waiting room is the socket alone: the session ends here, both
   // ways, within the frame timeout like any other exchange, however slowly the peer

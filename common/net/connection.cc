@@ -46,12 +46,12 @@ class PlainSocket final : public Transport {
 Connection::Connection(sys::UniqueFd fd, std::string peer)
     : fd_(std::move(fd)), transport_(std::make_unique<PlainSocket>()), peer_(std::move(peer)) {}
 
-void Connection::set_deadline(std::optional<std::chrono::milliseconds> budget) {
+void Connection::set_deadline(std::optional<std::chrono::milliseconds> budget, const char* bounds) {
   if (!budget) {
     deadline_.reset();
     return;
   }
-  deadline_ = Deadline{std::chrono::steady_clock::now() + *budget, *budget};
+  deadline_ = Deadline{std::chrono::steady_clock::now() + *budget, *budget, bounds};
 }
 
 void Connection::wait(short events, const char* doing) {

@@ -56,9 +56,10 @@ class Connection {
 
   // Every wait must also end within `budget` from now, however active the peer: the idle
   // timeout alone lets a peer that sends a byte now and then hold the connection forever.
-  // A wait past the deadline throws IdleTimeout. nullopt removes the deadline.
+  // A wait past the deadline throws IdleTimeout, naming `bounds` (a literal) if given.
+  // nullopt removes the deadline.
   // REQUIRES: no DeadlineGuard of this connection is alive (it would restore the old one).
-  void set_deadline(std::optional<std::chrono::milliseconds> budget);
+  void set_deadline(std::optional<std::chrono::milliseconds> budget, const char* bounds = nullptr);
 
   // Sends every byte of `data`.
   void write_all(std::span<const std::byte> data);

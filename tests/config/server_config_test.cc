@@ -30,6 +30,7 @@ SERVER_IDLE_TIMEOUT = 1m30s
 SERVER_MAX_CHILDREN = 8
 SERVER_HELLO_TIMEOUT = 10s
 SERVER_FRAME_TIMEOUT = 2s
+SERVER_CONVERSATION_BUDGET = 1m
 SERVER_MAX_BETS_PER_AGENCY = 500
 SERVER_MAX_INTRODUCTIONS_PER_ADDRESS = 2
 )";
@@ -51,6 +52,7 @@ TEST_F(ConfigServer, ReadsEveryKeyFromFile) {
   EXPECT_EQ(config.idle_timeout, 90s);
   EXPECT_EQ(config.hello_timeout, 10s);
   EXPECT_EQ(config.frame_timeout, 2s);
+  EXPECT_EQ(config.conversation_budget, 60s);
   EXPECT_EQ(config.max_children, 8u);
   EXPECT_EQ(config.max_bets_per_agency, 500u);
   EXPECT_EQ(config.max_introductions_per_address, 2u);
@@ -71,6 +73,7 @@ TEST_F(ConfigServer, EnvironmentOverridesEveryKey) {
           {"SERVER_MAX_CHILDREN", "2"},
           {"SERVER_HELLO_TIMEOUT", "2500us"},
           {"SERVER_FRAME_TIMEOUT", "1500us"},
+          {"SERVER_CONVERSATION_BUDGET", "250ms"},
           {"SERVER_ROUND", "New"},
           {"SERVER_DURABILITY", "MACHINE"},
           {"SERVER_TLS", "On"},
@@ -91,6 +94,7 @@ TEST_F(ConfigServer, EnvironmentOverridesEveryKey) {
   EXPECT_EQ(config.idle_timeout, 1ms);   // rounded up, never to zero
   EXPECT_EQ(config.hello_timeout, 3ms);  // rounded up
   EXPECT_EQ(config.frame_timeout, 2ms);  // rounded up
+  EXPECT_EQ(config.conversation_budget, 250ms);
   EXPECT_EQ(config.max_children, 2u);
   EXPECT_EQ(config.max_bets_per_agency, 1u);
   EXPECT_EQ(config.max_introductions_per_address, 1u);
@@ -138,6 +142,7 @@ TEST_F(ConfigServer, DefaultsApplyWhenFileIsMissing) {
   EXPECT_EQ(config.idle_timeout, 30s);
   EXPECT_EQ(config.hello_timeout, 3s);
   EXPECT_EQ(config.frame_timeout, 5s);
+  EXPECT_EQ(config.conversation_budget, 5s);
   EXPECT_EQ(config.max_children, 64u);
   EXPECT_EQ(config.max_bets_per_agency, 10'000'000u);
   EXPECT_EQ(config.max_introductions_per_address, 4u);
@@ -152,6 +157,7 @@ TEST_F(ConfigServer, DefaultMembersMatchLoadedDefaults) {
   EXPECT_EQ(built.agency_ids, loaded.agency_ids);
   EXPECT_EQ(built.hello_timeout, loaded.hello_timeout);
   EXPECT_EQ(built.frame_timeout, loaded.frame_timeout);
+  EXPECT_EQ(built.conversation_budget, loaded.conversation_budget);
 }
 
 TEST_F(ConfigServer, KeysAreCaseInsensitiveAndOtherSectionsIgnored) {
@@ -404,6 +410,8 @@ const std::vector<BadValue>& bad_values() {
       {"SERVER_FRAME_TIMEOUT", "-1s"},
       {"SERVER_FRAME_TIMEOUT", "5"},
       {"SERVER_FRAME_TIMEOUT", "abc"},
+      {"SERVER_CONVERSATION_BUDGET", "0s"},
+      {"SERVER_CONVERSATION_BUDGET", "5"},
   };
   return values;
 }

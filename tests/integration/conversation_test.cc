@@ -172,6 +172,26 @@ TEST_P(Conversation, ControlBytesOfARefusedFieldAreEscapedInTheLog) {
   EXPECT_EQ(server.lines_containing("action: sorteo").size(), 1U) << "a peer forged a line";
 }
 
+// A Hello is said once: said again it would be answered again, and a peer could keep a
+// conversation going by saying it now and then. The second is refused like any unexpected
+// message, after the answers owed before it, and nothing behind it is served.
+TEST_P(Conversation, ASecondHelloIsRefusedAndEndsTheConversation) {
+  auto& server = start_server();
+  RawPeer peer(cluster_, 1);
+  ASSERT_EQ(peer.hello(1), Message(protocol::Resume{0}));
+  peer.send_bytes(frames_of({batch_of(1, 0, 0, 4), protocol::Hello{1}, batch_of(1, 4, 4, 4)}));
+  EXPECT_EQ(peer.receive(), Message(Ack{AckCode::kOk, 0}));
+  EXPECT_EQ(peer.receive(), Message(Ack{AckCode::kUnexpectedMessage, 0}));
+  EXPECT_TRUE(peer.closed_by_server());
+  EXPECT_EQ(bet_keys_in_bets_file(cluster_.bets_path(), 1).size(), 4u) << "the batch behind it was stored";
+  EXPECT_EQ(server
+                .lines_containing("action: receive_message | result: fail | ip: 127.0.0.1 | error: "
+                                  "unexpected second Hello")
+                .size(),
+            1u)
+      << server.output();
+}
+
 INSTANTIATE_TEST_SUITE_P(Concurrency, Conversation, ::testing::Values("sequential", "process"));
 
 }  // namespace

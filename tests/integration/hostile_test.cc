@@ -1,6 +1,9 @@
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <chrono>
 #include <csignal>
+#include <iostream>
 #include <random>
 #include <thread>
 
@@ -316,6 +319,98 @@ TEST(HostilePeersProcess, ConnectionsBeyondTheChildLimitAreRefusedNeverForked) {
       EXPECT_TRUE(tls && line.find("connection reset by peer") != std::string::npos) << line;
     }
   }
+}
+
+// A holder of an agency's key that keeps a conversation going and never finishes: after its
+// Hello, a WinnersQuery every little while (answered NotReady, or its winners once the draw
+// is held). Cut, it connects again at once, until stopped.
+class KeyHolder {
+ public:
+  static constexpr std::chrono::milliseconds kPace{100};
+
+  KeyHolder(Cluster& cluster, std::uint32_t agency)
+      : thread_([this, &cluster, agency] {
+          while (!stop_) {
+            try {
+              RawPeer peer(cluster, agency);
+              const auto answer = peer.hello(agency);
+              if (!answer || !std::holds_alternative<protocol::Resume>(*answer)) continue;
+              ++conversations_;
+              while (!stop_) {
+                peer.send(protocol::WinnersQuery{agency});
+                if (!peer.receive()) break;
+                // The attack's rhythm: well within the idle timeout, never finishing.
+                std::this_thread::sleep_for(kPace);
+              }
+            } catch (const std::exception&) {
+              // Cut by the server: at once again.
+            }
+          }
+        }) {}
+  ~KeyHolder() { stop(); }
+  KeyHolder(const KeyHolder&) = delete;
+  KeyHolder& operator=(const KeyHolder&) = delete;
+
+  // Stops once the server ends the conversation it is in (within the budget).
+  void stop() {
+    stop_ = true;
+    if (thread_.joinable()) thread_.join();
+  }
+  std::size_t conversations() const { return conversations_; }
+
+ private:
+  std::atomic<bool> stop_{false};
+  std::atomic<std::size_t> conversations_{0};
+  std::thread thread_;  // last: it uses the members above
+};
+
+constexpr char kBudgetSpent[] = "conversation (SERVER_CONVERSATION_BUDGET)";
+
+// One connection at a time: a key holder that says something every little while would
+// hold a sequential server for ever; its budget ends each of its conversations, and the
+// honest agencies, each waiting in the backlog for at most a budget, play their round.
+// Their patience (3 s, each wait 1 s) is far shorter than the holder would hold the
+// server without a budget.
+TEST(SequentialBudget, AKeyHolderThatNeverFinishesHoldsTheServerForNoMoreThanItsBudget) {
+  constexpr std::uint32_t kAgencies = 3;
+  Cluster cluster;
+  auto& server = cluster.start_server({{"SERVER_CONCURRENCY", "sequential"},
+                                       {"SERVER_AGENCIES", std::to_string(kAgencies)},
+                                       {"SERVER_CONVERSATION_BUDGET", "300ms"}});
+  KeyHolder holder(cluster, kAgencies);
+  ASSERT_TRUE(server.wait_for_line("action: accept_connections | result: success", kStartTimeout));
+  const auto started = std::chrono::steady_clock::now();
+  std::vector<AgencyData> agencies;
+  for (std::uint32_t id = 1; id <= kAgencies; ++id) {
+    agencies.push_back(start_agency(
+        cluster, id, 200, 2,
+        {{"CLI_BATCH_MAXAMOUNT", "25"}, {"CLI_SERVER_PATIENCE", "3s"}, {"CLI_SERVER_TIMEOUT", "1s"}}));
+  }
+  expect_round_complete(cluster, agencies);
+  const auto round = std::chrono::steady_clock::now() - started;
+  holder.stop();
+  std::cout << "round with a key holder: "
+            << std::chrono::duration_cast<std::chrono::milliseconds>(round).count() << " ms, "
+            << holder.conversations() << " of its conversations\n";
+  EXPECT_GE(holder.conversations(), 2u) << "the holder was never cut";
+  EXPECT_FALSE(server.lines_containing(kBudgetSpent).empty()) << server.output();
+}
+
+// An honest agency whose conversation outlasts its budget loses nothing: the server answers
+// what it read and ends it, and the client goes on where the next Resume says, every bet
+// stored once, in the order of its file.
+TEST(SequentialBudget, AnAgencyCutByItsBudgetResumesAndEveryBetIsStoredOnce) {
+  Cluster cluster;
+  auto& server = cluster.start_server({{"SERVER_CONCURRENCY", "sequential"},
+                                       {"SERVER_AGENCIES", "1"},
+                                       {"SERVER_CONVERSATION_BUDGET", "20ms"}});
+  const AgencyData agency = start_agency(cluster, 1, 1000, 3, {{"CLI_BATCH_MAXAMOUNT", "5"}});
+  expect_round_complete(cluster, {agency});
+  const std::size_t cuts = server.lines_containing(kBudgetSpent).size();
+  std::cout << "conversations cut by the budget: " << cuts << "\n";
+  EXPECT_GE(cuts, 1u) << "never cut: the test proves nothing";
+  EXPECT_FALSE(cluster.client(1).lines_containing("action: resume | result: success").empty())
+      << cluster.client(1).output();
 }
 
 }  // namespace

@@ -156,5 +156,40 @@ TEST(ServerPipelining, BatchesBeforeAMalformedFrameAreStillStored) {
             (std::vector<std::string>{"30000000,1", "30000001,1", "30000002,1"}));
 }
 
+// Hello, a batch, Finished and two WinnersQuery in one write, before the draw: every
+// answer owed before the second query goes out. A process server cannot hand the
+// connection to its waiting room with a message read behind the query: it refuses it after
+// those answers. A sequential one answers each query NotReady.
+class PipelinedQuery : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(PipelinedQuery, TheAnswersOwedBeforeAMessageBehindAnEarlyQueryAreSent) {
+  constexpr std::uint32_t kAgency = 1;
+  const bool sequential = std::string(GetParam()) == "sequential";
+  Cluster cluster;
+  auto& server = cluster.start_server({{"SERVER_CONCURRENCY", GetParam()}, {"SERVER_AGENCIES", "2"}});
+  RawPeer peer(cluster, kAgency);
+  peer.send_bytes(frames_of({protocol::Hello{kAgency}, batch_of(kAgency, 0, 0, 3), protocol::Finished{},
+                             protocol::WinnersQuery{kAgency}, protocol::WinnersQuery{kAgency}}));
+  EXPECT_EQ(peer.receive(), protocol::Message(protocol::Resume{0}));
+  EXPECT_EQ(peer.receive(), protocol::Message(Ack{AckCode::kOk, 0})) << "the batch";
+  EXPECT_EQ(peer.receive(), protocol::Message(Ack{AckCode::kOk, 0})) << "Finished";
+  if (sequential) {
+    EXPECT_EQ(peer.receive(), protocol::Message(protocol::NotReady{}));
+    EXPECT_EQ(peer.receive(), protocol::Message(protocol::NotReady{}));
+    peer.close();
+  } else {
+    EXPECT_EQ(peer.receive(), protocol::Message(Ack{AckCode::kUnexpectedMessage, 0})) << "the refusal";
+    EXPECT_TRUE(peer.closed_by_server());
+    ASSERT_TRUE(server.wait_for_line("a message after a winners query, before the answer", kRunTimeout))
+        << server.output();
+  }
+  ASSERT_TRUE(server.wait_for_line("action: agency_finished | result: success | agency: 1", kRunTimeout))
+      << server.output();
+  EXPECT_EQ(bet_keys_in_bets_file(cluster.bets_path(), kAgency),
+            (std::vector<std::string>{"30000000,1", "30000001,1", "30000002,1"}));
+}
+
+INSTANTIATE_TEST_SUITE_P(Concurrency, PipelinedQuery, ::testing::Values("sequential", "process"));
+
 }  // namespace
 }  // namespace tp0::testing
