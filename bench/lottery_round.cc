@@ -75,7 +75,7 @@ Environment server_environment(std::size_t agencies, const RoundSettings& settin
                           {"LOGGING_LEVEL", "INFO"},
                           // Every agency here comes from 127.0.0.1, where under Compose each
                           // has an address of its own: the limit per address is lifted.
-                          {"SERVER_MAX_INTRODUCTIONS_PER_ADDRESS", above_agencies}};
+                          {"SERVER_MAX_INTRODUCTIONS_PER_NETWORK", above_agencies}};
   if (!settings.default_child_limit) environment["SERVER_MAX_CHILDREN"] = above_agencies;
   if (settings.tls_dir.empty()) {
     environment["SERVER_TLS"] = "off";

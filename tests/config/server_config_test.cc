@@ -31,7 +31,9 @@ SERVER_MAX_CHILDREN = 8
 SERVER_HELLO_TIMEOUT = 10s
 SERVER_FRAME_TIMEOUT = 2s
 SERVER_MAX_BETS_PER_AGENCY = 500
-SERVER_MAX_INTRODUCTIONS_PER_ADDRESS = 2
+SERVER_MAX_INTRODUCTIONS_PER_NETWORK = 2
+SERVER_INTRODUCTIONS_PER_SECOND = 30
+SERVER_REPLACE_INTERVAL = 250ms
 )";
 
 constexpr char kConfigServerTls[] = "SERVER_TLS";
@@ -53,7 +55,9 @@ TEST_F(ConfigServer, ReadsEveryKeyFromFile) {
   EXPECT_EQ(config.frame_timeout, 2s);
   EXPECT_EQ(config.max_children, 8u);
   EXPECT_EQ(config.max_bets_per_agency, 500u);
-  EXPECT_EQ(config.max_introductions_per_address, 2u);
+  EXPECT_EQ(config.max_introductions_per_network, 2u);
+  EXPECT_EQ(config.introductions_per_second, 30u);
+  EXPECT_EQ(config.replace_interval, 250ms);
 }
 
 TEST_F(ConfigServer, EnvironmentOverridesEveryKey) {
@@ -78,7 +82,9 @@ TEST_F(ConfigServer, EnvironmentOverridesEveryKey) {
           {"SERVER_TLS_KEY", files.key},
           {"SERVER_TLS_CA", files.authority},
           {"SERVER_MAX_BETS_PER_AGENCY", "1"},
-          {"SERVER_MAX_INTRODUCTIONS_PER_ADDRESS", "1"}};
+          {"SERVER_MAX_INTRODUCTIONS_PER_NETWORK", "1"},
+          {"SERVER_INTRODUCTIONS_PER_SECOND", "1"},
+          {"SERVER_REPLACE_INTERVAL", "0s"}};
   const ServerConfig config = load_text(kFullIni);
   EXPECT_EQ(config.port, 0);
   EXPECT_EQ(config.ip, "127.0.0.1");
@@ -93,7 +99,9 @@ TEST_F(ConfigServer, EnvironmentOverridesEveryKey) {
   EXPECT_EQ(config.frame_timeout, 2ms);  // rounded up
   EXPECT_EQ(config.max_children, 2u);
   EXPECT_EQ(config.max_bets_per_agency, 1u);
-  EXPECT_EQ(config.max_introductions_per_address, 1u);
+  EXPECT_EQ(config.max_introductions_per_network, 1u);
+  EXPECT_EQ(config.introductions_per_second, 1u);
+  EXPECT_EQ(config.replace_interval, 0ms);
   EXPECT_EQ(config.round, RoundStart::kNew);
   EXPECT_EQ(config.durability, Durability::kMachine);
   EXPECT_EQ(config.tls, files);
@@ -140,7 +148,9 @@ TEST_F(ConfigServer, DefaultsApplyWhenFileIsMissing) {
   EXPECT_EQ(config.frame_timeout, 5s);
   EXPECT_EQ(config.max_children, 64u);
   EXPECT_EQ(config.max_bets_per_agency, 10'000'000u);
-  EXPECT_EQ(config.max_introductions_per_address, 4u);
+  EXPECT_EQ(config.max_introductions_per_network, 16u);
+  EXPECT_EQ(config.introductions_per_second, 200u);
+  EXPECT_EQ(config.replace_interval, 1s);
   EXPECT_EQ(config.round, RoundStart::kResume) << "a restarted server goes on with its round";
   EXPECT_EQ(config.durability, Durability::kProcess);
 }
@@ -389,8 +399,10 @@ const std::vector<BadValue>& bad_values() {
       {"SERVER_MAX_CHILDREN", "4294967296"},
       {"SERVER_MAX_BETS_PER_AGENCY", "0"},
       {"SERVER_MAX_BETS_PER_AGENCY", "4294967296"},
-      {"SERVER_MAX_INTRODUCTIONS_PER_ADDRESS", "0"},
-      {"SERVER_MAX_INTRODUCTIONS_PER_ADDRESS", "4294967296"},
+      {"SERVER_MAX_INTRODUCTIONS_PER_NETWORK", "0"},
+      {"SERVER_MAX_INTRODUCTIONS_PER_NETWORK", "4294967296"},
+      {"SERVER_INTRODUCTIONS_PER_SECOND", "0"},
+      {"SERVER_REPLACE_INTERVAL", "-1s"},
       {"SERVER_AGENCY_IDS", "abc"},
       {"SERVER_AGENCY_IDS", "0"},
       {"SERVER_AGENCY_IDS", "4294967296"},

@@ -36,7 +36,7 @@ constexpr std::size_t kWinners = 7;
 // agencies; the four each may introduce at once are within the strangers' half.
 const std::vector<std::string> kAttackerAddresses = {"127.0.0.2", "127.0.0.3", "127.0.0.4", "127.0.0.5"};
 constexpr std::size_t kPerAddress = 20;
-// SERVER_MAX_INTRODUCTIONS_PER_ADDRESS: the honest agencies all connect at once from
+// SERVER_MAX_INTRODUCTIONS_PER_NETWORK: the honest agencies all connect at once from
 // 127.0.0.1, as agencies behind one address may, and the limit lets them all introduce
 // themselves; so a refusal of theirs could only be the flood's doing. The attackers' four
 // addresses at that limit still take less than the strangers' half of the children.
@@ -78,7 +78,7 @@ Environment server_settings() {
           // Several deadlines within the honest round, so that the attackers renew theirs.
           {"SERVER_HELLO_TIMEOUT", "500ms"},
           {"SERVER_LISTEN_BACKLOG", "128"},
-          {"SERVER_MAX_INTRODUCTIONS_PER_ADDRESS", std::to_string(kAdmittedPerAddress)}};
+          {"SERVER_MAX_INTRODUCTIONS_PER_NETWORK", std::to_string(kAdmittedPerAddress)}};
 }
 
 // A round with no attacker, then one while `kind` of flood runs from every attacker address.

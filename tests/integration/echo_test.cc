@@ -16,7 +16,7 @@ TEST_P(EchoIntegration, EveryClientGetsEveryMessageBack) {
   // message, may briefly hold more than the default few that one address may.
   cluster.start_server({{"SERVER_MODE", "echo"},
                         {"SERVER_CONCURRENCY", GetParam()},
-                        {"SERVER_MAX_INTRODUCTIONS_PER_ADDRESS", "32"}});
+                        {"SERVER_MAX_INTRODUCTIONS_PER_NETWORK", "32"}});
   constexpr int kClients = 3;
   constexpr int kMessages = 4;
   for (std::uint32_t id = 1; id <= kClients; ++id) {
