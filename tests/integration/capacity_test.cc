@@ -194,9 +194,10 @@ TEST_P(StolenKey, SlowsTheRoundByAboutOneReplacementIntervalAtMost) {
             << attacked.took.count() << " ms with it\n";
   EXPECT_GE(conversations, 1U);
   // At most one replacement per interval the round lasted, and the round slowed by about
-  // one interval (and a reconnect's pause or two).
+  // one interval (and a reconnect's pause or two), with room for a busy machine's noise:
+  // the storm of today's replacement made it 40 times slower.
   EXPECT_LE(replaced, 2 + static_cast<std::size_t>(attacked.took / kInterval)) << server.output();
-  EXPECT_LE(attacked.took, alone.took + 2 * kInterval);
+  EXPECT_LE(attacked.took, 2 * alone.took + 2 * kInterval);
   // Both addresses are on every replacement's line.
   for (const auto& line : server.lines_containing("action: replace_conversation | result: success")) {
     EXPECT_EQ(field_of(line, "ip"), "127.0.0.1") << line;
