@@ -171,7 +171,9 @@ class Server {
   // no room for it. Refusing rather than leaving it in the backlog tells the peer at
   // once, and no number of connections can make the server fork past its limits.
   bool serve_in_child(net::Connection& connection) {
-    // The accept loop has just taken the reports and reaped: the counts are today's.
+    // The accept loop has just reaped; the reports are taken again here, so that a child
+    // that has just proved its member is never displaced as a stranger (it may be storing).
+    take_reports();
     const auto now = std::chrono::steady_clock::now();
     const Admission::Entry entry = admission_.enter(connection.peer(), children_.running(), now);
     if (!entry.admitted) {
