@@ -151,7 +151,9 @@ ServerConfig load_server_config(const std::string& ini_path, const Environment& 
   in.duration({"SERVER_FRAME_TIMEOUT"}, config.frame_timeout, std::chrono::nanoseconds(1));
   in.duration({"SERVER_CONVERSATION_BUDGET"}, config.conversation_budget, std::chrono::nanoseconds(1));
   in.number(kMaxChildren, config.max_children, 1, kMaxUint32);
-  in.number({"SERVER_MAX_INTRODUCTIONS_PER_ADDRESS"}, config.max_introductions_per_address, 1, kMaxUint32);
+  in.number({"SERVER_MAX_INTRODUCTIONS_PER_NETWORK"}, config.max_introductions_per_network, 1, kMaxUint32);
+  in.number({"SERVER_INTRODUCTIONS_PER_SECOND"}, config.introductions_per_second, 1, kMaxUint32);
+  in.duration({"SERVER_REPLACE_INTERVAL"}, config.replace_interval, std::chrono::nanoseconds(0));
   in.number({"SERVER_MAX_BETS_PER_AGENCY"}, config.max_bets_per_agency, 1, kMaxUint32);
   in.choice({"SERVER_ROUND"}, config.round, kRoundStartNames);
   in.choice({"SERVER_DURABILITY"}, config.durability, kDurabilityNames);

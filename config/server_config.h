@@ -70,11 +70,19 @@ struct ServerConfig {
   // children the server runs at once, the lottery's waiting room among them; a connection
   // beyond them is refused (a busy Ack in lottery mode) instead of forked.
   std::uint32_t max_children = 64;
-  // SERVER_MAX_INTRODUCTIONS_PER_ADDRESS, >= 1: in process mode, the connections from one
-  // address that may be introducing themselves at once (TLS handshake and Hello), within
-  // the half of SERVER_MAX_CHILDREN all such connections share; one more is refused. A
-  // connection that has proved which member it is no longer counts.
-  std::uint32_t max_introductions_per_address = 4;
+  // SERVER_MAX_INTRODUCTIONS_PER_NETWORK, >= 1: in process mode, the connections from one
+  // network (an IPv4 /24, an IPv6 /64) that may be introducing themselves at once (TLS
+  // handshake and Hello), within the half of SERVER_MAX_CHILDREN all such connections
+  // share; one more displaces the oldest of them. A connection that has proved which
+  // member it is no longer counts.
+  std::uint32_t max_introductions_per_network = 16;
+  // SERVER_INTRODUCTIONS_PER_SECOND, >= 1: in process mode, the new connections one
+  // network may open a second, as many at once; one more is refused before any fork.
+  std::uint32_t introductions_per_second = 200;
+  // SERVER_REPLACE_INTERVAL, a Go duration >= 0 (rounded up to whole milliseconds): in
+  // process mode, a member's conversation is replaced by a newer one at most once per
+  // this long; inside it the newer one is ended.
+  std::chrono::milliseconds replace_interval = std::chrono::seconds(1);
   // SERVER_MAX_BETS_PER_AGENCY, 1..4294967295 (positions are 32-bit on the wire): the
   // most bets the server stores of one agency; a bet or batch that would pass it is
   // refused (Ack code 9) and the conversation ends, so one agency cannot fill the disk.

@@ -46,7 +46,7 @@ done
 
 mkdir -p "$work/server"
 (cd "$work/server" && SERVER_IP=127.0.0.1 SERVER_PORT=$port SERVER_CONCURRENCY=$concurrency \
-  SERVER_AGENCIES=${#files[@]} SERVER_MAX_INTRODUCTIONS_PER_ADDRESS=${#files[@]} SERVER_TLS_CERT=$tls/server/server.crt SERVER_TLS_KEY=$tls/server/server.key \
+  SERVER_AGENCIES=${#files[@]} SERVER_MAX_INTRODUCTIONS_PER_NETWORK=${#files[@]} SERVER_TLS_CERT=$tls/server/server.crt SERVER_TLS_KEY=$tls/server/server.key \
   SERVER_TLS_CA=$tls/server/ca.crt exec "$root/bin/server" > "$work/server.log" 2>&1) &
 server_pid=$!
 

@@ -110,6 +110,12 @@ std::vector<pid_t> ChildProcesses::reap() {
   return reaped;
 }
 
+void ChildProcesses::kill_now(pid_t pid) {
+  if (pids_.erase(pid) == 0) return;
+  ::kill(pid, SIGKILL);
+  sys::retry_on_eintr([pid] { return ::waitpid(pid, nullptr, 0); });
+}
+
 std::size_t ChildProcesses::terminate_all(std::chrono::milliseconds grace) {
   stopping_ = true;
   const std::size_t count = pids_.size();

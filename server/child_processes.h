@@ -53,6 +53,10 @@ class ChildProcesses {
 
   std::size_t running() const { return pids_.size(); }
 
+  // Kills child `pid` (SIGKILL) and waits for it: it is no longer running on return, so
+  // that forking another in its place never runs more children than before.
+  void kill_now(pid_t pid);
+
   // Sends SIGTERM to every child and waits up to `grace` for them to exit; kills those
   // still running after that with SIGKILL. Returns how many children were running.
   std::size_t terminate_all(std::chrono::milliseconds grace);

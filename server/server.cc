@@ -66,7 +66,8 @@ class Server {
         // SERVER_CONCURRENCY, for the accept loop: chosen here once.
         dispatch_(config.concurrency == config::Concurrency::kProcess ? &Server::serve_in_child
                                                                       : &Server::serve_here),
-        admission_(config.max_children, config.max_introductions_per_address),
+        admission_(config.max_children, config.max_introductions_per_network, config.introductions_per_second,
+                   config.replace_interval),
         refusals_(kRefusalLogInterval) {}
 
   int run() {
@@ -127,18 +128,32 @@ class Server {
     }
   }
 
-  // Children that proved which member they speak for; a member's older conversation ends.
+  // Children that proved which member they speak for; of two conversations of one member,
+  // one ends (admission.h).
   void take_reports() {
+    const auto now = std::chrono::steady_clock::now();
     for (const MemberReports::Report& report : reports_.receive()) {
-      const std::optional<pid_t> older = admission_.identified(report.pid, report.member);
-      if (!older) continue;
+      const std::optional<Admission::Clash> clash = admission_.identified(report.pid, report.member, now);
+      if (!clash) continue;
+      ::kill(clash->ended, SIGTERM);
+      if (!clash->replaced) {
+        // Whoever holds the agency's key may be trying to cut its conversation: one line
+        // per interval, not one per attempt.
+        refusals_.refused(clash->ended_address,
+                          "refused: agency " + std::to_string(report.member) + " already speaks from " +
+                              clash->kept_address +
+                              ", its conversation replaced within SERVER_REPLACE_INTERVAL",
+                          now);
+        continue;
+      }
       // Its client reconnected, or someone else holds the agency's key: either way the
       // conversation that proved it last is the one that goes on.
       logging::info(Event("replace_conversation", Result::kSuccess)
                         .with("agency", report.member)
-                        .with("pid", *older)
-                        .with("by", report.pid));
-      ::kill(*older, SIGTERM);
+                        .with("pid", clash->ended)
+                        .with("ip", clash->ended_address)
+                        .with("by", clash->kept)
+                        .with("by_ip", clash->kept_address));
     }
   }
 
@@ -157,10 +172,20 @@ class Server {
   // no room for it. Refusing rather than leaving it in the backlog tells the peer at
   // once, and no number of connections can make the server fork past its limits.
   bool serve_in_child(net::Connection& connection) {
-    // The accept loop has just taken the reports and reaped: the counts are today's.
-    if (const auto why = admission_.refusal(connection.peer(), children_.running())) {
-      refuse(connection, *why);
+    // The accept loop has just reaped; the reports are taken again here, so that a child
+    // that has just proved its member is never displaced as a stranger (it may be storing).
+    take_reports();
+    const auto now = std::chrono::steady_clock::now();
+    const Admission::Entry entry = admission_.enter(connection.peer(), children_.running(), now);
+    if (!entry.admitted) {
+      refuse(connection, entry.why);
       return false;
+    }
+    if (entry.displaced) {
+      // SIGKILL, not SIGTERM: a stranger has proved no member, so it has stored nothing
+      // and owes no answer, and it is gone before the fork that takes its place.
+      children_.kill_now(*entry.displaced);
+      refusals_.refused(entry.displaced_address, "displaced: " + entry.why, now);
     }
     logging::info(Event("accept_connections", Result::kSuccess).with("ip", connection.peer()));
     try {

@@ -82,5 +82,16 @@ TEST(NetAddress, SplitsHostAndPort) {
   }
 }
 
+TEST(NetAddress, NetworkOfAnAddressIsItsSlash24OrSlash64) {
+  EXPECT_EQ(net::network_of("192.0.2.7"), "192.0.2.0/24");
+  EXPECT_EQ(net::network_of("192.0.2.255"), net::network_of("192.0.2.1"));
+  EXPECT_NE(net::network_of("192.0.3.1"), net::network_of("192.0.2.1"));
+  EXPECT_EQ(net::network_of("::ffff:192.0.2.9"), "192.0.2.0/24");
+  EXPECT_EQ(net::network_of("2001:db8:1:2:aaaa:bbbb:cccc:dddd"), "2001:db8:1:2::/64");
+  EXPECT_EQ(net::network_of("2001:db8:1:2::1"), net::network_of("2001:db8:1:2:ffff::9"));
+  EXPECT_NE(net::network_of("2001:db8:1:3::1"), net::network_of("2001:db8:1:2::1"));
+  EXPECT_EQ(net::network_of("?"), "?");
+}
+
 }  // namespace
 }  // namespace tp0

@@ -32,7 +32,9 @@ SERVER_HELLO_TIMEOUT = 10s
 SERVER_FRAME_TIMEOUT = 2s
 SERVER_CONVERSATION_BUDGET = 1m
 SERVER_MAX_BETS_PER_AGENCY = 500
-SERVER_MAX_INTRODUCTIONS_PER_ADDRESS = 2
+SERVER_MAX_INTRODUCTIONS_PER_NETWORK = 2
+SERVER_INTRODUCTIONS_PER_SECOND = 30
+SERVER_REPLACE_INTERVAL = 250ms
 )";
 
 constexpr char kConfigServerTls[] = "SERVER_TLS";
@@ -55,7 +57,9 @@ TEST_F(ConfigServer, ReadsEveryKeyFromFile) {
   EXPECT_EQ(config.conversation_budget, 60s);
   EXPECT_EQ(config.max_children, 8u);
   EXPECT_EQ(config.max_bets_per_agency, 500u);
-  EXPECT_EQ(config.max_introductions_per_address, 2u);
+  EXPECT_EQ(config.max_introductions_per_network, 2u);
+  EXPECT_EQ(config.introductions_per_second, 30u);
+  EXPECT_EQ(config.replace_interval, 250ms);
 }
 
 TEST_F(ConfigServer, EnvironmentOverridesEveryKey) {
@@ -81,7 +85,9 @@ TEST_F(ConfigServer, EnvironmentOverridesEveryKey) {
           {"SERVER_TLS_KEY", files.key},
           {"SERVER_TLS_CA", files.authority},
           {"SERVER_MAX_BETS_PER_AGENCY", "1"},
-          {"SERVER_MAX_INTRODUCTIONS_PER_ADDRESS", "1"}};
+          {"SERVER_MAX_INTRODUCTIONS_PER_NETWORK", "1"},
+          {"SERVER_INTRODUCTIONS_PER_SECOND", "1"},
+          {"SERVER_REPLACE_INTERVAL", "0s"}};
   const ServerConfig config = load_text(kFullIni);
   EXPECT_EQ(config.port, 0);
   EXPECT_EQ(config.ip, "127.0.0.1");
@@ -97,7 +103,9 @@ TEST_F(ConfigServer, EnvironmentOverridesEveryKey) {
   EXPECT_EQ(config.conversation_budget, 250ms);
   EXPECT_EQ(config.max_children, 2u);
   EXPECT_EQ(config.max_bets_per_agency, 1u);
-  EXPECT_EQ(config.max_introductions_per_address, 1u);
+  EXPECT_EQ(config.max_introductions_per_network, 1u);
+  EXPECT_EQ(config.introductions_per_second, 1u);
+  EXPECT_EQ(config.replace_interval, 0ms);
   EXPECT_EQ(config.round, RoundStart::kNew);
   EXPECT_EQ(config.durability, Durability::kMachine);
   EXPECT_EQ(config.tls, files);
@@ -145,7 +153,9 @@ TEST_F(ConfigServer, DefaultsApplyWhenFileIsMissing) {
   EXPECT_EQ(config.conversation_budget, 5s);
   EXPECT_EQ(config.max_children, 64u);
   EXPECT_EQ(config.max_bets_per_agency, 10'000'000u);
-  EXPECT_EQ(config.max_introductions_per_address, 4u);
+  EXPECT_EQ(config.max_introductions_per_network, 16u);
+  EXPECT_EQ(config.introductions_per_second, 200u);
+  EXPECT_EQ(config.replace_interval, 1s);
   EXPECT_EQ(config.round, RoundStart::kResume) << "a restarted server goes on with its round";
   EXPECT_EQ(config.durability, Durability::kProcess);
 }
@@ -395,8 +405,10 @@ const std::vector<BadValue>& bad_values() {
       {"SERVER_MAX_CHILDREN", "4294967296"},
       {"SERVER_MAX_BETS_PER_AGENCY", "0"},
       {"SERVER_MAX_BETS_PER_AGENCY", "4294967296"},
-      {"SERVER_MAX_INTRODUCTIONS_PER_ADDRESS", "0"},
-      {"SERVER_MAX_INTRODUCTIONS_PER_ADDRESS", "4294967296"},
+      {"SERVER_MAX_INTRODUCTIONS_PER_NETWORK", "0"},
+      {"SERVER_MAX_INTRODUCTIONS_PER_NETWORK", "4294967296"},
+      {"SERVER_INTRODUCTIONS_PER_SECOND", "0"},
+      {"SERVER_REPLACE_INTERVAL", "-1s"},
       {"SERVER_AGENCY_IDS", "abc"},
       {"SERVER_AGENCY_IDS", "0"},
       {"SERVER_AGENCY_IDS", "4294967296"},

@@ -11,12 +11,13 @@ class EchoIntegration : public ::testing::TestWithParam<const char*> {};
 
 TEST_P(EchoIntegration, EveryClientGetsEveryMessageBack) {
   Cluster cluster;
-  // Echo connections never say who they are, so they stay strangers, counted per address
+  // Echo connections never say who they are, so they stay strangers, counted per network
   // until their child is reaped: the clients, all on 127.0.0.1 and reconnecting for each
-  // message, may briefly hold more than the default few that one address may.
+  // message, may briefly hold more than the default that one network may, and one more
+  // would displace the oldest, mid-echo.
   cluster.start_server({{"SERVER_MODE", "echo"},
                         {"SERVER_CONCURRENCY", GetParam()},
-                        {"SERVER_MAX_INTRODUCTIONS_PER_ADDRESS", "32"}});
+                        {"SERVER_MAX_INTRODUCTIONS_PER_NETWORK", "32"}});
   constexpr int kClients = 3;
   constexpr int kMessages = 4;
   for (std::uint32_t id = 1; id <= kClients; ++id) {

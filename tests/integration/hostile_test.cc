@@ -211,7 +211,7 @@ TEST_P(HostilePeers, ThousandConnectionsOpenedAndDroppedLeakNothing) {
   // Forked) is never served, so it would log no close_connection.
   auto& server = start_server({{"SERVER_LISTEN_BACKLOG", "128"},
                                {"SERVER_MAX_CHILDREN", std::to_string(2 * kConnections)},
-                               {"SERVER_MAX_INTRODUCTIONS_PER_ADDRESS", std::to_string(kConnections)}});
+                               {"SERVER_MAX_INTRODUCTIONS_PER_NETWORK", std::to_string(kConnections)}});
   const std::size_t descriptors_before = open_descriptors_of(server.pid());
   for (int i = 0; i < kConnections; ++i) {
     // Half leave before saying anything, half after the TLS handshake (when the server
