@@ -18,7 +18,7 @@ constexpr long kTicketLifetimeSeconds = 300;
 // The largest certificate chain a peer may send, in bytes: a chain made by make-certs.sh
 // (a leaf and its CA, under 500 bytes each) fits eighteen times over, where OpenSSL's
 // default lets a stranger have 100 KiB parsed before anything is verified.
-constexpr long kMaxCertificateList = 16 * 1024;
+constexpr long kMaxCertificateList = 16L * 1024;
 // The peer's certificate is signed by the CA itself: no intermediate (OpenSSL's default
 // verifies chains of up to 100).
 constexpr int kVerifyDepth = 0;

@@ -210,9 +210,12 @@ TEST_F(WaitingRoom, KilledInItsRestartPauseItHoldsNoListener) {
   }
   ::kill(room, SIGSTOP);
   const struct KillOnExit {
-    int pid;
+    explicit KillOnExit(int stopped) : pid(stopped) {}
+    KillOnExit(const KillOnExit&) = delete;
+    KillOnExit& operator=(const KillOnExit&) = delete;
     ~KillOnExit() { ::kill(pid, SIGKILL); }
-  } stopped_room{room};
+    int pid;
+  } stopped_room(room);
   server.send_signal(SIGKILL);
   ASSERT_TRUE(server.wait_exit(kRunTimeout).has_value());
 
