@@ -239,9 +239,7 @@ void LotterySession::on(const protocol::Hello& hello) {
     return;
   }
   agency_ = hello.agency;
-  // The introduction's deadline gives way to the budget's, or to none.
-  channel_.connection().set_deadline(budget_, kBudget);
-  if (budget_) budget_ends_ = std::chrono::steady_clock::now() + *budget_;
+  start_budget();
   if (identified_) identified_(*agency_);
   // Where the agency's stream ends now, whichever connection stored it.
   try {
@@ -256,6 +254,12 @@ void LotterySession::on(const protocol::Hello& hello) {
   channel_.post(protocol::Resume{static_cast<std::uint32_t>(stored_)});
 }
 
+void LotterySession::start_budget() {
+  // The introduction's deadline gives way to the budget's, or to none.
+  channel_.connection().set_deadline(budget_, kBudget);
+  if (budget_) budget_ends_ = std::chrono::steady_clock::now() + *budget_;
+}
+
 void LotterySession::on(const protocol::Finished&) {
   if (!identified_as(std::nullopt)) return;
   // Under the lock every store takes: a batch of this agency is either stored before its
@@ -266,6 +270,9 @@ void LotterySession::on(const protocol::Finished&) {
     // No bet can enter the file any more: the draw's winners are fixed, so record them now.
     draw::record_draw(config_.storage_path, config_.durability, log_draw);
     before_the_draw_.draw_held();
+    // The draw is the round's work, not the agency's, and a large one takes a while: it
+    // counts against no budget, so that the agency may still ask for its winners here.
+    start_budget();
   }
   acknowledge(protocol::AckCode::kOk);
 }

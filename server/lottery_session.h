@@ -104,6 +104,8 @@ class LotterySession {
   // Unless the connection introduced itself as `agency` (any agency when nullopt),
   // refuses with kUnexpectedMessage or kWrongAgency, ends the conversation and returns false.
   bool identified_as(std::optional<std::uint32_t> agency);
+  // From now, the conversation has its budget (sequential), or no deadline at all.
+  void start_budget();
 
   protocol::Channel& channel_;
   round::Round& round_;
@@ -116,7 +118,7 @@ class LotterySession {
   const Proof& proof_;
   Identified identified_;
   const std::optional<std::chrono::milliseconds> budget_;
-  sys::Deadline budget_ends_;  // set at the Hello
+  sys::Deadline budget_ends_;  // set at the Hello, and again after a draw held
   std::optional<std::uint32_t> agency_;
   std::uint64_t stored_ = 0;  // how many of agency_'s bets the bets file holds
   std::size_t refusals_ = 0;  // Acks with an error code sent

@@ -84,6 +84,8 @@ void sync_data(int fd, const std::string& context) {
   if (retry_on_eintr([&] { return ::fdatasync(fd); }) == -1) throw last_error(context);
 }
 
+void start_writeback(int fd) { static_cast<void>(::sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE)); }
+
 void sync_directory_of(const std::string& path) {
   const std::string directory = std::filesystem::path(path).parent_path().string();
   const std::string name = directory.empty() ? "." : directory;

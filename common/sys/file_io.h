@@ -51,6 +51,12 @@ std::string read_all(int fd, const std::string& context);
 // with `context`.
 void sync_data(int fd, const std::string& context);
 
+// Starts writing to disk what was written to `fd`, without waiting for it
+// (sync_file_range): sync_data on many files in turn then waits for writes already under
+// way, rather than starting each only when asked. A hint: what it cannot do, the sync
+// that follows does, and says.
+void start_writeback(int fd);
+
 // Waits until the directory that holds `path` is on disk (fsync), so that a file created,
 // renamed or removed there stays so after a crash of the machine. Throws std::system_error
 // naming the directory.

@@ -57,6 +57,7 @@ void write_record(const std::string& bets_path, const std::string& directory) {
       const sys::UniqueFd fd =
           sys::open_file(path, O_WRONLY | O_APPEND | O_NOFOLLOW | create, "draw record", 0600);
       sys::write_all(fd.get(), rows, "write draw record " + path);
+      sys::start_writeback(fd.get());
     }
     pending.clear();
     pending_bytes = 0;
@@ -78,6 +79,8 @@ void write_record(const std::string& bets_path, const std::string& directory) {
   // renamed into place: once visible, it is whole, whatever crash comes later, and needs
   // no checksum to tell. Each file is synced by itself, not the whole file system, whose
   // other writes (the bets file's pages among them) are not this record's to wait for.
+  // Their writes were started as they were written: with a thousand agencies, syncing
+  // one file at a time from scratch took seconds where this takes a fraction of one.
   for (const std::uint32_t agency : written) {
     const std::string path = agency_file(directory, agency);
     sys::sync_data(sys::open_file(path, O_RDONLY | O_NOFOLLOW, "draw record").get(),
