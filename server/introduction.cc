@@ -4,6 +4,7 @@
 
 #include "common/logging/logging.h"
 #include "common/protocol/codec.h"
+#include "common/protocol/frame.h"
 #include "common/tls/session.h"
 
 namespace tp0::server {
@@ -23,6 +24,15 @@ void PlainHello::refuse(net::Connection& connection) const {
   std::vector<std::byte> frame;
   protocol::encode(protocol::Ack{protocol::AckCode::kServerBusy, 0}, frame);
   connection.write_all(frame);
+}
+
+bool PlainHello::first_message_arrived(const net::Connection& connection) const {
+  return connection.holds_whole_message(protocol::kFrameHeaderBytes, protocol::kFrameHeaderBytes);
+}
+
+bool TlsHandshake::first_message_arrived(const net::Connection& connection) const {
+  // A TLS record's header: its type, version (2 bytes) and the body's length (2 bytes).
+  return connection.holds_whole_message(5, 2);
 }
 
 std::unique_ptr<Proof> TlsHandshake::introduce(net::Connection& connection) const {

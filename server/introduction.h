@@ -59,6 +59,10 @@ class Introduction {
   // Throws NetError.
   virtual void refuse(net::Connection& connection) const = 0;
 
+  // Whether the connection's first message (the Hello frame, the TLS ClientHello's
+  // record) has arrived whole, without reading it. Never blocks.
+  virtual bool first_message_arrived(const net::Connection& connection) const = 0;
+
   // When a shutdown cuts a conversation short: tells the client the conversation ended
   // rather than letting it find the connection cut.
   virtual void end_for_shutdown(net::Connection& connection) const = 0;
@@ -74,6 +78,7 @@ class PlainHello final : public Introduction {
   }
   // A busy Ack: a few bytes into a new socket's empty send buffer, which cannot block.
   void refuse(net::Connection& connection) const override;
+  bool first_message_arrived(const net::Connection& connection) const override;
   void end_for_shutdown(net::Connection& /*connection*/) const override {}
 };
 
@@ -87,6 +92,7 @@ class TlsHandshake final : public Introduction {
   // Nothing: a client cannot read a plain Ack before its handshake, and one in the parent
   // would hold the accept loop; it sees the connection closed and connects again.
   void refuse(net::Connection& /*connection*/) const override {}
+  bool first_message_arrived(const net::Connection& connection) const override;
   // Ends the TLS session with close_notify and logs it.
   void end_for_shutdown(net::Connection& connection) const override;
 

@@ -30,6 +30,9 @@ class LotteryService final : public Service {
   bool serve(net::Connection& connection, const Identified& identified,
              std::optional<std::chrono::milliseconds> budget) override;
   void refuse(net::Connection& connection) override { introduction_->refuse(connection); }
+  bool first_message_arrived(const net::Connection& connection) const override {
+    return introduction_->first_message_arrived(connection);
+  }
   void shut_down() override;
 
  private:

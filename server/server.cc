@@ -42,6 +42,9 @@ constexpr std::chrono::milliseconds kRefusalLogInterval{10000};
 // listener it cannot empty nor waits long once they are back (the postmaster's way).
 constexpr std::chrono::milliseconds kFirstAcceptPause{100};
 constexpr std::chrono::milliseconds kLongestAcceptPause{1000};
+// How long after its connect a peer's first message may still be on its way: a client
+// sends it at once, so only a busy machine's scheduling delays it (server.cc, serve_in_child).
+constexpr std::chrono::milliseconds kFirstMessageGrace{50};
 
 // The choices of SERVER_MODE, SERVER_TLS and, for what the lottery tells an agency that
 // asks before the draw, SERVER_CONCURRENCY: made here once, and never looked at again.
@@ -123,7 +126,7 @@ class Server {
         pause_accepting();
       }
       if (!connection) continue;
-      announce = (this->*dispatch_)(*connection);
+      announce = (this->*dispatch_)(std::move(*connection));
       if (sys::signals::shutdown_requested()) return;
     }
   }
@@ -161,7 +164,7 @@ class Server {
   void pause_accepting() { paused_until_ = std::chrono::steady_clock::now() + accept_pauses_.next_pause(); }
 
   // Each of the two returns false when it refused the connection instead of serving it.
-  bool serve_here(net::Connection& connection) {
+  bool serve_here(net::Connection connection) {
     logging::info(Event("accept_connections", Result::kSuccess).with("ip", connection.peer()));
     // One conversation at a time: its budget bounds how long the others wait for it.
     serve(connection, {}, config_.conversation_budget);
@@ -171,10 +174,25 @@ class Server {
   // Forks a child to serve the connection, or refuses it when admission.h says there is
   // no room for it. Refusing rather than leaving it in the backlog tells the peer at
   // once, and no number of connections can make the server fork past its limits.
-  bool serve_in_child(net::Connection& connection) {
+  bool serve_in_child(net::Connection connection) {
     // The accept loop has just reaped; the reports are taken again here, so that a child
     // that has just proved its member is never displaced as a stranger (it may be storing).
     take_reports();
+    // Behind a flood, connections come faster than the server forks: the listen queue
+    // fills, and a full queue drops every SYN, an honest agency's too, which then waits a
+    // second or more to try again. So while others wait, a connection whose first message
+    // has not arrived whole though it was established kFirstMessageGrace ago is refused at
+    // once, which costs microseconds, not a fork, and the next is taken. An agency's
+    // first message follows its connect at once; a silent or trickling crowd's never comes.
+    while (connection.age_before_first_send() >= kFirstMessageGrace &&
+           !service_->first_message_arrived(connection)) {
+      std::string shortage;
+      std::optional<net::Connection> next = listener_->accept(shortage);
+      if (!next) break;
+      refuse(connection, "its first message had not come " + std::to_string(kFirstMessageGrace.count()) +
+                             " ms after its connect, while other connections waited");
+      connection = std::move(*next);
+    }
     const auto now = std::chrono::steady_clock::now();
     const Admission::Entry entry = admission_.enter(connection.peer(), children_.running(), now);
     if (!entry.admitted) {
@@ -263,7 +281,7 @@ class Server {
 
   const config::ServerConfig& config_;
   std::unique_ptr<Service> service_;
-  bool (Server::*dispatch_)(net::Connection&);
+  bool (Server::*dispatch_)(net::Connection);
   ChildProcesses children_;
   Admission admission_;
   MemberReports reports_;

@@ -39,6 +39,11 @@ class Service {
   // NetError.
   virtual void refuse(net::Connection& /*connection*/) {}
 
+  // Whether the connection's first message has arrived whole (read without taking it),
+  // so that the accept loop may serve it before one whose peer is still silent or
+  // trickling (server.cc); by default every connection counts as having said it.
+  virtual bool first_message_arrived(const net::Connection& /*connection*/) const { return true; }
+
   // In the parent, once the children are gone: releases what start() made, logging each
   // (by default nothing).
   virtual void shut_down() {}

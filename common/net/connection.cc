@@ -1,8 +1,12 @@
 #include "common/net/connection.h"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 
+#include <array>
 #include <cerrno>
 #include <cstring>
 
@@ -104,6 +108,26 @@ std::size_t Connection::read_some(std::span<std::byte> out) {
 void Connection::return_to_plain() {
   until_done("end the secure session with", [&] { return transport_->finish(fd_.get(), peer_); });
   transport_ = std::make_unique<PlainSocket>();
+}
+
+bool Connection::holds_whole_message(std::size_t header, std::size_t length_bytes) const {
+  std::array<std::byte, 8> head{};
+  if (header > head.size() || length_bytes > header) return false;
+  if (::recv(fd_.get(), head.data(), header, MSG_PEEK | MSG_DONTWAIT) != static_cast<ssize_t>(header)) {
+    return false;
+  }
+  std::size_t body = 0;
+  for (std::size_t i = header - length_bytes; i < header; ++i)
+    body = body << 8 | std::to_integer<std::size_t>(head[i]);
+  int unread = 0;
+  return ::ioctl(fd_.get(), FIONREAD, &unread) == 0 && static_cast<std::size_t>(unread) >= header + body;
+}
+
+std::chrono::milliseconds Connection::age_before_first_send() const {
+  tcp_info info{};
+  socklen_t size = sizeof info;
+  if (::getsockopt(fd_.get(), IPPROTO_TCP, TCP_INFO, &info, &size) != 0) return {};
+  return std::chrono::milliseconds(info.tcpi_last_data_sent);
 }
 
 void Connection::close_quietly() noexcept {

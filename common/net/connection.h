@@ -68,6 +68,17 @@ class Connection {
   // Returns 0 when the peer has closed its side.
   std::size_t read_some(std::span<std::byte> out);
 
+  // Whether the peer's first message has arrived whole, read from the socket without
+  // taking it: a header of `header` bytes whose last `length_bytes` give the length of
+  // the body after it, big-endian (a frame's, a TLS record's). Never waits. Before any
+  // TLS session only.
+  bool holds_whole_message(std::size_t header, std::size_t length_bytes) const;
+
+  // How long ago the connection was established, while nothing has been sent on it yet
+  // (TCP_INFO's time since the last data sent, which counts from the establishment until
+  // then); zero if the kernel cannot tell.
+  std::chrono::milliseconds age_before_first_send() const;
+
   // The peer's address as shown in logs (an IP address for TCP).
   const std::string& peer() const { return peer_; }
   int fd() const { return fd_.get(); }

@@ -63,14 +63,15 @@ Played time_honest_round(Cluster& cluster) {
   return played;
 }
 
-// The listen backlog above the flood's bursts: a full accept queue drops the SYN of an
-// honest agency too, which then waits a second for its retry, whatever the children.
+// The listen backlog above what the fastest flood opens within the first message's grace
+// (50 ms, server.cc): a full accept queue drops the SYN of an honest agency too, which
+// then waits a second for its retry, whatever the children.
 Environment server_settings() {
   return {{"SERVER_CONCURRENCY", "process"},
           {"SERVER_AGENCIES", std::to_string(kHonest)},
           // Several deadlines within the honest round, so that the attackers renew theirs.
           {"SERVER_HELLO_TIMEOUT", "500ms"},
-          {"SERVER_LISTEN_BACKLOG", "128"}};
+          {"SERVER_LISTEN_BACKLOG", "1024"}};
 }
 
 // The honest agencies' round with nobody else about, timed once for every flood.
@@ -94,9 +95,10 @@ constexpr double kAsFastAsItCan = 1e6;
 class Floods : public ::testing::TestWithParam<Attack> {};
 
 // The attack opens connections at its rate, each left silent or trickling its ClientHello,
-// while the honest agencies play: strangers counted per network, the oldest displaced when
-// their share is full, and a rate per network let each honest agency through within one of
-// its handshakes, so that their round completes within seconds.
+// while the honest agencies play: connections whose first message has not arrived refused
+// while others wait, strangers counted per network, the oldest displaced when their share
+// is full, and a rate per network let each honest agency through within one of its
+// handshakes, so that their round completes within seconds.
 TEST_P(Floods, TheHonestAgenciesRoundCompletesWithinSeconds) {
   const Attack& attack = GetParam();
   const Played& alone = played_alone();
@@ -122,9 +124,10 @@ TEST_P(Floods, TheHonestAgenciesRoundCompletesWithinSeconds) {
             << attacked.attacks << " opened): honest agencies took " << alone.took.count() << " ms alone, "
             << attacked.took.count() << " ms under it; the server logged " << attacked.log_bytes
             << " bytes\n";
-  // Within seconds on a machine that forks quickly, as the figure says; never as long as
-  // the agencies' patience (60 s), which is what a full share of strangers costs them.
-  EXPECT_LE(attacked.took, 5 * alone.took + milliseconds(50000));
+  // Within seconds, as the figure says, with room for a busy machine; a queue that let
+  // the crowd's connections each cost a fork kept the agencies out for 20 to 60 s, and a
+  // full share of strangers for their whole patience (60 s).
+  EXPECT_LE(attacked.took, 5 * alone.took + milliseconds(15000));
   // One line per address per interval for the refused and the displaced, never one per
   // attempt: no address has more than the intervals the round lasted.
   std::map<std::string, std::size_t> lines_per_address;
