@@ -12,7 +12,7 @@
 #   --agencies-only: the 1,000 and 10,000 agencies alone; the table is left in
 #   build/bench/table.txt, and docs/ untouched
 #   --against REVISION: the programs of REVISION (a commit of this repository, built into
-#   build/baseline) play every round of the default durability too, in turns with this
+#   build/baseline/REVISION) play every round of the default durability too, in turns with this
 #   tree's, and a last table compares them; the table is left in build/bench/table.txt
 # The course's data set is found by scripts/find-dataset.sh.
 set -euo pipefail
@@ -41,12 +41,15 @@ baseline_flags=()
 if [ ${#baseline[@]} -gt 0 ]; then
   revision=$(git rev-parse --verify --quiet "${baseline[0]}^{commit}") ||
     { echo "bench: ${baseline[0]} is not a commit of this repository" >&2; exit 2; }
-  rm -rf build/baseline/src && mkdir -p build/baseline/src
-  git archive "$revision" | tar -x -C build/baseline/src
-  cmake -S build/baseline/src -B build/baseline/release -DCMAKE_BUILD_TYPE=Release -DTP0_BUILD_TESTS=OFF >/dev/null
-  cmake --build build/baseline/release -j"$(nproc)" --target server client >/dev/null
-  baseline_flags=(--baseline-server build/baseline/release/server/server
-    --baseline-client build/baseline/release/client/client)
+  # One folder per revision: git archive dates every file at its commit, so the objects of
+  # a newer revision built in the same folder would look newer than an older one's sources.
+  base=build/baseline/$revision
+  rm -rf "$base/src" && mkdir -p "$base/src"
+  git archive "$revision" | tar -x -C "$base/src"
+  cmake -S "$base/src" -B "$base/release" -DCMAKE_BUILD_TYPE=Release -DTP0_BUILD_TESTS=OFF >/dev/null
+  cmake --build "$base/release" -j"$(nproc)" --target server client >/dev/null
+  baseline_flags=(--baseline-server "$base/release/server/server"
+    --baseline-client "$base/release/client/client")
   echo "bench: the baseline is ${baseline[0]} ($revision)" >&2
 fi
 
