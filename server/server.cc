@@ -126,7 +126,7 @@ class Server {
         pause_accepting();
       }
       if (!connection) continue;
-      announce = (this->*dispatch_)(std::move(*connection));
+      announce = (this->*dispatch_)(*connection);
       if (sys::signals::shutdown_requested()) return;
     }
   }
@@ -164,7 +164,7 @@ class Server {
   void pause_accepting() { paused_until_ = std::chrono::steady_clock::now() + accept_pauses_.next_pause(); }
 
   // Each of the two returns false when it refused the connection instead of serving it.
-  bool serve_here(net::Connection connection) {
+  bool serve_here(net::Connection& connection) {
     logging::info(Event("accept_connections", Result::kSuccess).with("ip", connection.peer()));
     // One conversation at a time: its budget bounds how long the others wait for it.
     serve(connection, {}, config_.conversation_budget);
@@ -174,7 +174,7 @@ class Server {
   // Forks a child to serve the connection, or refuses it when admission.h says there is
   // no room for it. Refusing rather than leaving it in the backlog tells the peer at
   // once, and no number of connections can make the server fork past its limits.
-  bool serve_in_child(net::Connection connection) {
+  bool serve_in_child(net::Connection& connection) {
     // The accept loop has just reaped; the reports are taken again here, so that a child
     // that has just proved its member is never displaced as a stranger (it may be storing).
     take_reports();
@@ -189,8 +189,10 @@ class Server {
       std::string shortage;
       std::optional<net::Connection> next = listener_->accept(shortage);
       if (!next) break;
-      refuse(connection, "its first message had not come " + std::to_string(kFirstMessageGrace.count()) +
-                             " ms after its connect, while other connections waited");
+      static const std::string why = "its first message had not come " +
+                                     std::to_string(kFirstMessageGrace.count()) +
+                                     " ms after its connect, while other connections waited";
+      refuse(connection, why);
       connection = std::move(*next);
     }
     const auto now = std::chrono::steady_clock::now();
@@ -281,7 +283,7 @@ class Server {
 
   const config::ServerConfig& config_;
   std::unique_ptr<Service> service_;
-  bool (Server::*dispatch_)(net::Connection);
+  bool (Server::*dispatch_)(net::Connection&);
   ChildProcesses children_;
   Admission admission_;
   MemberReports reports_;
