@@ -34,7 +34,7 @@ sys::UniqueFd open_or_throw(const std::string& path, int flags) {
 class Workers {
  public:
   template <typename Work>
-  void start(Work work) {
+  void start(const Work& work) {
     threads_.emplace_back([this, work] {
       try {
         work();

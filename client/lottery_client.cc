@@ -6,6 +6,7 @@
 #include <iterator>
 #include <optional>
 #include <string>
+#include <utility>
 #include <variant>
 
 #include "client/batch_builder.h"
@@ -218,7 +219,7 @@ void LotteryClient::send_agency_file() {
         send_batch(builder.batch());
         builder.clear();
       }
-      builder.add(std::move(bet));
+      builder.add(std::exchange(bet, {}));
     }
     if (!builder.empty()) send_batch(builder.batch());
     while (!in_flight_.empty()) await_oldest_batch();

@@ -6,7 +6,7 @@
 #        scripts/install-deps.sh --list PROFILE...   prints the profiles' packages instead
 #   build   compiling the programs (make build, and the Docker images' build stage)
 #   data    make data: unzip, for the course's dataset.zip
-#   host    the native tests and tools: GoogleTest, valgrind, clang, clang-tidy,
+#   host    the native tests and tools: GoogleTest, valgrind, clang, clang-tidy 22,
 #           clang-format, perf, gnuplot, shellcheck
 #   docker  the Docker targets and tests: Compose v2 (scripts/install-compose.sh, which
 #           stops in one line where the docker command is missing) and debootstrap, which
@@ -17,7 +17,7 @@ set -euo pipefail
 build_packages=(g++ make cmake pkg-config libyaml-cpp-dev libinih-dev libspdlog-dev libfmt-dev libssl-dev openssl)
 data_packages=(unzip)
 host_packages=(libgtest-dev googletest netcat-openbsd procps openssl tcpdump
-  clang libclang-rt-14-dev clang-tidy clang-format valgrind gnuplot-nox linux-perf shellcheck)
+  clang libclang-rt-14-dev clang-tidy-22 clang-format valgrind gnuplot-nox linux-perf shellcheck)
 docker_packages=(debootstrap)
 
 list=false

@@ -15,7 +15,7 @@ all=$(sed -n 's/^ *"file": "\(.*\.cc\)",*$/\1/p' "$build/compile_commands.json" 
 files=$(grep -F "$PWD/tests/" <<< "$all" || true; grep -vF "$PWD/tests/" <<< "$all")
 count=$(wc -l <<< "$files")
 log=$build/clang-tidy.log
-if xargs -P "$(nproc)" -n 1 clang-tidy -p "$build" --quiet <<< "$files" > "$log" 2>&1; then
+if xargs -P "$(nproc)" -n 1 clang-tidy-22 -p "$build" --quiet <<< "$files" > "$log" 2>&1; then
   echo "clang-tidy: $count files, no findings"
 else
   grep -E 'warning:|error:' "$log" | sort -u >&2 || cat "$log" >&2

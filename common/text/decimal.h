@@ -14,8 +14,9 @@ namespace tp0::text {
 template <std::unsigned_integral Unsigned>
 std::optional<Unsigned> parse_decimal(std::string_view text) {
   Unsigned value = 0;
-  const char* const end = text.data() + text.size();
-  const auto [stop, error] = std::from_chars(text.data(), end, value);
+  const char* const first = text.data();
+  const char* const end = first + text.size();
+  const auto [stop, error] = std::from_chars(first, end, value);
   if (error != std::errc() || stop != end) return std::nullopt;
   return value;
 }

@@ -39,6 +39,7 @@ struct Attacker {
 
 std::vector<std::string> addresses_of_distinct_networks(std::size_t count) {
   std::vector<std::string> addresses;
+  addresses.reserve(count);
   for (std::size_t i = 0; i < count; ++i) {
     addresses.push_back("127." + std::to_string(1 + i / 256) + "." + std::to_string(i % 256) + ".1");
   }
@@ -63,6 +64,7 @@ double Flood::rate() const {
 void Flood::run() {
   const sockaddr_in to = loopback("127.0.0.1", port_);
   std::vector<sockaddr_in> from;
+  from.reserve(sources_.size());
   for (const std::string& source : sources_) from.push_back(loopback(source, 0));
   std::list<Attacker> attackers;
   std::size_t next_source = 0;
@@ -108,7 +110,7 @@ void Flood::run() {
       } else if (events != 0) {
         std::array<std::byte, 512> discard{};
         const ssize_t received = ::recv(it->fd.get(), discard.data(), discard.size(), MSG_DONTWAIT);
-        if (received <= 0 && !(received == -1 && errno == EAGAIN)) {
+        if (received == 0 || (received < 0 && errno != EAGAIN)) {
           // Closed, refused or displaced by the server.
           it = attackers.erase(it);
           ++ended_;

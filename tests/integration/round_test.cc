@@ -356,6 +356,7 @@ TEST_P(Round, AgenciesWaitingForTheDrawLeaveRoomForTheLastOne) {
     auto peer = introduce_when_not_busy(cluster_, agency);
     peer->send(protocol::WinnersQuery{agency});
     std::vector<std::string> expected;
+    expected.reserve(agency);
     for (std::uint32_t i = 0; i < agency; ++i) expected.push_back(std::to_string(30000000 + i));
     EXPECT_EQ(peer->receive(), Message(protocol::Winners{true, expected})) << agency;
   }

@@ -69,6 +69,7 @@ TEST_P(ThousandAgencies, CompleteOneRoundWithDefaultSettings) {
   std::vector<std::optional<std::size_t>> answers(kAgencies + 1);
   std::atomic<bool> failed{false};
   std::vector<std::thread> threads;
+  threads.reserve(workers);
   for (std::uint32_t worker = 0; worker < workers; ++worker) {
     threads.emplace_back([&, worker] {
       try {
