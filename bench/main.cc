@@ -220,7 +220,7 @@ Measured measure(const Options& options, const DataSet& set, const AgencyFiles& 
         settings.durability = durability;
         if (set.many_agencies) {
           settings.default_child_limit = true;
-          settings.timeout = std::chrono::seconds(120);
+          settings.timeout = std::chrono::seconds(300);
         }
         if (tls[i]) settings.tls_dir = options.out + "/tls";
         const testing::TempDir round_dir;
