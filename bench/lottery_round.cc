@@ -65,6 +65,9 @@ std::string tail(const std::string& text, std::size_t lines) {
 Environment server_environment(std::size_t agencies, const RoundSettings& settings,
                                const std::string& scratch) {
   const std::string above_agencies = std::to_string(agencies + 16);
+  // Each agency connects twice, for its bets and for its winners, in a round that can be
+  // over within a second.
+  const std::string above_connections = std::to_string(2 * agencies + 16);
   Environment environment{{"SERVER_IP", "127.0.0.1"},
                           {"SERVER_PORT", "0"},
                           {"SERVER_CONCURRENCY", settings.concurrency},
@@ -77,7 +80,7 @@ Environment server_environment(std::size_t agencies, const RoundSettings& settin
                           // Compose they share a /24 but far fewer connect at once: the
                           // limits per network are lifted.
                           {"SERVER_MAX_INTRODUCTIONS_PER_NETWORK", above_agencies},
-                          {"SERVER_INTRODUCTIONS_PER_SECOND", above_agencies}};
+                          {"SERVER_INTRODUCTIONS_PER_SECOND", above_connections}};
   if (!settings.default_child_limit) environment["SERVER_MAX_CHILDREN"] = above_agencies;
   if (settings.tls_dir.empty()) {
     environment["SERVER_TLS"] = "off";
