@@ -78,7 +78,7 @@ Environment server_environment(std::size_t agencies, const RoundSettings& settin
                           {"LOGGING_LEVEL", "INFO"},
                           // Every agency here comes from 127.0.0.1, one network, where under
                           // Compose they share a /24 but far fewer connect at once: the
-                          // limits per network are lifted.
+                          // limits per network are set above what the round asks of them.
                           {"SERVER_MAX_INTRODUCTIONS_PER_NETWORK", above_agencies},
                           {"SERVER_INTRODUCTIONS_PER_SECOND", above_connections}};
   if (!settings.default_child_limit) environment["SERVER_MAX_CHILDREN"] = above_agencies;

@@ -22,8 +22,9 @@ struct DataSet {
   std::vector<std::string> durabilities{"process"};
   // More agencies than the server's default SERVER_MAX_CHILDREN, which it keeps: the
   // round must complete with fewer slots than agencies. Such a round gets 300 s (10,000
-  // agencies with TLS take one to two minutes on two cores: two handshakes and two forks
-  // each), and no floor, which would need a thread and three descriptors per agency.
+  // agencies with TLS took from half a minute to over two minutes on two cores, with the
+  // machine's load: two handshakes and two forks each), and no floor, which would need a
+  // thread and three descriptors per agency.
   bool many_agencies = false;
   // One tp0_load_generator process plays the agencies, too many to start a client each.
   bool load_generator = false;

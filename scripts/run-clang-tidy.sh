@@ -11,7 +11,7 @@ cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Debug >/dev/null
 all=$(sed -n 's/^ *"file": "\(.*\.cc\)",*$/\1/p' "$build/compile_commands.json" | grep -v '/build/' | sort -u)
 # The tests' files, the longest, first, and one file per clang-tidy: the last to finish are
 # short ones, so that no core idles at the end while one long file finishes. One clang-tidy
-# per core leaves room for the tests that ctest runs beside it (tools.clang_tidy).
+# per core: ctest gives tools.clang_tidy all of its slots.
 files=$(grep -F "$PWD/tests/" <<< "$all" || true; grep -vF "$PWD/tests/" <<< "$all")
 count=$(wc -l <<< "$files")
 log=$build/clang-tidy.log
