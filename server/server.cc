@@ -189,10 +189,8 @@ class Server {
       std::string shortage;
       std::optional<net::Connection> next = listener_->accept(shortage);
       if (!next) break;
-      static const std::string why = "its first message had not come " +
-                                     std::to_string(kFirstMessageGrace.count()) +
-                                     " ms after its connect, while other connections waited";
-      refuse(connection, why);
+      refuse(connection, "its first message had not come " + std::to_string(kFirstMessageGrace.count()) +
+                             " ms after its connect, while other connections waited");
       connection = std::move(*next);
     }
     const auto now = std::chrono::steady_clock::now();
