@@ -1,13 +1,16 @@
 #include "common/sys/file_io.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstdio>
-#include <filesystem>
+#include <memory>
+#include <string_view>
 #include <system_error>
 
 #include "common/sys/system_error.h"
@@ -87,8 +90,8 @@ void sync_data(int fd, const std::string& context) {
 void start_writeback(int fd) { static_cast<void>(::sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE)); }
 
 void sync_directory_of(const std::string& path) {
-  const std::string directory = std::filesystem::path(path).parent_path().string();
-  const std::string name = directory.empty() ? "." : directory;
+  const std::size_t slash = path.rfind('/');
+  const std::string name = slash == std::string::npos ? "." : path.substr(0, std::max<std::size_t>(slash, 1));
   const UniqueFd fd = open_file(name, O_RDONLY | O_DIRECTORY, "directory");
   if (retry_on_eintr([&] { return ::fsync(fd.get()); }) == -1) throw last_error("sync directory " + name);
 }
@@ -97,10 +100,23 @@ void make_directory(const std::string& path, mode_t mode) {
   if (::mkdir(path.c_str(), mode) == -1) throw last_error("create directory " + path);
 }
 
-void remove_tree(const std::string& path) {
-  std::error_code error;
-  std::filesystem::remove_all(path, error);
-  if (error) throw std::system_error(error, "remove " + path);
+void remove_files(const std::string& path) {
+  if (::unlink(path.c_str()) == 0 || errno == ENOENT) return;
+  if (errno != EISDIR) throw last_error("remove " + path);
+  // Opened without following a link: one put in the directory's place since is an error,
+  // never a way into another directory.
+  UniqueFd fd = open_file(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW, "directory");
+  const std::unique_ptr<DIR, int (*)(DIR*)> directory(::fdopendir(fd.get()), ::closedir);
+  if (!directory) throw last_error("read directory " + path);
+  static_cast<void>(fd.release());  // closedir closes it
+  while (const dirent* entry = ::readdir(directory.get())) {
+    const std::string_view name = entry->d_name;
+    if (name == "." || name == "..") continue;
+    if (::unlinkat(::dirfd(directory.get()), entry->d_name, 0) == -1) {
+      throw last_error("remove " + path + "/" + entry->d_name);
+    }
+  }
+  if (::rmdir(path.c_str()) == -1) throw last_error("remove " + path);
 }
 
 void rename(const std::string& from, const std::string& to) {

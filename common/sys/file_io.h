@@ -65,9 +65,10 @@ void sync_directory_of(const std::string& path);
 // Creates the directory `path` with `mode`. Throws std::system_error naming it.
 void make_directory(const std::string& path, mode_t mode);
 
-// Removes `path` and, for a directory, all it holds; a missing one is no error. Throws
-// std::system_error naming it.
-void remove_tree(const std::string& path);
+// Removes `path`: a file, a link (not what it points to), or a directory and the files in
+// it; a missing one is no error. A directory within is an error, as the draw's record,
+// the one directory removed, holds none. Throws std::system_error naming it.
+void remove_files(const std::string& path);
 
 // Renames `from` to `to`, replacing it. Throws std::system_error naming both.
 void rename(const std::string& from, const std::string& to);

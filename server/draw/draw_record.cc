@@ -108,7 +108,7 @@ bool record_draw(const std::string& bets_path, storage::Durability durability,
   // What a writer killed before its rename left aside is no record: it is written anew.
   // Whatever is at that name goes, a link planted there too (removed, not followed), and
   // the directory is made by mkdir(2), which fails rather than use anything found there.
-  sys::remove_tree(scratch);
+  sys::remove_files(scratch);
   write_record(bets_path, scratch);
   announce();
   sys::rename(scratch, path);
@@ -142,12 +142,12 @@ std::uint64_t visit_winners(const std::string& bets_path, std::uint32_t agency,
 void remove_draw_record(const std::string& bets_path, storage::Durability durability) {
   const std::string path = record_path(bets_path);
   const std::string scratch = scratch_path(bets_path);
-  sys::remove_tree(scratch);
+  sys::remove_files(scratch);
   const bool was_recorded = recorded(bets_path);
   // Set aside by one rename, so that a kill leaves the record whole or gone, never in part;
   // what is left aside is no record, and goes now or before the next one is written.
   if (was_recorded) sys::rename(path, scratch);
-  sys::remove_tree(scratch);
+  sys::remove_files(scratch);
   sys::remove_if_present(lock_path(bets_path), "remove " + lock_path(bets_path));
   if (was_recorded && durability == storage::Durability::kMachine) sys::sync_directory_of(path);
 }

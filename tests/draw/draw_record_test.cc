@@ -180,6 +180,26 @@ TEST(DrawRecord, ALinkAtTheScratchNameIsRemovedNotWrittenThrough) {
   EXPECT_FALSE(std::filesystem::is_symlink(dir.file("bets.csv.draw")));
 }
 
+// The record holds files only: a directory found in the scratch directory was put there by
+// someone else, and the draw fails naming it rather than remove what it holds.
+TEST(DrawRecord, ADirectoryInTheScratchDirectoryIsAnErrorNamingIt) {
+  testing::TempDir dir;
+  const std::string path = dir.file("bets.csv");
+  storage::store_bets(path, std::vector<lottery::Bet>{bet(1, "13", 7574)});
+  std::filesystem::create_directories(dir.file("bets.csv.draw.tmp/planted"));
+  try {
+    record_draw(path, kProcess, [] { ADD_FAILURE() << "announced"; });
+    FAIL() << "the draw was recorded over a directory it did not make";
+  } catch (const std::system_error& error) {
+    EXPECT_EQ(error.code().value(), EISDIR) << error.what();
+    EXPECT_NE(std::string(error.what()).find("remove " + dir.file("bets.csv.draw.tmp/planted")),
+              std::string::npos)
+        << error.what();
+  }
+  EXPECT_TRUE(std::filesystem::is_directory(dir.file("bets.csv.draw.tmp/planted")));
+  EXPECT_FALSE(std::filesystem::exists(dir.file("bets.csv.draw")));
+}
+
 // A link planted at the lock's name, to a file elsewhere that does not exist: the draw
 // fails, naming the lock, and creates nothing through the link. (Removing it could remove
 // another process's lock made in its place.)
