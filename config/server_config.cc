@@ -9,7 +9,7 @@
 #include <map>
 #include <numeric>
 #include <optional>
-#include <sstream>
+#include <string_view>
 #include <utility>
 
 #include "config/settings.h"
@@ -82,11 +82,12 @@ int collect_default_entry(void* user, const char* section, const char* name, con
 }
 
 // Refuses a line (not counting its line break) longer than inih can read whole.
-void check_line_lengths(const std::string& path, const std::string& contents) {
-  std::istringstream lines(contents);
-  std::string line;
-  for (std::size_t number = 1; std::getline(lines, line); ++number) {
-    if (line.ends_with('\r')) line.pop_back();
+void check_line_lengths(const std::string& path, std::string_view contents) {
+  for (std::size_t number = 1; !contents.empty(); ++number) {
+    const std::size_t end = std::min(contents.find('\n'), contents.size());
+    std::string_view line = contents.substr(0, end);
+    contents.remove_prefix(std::min(end + 1, contents.size()));
+    if (line.ends_with('\r')) line.remove_suffix(1);
     if (line.size() > kMaxIniLine) {
       throw ConfigError("", "cannot parse " + path + ": line " + std::to_string(number) + " is longer than " +
                                 std::to_string(kMaxIniLine) + " characters");
