@@ -45,6 +45,17 @@ std::map<std::string, std::string> files_of(const std::string& record) {
   return files;
 }
 
+// record_draw() fails, announcing nothing, with `code` and a message that holds `named`.
+void expect_draw_fails(const std::string& bets_path, int code, const std::string& named) {
+  try {
+    record_draw(bets_path, kProcess, [] { ADD_FAILURE() << "announced"; });
+    ADD_FAILURE() << "the draw was recorded";
+  } catch (const std::system_error& error) {
+    EXPECT_EQ(error.code().value(), code) << error.what();
+    EXPECT_NE(std::string(error.what()).find(named), std::string::npos) << error.what();
+  }
+}
+
 TEST(DrawRecord, WinnersAreOnlyTheAgencysBetsOn7574InFileOrder) {
   testing::TempDir dir;
   const std::string path = dir.file("bets.csv");
@@ -187,15 +198,7 @@ TEST(DrawRecord, ADirectoryInTheScratchDirectoryIsAnErrorNamingIt) {
   const std::string path = dir.file("bets.csv");
   storage::store_bets(path, std::vector<lottery::Bet>{bet(1, "13", 7574)});
   std::filesystem::create_directories(dir.file("bets.csv.draw.tmp/planted"));
-  try {
-    record_draw(path, kProcess, [] { ADD_FAILURE() << "announced"; });
-    FAIL() << "the draw was recorded over a directory it did not make";
-  } catch (const std::system_error& error) {
-    EXPECT_EQ(error.code().value(), EISDIR) << error.what();
-    EXPECT_NE(std::string(error.what()).find("remove " + dir.file("bets.csv.draw.tmp/planted")),
-              std::string::npos)
-        << error.what();
-  }
+  expect_draw_fails(path, EISDIR, "remove " + dir.file("bets.csv.draw.tmp/planted"));
   EXPECT_TRUE(std::filesystem::is_directory(dir.file("bets.csv.draw.tmp/planted")));
   EXPECT_FALSE(std::filesystem::exists(dir.file("bets.csv.draw")));
 }
@@ -209,15 +212,7 @@ TEST(DrawRecord, ALinkAtTheLocksNameIsAnErrorNotAFileMadeElsewhere) {
   const std::string path = dir.file("bets.csv");
   storage::store_bets(path, std::vector<lottery::Bet>{bet(1, "13", 7574)});
   std::filesystem::create_symlink(outside.file("lock"), dir.file("bets.csv.draw.lock"));
-  try {
-    record_draw(path, kProcess, [] { ADD_FAILURE() << "announced"; });
-    FAIL() << "the draw was recorded through a link";
-  } catch (const std::system_error& error) {
-    EXPECT_EQ(error.code().value(), ELOOP) << error.what();
-    EXPECT_NE(std::string(error.what()).find("draw record lock " + dir.file("bets.csv.draw.lock")),
-              std::string::npos)
-        << error.what();
-  }
+  expect_draw_fails(path, ELOOP, "draw record lock " + dir.file("bets.csv.draw.lock"));
   EXPECT_FALSE(std::filesystem::exists(outside.file("lock")));
   EXPECT_FALSE(std::filesystem::exists(dir.file("bets.csv.draw")));
 }
