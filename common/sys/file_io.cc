@@ -106,16 +106,21 @@ void remove_files(const std::string& path) {
   // Opened without following a link: one put in the directory's place since is an error,
   // never a way into another directory.
   UniqueFd fd = open_file(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW, "directory");
-  const std::unique_ptr<DIR, int (*)(DIR*)> directory(::fdopendir(fd.get()), ::closedir);
+  const int descriptor = fd.get();
+  const std::unique_ptr<DIR, int (*)(DIR*)> directory(::fdopendir(descriptor), ::closedir);
   if (!directory) throw last_error("read directory " + path);
   static_cast<void>(fd.release());  // closedir closes it
-  while (const dirent* entry = ::readdir(directory.get())) {
+  while (true) {
+    errno = 0;  // readdir(3) returns null at the end and on an error, which only errno tells apart
+    const dirent* entry = ::readdir(directory.get());
+    if (entry == nullptr) break;
     const std::string_view name = entry->d_name;
     if (name == "." || name == "..") continue;
-    if (::unlinkat(::dirfd(directory.get()), entry->d_name, 0) == -1) {
+    if (::unlinkat(descriptor, entry->d_name, 0) == -1) {
       throw last_error("remove " + path + "/" + entry->d_name);
     }
   }
+  if (errno != 0) throw last_error("read directory " + path);
   if (::rmdir(path.c_str()) == -1) throw last_error("remove " + path);
 }
 

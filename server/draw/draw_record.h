@@ -41,7 +41,8 @@ std::uint64_t visit_winners(const std::string& bets_path, std::uint32_t agency,
 // Removes the record and its lock and scratch directory, so that a new round on
 // `bets_path` cannot read a previous round's winners; with Durability::kMachine, a record
 // removed stays so after a crash of the machine (the directory is synced). Throws
-// std::system_error naming the file.
+// std::system_error naming the file; a directory within the record, which no writer
+// makes, is such an error, named under the scratch directory's name.
 void remove_draw_record(const std::string& bets_path, storage::Durability durability);
 
 }  // namespace tp0::draw

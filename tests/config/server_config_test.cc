@@ -373,6 +373,8 @@ TEST_F(ConfigServer, LongerFileLineIsAnErrorNamingIt) {
   EXPECT_EQ(error.key(), "");
   expect_error(dir_.write("config.ini", "[DEFAULT]\nSTORAGE_FILEPATH = " + std::string(200, 'a') + "\n"),
                {"line 2 is longer than 199 characters"});
+  expect_error(dir_.write("config.ini", "[DEFAULT]\n\nSTORAGE_FILEPATH = " + std::string(200, 'a') + "\n"),
+               {"line 3 is longer than 199 characters"});
 }
 
 struct BadValue {
