@@ -159,11 +159,7 @@ std::optional<tls::Credentials> Reader::tls(const TlsNames& names, bool speaks_t
   }
   if (!names.revocations.env().empty()) {
     std::string& path = defaults.revocations;
-    // crl.pem in the CA file's directory: all up to its last '/', nothing when it has none.
-    const std::size_t slash = defaults.authority.rfind('/');
-    path =
-        lookup(names.revocations)
-            .value_or(defaults.authority.substr(0, slash == std::string::npos ? 0 : slash + 1) + "crl.pem");
+    path = lookup(names.revocations).value_or(sys::directory_part(defaults.authority) + "crl.pem");
     if (!expect_readable_file(names.revocations, path, true)) path.clear();
   }
   return defaults;

@@ -5,7 +5,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstdio>
@@ -89,9 +88,14 @@ void sync_data(int fd, const std::string& context) {
 
 void start_writeback(int fd) { static_cast<void>(::sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE)); }
 
-void sync_directory_of(const std::string& path) {
+std::string directory_part(const std::string& path) {
   const std::size_t slash = path.rfind('/');
-  const std::string name = slash == std::string::npos ? "." : path.substr(0, std::max<std::size_t>(slash, 1));
+  return path.substr(0, slash == std::string::npos ? 0 : slash + 1);
+}
+
+void sync_directory_of(const std::string& path) {
+  const std::string directory = directory_part(path);
+  const std::string name = directory.empty() ? "." : directory;
   const UniqueFd fd = open_file(name, O_RDONLY | O_DIRECTORY, "directory");
   if (retry_on_eintr([&] { return ::fsync(fd.get()); }) == -1) throw last_error("sync directory " + name);
 }

@@ -57,6 +57,10 @@ void sync_data(int fd, const std::string& context);
 // that follows does, and says.
 void start_writeback(int fd);
 
+// The directory part of `path`, its last '/' included ("a/" of "a/b"); empty when it has no
+// '/'.
+std::string directory_part(const std::string& path);
+
 // Waits until the directory that holds `path` is on disk (fsync), so that a file created,
 // renamed or removed there stays so after a crash of the machine. Throws std::system_error
 // naming the directory.

@@ -106,9 +106,9 @@ bool record_draw(const std::string& bets_path, storage::Durability durability,
   const std::string path = record_path(bets_path);
   const std::string scratch = scratch_path(bets_path);
   // What a writer killed before its rename left aside is no record: it is written anew.
-  // What is at that name goes, a link planted there too (removed, not followed), a
-  // directory within it being an error instead, and the directory is made by mkdir(2),
-  // which fails rather than use anything found there.
+  // What is at that name goes (a link planted there is removed, not followed; a directory
+  // within it is an error), and the directory is made by mkdir(2), which fails rather than
+  // use anything found there.
   sys::remove_files(scratch);
   write_record(bets_path, scratch);
   announce();
