@@ -35,8 +35,6 @@ class Transport {
   // Tells the peer, once and without waiting, that the session ends (TLS close_notify),
   // just before the socket is closed. Failures are not the closer's concern.
   virtual void say_goodbye(int /*fd*/) noexcept {}
-  // True for a transport that encrypts and authenticates (for logs).
-  virtual bool secure() const { return false; }
 };
 
 // A connected stream socket (TCP, or one end of a socketpair), plain or secured by a
@@ -90,7 +88,6 @@ class Connection {
   // since a TLS session's state cannot travel with its descriptor. Throws what the
   // loops throw.
   void return_to_plain();
-  bool secure() const { return transport_ && transport_->secure(); }
 
   // Makes `attempt` (a Transport's step, or a transport's own exchange such as a
   // handshake) until it needs no wait, and returns its last result. In between it waits

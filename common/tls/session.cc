@@ -89,8 +89,6 @@ class Session final : public net::Transport {
     ERR_clear_error();
   }
 
-  bool secure() const override { return true; }
-
  private:
   Ssl ssl_;
 };

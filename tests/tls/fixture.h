@@ -1,6 +1,8 @@
 #pragma once
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/socket.h>
 
 #include <chrono>
 #include <cstddef>
@@ -74,6 +76,19 @@ inline std::string read_text(net::Connection& connection, std::size_t size) {
   }
   text.resize(done);
   return text;
+}
+
+// The next `size` bytes on `connection`'s socket as they crossed the wire, under any TLS
+// session, waiting for all of them (the session left the socket non-blocking); `flags`
+// MSG_PEEK leaves them there. Fewer if the socket fails or ends first.
+inline std::string wire_bytes(net::Connection& connection, std::size_t size, int flags = 0) {
+  const int mode = ::fcntl(connection.fd(), F_GETFL);
+  ::fcntl(connection.fd(), F_SETFL, mode & ~O_NONBLOCK);
+  std::string bytes(size, '\0');
+  const ssize_t got = ::recv(connection.fd(), bytes.data(), size, flags | MSG_WAITALL);
+  ::fcntl(connection.fd(), F_SETFL, mode);
+  bytes.resize(got < 0 ? 0 : static_cast<std::size_t>(got));
+  return bytes;
 }
 
 }  // namespace tp0::testing
