@@ -60,11 +60,11 @@ YAML::Node parse_yaml_file(const std::string& path) {
   try {
     root = YAML::Load(*contents);
   } catch (const YAML::Exception& error) {
-    throw ConfigError("", "cannot parse " + path + ": line " + std::to_string(error.mark.line + 1) +
-                              ", column " + std::to_string(error.mark.column + 1) + ": " + error.msg);
+    throw ConfigError("cannot parse " + path + ": line " + std::to_string(error.mark.line + 1) + ", column " +
+                      std::to_string(error.mark.column + 1) + ": " + error.msg);
   }
   if (!root.IsNull() && !root.IsMap()) {
-    throw ConfigError("", "cannot parse " + path + ": the top level is not a mapping of settings");
+    throw ConfigError("cannot parse " + path + ": the top level is not a mapping of settings");
   }
   return root;
 }

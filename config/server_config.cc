@@ -89,8 +89,8 @@ void check_line_lengths(const std::string& path, std::string_view contents) {
     contents.remove_prefix(std::min(end + 1, contents.size()));
     if (line.ends_with('\r')) line.remove_suffix(1);
     if (line.size() > kMaxIniLine) {
-      throw ConfigError("", "cannot parse " + path + ": line " + std::to_string(number) + " is longer than " +
-                                std::to_string(kMaxIniLine) + " characters");
+      throw ConfigError("cannot parse " + path + ": line " + std::to_string(number) + " is longer than " +
+                        std::to_string(kMaxIniLine) + " characters");
     }
   }
 }
@@ -102,10 +102,10 @@ std::map<std::string, std::string> parse_ini_file(const std::string& path) {
   check_line_lengths(path, *contents);
   const int result = ini_parse_string(contents->c_str(), collect_default_entry, &entries);
   if (result > 0) {
-    throw ConfigError("", "cannot parse " + path + ": line " + std::to_string(result) +
-                              " is neither [section], name = value nor a comment");
+    throw ConfigError("cannot parse " + path + ": line " + std::to_string(result) +
+                      " is neither [section], name = value nor a comment");
   }
-  if (result < 0) throw ConfigError("", "cannot parse " + path + ": out of memory");
+  if (result < 0) throw ConfigError("cannot parse " + path + ": out of memory");
   return entries;
 }
 
@@ -131,18 +131,18 @@ ServerConfig load_server_config(const std::string& ini_path, const Environment& 
   in.choice({"LOGGING_LEVEL"}, config.logging_level, logging::kLevelNames);
   in.choice({"SERVER_MODE"}, config.mode, kServerModeNames);
   in.choice({"SERVER_CONCURRENCY"}, config.concurrency, kConcurrencyNames);
-  in.number(kAgencies, config.agencies, 0, kMaxAgencyIds);
+  auto agencies = static_cast<std::uint32_t>(config.agency_ids.size());
+  in.number(kAgencies, agencies, 0, kMaxAgencyIds);
   if (const auto ids = in.lookup(kAgencyIds)) {
     config.agency_ids = parse_agency_ids(kAgencyIds, *ids);
     const auto listed = static_cast<std::uint32_t>(config.agency_ids.size());
-    if (in.lookup(kAgencies) && config.agencies != listed) {
+    if (in.lookup(kAgencies) && agencies != listed) {
       settings::fail(kAgencyIds, "lists " + std::to_string(listed) + " agencies but " +
-                                     std::string(kAgencies.key) + " is " + std::to_string(config.agencies) +
+                                     std::string(kAgencies.key) + " is " + std::to_string(agencies) +
                                      ": the two disagree");
     }
-    config.agencies = listed;
   } else {
-    config.agency_ids.resize(config.agencies);
+    config.agency_ids.resize(agencies);
     std::iota(config.agency_ids.begin(), config.agency_ids.end(), std::uint32_t{1});
   }
   in.text({"STORAGE_FILEPATH"}, config.storage_path);

@@ -36,15 +36,11 @@ struct ServerConfig {
   logging::Level logging_level = logging::Level::kInfo;  // LOGGING_LEVEL
   ServerMode mode = ServerMode::kLottery;                // SERVER_MODE
   Concurrency concurrency = Concurrency::kProcess;       // SERVER_CONCURRENCY
-  // SERVER_AGENCIES, 0..10000 (0: draw at start): how many agencies must finish before
-  // the draw. When SERVER_AGENCY_IDS is set this is its count (an explicit SERVER_AGENCIES
-  // that differs is an error).
-  std::uint32_t agencies = 5;
-  // SERVER_AGENCY_IDS, e.g. "3,7,12": the round's agencies, sorted ascending; only these
-  // may take part. Comma-separated decimal ids from 1 to 4294967295, spaces around each
-  // allowed, no empty item, no duplicates, 1 to 10000 of them. When unset: 1 .. agencies
-  // (empty with SERVER_AGENCIES = 0). Whoever builds a ServerConfig by hand keeps this
-  // and `agencies` in step.
+  // The round's agencies, sorted ascending: only these may take part, and all of them
+  // must finish before the draw. SERVER_AGENCY_IDS, e.g. "3,7,12": comma-separated
+  // decimal ids from 1 to 4294967295, spaces around each allowed, no empty item, no
+  // duplicates, 1 to 10000 of them. When it is unset: 1 .. SERVER_AGENCIES, a count from
+  // 0 to 10000 (0: empty, the draw at start); when both are set, the count must agree.
   std::vector<std::uint32_t> agency_ids = {1, 2, 3, 4, 5};
   std::string storage_path = "./bets.csv";  // STORAGE_FILEPATH, non-empty
   // SERVER_IDLE_TIMEOUT, a Go duration > 0 (rounded up to whole milliseconds): a

@@ -22,11 +22,8 @@
 namespace tp0::config::settings {
 namespace {
 
-// What ConfigError::key() reports: the file's key, or the variable when there is none.
-std::string error_key(const Name& name) { return std::string(name.key.empty() ? name.variable : name.key); }
-
 [[noreturn]] void fail_reading(const std::string& path, int error_number) {
-  throw ConfigError("", "cannot read " + path + ": " + std::strerror(error_number));
+  throw ConfigError("cannot read " + path + ": " + std::strerror(error_number));
 }
 
 // A TLS file must be there to read at start, so that a wrong path is one line naming its
@@ -61,7 +58,7 @@ std::string Name::describe() const {
 }
 
 void fail(const Name& name, const std::string& problem) {
-  throw ConfigError(error_key(name), "invalid setting " + name.describe() + ": " + problem);
+  throw ConfigError("invalid setting " + name.describe() + ": " + problem);
 }
 
 // Appended rather than concatenated: GCC 12 at -O2 sees `"\"" + std::string` as a copy that
@@ -83,7 +80,7 @@ std::string Reader::required(const Name& name, std::string_view why) const {
   if (auto text = lookup(name)) return *text;
   std::string message = "missing setting " + name.describe();
   if (!why.empty()) message += " " + std::string(why);
-  throw ConfigError(error_key(name), message);
+  throw ConfigError(message);
 }
 
 void Reader::text(const Name& name, std::string& value) const {

@@ -137,8 +137,7 @@ TEST_F(ConfigClient, YamlNullCountsAsUnset) {
 }
 
 TEST_F(ConfigClient, MissingIdIsAnError) {
-  const ConfigError error = expect_error(dir_.absent("config.yaml"), {"missing setting id (CLI_ID)"});
-  EXPECT_EQ(error.key(), "id");
+  expect_error(dir_.absent("config.yaml"), {"missing setting id (CLI_ID)"});
 }
 
 TEST_F(ConfigClient, QuotedNumbersInFileAreAccepted) { EXPECT_EQ(load_text("id: \"12\"\n").id, 12u); }
@@ -227,10 +226,8 @@ TEST_F(ConfigClient, BadValueFromEnvironmentNamesKeyAndVariable) {
     SCOPED_TRACE(bad.env + "=" + bad.value);
     env_ = {{"CLI_ID", "1"}};
     env_[bad.env] = bad.value;
-    const ConfigError error =
-        expect_error(dir_.absent("config.yaml"),
-                     {"invalid setting " + bad.key + " (" + bad.env + ")", "\"" + bad.value + "\""});
-    EXPECT_EQ(error.key(), bad.key);
+    expect_error(dir_.absent("config.yaml"),
+                 {"invalid setting " + bad.key + " (" + bad.env + ")", "\"" + bad.value + "\""});
   }
 }
 
@@ -240,8 +237,7 @@ TEST_F(ConfigClient, BadValueFromFileNamesKeyAndVariable) {
     env_ = {{"CLI_ID", "1"}};
     if (bad.key == "id") env_.clear();
     const std::string path = dir_.write("config.yaml", yaml_for(bad.key, bad.value));
-    const ConfigError error = expect_error(path, {"invalid setting " + bad.key + " (" + bad.env + ")"});
-    EXPECT_EQ(error.key(), bad.key);
+    expect_error(path, {"invalid setting " + bad.key + " (" + bad.env + ")"});
   }
 }
 
@@ -268,8 +264,7 @@ TEST_F(ConfigClient, EnvironmentHidesBadFileValue) {
 TEST_F(ConfigClient, MalformedYamlNamesFileAndLine) {
   env_ = {{"CLI_ID", "1"}};
   const std::string path = dir_.write("config.yaml", "id: 1\nloop:\n  amount: [1, 2\n");
-  const ConfigError error = expect_error(path, {"cannot parse " + path + ": line "});
-  EXPECT_EQ(error.key(), "");
+  expect_error(path, {"cannot parse " + path + ": line "});
   expect_error(dir_.write("config.yaml", "id: 1\n  bad: indentation\n"), {"cannot parse", "line 2"});
 }
 
@@ -304,7 +299,7 @@ TEST_F(ConfigClient, BetModeRequiresEachVariable) {
     SCOPED_TRACE(variable);
     env_ = complete;
     env_.erase(variable);
-    EXPECT_EQ(expect_error(dir_.absent("config.yaml"), {"missing setting " + variable}).key(), variable);
+    expect_error(dir_.absent("config.yaml"), {"missing setting " + variable});
     env_[variable] = "";
     expect_error(dir_.absent("config.yaml"), {"missing setting " + variable});
   }
@@ -366,10 +361,8 @@ TEST_F(ConfigClient, TlsWithoutTheDefaultFilesStartingIsAnErrorNamingTheSetting)
   tls_on();
   const testing::WorkingDirectory here(dir_.path());
   env_ = {{"CLI_ID", "3"}};
-  const ConfigError error = expect_error(dir_.absent("config.yaml"),
-                                         {"invalid setting tls.cert (CLI_TLS_CERT): cannot read "
-                                          "\".data/tls/agency-3/agency.crt\": No such file or directory"});
-  EXPECT_EQ(error.key(), "tls.cert");
+  expect_error(dir_.absent("config.yaml"), {"invalid setting tls.cert (CLI_TLS_CERT): cannot read "
+                                            "\".data/tls/agency-3/agency.crt\": No such file or directory"});
 }
 
 TEST_F(ConfigClient, TlsTheFileNamesTheFilesAndTheEnvironmentOverridesIt) {
@@ -408,11 +401,9 @@ TEST_F(ConfigClient, TlsEachMissingOrUnreadableFileIsAnErrorNamingItsSetting) {
     set_files(files);
     const std::string invalid = "invalid setting " + setting.key + " (" + setting.variable + "): ";
     env_[setting.variable] = absent;
-    const ConfigError missing = expect_error(dir_.absent("config.yaml"), {invalid + missing_problem});
-    EXPECT_EQ(missing.key(), setting.key);
+    expect_error(dir_.absent("config.yaml"), {invalid + missing_problem});
     env_[setting.variable] = folder;
-    const ConfigError unreadable = expect_error(dir_.absent("config.yaml"), {invalid + folder_problem});
-    EXPECT_EQ(unreadable.key(), setting.key);
+    expect_error(dir_.absent("config.yaml"), {invalid + folder_problem});
     env_.erase(setting.variable);
     expect_error(dir_.write("config.yaml", setting.yaml), {invalid + missing_problem});
   }
@@ -424,10 +415,8 @@ TEST_F(ConfigClient, TlsAKeyReadableByGroupOrOthersIsAnErrorNamingIt) {
   env_ = {{"CLI_ID", "1"}};
   set_files(files);
   std::filesystem::permissions(files.key, std::filesystem::perms(0644));
-  const ConfigError error = expect_error(dir_.absent("config.yaml"),
-                                         {"invalid setting tls.key (CLI_TLS_KEY): \"" + files.key +
-                                          "\" is readable by group or others (mode 0644): make it 0600"});
-  EXPECT_EQ(error.key(), "tls.key");
+  expect_error(dir_.absent("config.yaml"), {"invalid setting tls.key (CLI_TLS_KEY): \"" + files.key +
+                                            "\" is readable by group or others (mode 0644): make it 0600"});
 }
 
 TEST_F(ConfigClient, TlsOffInAnyCaseNeedsNoFiles) {
@@ -457,9 +446,7 @@ TEST_F(ConfigClient, TlsABadValueIsAnErrorNamingCliTlsInEveryMode) {
   for (const char* mode : {"lottery", "echo"}) {
     SCOPED_TRACE(mode);
     env_ = {{"CLI_ID", "1"}, {"CLI_MODE", mode}, {"CLI_TLS", "maybe"}};
-    const ConfigError error = expect_error(dir_.absent("config.yaml"),
-                                           {"invalid setting CLI_TLS: \"maybe\" is not one of off, on"});
-    EXPECT_EQ(error.key(), "CLI_TLS");
+    expect_error(dir_.absent("config.yaml"), {"invalid setting CLI_TLS: \"maybe\" is not one of off, on"});
   }
 }
 

@@ -48,7 +48,6 @@ TEST_F(ConfigServer, ReadsEveryKeyFromFile) {
   EXPECT_EQ(config.logging_level, logging::Level::kDebug);
   EXPECT_EQ(config.mode, ServerMode::kEcho);
   EXPECT_EQ(config.concurrency, Concurrency::kSequential);
-  EXPECT_EQ(config.agencies, 3u);
   EXPECT_EQ(config.agency_ids, (std::vector<std::uint32_t>{1, 2, 3}));
   EXPECT_EQ(config.storage_path, "/data/bets.csv");
   EXPECT_EQ(config.idle_timeout, 90s);
@@ -95,7 +94,7 @@ TEST_F(ConfigServer, EnvironmentOverridesEveryKey) {
   EXPECT_EQ(config.logging_level, logging::Level::kCritical);
   EXPECT_EQ(config.mode, ServerMode::kLottery);
   EXPECT_EQ(config.concurrency, Concurrency::kProcess);
-  EXPECT_EQ(config.agencies, 10000u);
+  EXPECT_EQ(config.agency_ids.size(), 10000u);
   EXPECT_EQ(config.storage_path, "other.csv");
   EXPECT_EQ(config.idle_timeout, 1ms);   // rounded up, never to zero
   EXPECT_EQ(config.hello_timeout, 3ms);  // rounded up
@@ -115,13 +114,8 @@ TEST_F(ConfigServer, EnvironmentOverridesEveryKey) {
 // for connections; the other servers need no room.
 TEST_F(ConfigServer, AProcessLotteryServerNeedsTwoChildren) {
   env_ = {{"SERVER_MAX_CHILDREN", "1"}};
-  try {
-    load_text("");
-    FAIL() << "SERVER_MAX_CHILDREN=1 was accepted for a process lottery server";
-  } catch (const ConfigError& error) {
-    EXPECT_EQ(error.key(), "SERVER_MAX_CHILDREN");
-    EXPECT_NE(std::string(error.what()).find("at least 2"), std::string::npos) << error.what();
-  }
+  expect_error(dir_.absent("config.ini"),
+               {"invalid setting SERVER_MAX_CHILDREN: ", "must be at least 2 for a process lottery server"});
   env_ = {{"SERVER_MAX_CHILDREN", "1"}, {"SERVER_CONCURRENCY", "sequential"}};
   EXPECT_EQ(load_text("").max_children, 1u);
   env_ = {{"SERVER_MAX_CHILDREN", "1"}, {"SERVER_MODE", "echo"}};
@@ -133,7 +127,7 @@ TEST_F(ConfigServer, EnvironmentOverridesOnlyWhatItSets) {
   const ServerConfig config = load_text(kFullIni);
   EXPECT_EQ(config.port, 5000);
   EXPECT_EQ(config.ip, "0.0.0.0");
-  EXPECT_EQ(config.agencies, 3u);
+  EXPECT_EQ(config.agency_ids.size(), 3u);
 }
 
 TEST_F(ConfigServer, DefaultsApplyWhenFileIsMissing) {
@@ -144,7 +138,6 @@ TEST_F(ConfigServer, DefaultsApplyWhenFileIsMissing) {
   EXPECT_EQ(config.logging_level, logging::Level::kInfo);
   EXPECT_EQ(config.mode, ServerMode::kLottery);
   EXPECT_EQ(config.concurrency, Concurrency::kProcess);
-  EXPECT_EQ(config.agencies, 5u);
   EXPECT_EQ(config.agency_ids, (std::vector<std::uint32_t>{1, 2, 3, 4, 5}));
   EXPECT_EQ(config.storage_path, "./bets.csv");
   EXPECT_EQ(config.idle_timeout, 30s);
@@ -163,7 +156,6 @@ TEST_F(ConfigServer, DefaultsApplyWhenFileIsMissing) {
 TEST_F(ConfigServer, DefaultMembersMatchLoadedDefaults) {
   const ServerConfig loaded = load_env_only();
   const ServerConfig built;
-  EXPECT_EQ(built.agencies, loaded.agencies);
   EXPECT_EQ(built.agency_ids, loaded.agency_ids);
   EXPECT_EQ(built.hello_timeout, loaded.hello_timeout);
   EXPECT_EQ(built.frame_timeout, loaded.frame_timeout);
@@ -175,7 +167,7 @@ TEST_F(ConfigServer, KeysAreCaseInsensitiveAndOtherSectionsIgnored) {
       "; comment\n# another\n[DEFAULT]\nserver_port = 7000\nUNKNOWN_KEY = 1\n"
       "[other]\nSERVER_AGENCIES = 0\n");
   EXPECT_EQ(config.port, 7000);
-  EXPECT_EQ(config.agencies, 5u);
+  EXPECT_EQ(config.agency_ids.size(), 5u);
 }
 
 TEST_F(ConfigServer, LoggingLevelIsOneOfTheCoursesNamesInAnyCase) {
@@ -224,7 +216,6 @@ TEST_F(ConfigServer, AgencyIdsFollowAgencyCountWhenNotListed) {
   EXPECT_EQ(load_env_only().agency_ids, (std::vector<std::uint32_t>{1, 2, 3}));
   env_ = {{"SERVER_AGENCIES", "0"}};
   const ServerConfig none = load_env_only();
-  EXPECT_EQ(none.agencies, 0u);
   EXPECT_TRUE(none.agency_ids.empty());
   env_ = {{"SERVER_AGENCIES", "10000"}};
   const ServerConfig most = load_env_only();
@@ -236,14 +227,12 @@ TEST_F(ConfigServer, AgencyIdsFollowAgencyCountWhenNotListed) {
 TEST_F(ConfigServer, ReadsAgencyIdsFromFile) {
   const ServerConfig config = load_text("[DEFAULT]\nSERVER_AGENCY_IDS = 3,7,12\n");
   EXPECT_EQ(config.agency_ids, (std::vector<std::uint32_t>{3, 7, 12}));
-  EXPECT_EQ(config.agencies, 3u);
 }
 
 TEST_F(ConfigServer, EnvironmentOverridesAgencyIds) {
   env_ = {{"SERVER_AGENCY_IDS", "42"}};
   const ServerConfig config = load_text("[DEFAULT]\nSERVER_AGENCY_IDS = 3,7,12\n");
   EXPECT_EQ(config.agency_ids, (std::vector<std::uint32_t>{42}));
-  EXPECT_EQ(config.agencies, 1u);
   env_ = {{"SERVER_AGENCY_IDS", ""}};  // empty counts as unset
   EXPECT_EQ(load_text("[DEFAULT]\nSERVER_AGENCY_IDS = 3,7,12\n").agency_ids,
             (std::vector<std::uint32_t>{3, 7, 12}));
@@ -253,7 +242,6 @@ TEST_F(ConfigServer, AgencyIdsAreSortedAndMayHaveSpaces) {
   env_ = {{"SERVER_AGENCY_IDS", " 12 ,3,\t4294967295 ,  7,1 "}};
   const ServerConfig config = load_env_only();
   EXPECT_EQ(config.agency_ids, (std::vector<std::uint32_t>{1, 3, 7, 12, 4294967295u}));
-  EXPECT_EQ(config.agencies, 5u);
 }
 
 TEST_F(ConfigServer, AgencyIdsMayListTenThousand) {
@@ -262,7 +250,6 @@ TEST_F(ConfigServer, AgencyIdsMayListTenThousand) {
   env_ = {{"SERVER_AGENCY_IDS", ids}};
   const ServerConfig config = load_env_only();
   ASSERT_EQ(config.agency_ids.size(), 10000u);
-  EXPECT_EQ(config.agencies, 10000u);
   EXPECT_EQ(config.agency_ids.front(), 1u);
   EXPECT_EQ(config.agency_ids.back(), 10000u);
 }
@@ -270,19 +257,17 @@ TEST_F(ConfigServer, AgencyIdsMayListTenThousand) {
 TEST_F(ConfigServer, AgencyCountThatAgreesWithIdsIsFine) {
   env_ = {{"SERVER_AGENCIES", "3"}};
   const ServerConfig config = load_text("[DEFAULT]\nSERVER_AGENCY_IDS = 9, 2, 5\n");
-  EXPECT_EQ(config.agencies, 3u);
   EXPECT_EQ(config.agency_ids, (std::vector<std::uint32_t>{2, 5, 9}));
   env_.clear();
-  EXPECT_EQ(load_text("[DEFAULT]\nSERVER_AGENCIES = 1\nSERVER_AGENCY_IDS = 8\n").agencies, 1u);
+  EXPECT_EQ(load_text("[DEFAULT]\nSERVER_AGENCIES = 1\nSERVER_AGENCY_IDS = 8\n").agency_ids.size(), 1u);
 }
 
 TEST_F(ConfigServer, AgencyCountThatDisagreesWithIdsIsAnError) {
   // Both in the environment.
   env_ = {{"SERVER_AGENCY_IDS", "3,7,12"}, {"SERVER_AGENCIES", "5"}};
-  const ConfigError error = expect_error(
+  expect_error(
       dir_.absent("config.ini"),
       {"invalid setting SERVER_AGENCY_IDS: lists 3 agencies but SERVER_AGENCIES is 5: the two disagree"});
-  EXPECT_EQ(error.key(), "SERVER_AGENCY_IDS");
   // Both in the file, even when the count equals the default.
   env_.clear();
   expect_error(dir_.write("config.ini", "[DEFAULT]\nSERVER_AGENCIES = 5\nSERVER_AGENCY_IDS = 1,2\n"),
@@ -295,7 +280,7 @@ TEST_F(ConfigServer, AgencyCountThatDisagreesWithIdsIsAnError) {
 
 TEST_F(ConfigServer, AgencyCountAloneFollowsIds) {
   env_ = {{"SERVER_AGENCY_IDS", "3,7,12"}};  // SERVER_AGENCIES not set: its default yields
-  EXPECT_EQ(load_env_only().agencies, 3u);
+  EXPECT_EQ(load_env_only().agency_ids.size(), 3u);
 }
 
 TEST_F(ConfigServer, BadAgencyIdsNameKeyAndItem) {
@@ -323,26 +308,21 @@ TEST_F(ConfigServer, BadAgencyIdsNameKeyAndItem) {
   for (const Case& bad : cases) {
     SCOPED_TRACE("SERVER_AGENCY_IDS=" + bad.value);
     env_ = {{"SERVER_AGENCY_IDS", bad.value}};
-    const ConfigError error =
-        expect_error(dir_.absent("config.ini"), {"invalid setting SERVER_AGENCY_IDS: " + bad.problem});
-    EXPECT_EQ(error.key(), "SERVER_AGENCY_IDS");
+    expect_error(dir_.absent("config.ini"), {"invalid setting SERVER_AGENCY_IDS: " + bad.problem});
   }
 }
 
 TEST_F(ConfigServer, EmptyAgencyIdsInFileIsAnError) {
   const std::string path = dir_.write("config.ini", "[DEFAULT]\nSERVER_AGENCY_IDS =\n");
-  EXPECT_EQ(expect_error(path, {"invalid setting SERVER_AGENCY_IDS: must not be empty"}).key(),
-            "SERVER_AGENCY_IDS");
+  expect_error(path, {"invalid setting SERVER_AGENCY_IDS: must not be empty"});
 }
 
 TEST_F(ConfigServer, MoreThanTenThousandAgencyIdsIsAnError) {
   std::string ids;
   for (int id = 1; id <= 10001; ++id) ids += (id > 1 ? "," : "") + std::to_string(id);
   env_ = {{"SERVER_AGENCY_IDS", ids}};
-  const ConfigError error = expect_error(
-      dir_.absent("config.ini"),
-      {"invalid setting SERVER_AGENCY_IDS: more than 10000 agency ids (item 10001 is \"10001\")"});
-  EXPECT_EQ(error.key(), "SERVER_AGENCY_IDS");
+  expect_error(dir_.absent("config.ini"),
+               {"invalid setting SERVER_AGENCY_IDS: more than 10000 agency ids (item 10001 is \"10001\")"});
 }
 
 // "SERVER_AGENCY_IDS = 1,2,...,N" with as many ids as fit in `length` characters.
@@ -368,9 +348,7 @@ TEST_F(ConfigServer, FileLineOfAtMost199CharactersIsReadWhole) {
 TEST_F(ConfigServer, LongerFileLineIsAnErrorNamingIt) {
   const std::string path =
       dir_.write("config.ini", "[DEFAULT]\nSERVER_PORT = 1\n" + agency_ids_line(200) + "\n");
-  const ConfigError error =
-      expect_error(path, {"cannot parse " + path + ": line 3 is longer than 199 characters"});
-  EXPECT_EQ(error.key(), "");
+  expect_error(path, {"cannot parse " + path + ": line 3 is longer than 199 characters"});
   expect_error(dir_.write("config.ini", "[DEFAULT]\nSTORAGE_FILEPATH = " + std::string(200, 'a') + "\n"),
                {"line 2 is longer than 199 characters"});
   expect_error(dir_.write("config.ini", "[DEFAULT]\n\nSTORAGE_FILEPATH = " + std::string(200, 'a') + "\n"),
@@ -434,9 +412,7 @@ TEST_F(ConfigServer, BadValueFromEnvironmentNamesKey) {
   for (const BadValue& bad : bad_values()) {
     SCOPED_TRACE(bad.key + "=" + bad.value);
     env_ = {{bad.key, bad.value}};
-    const ConfigError error =
-        expect_error(dir_.absent("config.ini"), {"invalid setting " + bad.key + ": \"" + bad.value + "\""});
-    EXPECT_EQ(error.key(), bad.key);
+    expect_error(dir_.absent("config.ini"), {"invalid setting " + bad.key + ": \"" + bad.value + "\""});
   }
 }
 
@@ -445,7 +421,7 @@ TEST_F(ConfigServer, BadValueFromFileNamesKey) {
     SCOPED_TRACE(bad.key + " = " + bad.value);
     env_.clear();
     const std::string path = dir_.write("config.ini", "[DEFAULT]\n" + bad.key + " = " + bad.value + "\n");
-    EXPECT_EQ(expect_error(path, {"invalid setting " + bad.key + ":"}).key(), bad.key);
+    expect_error(path, {"invalid setting " + bad.key + ":"});
   }
 }
 
@@ -463,8 +439,7 @@ TEST_F(ConfigServer, EmptyTextValuesInFileAreErrors) {
 
 TEST_F(ConfigServer, MalformedIniNamesFileAndLine) {
   const std::string path = dir_.write("config.ini", "[DEFAULT]\nSERVER_PORT = 1\nthis line is junk\n");
-  const ConfigError error = expect_error(path, {"cannot parse " + path + ": line 3"});
-  EXPECT_EQ(error.key(), "");
+  expect_error(path, {"cannot parse " + path + ": line 3"});
   expect_error(dir_.write("config.ini", "[DEFAULT\nSERVER_PORT = 1\n"), {"cannot parse", "line 1"});
 }
 
@@ -506,10 +481,9 @@ TEST_F(ConfigServer, TlsIsOnByDefaultWithTheServersFolderOfMakeCerts) {
 TEST_F(ConfigServer, TlsWithoutTheDefaultFilesStartingIsAnErrorNamingTheSetting) {
   tls_on();
   const testing::WorkingDirectory here(dir_.path());
-  const ConfigError error = expect_error(
+  expect_error(
       dir_.absent("config.ini"),
       {"invalid setting SERVER_TLS_CERT: cannot read \".data/tls/server/server.crt\": No such file or directory"});
-  EXPECT_EQ(error.key(), "SERVER_TLS_CERT");
 }
 
 TEST_F(ConfigServer, TlsTheEnvironmentNamesTheFiles) {
@@ -539,15 +513,11 @@ TEST_F(ConfigServer, TlsEachMissingOrUnreadableFileIsAnErrorNamingItsSetting) {
     SCOPED_TRACE(key);
     set_files(files);
     env_[key] = absent;
-    const ConfigError missing =
-        expect_error(dir_.absent("config.ini"), {std::string("invalid setting ") + key + ": cannot read \"" +
-                                                 absent + "\": No such file or directory"});
-    EXPECT_EQ(missing.key(), key);
+    expect_error(dir_.absent("config.ini"), {std::string("invalid setting ") + key + ": cannot read \"" +
+                                             absent + "\": No such file or directory"});
     env_[key] = folder;
-    const ConfigError unreadable =
-        expect_error(dir_.absent("config.ini"),
-                     {std::string("invalid setting ") + key + ": \"" + folder + "\" is not a file"});
-    EXPECT_EQ(unreadable.key(), key);
+    expect_error(dir_.absent("config.ini"),
+                 {std::string("invalid setting ") + key + ": \"" + folder + "\" is not a file"});
   }
 }
 
@@ -558,10 +528,9 @@ TEST_F(ConfigServer, TlsAKeyReadableByGroupOrOthersIsAnErrorNamingItAndItsMode) 
   for (const auto& [mode, octal] :
        {std::pair{std::filesystem::perms(0640), "0640"}, {std::filesystem::perms(0604), "0604"}}) {
     std::filesystem::permissions(files.key, mode);
-    const ConfigError error = expect_error(
-        dir_.absent("config.ini"), {"invalid setting SERVER_TLS_KEY: \"" + files.key +
-                                    "\" is readable by group or others (mode " + octal + "): make it 0600"});
-    EXPECT_EQ(error.key(), "SERVER_TLS_KEY");
+    expect_error(dir_.absent("config.ini"),
+                 {"invalid setting SERVER_TLS_KEY: \"" + files.key +
+                  "\" is readable by group or others (mode " + octal + "): make it 0600"});
   }
 }
 
@@ -577,9 +546,8 @@ TEST_F(ConfigServer, TlsTheRevocationListIsCrlPemBesideTheCaWhenItExists) {
   env_["SERVER_TLS_CRL"] = dir_.absent("absent.pem");
   EXPECT_EQ(load_env_only().tls->revocations, "") << "a list not yet written: none revoked";
   env_["SERVER_TLS_CRL"] = dir_.path();
-  const ConfigError error = expect_error(
-      dir_.absent("config.ini"), {"invalid setting SERVER_TLS_CRL: \"" + dir_.path() + "\" is not a file"});
-  EXPECT_EQ(error.key(), "SERVER_TLS_CRL");
+  expect_error(dir_.absent("config.ini"),
+               {"invalid setting SERVER_TLS_CRL: \"" + dir_.path() + "\" is not a file"});
 }
 
 TEST_F(ConfigServer, TlsOffInAnyCaseNeedsNoFiles) {
@@ -611,14 +579,10 @@ TEST_F(ConfigServer, TlsABadValueIsAnErrorNamingServerTlsInEveryMode) {
   for (const char* mode : {"lottery", "echo"}) {
     SCOPED_TRACE(mode);
     env_ = {{"SERVER_TLS", "maybe"}, {"SERVER_MODE", mode}};
-    const ConfigError error = expect_error(dir_.absent("config.ini"),
-                                           {"invalid setting SERVER_TLS: \"maybe\" is not one of off, on"});
-    EXPECT_EQ(error.key(), "SERVER_TLS");
+    expect_error(dir_.absent("config.ini"), {"invalid setting SERVER_TLS: \"maybe\" is not one of off, on"});
     env_ = {{"SERVER_MODE", mode}};
-    EXPECT_EQ(expect_error(dir_.write("config.ini", "[DEFAULT]\nSERVER_TLS = yes\n"),
-                           {"invalid setting SERVER_TLS: \"yes\""})
-                  .key(),
-              "SERVER_TLS");
+    expect_error(dir_.write("config.ini", "[DEFAULT]\nSERVER_TLS = yes\n"),
+                 {"invalid setting SERVER_TLS: \"yes\""});
   }
 }
 
