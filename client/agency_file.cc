@@ -14,9 +14,6 @@ constexpr std::size_t kFieldsPerRow = 5;
 AgencyFile::AgencyFile(const std::string& path, std::uint32_t agency, RejectHandler reject)
     : agency_(agency), reject_(std::move(reject)), reader_(csv::CsvReader::open(path)) {}
 
-AgencyFile::AgencyFile(sys::UniqueFd fd, const std::string& name, std::uint32_t agency, RejectHandler reject)
-    : agency_(agency), reject_(std::move(reject)), reader_(std::move(fd), name) {}
-
 bool AgencyFile::next(lottery::Bet& bet) {
   while (reader_.next(fields_)) {
     if (fields_.size() != kFieldsPerRow) {

@@ -8,7 +8,6 @@
 
 #include "common/csv/reader.h"
 #include "common/lottery/bet.h"
-#include "common/sys/unique_fd.h"
 
 namespace tp0::client {
 
@@ -23,9 +22,6 @@ class AgencyFile {
 
   // Opens `path`. Throws std::system_error naming the path if it cannot be opened.
   AgencyFile(const std::string& path, std::uint32_t agency, RejectHandler reject);
-  // Reads the already open `fd` from its current offset; `name` stands for the file in
-  // every message (a path, or what the descriptor holds when it has none).
-  AgencyFile(sys::UniqueFd fd, const std::string& name, std::uint32_t agency, RejectHandler reject);
 
   // Fills `bet` with the next valid bet. Returns false at the end of the file.
   // Throws csv::CsvError when the file is not well-formed CSV (with its line).

@@ -33,8 +33,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const auto lines = static_cast<std::size_t>(std::count(data, data + size, '\n')) + 1;
   std::size_t accepted = 0;
   std::size_t rejected = 0;
+  // Opened by its path, as the client opens an agency's file.
+  const sys::UniqueFd input = fuzz::descriptor_holding(data, size);
   try {
-    client::AgencyFile file(fuzz::descriptor_holding(data, size), "fuzz-input", kAgency,
+    client::AgencyFile file("/proc/self/fd/" + std::to_string(input.get()), kAgency,
                             [&](std::size_t line, const std::string& problem) {
                               ++rejected;
                               if (line < 1 || line > lines) {
