@@ -62,6 +62,9 @@ class CsvReader {
 
   // The 1-based line on which the record last returned by next() starts.
   std::size_t line() const { return record_line_; }
+  // Throws CsvError "<source>:<line>: <problem>" for that record: the reader's own
+  // refusals, and a caller's that finds its fields wrong.
+  [[noreturn]] void fail(const std::string& problem) const;
 
   // Closes the input now; later calls to next() return false.
   void close();
@@ -82,7 +85,6 @@ class CsvReader {
   void take_run(std::string& field, EndsRun ends_run);
   bool at_line_end();
   void take_line_end();
-  [[noreturn]] void fail(const std::string& problem) const;
 
   // The common case at a fraction of the cost: when the record is a whole buffered line
   // without quotes, splits it at its commas and returns true. Returns false, having

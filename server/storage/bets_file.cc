@@ -247,30 +247,29 @@ std::uint64_t cut_uncommitted_rows(const std::string& path) {
                          Journal(path, Journal::Access::kRead).committed_length().value_or(size));
 }
 
-BetsFileReader::BetsFileReader(const std::string& path) : path_(path) {
+BetsFileReader::BetsFileReader(const std::string& path) {
   sys::UniqueFd fd = sys::open_if_present(path, O_RDONLY, "bets file");
   if (!fd) return;
   lock_.emplace(fd.get(), sys::FileLock::Mode::kShared, path);
   // A file the journal has no entry for was never written by store_bets(): all of it counts.
-  committed_ = Journal(path, Journal::Access::kRead)
-                   .committed_length()
-                   .value_or(sys::file_size(fd.get(), "stat bets file " + path));
-  reader_.emplace(std::move(fd), path, committed_);
+  const std::uint64_t committed = Journal(path, Journal::Access::kRead)
+                                      .committed_length()
+                                      .value_or(sys::file_size(fd.get(), "stat bets file " + path));
+  reader_.emplace(std::move(fd), path, committed);
 }
 
 bool BetsFileReader::next(lottery::Bet& bet) {
   if (!reader_ || !reader_->next(fields_)) return false;
-  const auto fail = [&](const std::string& problem) {
-    throw csv::CsvError(path_ + ":" + std::to_string(reader_->line()) + ": " + problem);
-  };
   if (fields_.size() != kFieldsPerRow) {
-    fail("expected " + std::to_string(kFieldsPerRow) + " fields, found " + std::to_string(fields_.size()));
+    reader_->fail("expected " + std::to_string(kFieldsPerRow) + " fields, found " +
+                  std::to_string(fields_.size()));
   }
   const auto agency = text::parse_decimal<std::uint32_t>(fields_[0]);
-  if (!agency) fail("agency \"" + fields_[0] + "\" is not a number");
+  if (!agency) reader_->fail("agency \"" + fields_[0] + "\" is not a number");
   const auto number = lottery::parse_number(fields_[5]);
   if (!number) {
-    fail("number \"" + fields_[5] + "\" is not a number from 0 to " + std::to_string(lottery::kMaxNumber));
+    reader_->fail("number \"" + fields_[5] + "\" is not a number from 0 to " +
+                  std::to_string(lottery::kMaxNumber));
   }
   bet.agency = *agency;
   // Swapping hands the strings over without copying; fields_ is refilled on the next call.

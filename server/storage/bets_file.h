@@ -176,12 +176,7 @@ class BetsFileReader {
   // on one number among many several times faster than reading them all.
   bool next_with_number(std::uint16_t number, lottery::Bet& bet);
 
-  // The committed length this reader stops at (0 when there is no file).
-  std::uint64_t committed_bytes() const { return committed_; }
-
  private:
-  std::string path_;
-  std::uint64_t committed_ = 0;
   std::optional<csv::CsvReader> reader_;  // empty when the file does not exist
   // Declared after reader_ so that it is released before reader_ closes the descriptor.
   std::optional<sys::FileLock> lock_;

@@ -493,7 +493,8 @@ TEST(StorageBetsFileWriter, ACloseAndTheStoresOfAnotherProcessAreOneOrder) {
     ::_exit(2);
   }
   // Wait for a few stores, then close the stream.
-  while (BetsFileReader(path).committed_bytes() < 200) std::this_thread::yield();
+  while (Journal(path, Journal::Access::kRead).committed_length().value_or(0) < 200)
+    std::this_thread::yield();
   OwnWriter(path).close_stream(1);
   ASSERT_EQ(testing::exit_code_of(storer), 0) << "the storer was never refused";
   // The closing entry names the file's length when it was written, under the lock.
@@ -502,7 +503,7 @@ TEST(StorageBetsFileWriter, ACloseAndTheStoresOfAnotherProcessAreOneOrder) {
     if (entry.kind == JournalEntry::Kind::kClosed) length_when_closed = entry.committed_length;
   });
   ASSERT_TRUE(length_when_closed);
-  EXPECT_EQ(BetsFileReader(path).committed_bytes(), *length_when_closed)
+  EXPECT_EQ(Journal(path, Journal::Access::kRead).committed_length(), length_when_closed)
       << "a store landed after the stream was closed";
 }
 

@@ -14,6 +14,7 @@
 
 #include "common/logging/logging.h"
 #include "server/draw/draw_record.h"
+#include "server/storage/journal.h"
 #include "server/waiting_room.h"
 #include "tests/support/process.h"
 #include "tests/support/socket_pair.h"
@@ -129,7 +130,9 @@ TEST_F(Session, AWholeConversationStoresEachBatchOnceAndAnswersTheAgencysWinners
   EXPECT_EQ(ask(batch_of(1, 5, 1)), Message(Ack{AckCode::kBettingClosed, 0}));
   end();
   EXPECT_EQ(stream_end(1), 5u);
-  EXPECT_EQ(storage::BetsFileReader(dir_.file("bets.csv")).committed_bytes() > 0, true);
+  EXPECT_GT(
+      storage::Journal(dir_.file("bets.csv"), storage::Journal::Access::kRead).committed_length().value_or(0),
+      0u);
   std::size_t stored = 0;
   storage::load_bets(dir_.file("bets.csv"), [&](const lottery::Bet&) { ++stored; });
   EXPECT_EQ(stored, 5u);
