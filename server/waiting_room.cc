@@ -38,8 +38,8 @@ void close_all(std::map<std::uint32_t, net::Connection>& waiting, const char* ke
   waiting.clear();
 }
 
-// The waiting room holds a connection for every agency waiting for the draw, up to
-// SERVER_AGENCIES of them: the usual soft limit of 1,024 descriptors is raised to the
+// The waiting room holds a connection for every agency waiting for the draw, one per
+// agency of the round at most: the usual soft limit of 1,024 descriptors is raised to the
 // hard limit, which any process may do.
 void allow_a_descriptor_per_agency() {
   rlimit limit{};

@@ -35,8 +35,8 @@ TEST_F(TlsHandshake, BothSidesProveWhoTheyAreAndTheClientsAgencyComesFromItsCert
   tls::connect(client, client_context_, "127.0.0.1");
   EXPECT_EQ(accepted.get(), kAgency);
 
-  // What crosses is a TLS record (application data, 0x17, TLS 1.2's 3,3 on the wire), not
-  // the bytes, and the other end reads the bytes out of it.
+  // What crosses is a TLS record (application data, 0x17, then the record version 3,3 that
+  // TLS 1.3 keeps from 1.2), not the bytes, and the other end reads the bytes out of it.
   client.write_all(bytes_of("ping"));
   EXPECT_EQ(wire_bytes(server, 3, MSG_PEEK), "\x17\x03\x03");
   EXPECT_EQ(read_text(server, 4), "ping");
