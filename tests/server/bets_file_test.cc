@@ -18,7 +18,7 @@
 #include "common/sys/file_io.h"
 #include "common/sys/file_lock.h"
 #include "common/sys/unique_fd.h"
-#include "tests/server/own_writer.h"
+#include "tests/server/storage_support.h"
 #include "tests/support/process.h"
 
 namespace tp0::storage {
@@ -27,12 +27,6 @@ namespace {
 lottery::Bet bet(std::uint32_t agency, std::string document, std::uint16_t number,
                  std::string first_name = "Ana") {
   return lottery::Bet{agency, std::move(first_name), "Pérez", std::move(document), "1990-01-31", number};
-}
-
-std::vector<lottery::Bet> load_all(const std::string& path) {
-  std::vector<lottery::Bet> bets;
-  load_bets(path, [&](const lottery::Bet& b) { bets.push_back(b); });
-  return bets;
 }
 
 // What the journal commits, read as every user of a journal must: under the bets file's lock.

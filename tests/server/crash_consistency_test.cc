@@ -14,7 +14,7 @@
 #include "server/storage/bets_file.h"
 #include "server/storage/journal.h"
 #include "server/storage/round_files.h"
-#include "tests/server/own_writer.h"
+#include "tests/server/storage_support.h"
 #include "tests/support/process.h"
 #include "tests/support/seed.h"
 
@@ -35,12 +35,6 @@ std::vector<lottery::Bet> batch_number(int batch) {
   std::vector<lottery::Bet> bets;
   bets.reserve(kBetsPerBatch);
   for (int i = 0; i < kBetsPerBatch; ++i) bets.push_back(numbered_bet(batch * kBetsPerBatch + i));
-  return bets;
-}
-
-std::vector<lottery::Bet> load_all(const std::string& path) {
-  std::vector<lottery::Bet> bets;
-  load_bets(path, [&](const lottery::Bet& b) { bets.push_back(b); });
   return bets;
 }
 

@@ -2,11 +2,19 @@
 
 #include <span>
 #include <string>
+#include <vector>
 
 #include "server/storage/bets_file.h"
 #include "server/storage/stream_table.h"
 
 namespace tp0::storage {
+
+// Every bet of the bets file at `path`, in order, as load_bets() gives them to a reader.
+inline std::vector<lottery::Bet> load_all(const std::string& path) {
+  std::vector<lottery::Bet> bets;
+  load_bets(path, [&](const lottery::Bet& bet) { bets.push_back(bet); });
+  return bets;
+}
 
 // Stages `bets` as one batch and stores it, as a connection does with a batch received alone.
 inline Stored store(BetsFileWriter& writer, std::span<const lottery::Bet> bets,
