@@ -64,7 +64,8 @@ struct ServerConfig {
   std::chrono::milliseconds conversation_budget = std::chrono::seconds(5);
   // SERVER_MAX_CHILDREN, >= 1 (>= 2 for a process lottery server): in process mode, the
   // children the server runs at once, the lottery's waiting room among them; a connection
-  // beyond them is refused (closed, after a busy Ack in plain lottery mode) instead of forked.
+  // beyond them is refused instead of forked: it is closed, after a busy Ack in plain
+  // lottery mode.
   std::uint32_t max_children = 64;
   // SERVER_MAX_INTRODUCTIONS_PER_NETWORK, >= 1: in process mode, the connections from one
   // network (an IPv4 /24, an IPv6 /64) that may be introducing themselves at once (TLS
